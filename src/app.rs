@@ -1,0 +1,221 @@
+//! Dispatch: parse arguments, run the command, turn the result into an exit status.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::CommandFactory;
+
+use crate::cli::{self, CliArgs, CommandArgs, ConfigArgs, FileSelectionArgs, GlobalArgs, ListArgs};
+use crate::gates::GateContext;
+use crate::plan::{Action, Plan};
+use crate::render::{self, Destination, Format, human};
+use crate::report::Report;
+use crate::runner::{self, signals};
+use crate::settings::{FileSelection, RunSettings, Workspace};
+use crate::trigger::Trigger;
+use crate::{config, init, snapshot};
+
+/// Exit status: all gates passed or were skipped.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: a gate failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: usage, config or environment error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// The whole program: parse, dispatch, print errors, exit.
+pub fn main() -> ExitCode {
+    let args = cli::parse();
+    match dispatch(&args) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            crate::error::print(&error);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn dispatch(args: &CliArgs) -> Result<u8> {
+    match &args.command {
+        CommandArgs::Init(init_args) => init::run(&args.global, init_args.force),
+        CommandArgs::Run(run) => {
+            let trigger = run.trigger.unwrap_or(Trigger::Manual);
+            run_gates(&args.global, trigger, &run.selection, &run.options, None)
+        }
+        CommandArgs::Ci(ci) => {
+            let selection = FileSelectionArgs {
+                all_files: ci.all_files,
+                ..FileSelectionArgs::default()
+            };
+            run_gates(
+                &args.global,
+                Trigger::Ci,
+                &selection,
+                &ci.options,
+                ci.base.as_deref(),
+            )
+        }
+        CommandArgs::List(list) => list_gates(&args.global, list),
+        CommandArgs::Config(ConfigArgs::Check) => {
+            let workspace = Workspace::open(&args.global)?;
+            let config = workspace.load_config()?;
+            println!(
+                "{}: ok ({} gates{})",
+                workspace.config_path.display(),
+                config.gates.len(),
+                if config.protect.is_some() {
+                    ", [protect]"
+                } else {
+                    ""
+                }
+            );
+            Ok(EXIT_OK)
+        }
+        CommandArgs::Config(ConfigArgs::Schema) => {
+            println!("{}", serde_json::to_string_pretty(&config::json_schema())?);
+            Ok(EXIT_OK)
+        }
+        CommandArgs::Completions(completions) => {
+            clap_complete::generate(
+                completions.shell,
+                &mut CliArgs::command(),
+                "backstop",
+                &mut std::io::stdout(),
+            );
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn run_gates(
+    global: &GlobalArgs,
+    trigger: Trigger,
+    selection: &FileSelectionArgs,
+    options: &cli::RunOptionsArgs,
+    base_override: Option<&str>,
+) -> Result<u8> {
+    let started = Instant::now();
+    signals::install()?;
+    let workspace = Workspace::open(global)?;
+    let config = workspace.load_config()?;
+    let settings = RunSettings::resolve(
+        &workspace,
+        &config,
+        global,
+        trigger,
+        selection,
+        options,
+        base_override,
+    )?;
+    let snapshot = snapshot::resolve(
+        &workspace.repo,
+        trigger,
+        &settings.files,
+        &settings.base_ref,
+    )?;
+    let plan = Plan::build(
+        &config,
+        workspace.repo.root(),
+        trigger,
+        &snapshot.file_set,
+        &settings.selection,
+        snapshot.base.clone(),
+        snapshot.target.clone(),
+    )?;
+    let context = GateContext {
+        trigger,
+        base: snapshot.base.clone(),
+    };
+
+    let names: Vec<&str> = plan.gates.iter().map(|g| g.name.as_str()).collect();
+    let display = human::LiveDisplay::new(settings.style, settings.human_sink, &names);
+    let outcomes = runner::run(&plan, &context, settings.runner, &display);
+    let report = Report::new(&plan, outcomes, started.elapsed());
+
+    for (format, destination) in &settings.destinations {
+        let bytes = match (format, destination, settings.style.quiet) {
+            // Quiet and green: nothing to say on the terminal.
+            (Format::Human, Destination::Stdout, true) if report.ok => Vec::new(),
+            _ => render::render(*format, &report, &settings.style),
+        };
+        render::write(destination, &bytes)?;
+    }
+    let human_elsewhere = settings
+        .destinations
+        .iter()
+        .all(|(f, d)| *f != Format::Human || *d != Destination::Stdout);
+    if human_elsewhere && !(settings.style.quiet && report.ok) {
+        // A machine format owns stdout: the person still gets the verdict on stderr.
+        eprint!("{}", human::summary(&report, &settings.style));
+    }
+    if let Some(signal) = signals::interrupted() {
+        return Ok(signals::exit_status(signal));
+    }
+    Ok(if report.ok { EXIT_OK } else { EXIT_FAILED })
+}
+
+fn list_gates(global: &GlobalArgs, list: &ListArgs) -> Result<u8> {
+    let workspace = Workspace::open(global)?;
+    let config = workspace.load_config()?;
+    let trigger = list.trigger.unwrap_or(Trigger::Manual);
+    let snapshot = snapshot::resolve(
+        &workspace.repo,
+        trigger,
+        &FileSelection::Trigger,
+        &config.settings.base,
+    )?;
+    let plan = Plan::build(
+        &config,
+        workspace.repo.root(),
+        trigger,
+        &snapshot.file_set,
+        &crate::plan::Selection::default(),
+        snapshot.base,
+        snapshot.target,
+    )?;
+    let width = config
+        .gates
+        .keys()
+        .map(String::len)
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:<width$}  {:<40}  now ({trigger}: {} changed paths)",
+        "gate",
+        "on",
+        snapshot.file_set.changes.len()
+    );
+    for (name, gate) in &config.gates {
+        let on = gate
+            .triggers()
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let now = match plan
+            .gates
+            .iter()
+            .find(|g| g.name == *name)
+            .map(|g| &g.action)
+        {
+            Some(Action::Run(job)) if job.files.is_empty() => "would run".to_owned(),
+            Some(Action::Run(job)) => format!("would run on {} files", job.files.len()),
+            Some(Action::Skip(reason)) => format!("skip: {reason}"),
+            None => format!("not on {trigger}"),
+        };
+        println!("{name:<width$}  {on:<40}  {now}");
+    }
+    if let Some(protect) = &config.protect {
+        let on = protect
+            .on
+            .clone()
+            .unwrap_or_else(Trigger::default_on)
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        println!("{:<width$}  {on:<40}  built-in protected gate", "protected");
+    }
+    Ok(EXIT_OK)
+}

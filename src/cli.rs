@@ -1,0 +1,277 @@
+//! Command-line arguments. The only module that imports clap's parser; everything it
+//! produces is resolved into settings before any work starts.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::render::Format;
+use crate::trigger::Trigger;
+
+/// Deterministic quality gates for code written by people and by coding agents.
+#[derive(Debug, Parser)]
+#[command(
+    name = "backstop",
+    version,
+    about,
+    after_help = "Examples:\n  backstop init\n  backstop run\n  backstop run pre-commit --format json --output report.json\n  backstop list"
+)]
+pub struct CliArgs {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CommandArgs,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Run as if started in DIR.
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    pub directory: Option<PathBuf>,
+    /// Use this gates.toml instead of the one at the worktree root.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Print only failures and the verdict.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: commands, file counts.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// When to use colours (`NO_COLOR` is honoured in auto).
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
+    pub color: ColorArg,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour on a terminal unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum CommandArgs {
+    /// Write gates.toml for the kinds of project found here.
+    #[command(after_help = "Example:\n  backstop init && backstop run --all-files")]
+    Init(InitArgs),
+    /// Run the gates of a trigger (default: manual) on the files in question.
+    #[command(
+        after_help = "Examples:\n  backstop run                      # manual: what changed since the base\n  backstop run pre-commit           # the staged files\n  backstop run --all-files --gate clippy\n  backstop run --from origin/main --to HEAD --format json --output report.json"
+    )]
+    Run(RunArgs),
+    /// Run the ci gates on what HEAD changed since its merge-base with the base.
+    #[command(
+        after_help = "Example:\n  backstop ci --base origin/main --format json --output backstop.json"
+    )]
+    Ci(CiArgs),
+    /// Show the gates, their triggers, and what each would run on now.
+    #[command(after_help = "Example:\n  backstop list")]
+    List(ListArgs),
+    /// Validate gates.toml or print its JSON Schema.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  backstop config check\n  backstop config schema > gates.schema.json"
+    )]
+    Config(ConfigArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  backstop completions bash > ~/.local/share/bash-completion/completions/backstop"
+    )]
+    Completions(CompletionsArgs),
+}
+
+/// `backstop init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Replace an existing gates.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Which files a run is about.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FileSelectionArgs {
+    /// Every tracked file.
+    #[arg(long, conflicts_with_all = ["files", "from", "to"])]
+    pub all_files: bool,
+    /// Exactly these files.
+    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with_all = ["from", "to"])]
+    pub files: Vec<PathBuf>,
+    /// Compare from this commit...
+    #[arg(long, value_name = "REF", requires = "to")]
+    pub from: Option<String>,
+    /// ...to this commit.
+    #[arg(long, value_name = "REF", requires = "from")]
+    pub to: Option<String>,
+}
+
+/// Options of a gate run.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunOptionsArgs {
+    /// Run only this gate (repeatable); bypasses the gate's `on`.
+    #[arg(long = "gate", value_name = "NAME")]
+    pub gates: Vec<String>,
+    /// Skip this gate (repeatable).
+    #[arg(long = "skip", value_name = "NAME")]
+    pub skip: Vec<String>,
+    /// Output format (repeatable; pair each with an --output).
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub formats: Vec<Format>,
+    /// Where the preceding --format goes (default: standard output).
+    #[arg(long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+    /// Gates at once (default: settings.jobs, 0 = cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Do not reuse cached passes.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Start no new gate after the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Run each gate's `fix` before its check.
+    #[arg(long)]
+    pub fix: bool,
+    /// Where each --format goes, paired by position; filled in after parsing.
+    #[arg(skip)]
+    pub destinations: Vec<(Format, Option<PathBuf>)>,
+}
+
+/// `backstop run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Why the gates run (default: manual).
+    #[arg(value_enum)]
+    pub trigger: Option<Trigger>,
+    /// Which files.
+    #[command(flatten)]
+    pub selection: FileSelectionArgs,
+    /// How to run and report.
+    #[command(flatten)]
+    pub options: RunOptionsArgs,
+}
+
+/// `backstop ci`.
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// The branch the change will merge into (default: settings.base).
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Every tracked file instead of the change.
+    #[arg(long)]
+    pub all_files: bool,
+    /// How to run and report.
+    #[command(flatten)]
+    pub options: RunOptionsArgs,
+}
+
+/// `backstop list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Show what the gates would run on for this trigger (default: manual).
+    #[arg(value_enum)]
+    pub trigger: Option<Trigger>,
+}
+
+/// `backstop config`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigArgs {
+    /// Validate gates.toml and report every problem with its line.
+    Check,
+    /// Print the JSON Schema of gates.toml.
+    Schema,
+}
+
+/// `backstop completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Parses the process arguments; on bad usage clap prints the error and exits 2.
+pub fn parse() -> CliArgs {
+    let matches = CliArgs::command().get_matches();
+    let mut args = CliArgs::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let sub = matches.subcommand().map(|(_, m)| m);
+    if let (Some(sub), Some(options)) = (sub, args.command.run_options_mut()) {
+        match pair_destinations(sub, options) {
+            Ok(pairs) => options.destinations = pairs,
+            Err(message) => CliArgs::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, message)
+                .exit(),
+        }
+    }
+    args
+}
+
+impl CommandArgs {
+    fn run_options_mut(&mut self) -> Option<&mut RunOptionsArgs> {
+        match self {
+            CommandArgs::Run(run) => Some(&mut run.options),
+            CommandArgs::Ci(ci) => Some(&mut ci.options),
+            _ => None,
+        }
+    }
+}
+
+/// Each `--output` belongs to the nearest `--format` before it that has none yet (or, when
+/// none precedes it, the next one after). Formats left without a file go to stdout.
+fn pair_destinations(
+    matches: &clap::ArgMatches,
+    options: &RunOptionsArgs,
+) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
+    let format_at: Vec<usize> = matches
+        .indices_of("formats")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let output_at: Vec<usize> = matches
+        .indices_of("outputs")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let mut pairs: Vec<(Format, Option<PathBuf>)> =
+        options.formats.iter().map(|f| (*f, None)).collect();
+    if pairs.is_empty() {
+        pairs.push((Format::Human, None));
+        if output_at.len() > 1 {
+            return Err(
+                "several --output files but no --format: give each --output its --format"
+                    .to_owned(),
+            );
+        }
+        pairs[0].1 = options.outputs.first().cloned();
+        return Ok(pairs);
+    }
+    for (output, at) in options.outputs.iter().zip(&output_at) {
+        let before = (0..pairs.len())
+            .rev()
+            .find(|i| format_at[*i] < *at && pairs[*i].1.is_none());
+        let slot = before
+            .or_else(|| (0..pairs.len()).find(|i| format_at[*i] > *at && pairs[*i].1.is_none()));
+        match slot {
+            Some(i) => pairs[i].1 = Some(output.clone()),
+            None => {
+                return Err(format!(
+                    "--output {} has no --format to go with",
+                    output.display()
+                ));
+            }
+        }
+    }
+    if pairs.iter().filter(|(_, file)| file.is_none()).count() > 1 {
+        return Err(
+            "only one --format can go to standard output; give the others an --output FILE"
+                .to_owned(),
+        );
+    }
+    Ok(pairs)
+}

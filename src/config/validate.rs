@@ -1,0 +1,278 @@
+//! Checks serde cannot express: globs, `after` targets and cycles, durations, parser keys.
+
+use std::collections::HashMap;
+
+use super::load::{Locator, Step};
+use super::{ConfigError, GatesConfig, ParserKind, parse_duration};
+
+/// The name the built-in protected gate has in reports; no command gate may take it.
+pub const PROTECTED_GATE: &str = "protected";
+
+/// Every semantic problem in the config, in file order as far as possible.
+pub(super) fn validate(config: &GatesConfig, at: &Locator<'_>) -> Vec<ConfigError> {
+    let mut errors = Vec::new();
+    for (name, gate) in &config.gates {
+        check_gate(&mut errors, at, config, name, gate);
+    }
+    if let Some(cycle) = find_cycle(config) {
+        let first = &cycle[0];
+        let index = config.gates[first]
+            .after
+            .iter()
+            .position(|a| *a == cycle[1])
+            .unwrap_or(0);
+        errors.push(at.error(
+            &[
+                Step::Key("gates"),
+                Step::Key(first),
+                Step::Key("after"),
+                Step::Index(index),
+            ],
+            false,
+            format!("`after` forms a cycle: {}", cycle.join(" → ")),
+            Some("remove one of these `after` entries so the gates can be ordered".to_owned()),
+        ));
+    }
+    if let Some(protect) = &config.protect {
+        check_globs(
+            &mut errors,
+            at,
+            &[Step::Key("protect"), Step::Key("tests")],
+            protect.tests.as_deref(),
+        );
+        check_globs(
+            &mut errors,
+            at,
+            &[Step::Key("protect"), Step::Key("paths")],
+            protect.paths.as_deref(),
+        );
+    }
+    errors
+}
+
+fn check_gate(
+    errors: &mut Vec<ConfigError>,
+    at: &Locator<'_>,
+    config: &GatesConfig,
+    name: &str,
+    gate: &super::GateConfig,
+) {
+    let here = |key: &'static str| [Step::Key("gates"), Step::Key(name), Step::Key(key)];
+    if name == PROTECTED_GATE {
+        errors.push(at.error(
+            &[Step::Key("gates"), Step::Key(name)],
+            true,
+            "`protected` is the built-in protected gate".to_owned(),
+            Some("configure it in a [protect] table, or rename this gate".to_owned()),
+        ));
+    } else if !valid_name(name) {
+        errors.push(at.error(
+            &[Step::Key("gates"), Step::Key(name)],
+            true,
+            format!(
+                "gate name `{name}` has characters other than letters, digits, `-`, `_` and `.`"
+            ),
+            Some("rename the gate, e.g. [gates.unit-tests]".to_owned()),
+        ));
+    }
+    if gate.run.trim().is_empty() {
+        errors.push(at.error(
+            &here("run"),
+            false,
+            "empty command".to_owned(),
+            Some("give the command to run, e.g. run = \"cargo test\"".to_owned()),
+        ));
+    }
+    check_globs(
+        errors,
+        at,
+        &[Step::Key("gates"), Step::Key(name), Step::Key("files")],
+        gate.files.as_deref(),
+    );
+    check_globs(
+        errors,
+        at,
+        &[Step::Key("gates"), Step::Key(name), Step::Key("inputs")],
+        gate.inputs.as_deref(),
+    );
+    if let Some(timeout) = &gate.timeout
+        && let Err(problem) = parse_duration(timeout)
+    {
+        errors.push(at.error(
+            &here("timeout"),
+            false,
+            format!("bad duration {timeout:?}: {problem}"),
+            Some("write a number with a unit: \"90s\", \"5m\", \"1h30m\"".to_owned()),
+        ));
+    }
+    if let Some(cwd) = &gate.cwd
+        && let Some(problem) = cwd_problem(cwd)
+    {
+        errors.push(at.error(
+            &here("cwd"),
+            false,
+            problem,
+            Some("use a path relative to the worktree root, inside it, with `/`".to_owned()),
+        ));
+    }
+    check_parser(errors, at, name, gate);
+    for (i, target) in gate.after.iter().enumerate() {
+        let path = [
+            Step::Key("gates"),
+            Step::Key(name),
+            Step::Key("after"),
+            Step::Index(i),
+        ];
+        if target == name {
+            errors.push(at.error(
+                &path,
+                false,
+                "a gate cannot run after itself".to_owned(),
+                Some(format!("remove \"{target}\" from `after`")),
+            ));
+        } else if !config.gates.contains_key(target) {
+            let hint = match super::error::nearest(target, config.gates.keys().map(String::as_str))
+            {
+                Some(fix) => format!("did you mean \"{fix}\"?"),
+                None => format!(
+                    "`after` names gates of this file: {}",
+                    config.gates.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            };
+            errors.push(at.error(
+                &path,
+                false,
+                format!("unknown gate \"{target}\""),
+                Some(hint),
+            ));
+        }
+    }
+    for (key, _) in &gate.env {
+        if key.is_empty() || key.contains('=') || key.contains('\0') {
+            errors.push(at.error(
+                &[Step::Key("gates"), Step::Key(name), Step::Key("env")],
+                false,
+                format!("bad environment variable name {key:?}"),
+                Some("names must be non-empty, without `=`".to_owned()),
+            ));
+        }
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn cwd_problem(cwd: &str) -> Option<String> {
+    if cwd.starts_with('/') {
+        return Some(format!("`{cwd}` is absolute"));
+    }
+    if cwd.split(['/', '\\']).any(|part| part == "..") {
+        return Some(format!("`{cwd}` leaves the worktree"));
+    }
+    None
+}
+
+fn check_globs(
+    errors: &mut Vec<ConfigError>,
+    at: &Locator<'_>,
+    key: &[Step<'_>],
+    globs: Option<&[String]>,
+) {
+    for (i, glob) in globs.unwrap_or_default().iter().enumerate() {
+        if let Err(problem) = crate::plan::glob::compile(glob) {
+            let mut path = key.to_vec();
+            path.push(Step::Index(i));
+            errors.push(at.error(
+                &path,
+                false,
+                format!("bad glob {glob:?}: {problem}"),
+                Some("globs use globset syntax: `*`, `**`, `?`, `[abc]`, `{a,b}`".to_owned()),
+            ));
+        }
+    }
+}
+
+fn check_parser(
+    errors: &mut Vec<ConfigError>,
+    at: &Locator<'_>,
+    name: &str,
+    gate: &super::GateConfig,
+) {
+    let here = |key: &'static str| [Step::Key("gates"), Step::Key(name), Step::Key(key)];
+    match (gate.parser, &gate.pattern) {
+        (Some(ParserKind::Regex), Some(pattern)) => match regex::Regex::new(pattern) {
+            Err(e) => errors.push(at.error(&here("pattern"), false, format!("bad regex: {e}"), Some("use Rust regex syntax with named groups, e.g. (?P<file>[^:]+):(?P<line>\\d+): (?P<message>.*)".to_owned()))),
+            Ok(re) => {
+                let names: Vec<&str> = re.capture_names().flatten().collect();
+                if !names.contains(&"file") || !names.contains(&"message") {
+                    errors.push(at.error(&here("pattern"), false, "the pattern needs named groups `file` and `message`".to_owned(), Some("add (?P<file>...) and (?P<message>...); `line`, `col` and `severity` are optional".to_owned())));
+                }
+            }
+        },
+        (_, None) => {}
+        (_, Some(_)) => errors.push(at.error(&here("pattern"), true, "`pattern` is only read with parser = \"regex\"".to_owned(), Some("set parser = \"regex\", or remove `pattern`".to_owned()))),
+    }
+    match (gate.parser, &gate.report) {
+        (Some(ParserKind::Junit), None) => errors.push(at.error(
+            &here("parser"),
+            false,
+            "parser = \"junit\" needs `report`, the XML file the command writes".to_owned(),
+            Some("add report = \"path/to/junit.xml\"".to_owned()),
+        )),
+        (Some(ParserKind::Junit), Some(_)) | (_, None) => {}
+        (_, Some(_)) => errors.push(at.error(
+            &here("report"),
+            true,
+            "`report` is only read with parser = \"junit\"".to_owned(),
+            Some("set parser = \"junit\", or remove `report`".to_owned()),
+        )),
+    }
+}
+
+/// A cycle of `after` edges, as gate names with the first repeated at the end.
+fn find_cycle(config: &GatesConfig) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Visiting,
+        Done,
+    }
+    fn visit<'a>(
+        name: &'a str,
+        config: &'a GatesConfig,
+        marks: &mut HashMap<&'a str, Mark>,
+        stack: &mut Vec<&'a str>,
+    ) -> Option<Vec<String>> {
+        match marks.get(name) {
+            Some(Mark::Done) => return None,
+            Some(Mark::Visiting) => {
+                let start = stack.iter().position(|n| *n == name).unwrap_or(0);
+                let mut cycle: Vec<String> =
+                    stack[start..].iter().map(|s| (*s).to_owned()).collect();
+                cycle.push(name.to_owned());
+                return Some(cycle);
+            }
+            None => {}
+        }
+        marks.insert(name, Mark::Visiting);
+        stack.push(name);
+        for next in &config.gates.get(name)?.after {
+            if config.gates.contains_key(next)
+                && let Some(cycle) = visit(next, config, marks, stack)
+            {
+                return Some(cycle);
+            }
+        }
+        stack.pop();
+        marks.insert(name, Mark::Done);
+        None
+    }
+    let mut marks = HashMap::new();
+    config
+        .gates
+        .keys()
+        .find_map(|name| visit(name, config, &mut marks, &mut Vec::new()))
+}

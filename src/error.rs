@@ -1,0 +1,50 @@
+//! Errors for people: `error: ...`, then `caused by: ...`, then `hint: ...` with the fix.
+
+use std::fmt;
+
+use crate::config::ConfigErrors;
+
+/// A mistake in how backstop was called or set up, with the fix.
+#[derive(Debug, thiserror::Error)]
+pub struct UsageError {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// An error that says what is wrong and how to fix it.
+pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    UsageError {
+        message: message.into(),
+        hint: Some(hint.into()),
+    }
+    .into()
+}
+
+/// Prints an error chain for a person.
+pub fn print(error: &anyhow::Error) {
+    let mut text = String::new();
+    if let Some(config) = error.downcast_ref::<ConfigErrors>() {
+        text.push_str(&format!("error: {config}\n"));
+    } else {
+        text.push_str(&format!("error: {error}\n"));
+        for cause in error.chain().skip(1) {
+            text.push_str(&format!("caused by: {cause}\n"));
+        }
+        if let Some(hint) = error
+            .chain()
+            .find_map(|e| e.downcast_ref::<UsageError>())
+            .and_then(|u| u.hint.as_ref())
+        {
+            text.push_str(&format!("hint: {hint}\n"));
+        }
+    }
+    eprint!("{text}");
+}

@@ -1,0 +1,26 @@
+//! The kinds of protected-gate finding (SPEC §5), shared by config (`protect.allow`) and reports.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What kind of test tampering or protected change a finding reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A test file removed (a rename with similar content is not a deletion).
+    DeletedTestFile,
+    /// A test function or case in base that no longer exists anywhere in target.
+    DeletedTest,
+    /// A test that has fewer assertions than in base.
+    RemovedAssertion,
+    /// A new skip, ignore, todo, xfail or focus marker, or a test turned into a comment.
+    SkippedTest,
+    /// An assertion made trivially true or looser, or a test body that now returns early.
+    WeakenedAssertion,
+    /// A snapshot file changed.
+    SnapshotChanged,
+    /// A file in `protect.paths` changed.
+    ProtectedPath,
+    /// gates.toml lost a gate, narrowed `on`/`files`, changed a `run`, or narrowed `protect`.
+    GateWeakened,
+}

@@ -1,0 +1,208 @@
+//! The command gate: `sh -c` with the gate's files, batched under the argument limit.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::capture::Capture;
+use crate::plan::Job;
+use crate::process::{Exit, ShellCommand, run_shell};
+use crate::report::GateStatus;
+
+use super::{GateContext, GateOutcome};
+
+/// Runs the gate's fixer (when asked) and then its check, batch by batch.
+pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
+    let started = Instant::now();
+    let mut capture = Capture::default();
+    let outcome = |status, exit_code, reason: Option<String>, capture: &Capture| GateOutcome {
+        status,
+        exit_code,
+        duration: started.elapsed(),
+        diagnostics: Vec::new(),
+        output: Some(capture.text()),
+        reason,
+    };
+    let files_list = match write_files_list(&job.files) {
+        Ok(file) => file,
+        Err(e) => {
+            return outcome(
+                GateStatus::Error,
+                None,
+                Some(format!("cannot write the file list: {e}")),
+                &capture,
+            );
+        }
+    };
+    let env = environment(job, context, files_list.path().as_os_str().to_owned());
+    let args: Vec<OsString> = if job.pass_files {
+        job.files.iter().map(|f| f.as_os_str().to_owned()).collect()
+    } else {
+        Vec::new()
+    };
+
+    // The files follow the command as "$@", never spliced into the command string.
+    let with_files = |command: &str| {
+        if job.pass_files {
+            format!("{command} \"$@\"")
+        } else {
+            command.to_owned()
+        }
+    };
+    let mut steps: Vec<String> = Vec::new();
+    if let Some(fix) = &job.fix {
+        steps.push(with_files(fix));
+    }
+    steps.push(with_files(&job.run));
+    for script in &steps {
+        let deadline = job.timeout.saturating_sub(started.elapsed());
+        for batch in batches(&args, argument_budget(script, &env)) {
+            let exit = run_shell(
+                &ShellCommand {
+                    script,
+                    args: batch,
+                    cwd: &job.cwd,
+                    env: &env,
+                    timeout: deadline,
+                },
+                &mut capture,
+            );
+            match exit {
+                Exit::Code(0) => {}
+                Exit::Code(code) => return outcome(GateStatus::Failed, Some(code), None, &capture),
+                Exit::Signal(signal) => {
+                    return outcome(
+                        GateStatus::Failed,
+                        Some(128 + signal),
+                        Some(format!("killed by signal {signal}")),
+                        &capture,
+                    );
+                }
+                Exit::TimedOut => {
+                    return outcome(
+                        GateStatus::TimedOut,
+                        None,
+                        Some(format!(
+                            "timed out after {}",
+                            humantime::format_duration(job.timeout)
+                        )),
+                        &capture,
+                    );
+                }
+                Exit::Interrupted => {
+                    return outcome(
+                        GateStatus::Error,
+                        None,
+                        Some("interrupted".to_owned()),
+                        &capture,
+                    );
+                }
+                Exit::SpawnFailed(why) => {
+                    return outcome(GateStatus::Error, None, Some(why), &capture);
+                }
+            }
+        }
+    }
+    outcome(GateStatus::Passed, Some(0), None, &capture)
+}
+
+fn environment(
+    job: &Job,
+    context: &GateContext,
+    files_list: OsString,
+) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = vec![
+        ("BACKSTOP_TRIGGER".into(), context.trigger.as_str().into()),
+        (
+            "BACKSTOP_BASE".into(),
+            context.base.clone().unwrap_or_default().into(),
+        ),
+        ("BACKSTOP_FILES".into(), files_list),
+    ];
+    env.extend(job.env.iter().map(|(k, v)| (k.into(), v.into())));
+    env
+}
+
+/// The gate's files, NUL-separated, in a temporary file that `BACKSTOP_FILES` names.
+fn write_files_list(files: &[PathBuf]) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut file = tempfile::Builder::new()
+        .prefix("backstop-files-")
+        .tempfile()?;
+    for path in files {
+        file.write_all(path.as_os_str().as_bytes())?;
+        file.write_all(b"\0")?;
+    }
+    file.flush()?;
+    Ok(file)
+}
+
+/// Bytes left for file arguments once the environment and the script are counted.
+fn argument_budget(script: &str, extra_env: &[(OsString, OsString)]) -> usize {
+    let limit = std::env::var("BACKSTOP_ARG_MAX")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or_else(system_arg_max);
+    let env_bytes: usize = std::env::vars_os()
+        .chain(extra_env.iter().cloned())
+        .map(|(k, v)| k.len() + v.len() + 2 + size_of::<usize>())
+        .sum();
+    let fixed = env_bytes + script.len() + 64 + 4096;
+    limit.saturating_sub(fixed).max(1)
+}
+
+fn system_arg_max() -> usize {
+    // SAFETY: sysconf only reads a system limit.
+    let value = unsafe { libc::sysconf(libc::_SC_ARG_MAX) };
+    usize::try_from(value)
+        .unwrap_or(128 * 1024)
+        .clamp(32 * 1024, 1024 * 1024)
+}
+
+/// Splits arguments into runs whose summed cost (bytes + NUL + pointer) fits the budget.
+/// One argument always forms a batch of its own, whatever its size. No arguments: one empty batch.
+fn batches(args: &[OsString], budget: usize) -> Vec<&[OsString]> {
+    if args.is_empty() {
+        return vec![args];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut used = 0;
+    for (i, arg) in args.iter().enumerate() {
+        let cost = arg.len() + 1 + size_of::<usize>();
+        if i > start && used + cost > budget {
+            out.push(&args[start..i]);
+            start = i;
+            used = 0;
+        }
+        used += cost;
+    }
+    out.push(&args[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(names: &[&str]) -> Vec<OsString> {
+        names.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn batches_respect_the_budget_and_keep_order() {
+        let all = args(&["aaaa", "bbbb", "cccc", "dddd", "e"]);
+        let per = 4 + 1 + size_of::<usize>();
+        let split = batches(&all, per * 2);
+        assert_eq!(split, vec![&all[0..2], &all[2..4], &all[4..5]]);
+        assert_eq!(split.concat(), all);
+    }
+
+    #[test]
+    fn an_oversized_argument_still_runs_alone_and_no_files_is_one_run() {
+        let all = args(&["x".repeat(100).as_str(), "y"]);
+        assert_eq!(batches(&all, 10).len(), 2);
+        assert_eq!(batches(&[], 10), vec![&[] as &[OsString]]);
+    }
+}

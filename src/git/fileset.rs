@@ -1,0 +1,228 @@
+//! File sets: which paths differ between a base and a target (SPEC §1).
+//!
+//! Paths are kept as raw bytes turned into `PathBuf`, so names that are not UTF-8 survive.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use git2::{Delta, Diff, DiffOptions, FileMode, Index, Oid, Tree, TreeWalkMode, TreeWalkResult};
+
+use super::Repo;
+
+/// How a path changed between base and target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// New in the target (including untracked files for working-tree targets).
+    Added,
+    /// Content or mode changed, or listed without comparison (`--all-files`, `--files`).
+    Modified,
+    /// Gone from the target.
+    Deleted,
+    /// Changed type, e.g. a file became a symlink.
+    TypeChanged,
+}
+
+/// One path of a file set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// Relative to the worktree root, with `/` separators.
+    pub path: PathBuf,
+    /// How it changed.
+    pub kind: ChangeKind,
+    /// A gitlink (submodule), which is a commit id rather than a file.
+    pub submodule: bool,
+}
+
+impl FileChange {
+    /// Whether a command gate can be handed this path as a file.
+    pub fn is_file(&self) -> bool {
+        self.kind != ChangeKind::Deleted && !self.submodule
+    }
+}
+
+/// The paths a run is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileSet {
+    /// Sorted by path, one entry per path.
+    pub changes: Vec<FileChange>,
+}
+
+impl FileSet {
+    /// A file set of paths given by the user, all counted as modified.
+    pub fn listed(paths: Vec<PathBuf>) -> FileSet {
+        let mut set = FileSet {
+            changes: paths
+                .into_iter()
+                .map(|path| FileChange {
+                    path,
+                    kind: ChangeKind::Modified,
+                    submodule: false,
+                })
+                .collect(),
+        };
+        set.normalise();
+        set
+    }
+
+    fn normalise(&mut self) {
+        self.changes.sort_by(|a, b| a.path.cmp(&b.path));
+        self.changes.dedup_by(|a, b| a.path == b.path);
+    }
+}
+
+impl Repo {
+    /// The index being committed: `GIT_INDEX_FILE` when git hands one to a hook, else the
+    /// worktree's index.
+    pub fn index(&self) -> Result<Index> {
+        match std::env::var_os("GIT_INDEX_FILE") {
+            Some(path) => Index::open(std::path::Path::new(&path)).with_context(|| {
+                format!(
+                    "cannot read the index file {}",
+                    PathBuf::from(path).display()
+                )
+            }),
+            None => self.inner.index().context("cannot read the index"),
+        }
+    }
+
+    /// Paths staged for commit: the index against `HEAD` (the empty tree before the first commit).
+    pub fn staged(&self) -> Result<FileSet> {
+        let head_tree = self.head_tree()?;
+        let index = self.index()?;
+        let diff = self
+            .inner
+            .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut diff_options()))
+            .context("cannot compare the index with HEAD")?;
+        Ok(collect(&diff))
+    }
+
+    /// Everything that differs between `base` and the working tree: committed, staged,
+    /// unstaged and untracked-not-ignored changes. `None` means the empty tree.
+    pub fn changed_since(&self, base: Option<Oid>) -> Result<FileSet> {
+        let tree = base.map(|b| self.tree_of(b)).transpose()?;
+        let mut options = diff_options();
+        options.include_untracked(true).recurse_untracked_dirs(true);
+        let diff = self
+            .inner
+            .diff_tree_to_workdir_with_index(tree.as_ref(), Some(&mut options))
+            .context("cannot compare the working tree with the base")?;
+        Ok(collect(&diff))
+    }
+
+    /// Paths that differ between two commits.
+    pub fn changed_between(&self, from: Option<Oid>, to: Oid) -> Result<FileSet> {
+        let old = from.map(|f| self.tree_of(f)).transpose()?;
+        let new = self.tree_of(to)?;
+        let diff = self
+            .inner
+            .diff_tree_to_tree(old.as_ref(), Some(&new), Some(&mut diff_options()))
+            .with_context(|| {
+                format!(
+                    "cannot compare {} with {to}",
+                    from.map_or("the empty tree".to_owned(), |f| f.to_string())
+                )
+            })?;
+        Ok(collect(&diff))
+    }
+
+    /// Every path in the index; with `on_disk`, only those present in the working tree.
+    pub fn tracked(&self, on_disk: bool) -> Result<FileSet> {
+        let index = self.index()?;
+        let mut set = FileSet::default();
+        for entry in index.iter() {
+            let path = PathBuf::from(OsStr::from_bytes(&entry.path));
+            if on_disk && std::fs::symlink_metadata(self.root.join(&path)).is_err() {
+                continue;
+            }
+            set.changes.push(FileChange {
+                path,
+                kind: ChangeKind::Modified,
+                submodule: entry.mode == u32::from(FileMode::Commit),
+            });
+        }
+        set.normalise();
+        Ok(set)
+    }
+
+    /// Every path in a commit's tree.
+    pub fn tracked_in_commit(&self, commit: Oid) -> Result<FileSet> {
+        let tree = self.tree_of(commit)?;
+        let mut set = FileSet::default();
+        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() != Some(git2::ObjectType::Tree) {
+                let mut bytes = dir.as_bytes().to_vec();
+                bytes.extend_from_slice(entry.name_bytes());
+                set.changes.push(FileChange {
+                    path: PathBuf::from(OsStr::from_bytes(&bytes)),
+                    kind: ChangeKind::Modified,
+                    submodule: entry.filemode() == i32::from(FileMode::Commit),
+                });
+            }
+            TreeWalkResult::Ok
+        })
+        .context("cannot list the commit's files")?;
+        set.normalise();
+        Ok(set)
+    }
+
+    fn head_tree(&self) -> Result<Option<Tree<'_>>> {
+        self.head().map(|h| self.tree_of(h)).transpose()
+    }
+
+    fn tree_of(&self, commit: Oid) -> Result<Tree<'_>> {
+        self.inner
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .with_context(|| format!("cannot read the tree of {commit}"))
+    }
+}
+
+fn diff_options() -> DiffOptions {
+    let mut options = DiffOptions::new();
+    options.include_typechange(true).ignore_submodules(false);
+    options
+}
+
+fn collect(diff: &Diff<'_>) -> FileSet {
+    let mut set = FileSet::default();
+    for delta in diff.deltas() {
+        let (file, kind) = match delta.status() {
+            Delta::Deleted => (delta.old_file(), ChangeKind::Deleted),
+            Delta::Added | Delta::Untracked | Delta::Copied => {
+                (delta.new_file(), ChangeKind::Added)
+            }
+            Delta::Typechange => (delta.new_file(), ChangeKind::TypeChanged),
+            Delta::Renamed => {
+                // Without rename detection this does not occur; keep both sides if it ever does.
+                set.changes.push(FileChange {
+                    path: bytes_path(delta.old_file().path_bytes()),
+                    kind: ChangeKind::Deleted,
+                    submodule: delta.old_file().mode() == FileMode::Commit,
+                });
+                (delta.new_file(), ChangeKind::Added)
+            }
+            Delta::Modified | Delta::Conflicted => (delta.new_file(), ChangeKind::Modified),
+            Delta::Unmodified | Delta::Ignored | Delta::Unreadable => continue,
+        };
+        let Some(bytes) = file.path_bytes() else {
+            continue;
+        };
+        if bytes.ends_with(b"/") {
+            // An untracked nested repository: a directory, not a file.
+            continue;
+        }
+        set.changes.push(FileChange {
+            path: PathBuf::from(OsStr::from_bytes(bytes)),
+            kind,
+            submodule: file.mode() == FileMode::Commit,
+        });
+    }
+    set.normalise();
+    set
+}
+
+fn bytes_path(bytes: Option<&[u8]>) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(bytes.unwrap_or_default()))
+}

@@ -1,0 +1,99 @@
+//! The repository: discovery, revisions and file sets. The only module that imports git2.
+
+mod fileset;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use git2::Repository;
+
+pub use fileset::{ChangeKind, FileChange, FileSet};
+pub use git2::Oid;
+
+/// The id of git's empty tree: the base of a first commit.
+pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+/// An open repository, seen from one worktree.
+pub struct Repo {
+    inner: Repository,
+    root: PathBuf,
+}
+
+impl Repo {
+    /// Finds the repository containing `start`, as git would (honouring `GIT_DIR` when set).
+    pub fn discover(start: &Path) -> Result<Repo> {
+        let inner = if std::env::var_os("GIT_DIR").is_some() {
+            Repository::open_from_env()
+        } else {
+            Repository::discover(start)
+        }
+        .map_err(|e| {
+            anyhow!(
+                "{} is not inside a git repository ({})",
+                start.display(),
+                e.message()
+            )
+        })?;
+        let root = inner
+            .workdir()
+            .ok_or_else(|| {
+                anyhow!(
+                    "the repository at {} is bare; gates need a worktree",
+                    inner.path().display()
+                )
+            })?
+            .to_path_buf();
+        let root = root.canonicalize().unwrap_or(root);
+        Ok(Repo { inner, root })
+    }
+
+    /// The root of the worktree (for a linked worktree, that worktree's root).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The git dir of this worktree (`.git`, or `.git/worktrees/NAME`).
+    pub fn git_dir(&self) -> &Path {
+        self.inner.path()
+    }
+
+    /// The directory shared by every worktree of the repository.
+    pub fn common_dir(&self) -> &Path {
+        self.inner.commondir()
+    }
+
+    /// The commit `HEAD` points at; `None` before the first commit.
+    pub fn head(&self) -> Option<Oid> {
+        self.inner
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .map(|c| c.id())
+    }
+
+    /// Resolves a revision (branch, tag, sha, `HEAD~2`) to a commit.
+    pub fn commit_id(&self, rev: &str) -> Result<Oid> {
+        let object = self
+            .inner
+            .revparse_single(rev)
+            .map_err(|e| anyhow!("cannot resolve `{rev}` to a commit: {}", e.message()))?;
+        let commit = object
+            .peel_to_commit()
+            .with_context(|| format!("`{rev}` does not name a commit"))?;
+        Ok(commit.id())
+    }
+
+    /// The best common ancestor of two commits.
+    pub fn merge_base(&self, a: Oid, b: Oid) -> Result<Oid> {
+        self.inner
+            .merge_base(a, b)
+            .map_err(|e| anyhow!("{a} and {b} have no common ancestor: {}", e.message()))
+    }
+
+    /// The merge-base of `base_ref` and `HEAD`, when both resolve; `None` otherwise.
+    pub fn merge_base_with(&self, base_ref: &str) -> Option<Oid> {
+        let head = self.head()?;
+        let base = self.commit_id(base_ref).ok()?;
+        self.merge_base(base, head).ok()
+    }
+}

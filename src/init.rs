@@ -1,0 +1,399 @@
+//! `backstop init`: find the kinds of project here and write a gates.toml whose gates work.
+//!
+//! Detection reads manifests only (Cargo.toml, package.json, pyproject.toml and friends,
+//! go.mod) at the root and one directory down; a project below the root gets `cwd`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::cli::GlobalArgs;
+use crate::config;
+use crate::error::usage;
+
+/// One gate that init writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateDraft {
+    /// Gate name (prefixed with the directory for projects below the root).
+    pub name: String,
+    /// Command.
+    pub run: String,
+    /// Globs.
+    pub files: Vec<String>,
+    /// Triggers; empty means the default.
+    pub on: Vec<&'static str>,
+    /// Fixer.
+    pub fix: Option<String>,
+    /// Pass matching files as arguments.
+    pub pass_files: bool,
+    /// Timeout, when longer than the default is needed.
+    pub timeout: Option<&'static str>,
+    /// Working directory relative to the root.
+    pub cwd: Option<String>,
+}
+
+/// The triggers for slow gates (test suites): not on every commit.
+const SLOW: [&str; 4] = ["pre-push", "stop", "ci", "manual"];
+
+fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
+    GateDraft {
+        name: name.to_owned(),
+        run: run.to_owned(),
+        files: files.iter().map(|f| (*f).to_owned()).collect(),
+        on: Vec::new(),
+        fix: None,
+        pass_files: false,
+        timeout: None,
+        cwd: None,
+    }
+}
+
+/// A detected project: its kind and the gates for it.
+#[derive(Debug, Clone)]
+pub struct Detected {
+    /// "rust", "node", "python" or "go".
+    pub kind: &'static str,
+    /// Directory relative to the root ("" for the root).
+    pub dir: String,
+    /// Gates for it.
+    pub gates: Vec<GateDraft>,
+}
+
+/// Writes gates.toml for what is found; refuses to overwrite without `force`.
+pub fn run(global: &GlobalArgs, force: bool) -> Result<u8> {
+    let here = std::env::current_dir().context("cannot read the current directory")?;
+    let start = global
+        .directory
+        .as_ref()
+        .map_or_else(|| here.clone(), |d| here.join(d));
+    let root =
+        crate::git::Repo::discover(&start).map_or(start.clone(), |repo| repo.root().to_path_buf());
+    let target = global
+        .config
+        .as_ref()
+        .map_or_else(|| root.join(config::FILE_NAME), |c| start.join(c));
+    if target.exists() && !force {
+        return Err(usage(
+            format!("{} already exists", target.display()),
+            "keep it, or pass --force to replace it",
+        ));
+    }
+    let projects = detect(&root);
+    let text = render(&projects);
+    // The file we write must load: a detection bug must not leave a broken config behind.
+    config::parse_str(&text, Path::new(config::FILE_NAME))
+        .map_err(|e| anyhow::anyhow!("init produced an invalid gates.toml (a bug): {e}"))?;
+    std::fs::write(&target, &text).with_context(|| format!("cannot write {}", target.display()))?;
+    if projects.is_empty() {
+        println!(
+            "wrote {}: no Rust, Node, Python or Go project found; add gates by hand (see gates.toml.example)",
+            target.display()
+        );
+    } else {
+        for project in &projects {
+            let names: Vec<&str> = project.gates.iter().map(|g| g.name.as_str()).collect();
+            let place = if project.dir.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}/", project.dir)
+            };
+            println!("found {}{place}: {}", project.kind, names.join(", "));
+        }
+        println!(
+            "wrote {}; try it: backstop run --all-files",
+            target.display()
+        );
+    }
+    Ok(crate::app::EXIT_OK)
+}
+
+/// Finds projects at `root` and in its direct subdirectories.
+pub fn detect(root: &Path) -> Vec<Detected> {
+    let mut dirs: Vec<(PathBuf, String)> = vec![(root.to_path_buf(), String::new())];
+    if let Ok(entries) = std::fs::read_dir(root) {
+        let mut subdirs: Vec<(PathBuf, String)> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| Some((e.path(), e.file_name().into_string().ok()?)))
+            .filter(|(_, name)| {
+                !name.starts_with('.')
+                    && !matches!(
+                        name.as_str(),
+                        "node_modules" | "target" | "vendor" | "dist" | "build" | "venv"
+                    )
+            })
+            .collect();
+        subdirs.sort();
+        dirs.extend(subdirs);
+    }
+    let mut found = Vec::new();
+    for (path, dir) in dirs {
+        for (kind, gates) in [
+            ("rust", rust(&path)),
+            ("node", node(&path)),
+            ("python", python(&path)),
+            ("go", go(&path)),
+        ] {
+            let Some(mut gates) = gates else { continue };
+            if !dir.is_empty() {
+                for gate in &mut gates {
+                    gate.name = format!("{dir}-{}", gate.name);
+                    gate.cwd = Some(dir.clone());
+                }
+            }
+            found.push(Detected {
+                kind,
+                dir: dir.clone(),
+                gates,
+            });
+        }
+    }
+    found
+}
+
+fn rust(dir: &Path) -> Option<Vec<GateDraft>> {
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    if !manifest.contains("[package]") && !manifest.contains("[workspace]") {
+        return None;
+    }
+    let rs = ["*.rs", "Cargo.toml", "Cargo.lock"];
+    let mut fmt = draft("rustfmt", "cargo fmt --all -- --check", &["*.rs"]);
+    fmt.fix = Some("cargo fmt --all".to_owned());
+    let clippy = draft("clippy", "cargo clippy --all-targets -- -D warnings", &rs);
+    let mut test = draft("cargo-test", "cargo test", &rs);
+    test.on = SLOW.to_vec();
+    Some(vec![fmt, clippy, test])
+}
+
+fn node(dir: &Path) -> Option<Vec<GateDraft>> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package.json")).ok()?).ok()?;
+    let has_dep = |name: &str| {
+        ["dependencies", "devDependencies"]
+            .iter()
+            .any(|section| manifest.get(section).and_then(|s| s.get(name)).is_some())
+    };
+    let has_file = |prefixes: &[&str]| {
+        std::fs::read_dir(dir).ok().is_some_and(|entries| {
+            entries.flatten().any(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| prefixes.iter().any(|p| n.starts_with(p)))
+            })
+        })
+    };
+    let exec = if dir.join("pnpm-lock.yaml").exists() {
+        "pnpm exec"
+    } else if dir.join("yarn.lock").exists() {
+        "yarn"
+    } else if dir.join("bun.lockb").exists() || dir.join("bun.lock").exists() {
+        "bunx"
+    } else {
+        "npx --no-install"
+    };
+    let sources = ["*.{js,jsx,mjs,cjs,ts,tsx,mts,cts}"];
+    let mut gates = Vec::new();
+    if has_dep("prettier") {
+        let mut fmt = draft(
+            "prettier",
+            &format!("{exec} prettier --check ."),
+            &["*.{js,jsx,mjs,cjs,ts,tsx,mts,cts,json,css,scss,md,html,vue,svelte}"],
+        );
+        fmt.fix = Some(format!("{exec} prettier --write ."));
+        gates.push(fmt);
+    }
+    if has_dep("eslint") || has_file(&["eslint.config.", ".eslintrc"]) {
+        let mut eslint = draft(
+            "eslint",
+            &format!("{exec} eslint --max-warnings=0 ."),
+            &sources,
+        );
+        eslint.fix = Some(format!("{exec} eslint --fix ."));
+        gates.push(eslint);
+    }
+    if has_dep("typescript") && dir.join("tsconfig.json").exists() {
+        gates.push(draft(
+            "tsc",
+            &format!("{exec} tsc --noEmit"),
+            &["*.{ts,tsx,mts,cts}", "tsconfig*.json", "package.json"],
+        ));
+    }
+    let unit = if has_dep("vitest") {
+        Some(draft(
+            "vitest",
+            &format!("{exec} vitest run"),
+            &[sources[0], "package.json"],
+        ))
+    } else if has_dep("jest") {
+        Some(draft(
+            "jest",
+            &format!("{exec} jest"),
+            &[sources[0], "package.json"],
+        ))
+    } else {
+        let script = manifest
+            .pointer("/scripts/test")
+            .and_then(|s| s.as_str())
+            .unwrap_or_default();
+        (!script.is_empty() && !script.contains("no test specified"))
+            .then(|| draft("npm-test", "npm test", &[sources[0], "package.json"]))
+    };
+    if let Some(mut unit) = unit {
+        unit.on = SLOW.to_vec();
+        gates.push(unit);
+    }
+    if has_dep("@playwright/test") || has_file(&["playwright.config."]) {
+        let mut e2e = draft(
+            "playwright",
+            &format!("{exec} playwright test"),
+            &[
+                "*.{js,jsx,ts,tsx,html,css}",
+                "playwright.config.*",
+                "package.json",
+            ],
+        );
+        e2e.on = SLOW.to_vec();
+        e2e.timeout = Some("20m");
+        gates.push(e2e);
+    }
+    Some(gates)
+}
+
+fn python(dir: &Path) -> Option<Vec<GateDraft>> {
+    let manifests = [
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "requirements.txt",
+        "requirements-dev.txt",
+    ];
+    let text: String = manifests
+        .iter()
+        .filter_map(|m| std::fs::read_to_string(dir.join(m)).ok())
+        .collect();
+    if !manifests.iter().any(|m| dir.join(m).exists()) {
+        return None;
+    }
+    let python = if dir.join(".venv/bin/python").exists() {
+        ".venv/bin/python"
+    } else {
+        "python3"
+    };
+    let mentions = |tool: &str| text.contains(tool);
+    let py = ["*.py", "pyproject.toml"];
+    let mut gates = Vec::new();
+    if mentions("ruff") {
+        let mut check = draft(
+            "ruff",
+            &format!("{python} -m ruff check --force-exclude"),
+            &["*.py"],
+        );
+        check.pass_files = true;
+        check.fix = Some(format!("{python} -m ruff check --fix --force-exclude"));
+        let mut format = draft(
+            "ruff-format",
+            &format!("{python} -m ruff format --check --force-exclude"),
+            &["*.py"],
+        );
+        format.pass_files = true;
+        format.fix = Some(format!("{python} -m ruff format --force-exclude"));
+        gates.extend([check, format]);
+    }
+    if mentions("mypy") {
+        let targets: Vec<&str> = ["src", "tests"]
+            .into_iter()
+            .filter(|d| dir.join(d).is_dir())
+            .collect();
+        let targets = if targets.is_empty() {
+            ".".to_owned()
+        } else {
+            targets.join(" ")
+        };
+        gates.push(draft("mypy", &format!("{python} -m mypy {targets}"), &py));
+    }
+    if mentions("pytest") || dir.join("tests").is_dir() {
+        let mut pytest = draft("pytest", &format!("{python} -m pytest -q"), &py);
+        pytest.on = SLOW.to_vec();
+        gates.push(pytest);
+    }
+    Some(gates)
+}
+
+fn go(dir: &Path) -> Option<Vec<GateDraft>> {
+    if !dir.join("go.mod").exists() {
+        return None;
+    }
+    let mut fmt = draft(
+        "gofmt",
+        r#"out=$(xargs -0 -r gofmt -l < "$BACKSTOP_FILES"); [ -z "$out" ] || { printf 'not gofmt-formatted (run gofmt -w):\n%s\n' "$out"; exit 1; }"#,
+        &["*.go"],
+    );
+    fmt.fix = Some("gofmt -w .".to_owned());
+    let vet = draft("go-vet", "go vet ./...", &["*.go", "go.mod", "go.sum"]);
+    let mut test = draft("go-test", "go test ./...", &["*.go", "go.mod", "go.sum"]);
+    test.on = SLOW.to_vec();
+    Some(vec![fmt, vet, test])
+}
+
+/// The gates.toml text for the detected projects.
+pub fn render(projects: &[Detected]) -> String {
+    let quote = |s: &str| toml::Value::String(s.to_owned()).to_string();
+    let list = |items: &[String]| {
+        format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|s| quote(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let mut out = String::from(
+        "# backstop gates: written by `backstop init`; every key is described in gates.toml.example.\n",
+    );
+    let kinds: Vec<String> = projects
+        .iter()
+        .map(|p| {
+            if p.dir.is_empty() {
+                p.kind.to_owned()
+            } else {
+                format!("{} ({})", p.kind, p.dir)
+            }
+        })
+        .collect();
+    if !kinds.is_empty() {
+        let _ = writeln!(out, "# Found: {}.", kinds.join(", "));
+    }
+    out.push_str("\n[settings]\nbase = \"origin/main\"\n");
+    for gate in projects.iter().flat_map(|p| &p.gates) {
+        let _ = write!(out, "\n[gates.{}]\nrun = {}\n", gate.name, quote(&gate.run));
+        if !gate.files.is_empty() {
+            let _ = writeln!(out, "files = {}", list(&gate.files));
+        }
+        if !gate.on.is_empty() {
+            let on: Vec<String> = gate.on.iter().map(|s| (*s).to_owned()).collect();
+            let _ = writeln!(out, "on = {}", list(&on));
+        }
+        if let Some(cwd) = &gate.cwd {
+            let _ = writeln!(out, "cwd = {}", quote(cwd));
+        }
+        if gate.pass_files {
+            out.push_str("pass_files = true\n");
+        }
+        if let Some(timeout) = gate.timeout {
+            let _ = writeln!(out, "timeout = {}", quote(timeout));
+        }
+        if let Some(fix) = &gate.fix {
+            let _ = writeln!(out, "fix = {}", quote(fix));
+        }
+    }
+    out.push_str(
+        "\n# The built-in protected gate: reports deleted or skipped tests, removed or weakened\n\
+         # assertions, and edits to the files below. Remove the table to turn it off.\n\
+         [protect]\n\
+         # tests = []   # test globs beyond the usual locations of each language\n\
+         paths = [\"gates.toml\", \".claude/settings.json\", \".codex/hooks.json\", \".gemini/settings.json\", \".cursor/hooks.json\"]\n",
+    );
+    out
+}

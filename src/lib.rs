@@ -1,0 +1,22 @@
+//! backstop: deterministic quality gates for code written by people and by coding agents.
+//!
+//! Data flows one way: [`cli`] → [`settings`] → [`git`] / [`snapshot`] → [`plan`] →
+//! [`runner`] → [`gates`] → [`report`] → [`render`] → exit status ([`app`]).
+
+pub mod app;
+pub mod capture;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod finding;
+pub mod gates;
+pub mod git;
+pub mod init;
+pub mod plan;
+pub mod process;
+pub mod render;
+pub mod report;
+pub mod runner;
+pub mod settings;
+pub mod snapshot;
+pub mod trigger;

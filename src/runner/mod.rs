@@ -1,0 +1,114 @@
+//! The scheduler: starts gates whose `after` gates are done, at most `jobs` at once.
+
+pub mod signals;
+
+use std::sync::mpsc;
+
+use crate::gates::{self, GateContext, GateOutcome};
+use crate::plan::{Action, Plan};
+use crate::report::GateStatus;
+
+/// Hears about gates as they start and finish (the live display).
+pub trait Observer: Sync {
+    /// A gate's process is about to start.
+    fn started(&self, name: &str);
+    /// A gate finished (or was skipped).
+    fn finished(&self, name: &str, outcome: &GateOutcome);
+}
+
+/// How the scheduler behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct RunnerSettings {
+    /// Gates at once (at least 1).
+    pub jobs: usize,
+    /// Start nothing new after a failure.
+    pub fail_fast: bool,
+}
+
+enum State {
+    Waiting,
+    Running,
+    Done(GateOutcome),
+}
+
+/// Runs the plan and returns one outcome per planned gate, in plan order.
+pub fn run(
+    plan: &Plan,
+    context: &GateContext,
+    settings: RunnerSettings,
+    observer: &dyn Observer,
+) -> Vec<GateOutcome> {
+    let mut states: Vec<State> = plan
+        .gates
+        .iter()
+        .map(|gate| match &gate.action {
+            Action::Skip(reason) => {
+                let outcome = GateOutcome::skipped(reason.clone());
+                observer.finished(&gate.name, &outcome);
+                State::Done(outcome)
+            }
+            Action::Run(_) => State::Waiting,
+        })
+        .collect();
+    let (sender, finished) = mpsc::channel::<(usize, GateOutcome)>();
+    std::thread::scope(|scope| {
+        let mut running = 0;
+        let mut failed = false;
+        loop {
+            let stop_starting = signals::interrupted().is_some() || (settings.fail_fast && failed);
+            if !stop_starting {
+                for index in 0..plan.gates.len() {
+                    if running >= settings.jobs.max(1) {
+                        break;
+                    }
+                    let gate = &plan.gates[index];
+                    let ready = matches!(states[index], State::Waiting)
+                        && gate
+                            .after
+                            .iter()
+                            .all(|dep| matches!(states[*dep], State::Done(_)));
+                    if let (true, Action::Run(job)) = (ready, &gate.action) {
+                        states[index] = State::Running;
+                        running += 1;
+                        observer.started(&gate.name);
+                        let sender = sender.clone();
+                        scope.spawn(move || {
+                            let outcome = gates::command::run(job, context);
+                            let _ = sender.send((index, outcome));
+                        });
+                    }
+                }
+            }
+            if running == 0 {
+                break;
+            }
+            let Ok((index, outcome)) = finished.recv() else {
+                break;
+            };
+            running -= 1;
+            failed |= !matches!(
+                outcome.status,
+                GateStatus::Passed | GateStatus::Skipped | GateStatus::Cached
+            );
+            observer.finished(&plan.gates[index].name, &outcome);
+            states[index] = State::Done(outcome);
+        }
+    });
+    let leftover = if signals::interrupted().is_some() {
+        "interrupted"
+    } else {
+        "not started: fail-fast after a failure"
+    };
+    states
+        .into_iter()
+        .zip(&plan.gates)
+        .map(|(state, gate)| match state {
+            State::Done(outcome) => outcome,
+            State::Waiting | State::Running => {
+                let outcome = GateOutcome::skipped(leftover);
+                observer.finished(&gate.name, &outcome);
+                outcome
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,100 @@
+//! What a run judges: the base, the target and the file set between them (SPEC §1).
+
+use anyhow::Result;
+
+use crate::error::usage;
+use crate::git::{EMPTY_TREE, FileSet, Oid, Repo};
+use crate::settings::FileSelection;
+use crate::trigger::Trigger;
+
+/// The base, target and file set of one run.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The base commit id, the empty tree id before the first commit, or `None`.
+    pub base: Option<String>,
+    /// A commit id, `index` or `worktree`.
+    pub target: String,
+    /// The paths in question.
+    pub file_set: FileSet,
+}
+
+/// Decides base and target for the trigger and lists the files between them.
+pub fn resolve(
+    repo: &Repo,
+    trigger: Trigger,
+    files: &FileSelection,
+    base_ref: &str,
+) -> Result<Snapshot> {
+    if let FileSelection::Range { from, to } = files {
+        let from_id = repo.commit_id(from).map_err(|e| {
+            usage(
+                e.to_string(),
+                "pass --from a branch, tag or commit that exists here (git fetch it first)",
+            )
+        })?;
+        let to_id = repo.commit_id(to).map_err(|e| {
+            usage(
+                e.to_string(),
+                "pass --to a branch, tag or commit that exists here",
+            )
+        })?;
+        return Ok(Snapshot {
+            base: Some(from_id.to_string()),
+            target: to_id.to_string(),
+            file_set: repo.changed_between(Some(from_id), to_id)?,
+        });
+    }
+    let head = repo.head();
+    let (base, target) = match trigger {
+        Trigger::PreCommit | Trigger::CommitMsg => (head, Target::Index),
+        Trigger::Ci => {
+            let head = head.ok_or_else(|| {
+                usage(
+                    "HEAD has no commit yet",
+                    "commit something before running the ci gates",
+                )
+            })?;
+            let base = repo.commit_id(base_ref).map_err(|e| {
+                usage(e.to_string(), format!("fetch the base branch (e.g. `git fetch origin main`) or pass --base REF; settings.base is `{base_ref}`"))
+            })?;
+            let merge_base = repo.merge_base(base, head).map_err(|e| {
+                usage(e.to_string(), "fetch more history (actions/checkout with fetch-depth: 0, or `git fetch --unshallow`)")
+            })?;
+            (Some(merge_base), Target::Commit(head))
+        }
+        Trigger::PrePush => (
+            repo.merge_base_with(base_ref).or(head),
+            head.map_or(Target::WorkTree, Target::Commit),
+        ),
+        Trigger::Stop | Trigger::Manual => {
+            (repo.merge_base_with(base_ref).or(head), Target::WorkTree)
+        }
+    };
+    let file_set = match (files, &target) {
+        (FileSelection::Listed(paths), _) => FileSet::listed(paths.clone()),
+        (FileSelection::AllFiles, Target::Index) => repo.tracked(false)?,
+        (FileSelection::AllFiles, Target::WorkTree) => repo.tracked(true)?,
+        (FileSelection::AllFiles, Target::Commit(id)) => repo.tracked_in_commit(*id)?,
+        (_, Target::Index) if trigger == Trigger::CommitMsg => FileSet::default(),
+        (_, Target::Index) => repo.staged()?,
+        (_, Target::WorkTree) => repo.changed_since(base)?,
+        (_, Target::Commit(id)) => repo.changed_between(base, *id)?,
+    };
+    let base = Some(base.map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string()));
+    let target = match target {
+        Target::Index => "index".to_owned(),
+        Target::WorkTree => "worktree".to_owned(),
+        Target::Commit(id) => id.to_string(),
+    };
+    Ok(Snapshot {
+        base,
+        target,
+        file_set,
+    })
+}
+
+enum Target {
+    Index,
+    WorkTree,
+    Commit(Oid),
+}
