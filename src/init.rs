@@ -137,8 +137,19 @@ pub fn detect(root: &Path) -> Vec<Detected> {
         ] {
             let Some(mut gates) = gates else { continue };
             if !dir.is_empty() {
+                // Gate names allow letters, digits, `-`, `_` and `.`; a directory may have more.
+                let prefix: String = dir
+                    .chars()
+                    .map(|c| {
+                        if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
+                    .collect();
                 for gate in &mut gates {
-                    gate.name = format!("{dir}-{}", gate.name);
+                    gate.name = format!("{prefix}-{}", gate.name);
                     gate.cwd = Some(dir.clone());
                 }
             }
@@ -367,7 +378,17 @@ pub fn render(projects: &[Detected]) -> String {
     }
     out.push_str("\n[settings]\nbase = \"origin/main\"\n");
     for gate in projects.iter().flat_map(|p| &p.gates) {
-        let _ = write!(out, "\n[gates.{}]\nrun = {}\n", gate.name, quote(&gate.run));
+        // A bare key cannot hold a `.` (it would open a nested table); quote such names.
+        let key = if gate
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        {
+            gate.name.clone()
+        } else {
+            quote(&gate.name)
+        };
+        let _ = write!(out, "\n[gates.{key}]\nrun = {}\n", quote(&gate.run));
         if !gate.files.is_empty() {
             let _ = writeln!(out, "files = {}", list(&gate.files));
         }

@@ -139,17 +139,20 @@ fn write_files_list(files: &[PathBuf]) -> std::io::Result<tempfile::NamedTempFil
 }
 
 /// Bytes left for file arguments once the environment and the script are counted.
+/// `BACKSTOP_ARG_MAX` sets the budget directly (tests use it to force small batches).
 fn argument_budget(script: &str, extra_env: &[(OsString, OsString)]) -> usize {
-    let limit = std::env::var("BACKSTOP_ARG_MAX")
+    if let Some(budget) = std::env::var("BACKSTOP_ARG_MAX")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or_else(system_arg_max);
+    {
+        return budget.max(1);
+    }
     let env_bytes: usize = std::env::vars_os()
         .chain(extra_env.iter().cloned())
         .map(|(k, v)| k.len() + v.len() + 2 + size_of::<usize>())
         .sum();
     let fixed = env_bytes + script.len() + 64 + 4096;
-    limit.saturating_sub(fixed).max(1)
+    system_arg_max().saturating_sub(fixed).max(1)
 }
 
 fn system_arg_max() -> usize {

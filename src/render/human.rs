@@ -214,7 +214,8 @@ pub fn verdict(report: &Report, style: &Style) -> String {
         style.paint(
             "32",
             &format!(
-                "backstop: {ran} gates passed{extra} in {}",
+                "backstop: {ran} gate{} passed{extra} in {}",
+                if ran == 1 { "" } else { "s" },
                 seconds(Duration::from_millis(report.duration_ms))
             ),
         )

@@ -1,6 +1,10 @@
 //! The one integration test binary: the real `backstop` binary in temporary git repositories.
 
-#![expect(dead_code, reason = "each test module uses a different part of the shared fixture")]
-
+mod config;
+mod example;
+mod files;
+mod init;
+mod report;
+mod run;
 mod schema;
 mod support;

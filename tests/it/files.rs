@@ -1,0 +1,282 @@
+//! File sets: staged, since a base, between commits, all files, listed files; renames,
+//! deletions, submodules, the first commit.
+
+use crate::support::{TestRepo, gate};
+
+/// A config with one gate that lists its files, and that gate's files after a run.
+fn files_of(repo: &TestRepo, args: &[&str]) -> Vec<String> {
+    let (run, report) = repo.report(args);
+    run.expect_code(0);
+    let gate = gate(&report, "list");
+    gate["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect()
+}
+
+const LIST: &str = "[gates.list]\nrun = \"true\"\n";
+
+#[test]
+fn pre_commit_judges_the_staged_files_only() {
+    let repo = TestRepo::new();
+    repo.config(LIST)
+        .write("staged.txt", "1")
+        .write("unstaged.txt", "1")
+        .commit_all("base");
+    repo.write("staged.txt", "2")
+        .write("unstaged.txt", "2")
+        .write("untracked.txt", "new");
+    repo.git(&["add", "staged.txt"]);
+    assert_eq!(files_of(&repo, &["run", "pre-commit"]), ["staged.txt"]);
+}
+
+#[test]
+fn first_commit_compares_with_the_empty_tree() {
+    let repo = TestRepo::new();
+    repo.config(LIST).write("a.txt", "a");
+    repo.git(&["add", "a.txt", "gates.toml"]);
+    let (run, report) = repo.report(&["run", "pre-commit"]);
+    run.expect_code(0);
+    assert_eq!(report["base"], "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+    assert_eq!(report["target"], "index");
+    assert_eq!(
+        gate(&report, "list")["files"],
+        serde_json::json!(["a.txt", "gates.toml"])
+    );
+}
+
+#[test]
+fn manual_run_sees_committed_staged_unstaged_and_untracked_changes_but_not_ignored_ones() {
+    let repo = TestRepo::new();
+    repo.config(&format!("[settings]\nbase = \"main\"\n{LIST}"))
+        .write(".gitignore", "*.log\n")
+        .write("old.txt", "o")
+        .commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("committed.txt", "c").commit_all("feature work");
+    repo.write("staged.txt", "s");
+    repo.git(&["add", "staged.txt"]);
+    repo.write("old.txt", "changed")
+        .write("untracked/deep.txt", "u")
+        .write("noise.log", "ignored");
+    let (run, report) = repo.report(&["run"]);
+    run.expect_code(0);
+    let main = repo.git(&["rev-parse", "main"]).trim().to_owned();
+    assert_eq!(
+        report["base"], main,
+        "manual compares with the merge-base of settings.base"
+    );
+    assert_eq!(report["target"], "worktree");
+    assert_eq!(
+        gate(&report, "list")["files"],
+        serde_json::json!([
+            "committed.txt",
+            "old.txt",
+            "staged.txt",
+            "untracked/deep.txt"
+        ])
+    );
+}
+
+#[test]
+fn deleted_files_select_gates_but_are_never_passed() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[gates.compile]\nrun = \"true\"\nfiles = [\"*.rs\"]\n[gates.lint]\nrun = \"true\"\nfiles = [\"*.rs\"]\npass_files = true\n",
+    )
+    .write("src/gone.rs", "x")
+    .commit_all("base");
+    repo.git(&["rm", "-q", "src/gone.rs"]);
+    let (run, report) = repo.report(&["run", "pre-commit"]);
+    run.expect_code(0);
+    // Deleting a module can break the build: a whole-project gate still runs.
+    assert_eq!(gate(&report, "compile")["status"], "passed");
+    assert_eq!(gate(&report, "compile")["files"], serde_json::json!([]));
+    assert_eq!(gate(&report, "lint")["status"], "skipped");
+    assert_eq!(
+        gate(&report, "lint")["reason"],
+        "no matching files (only deletions)"
+    );
+}
+
+#[test]
+fn a_rename_passes_the_new_path_only() {
+    let repo = TestRepo::new();
+    repo.config(LIST)
+        .write("before.txt", "content\n")
+        .commit_all("base");
+    repo.git(&["mv", "before.txt", "after.txt"]);
+    assert_eq!(files_of(&repo, &["run", "pre-commit"]), ["after.txt"]);
+}
+
+#[test]
+fn from_and_to_compare_two_commits() {
+    let repo = TestRepo::new();
+    repo.config(LIST).write("a.txt", "1").commit_all("one");
+    let one = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.write("b.txt", "2").commit_all("two");
+    repo.write("c.txt", "3").commit_all("three");
+    repo.write("dirty.txt", "not committed");
+    let (run, report) = repo.report(&["run", "--from", &one, "--to", "HEAD~0"]);
+    run.expect_code(0);
+    assert_eq!(report["base"], one);
+    assert_eq!(report["target"], repo.git(&["rev-parse", "HEAD"]).trim());
+    assert_eq!(
+        gate(&report, "list")["files"],
+        serde_json::json!(["b.txt", "c.txt"])
+    );
+
+    let run = repo.run(&["run", "--from", "nope", "--to", "HEAD"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("cannot resolve `nope`") && run.stderr().contains("hint:"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn all_files_lists_every_tracked_file_present_in_the_worktree() {
+    let repo = TestRepo::new();
+    repo.config(LIST)
+        .write("a.txt", "a")
+        .write("b/c.txt", "c")
+        .write("gone.txt", "g")
+        .commit_all("base");
+    std::fs::remove_file(repo.root().join("gone.txt")).unwrap();
+    repo.write("untracked.txt", "u");
+    assert_eq!(
+        files_of(&repo, &["run", "--all-files"]),
+        ["a.txt", "b/c.txt", "gates.toml"]
+    );
+}
+
+#[test]
+fn listed_files_are_relative_to_the_directory_given_with_c() {
+    let repo = TestRepo::new();
+    repo.config(LIST)
+        .write("sub/a.txt", "a")
+        .write("sub/b.txt", "b")
+        .commit_all("base");
+    let (run, report) = repo.report(&["-C", "sub", "run", "--files", "a.txt", "../sub/b.txt"]);
+    run.expect_code(0);
+    assert_eq!(
+        gate(&report, "list")["files"],
+        serde_json::json!(["sub/a.txt", "sub/b.txt"])
+    );
+
+    let run = repo.run(&["run", "--files", "missing.txt"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("missing.txt: no such file"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn ci_compares_head_with_its_merge_base() {
+    let repo = TestRepo::new();
+    repo.config(&format!("{LIST}on = [\"ci\"]\n"))
+        .write("a.txt", "a")
+        .commit_all("base");
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write("topic.txt", "t").commit_all("topic");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("main-only.txt", "m").commit_all("main moves on");
+    repo.git(&["checkout", "-q", "topic"]);
+    let (run, report) = repo.report(&["ci", "--base", "main"]);
+    run.expect_code(0);
+    assert_eq!(report["trigger"], "ci");
+    assert_eq!(report["base"], base);
+    assert_eq!(
+        gate(&report, "list")["files"],
+        serde_json::json!(["topic.txt"])
+    );
+
+    let run = repo.run(&["ci", "--base", "origin/nowhere"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("hint: fetch the base branch"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn submodules_are_not_handed_to_gates_as_files() {
+    let repo = TestRepo::new();
+    let sub = repo.home().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        let mut command = std::process::Command::new("git");
+        repo.isolate(&mut command);
+        assert!(
+            command
+                .current_dir(dir)
+                .args(args)
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    git(&sub, &["init", "-q", "-b", "main"]);
+    std::fs::write(sub.join("f"), "f").unwrap();
+    git(&sub, &["add", "f"]);
+    git(&sub, &["commit", "-q", "-m", "sub"]);
+    repo.config(LIST).write("a.txt", "a").commit_all("base");
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        sub.to_str().unwrap(),
+        "vendored",
+    ]);
+    assert_eq!(files_of(&repo, &["run", "pre-commit"]), [".gitmodules"]);
+}
+
+#[test]
+fn temporary_index_of_commit_a_is_the_target() {
+    // `git commit -a` hands hooks GIT_INDEX_FILE; that index, not .git/index, is judged.
+    let repo = TestRepo::new();
+    repo.config(LIST)
+        .write("a.txt", "1")
+        .write("b.txt", "1")
+        .commit_all("base");
+    repo.write("a.txt", "2");
+    let temp_index = repo.home().join("temp-index");
+    let mut command = std::process::Command::new("git");
+    repo.isolate(&mut command);
+    let status = command
+        .args(["add", "a.txt"])
+        .env("GIT_INDEX_FILE", &temp_index)
+        .env("GIT_DIR", repo.root().join(".git"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The real index has nothing staged; the temporary one has a.txt.
+    assert_eq!(
+        files_of(&repo, &["run", "pre-commit"]),
+        Vec::<String>::new()
+    );
+    std::fs::copy(repo.root().join(".git/index"), repo.home().join("unused")).unwrap();
+    let output = repo
+        .backstop()
+        .args(["run", "pre-commit", "--format", "json"])
+        .env("GIT_INDEX_FILE", &temp_index)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(gate(&report, "list")["files"], serde_json::json!(["a.txt"]));
+}
