@@ -4,7 +4,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
-use clap::CommandFactory;
 
 use crate::cli::{self, CliArgs, CommandArgs, ConfigArgs, FileSelectionArgs, GlobalArgs, ListArgs};
 use crate::gates::GateContext;
@@ -59,7 +58,7 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
         CommandArgs::Config(ConfigArgs::Check) => {
             let workspace = Workspace::open(&args.global)?;
             let config = workspace.load_config()?;
-            println!(
+            crate::say!(
                 "{}: ok ({} gates{})",
                 workspace.config_path.display(),
                 config.gates.len(),
@@ -72,16 +71,11 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
             Ok(EXIT_OK)
         }
         CommandArgs::Config(ConfigArgs::Schema) => {
-            println!("{}", serde_json::to_string_pretty(&config::json_schema())?);
+            crate::say!("{}", serde_json::to_string_pretty(&config::json_schema())?);
             Ok(EXIT_OK)
         }
         CommandArgs::Completions(completions) => {
-            clap_complete::generate(
-                completions.shell,
-                &mut CliArgs::command(),
-                "backstop",
-                &mut std::io::stdout(),
-            );
+            crate::say!("{}", cli::completions(completions.shell));
             Ok(EXIT_OK)
         }
     }
@@ -122,7 +116,17 @@ fn run_gates(
         snapshot.base.clone(),
         snapshot.target.clone(),
     )?;
+    let scratch = tempfile::Builder::new()
+        .prefix("backstop-")
+        .tempdir()
+        .map_err(|e| {
+            crate::error::usage(
+                format!("cannot create a temporary directory: {e}"),
+                "set TMPDIR to a writable directory",
+            )
+        })?;
     let context = GateContext {
+        scratch: scratch.path().to_path_buf(),
         trigger,
         base: snapshot.base.clone(),
     };
@@ -132,13 +136,17 @@ fn run_gates(
     let outcomes = runner::run(&plan, &context, settings.runner, &display);
     let report = Report::new(&plan, outcomes, started.elapsed());
 
+    let mut write_error = None;
     for (format, destination) in &settings.destinations {
         let bytes = match (format, destination, settings.style.quiet) {
             // Quiet and green: nothing to say on the terminal.
             (Format::Human, Destination::Stdout, true) if report.ok => Vec::new(),
             _ => render::render(*format, &report, &settings.style),
         };
-        render::write(destination, &bytes)?;
+        if let Err(error) = render::write(destination, &bytes) {
+            // Still tell the person the verdict before failing on the output file.
+            write_error.get_or_insert(error);
+        }
     }
     let human_elsewhere = settings
         .destinations
@@ -148,7 +156,11 @@ fn run_gates(
         // A machine format owns stdout: the person still gets the verdict on stderr.
         eprint!("{}", human::summary(&report, &settings.style));
     }
+    if let Some(error) = write_error {
+        return Err(error);
+    }
     if let Some(signal) = signals::interrupted() {
+        eprintln!("backstop: interrupted by signal {signal}; running gates were stopped");
         return Ok(signals::exit_status(signal));
     }
     Ok(if report.ok { EXIT_OK } else { EXIT_FAILED })
@@ -180,7 +192,7 @@ fn list_gates(global: &GlobalArgs, list: &ListArgs) -> Result<u8> {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!(
+    crate::say!(
         "{:<width$}  {:<40}  now ({trigger}: {} changed paths)",
         "gate",
         "on",
@@ -204,7 +216,7 @@ fn list_gates(global: &GlobalArgs, list: &ListArgs) -> Result<u8> {
             Some(Action::Skip(reason)) => format!("skip: {reason}"),
             None => format!("not on {trigger}"),
         };
-        println!("{name:<width$}  {on:<40}  {now}");
+        crate::say!("{name:<width$}  {on:<40}  {now}");
     }
     if let Some(protect) = &config.protect {
         let on = protect
@@ -215,7 +227,7 @@ fn list_gates(global: &GlobalArgs, list: &ListArgs) -> Result<u8> {
             .map(|t| t.as_str())
             .collect::<Vec<_>>()
             .join(",");
-        println!("{:<width$}  {on:<40}  built-in protected gate", "protected");
+        crate::say!("{:<width$}  {on:<40}  built-in protected gate", "protected");
     }
     Ok(EXIT_OK)
 }

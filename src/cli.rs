@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::render::Format;
@@ -196,6 +197,45 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+impl ValueEnum for Trigger {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Trigger::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            Trigger::PreCommit => "`git commit`: the index being committed",
+            Trigger::PrePush => "`git push`: each pushed commit range",
+            Trigger::CommitMsg => "`git commit`: the commit message file",
+            Trigger::Stop => "a coding agent wants to end its turn: the working tree",
+            Trigger::Ci => "pre-merge: HEAD against the merge-base of the base branch",
+            Trigger::Manual => "a person at the terminal: the working tree",
+        };
+        Some(PossibleValue::new(self.as_str()).help(help))
+    }
+}
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            Format::Human => "the human summary (default)",
+            Format::Json => "the versioned JSON report (schema/report.schema.json)",
+        };
+        Some(PossibleValue::new(self.as_str()).help(help))
+    }
+}
+
+/// The completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut CliArgs::command(), "backstop", &mut script);
+    String::from_utf8_lossy(&script).trim_end().to_owned()
 }
 
 /// Parses the process arguments; on bad usage clap prints the error and exits 2.

@@ -62,17 +62,7 @@ pub struct Detected {
 
 /// Writes gates.toml for what is found; refuses to overwrite without `force`.
 pub fn run(global: &GlobalArgs, force: bool) -> Result<u8> {
-    let here = std::env::current_dir().context("cannot read the current directory")?;
-    let start = global
-        .directory
-        .as_ref()
-        .map_or_else(|| here.clone(), |d| here.join(d));
-    let root =
-        crate::git::Repo::discover(&start).map_or(start.clone(), |repo| repo.root().to_path_buf());
-    let target = global
-        .config
-        .as_ref()
-        .map_or_else(|| root.join(config::FILE_NAME), |c| start.join(c));
+    let (root, target) = crate::settings::init_paths(global)?;
     if target.exists() && !force {
         return Err(usage(
             format!("{} already exists", target.display()),
@@ -86,7 +76,7 @@ pub fn run(global: &GlobalArgs, force: bool) -> Result<u8> {
         .map_err(|e| anyhow::anyhow!("init produced an invalid gates.toml (a bug): {e}"))?;
     std::fs::write(&target, &text).with_context(|| format!("cannot write {}", target.display()))?;
     if projects.is_empty() {
-        println!(
+        crate::say!(
             "wrote {}: no Rust, Node, Python or Go project found; add gates by hand (see gates.toml.example)",
             target.display()
         );
@@ -98,9 +88,9 @@ pub fn run(global: &GlobalArgs, force: bool) -> Result<u8> {
             } else {
                 format!(" in {}/", project.dir)
             };
-            println!("found {}{place}: {}", project.kind, names.join(", "));
+            crate::say!("found {}{place}: {}", project.kind, names.join(", "));
         }
-        println!(
+        crate::say!(
             "wrote {}; try it: backstop run --all-files",
             target.display()
         );
@@ -135,7 +125,18 @@ pub fn detect(root: &Path) -> Vec<Detected> {
             ("python", python(&path)),
             ("go", go(&path)),
         ] {
-            let Some(mut gates) = gates else { continue };
+            let Some(mut gates) = gates.filter(|g| !g.is_empty()) else {
+                continue;
+            };
+            // A root project of the same kind (a Cargo or npm workspace, a Go module tree)
+            // already covers its subdirectories: `cargo fmt --all`, `eslint .`, `go vet ./...`.
+            if !dir.is_empty()
+                && found
+                    .iter()
+                    .any(|p: &Detected| p.dir.is_empty() && p.kind == kind)
+            {
+                continue;
+            }
             if !dir.is_empty() {
                 // Gate names allow letters, digits, `-`, `_` and `.`; a directory may have more.
                 let prefix: String = dir
@@ -147,7 +148,14 @@ pub fn detect(root: &Path) -> Vec<Detected> {
                             '-'
                         }
                     })
-                    .collect();
+                    .collect::<String>()
+                    .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '_')
+                    .to_owned();
+                let prefix = if prefix.is_empty() {
+                    "sub".to_owned()
+                } else {
+                    prefix
+                };
                 for gate in &mut gates {
                     gate.name = format!("{prefix}-{}", gate.name);
                     gate.cwd = Some(dir.clone());

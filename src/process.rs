@@ -5,12 +5,12 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::capture::Capture;
-use crate::runner::signals;
 
 /// How long a process group gets between SIGTERM and SIGKILL.
 pub const KILL_GRACE: Duration = Duration::from_secs(2);
@@ -75,7 +75,7 @@ pub fn run_shell(command: &ShellCommand<'_>, capture: &mut Capture) -> Exit {
         .first()
         .copied()
         .map_or(0, |p| i32::try_from(p).unwrap_or(0));
-    let _registration = signals::register(pgid);
+    let _registration = register(pgid);
 
     let (sender, events) = mpsc::sync_channel::<Event>(16);
     let reader = Arc::clone(&handle);
@@ -111,7 +111,7 @@ pub fn run_shell(command: &ShellCommand<'_>, capture: &mut Capture) -> Exit {
             Ok(Event::Done(status)) => break status,
             Err(RecvTimeoutError::Disconnected) => break None,
             Err(RecvTimeoutError::Timeout) => {
-                if signals::interrupted().is_some() && !matches!(phase, Phase::Interrupted { .. }) {
+                if interrupted().is_some() && !matches!(phase, Phase::Interrupted { .. }) {
                     // The signal thread already sent SIGTERM; wait for the group to go.
                     phase = Phase::Interrupted {
                         deadline: Instant::now() + KILL_GRACE * 2,
@@ -135,7 +135,7 @@ pub fn run_shell(command: &ShellCommand<'_>, capture: &mut Capture) -> Exit {
             Some(s) => s
                 .code()
                 .map_or_else(|| Exit::Signal(s.signal().unwrap_or(0)), Exit::Code),
-            None if signals::interrupted().is_some() => Exit::Interrupted,
+            None if interrupted().is_some() => Exit::Interrupted,
             None => Exit::SpawnFailed("lost track of the command".to_owned()),
         },
     }
@@ -208,6 +208,64 @@ impl Phase {
             other => Some(other),
         }
     }
+}
+
+static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+/// The signal that interrupted the run, if any.
+pub fn interrupted() -> Option<i32> {
+    match INTERRUPTED.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
+}
+
+/// Records an interruption and stops every running group: SIGTERM now, SIGKILL after
+/// [`KILL_GRACE`]; a second signal means SIGKILL at once.
+pub fn interrupt(signal: i32) {
+    let first = INTERRUPTED
+        .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok();
+    if first {
+        signal_all(libc::SIGTERM);
+        std::thread::spawn(|| {
+            std::thread::sleep(KILL_GRACE);
+            signal_all(libc::SIGKILL);
+        });
+    } else {
+        signal_all(libc::SIGKILL);
+    }
+}
+
+/// Keeps a process group on the list of groups to stop on a signal while it lives.
+struct Registration(i32);
+
+fn register(pgid: i32) -> Registration {
+    groups().push(pgid);
+    if interrupted().is_some() {
+        // Started in the instant the signal arrived: stop it too.
+        kill_group(pgid, libc::SIGTERM);
+    }
+    Registration(pgid)
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        groups().retain(|g| *g != self.0);
+    }
+}
+
+fn signal_all(signal: i32) {
+    for pgid in groups().iter() {
+        kill_group(*pgid, signal);
+    }
+}
+
+fn groups() -> std::sync::MutexGuard<'static, Vec<i32>> {
+    GROUPS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Sends `signal` to every process of the group; a group already gone is fine.

@@ -44,7 +44,7 @@ impl Workspace {
         let repo = Repo::discover(&cwd).map_err(|e| {
             usage(
                 e.to_string(),
-                "run backstop inside a git repository (git init), or pass -C DIR",
+                "run backstop inside a git worktree (git init; for a bare repository, git worktree add), or pass -C DIR",
             )
         })?;
         let config_path = match &global.config {
@@ -70,12 +70,24 @@ impl Workspace {
             .config_path
             .strip_prefix(&self.cwd)
             .map_or_else(|_| self.config_path.clone(), Path::to_path_buf);
-        Ok(config::load_file(&self.config_path, &shown)?)
+        Ok(config::load_file(
+            &self.config_path,
+            &shown,
+            Some(self.repo.root()),
+        )?)
     }
 
     /// A path the user typed, as a worktree-relative path.
     pub fn relative_path(&self, typed: &Path) -> Result<PathBuf> {
-        let absolute = normalise(&self.cwd.join(typed));
+        let mut absolute = normalise(&self.cwd.join(typed));
+        // Resolve symlinked directories on the way (the root is canonical), not the file itself.
+        if let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name())
+            && let Ok(parent) = parent.canonicalize()
+        {
+            absolute = parent.join(name);
+        } else if let Ok(dir) = absolute.canonicalize() {
+            absolute = dir;
+        }
         let relative = absolute.strip_prefix(self.repo.root()).map_err(|_| {
             usage(
                 format!(
@@ -108,6 +120,38 @@ fn normalise(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Where `init` writes: the worktree root (or the directory given, outside a repository) and
+/// the config path (`--config` relative to `-C`).
+pub fn init_paths(global: &GlobalArgs) -> Result<(PathBuf, PathBuf)> {
+    let here = std::env::current_dir().context("cannot read the current directory")?;
+    let start = global
+        .directory
+        .as_ref()
+        .map_or_else(|| here.clone(), |d| here.join(d));
+    if !start.is_dir() {
+        return Err(usage(
+            format!("-C {}: no such directory", start.display()),
+            "name an existing directory",
+        ));
+    }
+    let start = start.canonicalize().unwrap_or(start);
+    let root = match Repo::discover(&start) {
+        Ok(repo) => repo.root().to_path_buf(),
+        Err(e) if e.to_string().contains("is bare") => {
+            return Err(usage(
+                e.to_string(),
+                "run init in a worktree of the repository (git worktree add)",
+            ));
+        }
+        Err(_) => start.clone(),
+    };
+    let target = global
+        .config
+        .as_ref()
+        .map_or_else(|| root.join(config::FILE_NAME), |c| start.join(c));
+    Ok((root, target))
 }
 
 /// Which files the run is about.

@@ -71,7 +71,7 @@ pub fn resolve(
         }
     };
     let file_set = match (files, &target) {
-        (FileSelection::Listed(paths), _) => FileSet::listed(paths.clone()),
+        (FileSelection::Listed(paths), _) => repo.listed(paths)?,
         (FileSelection::AllFiles, Target::Index) => repo.tracked(false)?,
         (FileSelection::AllFiles, Target::WorkTree) => repo.tracked(true)?,
         (FileSelection::AllFiles, Target::Commit(id)) => repo.tracked_in_commit(*id)?,

@@ -9,7 +9,12 @@ use super::error::{line_column, nearest};
 use super::{ConfigError, ConfigErrors, GatesConfig};
 
 /// Reads, parses and validates a gates.toml file. `display_path` is how errors name it.
-pub fn load_file(path: &Path, display_path: &Path) -> Result<GatesConfig, ConfigErrors> {
+/// `root`, when known, lets paths in the config (`cwd`) be checked against the worktree.
+pub fn load_file(
+    path: &Path,
+    display_path: &Path,
+    root: Option<&Path>,
+) -> Result<GatesConfig, ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ConfigErrors(vec![ConfigError {
             file: display_path.to_path_buf(),
@@ -22,11 +27,19 @@ pub fn load_file(path: &Path, display_path: &Path) -> Result<GatesConfig, Config
             ),
         }])
     })?;
-    parse_str(&text, display_path)
+    parse_in(&text, display_path, root)
 }
 
-/// Parses and validates gates.toml text.
+/// Parses and validates gates.toml text, without a worktree to check paths against.
 pub fn parse_str(text: &str, display_path: &Path) -> Result<GatesConfig, ConfigErrors> {
+    parse_in(text, display_path, None)
+}
+
+fn parse_in(
+    text: &str,
+    display_path: &Path,
+    root: Option<&Path>,
+) -> Result<GatesConfig, ConfigErrors> {
     let locator = Locator {
         text,
         file: display_path,
@@ -34,7 +47,7 @@ pub fn parse_str(text: &str, display_path: &Path) -> Result<GatesConfig, ConfigE
     };
     let config: GatesConfig =
         toml::from_str(text).map_err(|e| ConfigErrors(vec![locator.locate_toml_error(&e)]))?;
-    let errors = super::validate::validate(&config, &locator);
+    let errors = super::validate::validate(&config, &locator, root);
     if errors.is_empty() {
         Ok(config)
     } else {

@@ -6,6 +6,7 @@ mod error;
 mod load;
 mod validate;
 
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -129,6 +130,15 @@ impl GateConfig {
     /// The triggers the gate runs on, with the default applied.
     pub fn triggers(&self) -> Vec<Trigger> {
         self.on.clone().unwrap_or_else(Trigger::default_on)
+    }
+
+    /// `cwd` as a clean relative path (`./web/` → `web`); `None` for the worktree root.
+    pub fn cwd_path(&self) -> Option<PathBuf> {
+        let cleaned: PathBuf = Path::new(self.cwd.as_deref()?)
+            .components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .collect();
+        (!cleaned.as_os_str().is_empty()).then_some(cleaned)
     }
 
     /// The timeout, with the default applied. Validation guarantees the string parses.

@@ -1,6 +1,7 @@
 //! Checks serde cannot express: globs, `after` targets and cycles, durations, parser keys.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use super::load::{Locator, Step};
 use super::{ConfigError, GatesConfig, ParserKind, parse_duration};
@@ -9,10 +10,14 @@ use super::{ConfigError, GatesConfig, ParserKind, parse_duration};
 pub const PROTECTED_GATE: &str = "protected";
 
 /// Every semantic problem in the config, in file order as far as possible.
-pub(super) fn validate(config: &GatesConfig, at: &Locator<'_>) -> Vec<ConfigError> {
+pub(super) fn validate(
+    config: &GatesConfig,
+    at: &Locator<'_>,
+    root: Option<&Path>,
+) -> Vec<ConfigError> {
     let mut errors = Vec::new();
     for (name, gate) in &config.gates {
-        check_gate(&mut errors, at, config, name, gate);
+        check_gate(&mut errors, at, config, name, gate, root);
     }
     if let Some(cycle) = find_cycle(config) {
         let first = &cycle[0];
@@ -56,6 +61,7 @@ fn check_gate(
     config: &GatesConfig,
     name: &str,
     gate: &super::GateConfig,
+    root: Option<&Path>,
 ) {
     let here = |key: &'static str| [Step::Key("gates"), Step::Key(name), Step::Key(key)];
     if name == PROTECTED_GATE {
@@ -70,7 +76,7 @@ fn check_gate(
             &[Step::Key("gates"), Step::Key(name)],
             true,
             format!(
-                "gate name `{name}` has characters other than letters, digits, `-`, `_` and `.`"
+                "gate name `{name}` must start with a letter, digit or `_` and use only letters, digits, `-`, `_` and `.`"
             ),
             Some("rename the gate, e.g. [gates.unit-tests]".to_owned()),
         ));
@@ -106,16 +112,127 @@ fn check_gate(
         ));
     }
     if let Some(cwd) = &gate.cwd
-        && let Some(problem) = cwd_problem(cwd)
+        && let Some(problem) = cwd_problem(cwd, gate.cwd_path().as_deref(), root)
     {
         errors.push(at.error(
             &here("cwd"),
             false,
             problem,
-            Some("use a path relative to the worktree root, inside it, with `/`".to_owned()),
+            Some("create the directory, or make `cwd` a directory of the worktree, relative to its root".to_owned()),
         ));
     }
     check_parser(errors, at, name, gate);
+    if gate.pass_files {
+        for (key, command) in [("run", Some(&gate.run)), ("fix", gate.fix.as_ref())] {
+            if let Some(problem) = command.and_then(|c| files_detached(c)) {
+                errors.push(at.error(
+                    &here(key),
+                    false,
+                    format!("with pass_files the files are appended as \"$@\" after the command, but {problem}"),
+                    Some("end the command with the tool that takes the files, e.g. run = \"ruff check\"; or use \"$BACKSTOP_FILES\" instead of pass_files".to_owned()),
+                ));
+            }
+        }
+    }
+    check_after(errors, at, config, name, gate);
+    for (key, _) in &gate.env {
+        if key.is_empty() || key.contains('=') || key.contains('\0') {
+            errors.push(at.error(
+                &[Step::Key("gates"), Step::Key(name), Step::Key("env")],
+                false,
+                format!("bad environment variable name {key:?}"),
+                Some("names must be non-empty, without `=`".to_owned()),
+            ));
+        }
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn cwd_problem(cwd: &str, cleaned: Option<&Path>, root: Option<&Path>) -> Option<String> {
+    if cwd.starts_with('/') {
+        return Some(format!("`{cwd}` is absolute"));
+    }
+    if cwd.split(['/', '\\']).any(|part| part == "..") {
+        return Some(format!("`{cwd}` leaves the worktree"));
+    }
+    let (Some(root), Some(cleaned)) = (root, cleaned) else {
+        return None;
+    };
+    let inside = root
+        .join(cleaned)
+        .canonicalize()
+        .ok()
+        .filter(|dir| dir.is_dir());
+    match inside {
+        None => Some(format!(
+            "`{cwd}` is not a directory of the worktree {}",
+            root.display()
+        )),
+        // A symlink could lead a gate out of the worktree.
+        Some(dir)
+            if !dir.starts_with(root.canonicalize().unwrap_or_else(|_| root.to_path_buf())) =>
+        {
+            Some(format!(
+                "`{cwd}` leads outside the worktree (to {})",
+                dir.display()
+            ))
+        }
+        Some(_) => None,
+    }
+}
+
+/// Why files appended after `command` would not reach its last tool, if they would not.
+fn files_detached(command: &str) -> Option<String> {
+    let trimmed = command.trim_end();
+    let last_line = trimmed.lines().last().unwrap_or_default();
+    if let Some(end) = trimmed
+        .chars()
+        .last()
+        .filter(|c| matches!(c, ';' | '&' | '|' | '\\' | '(' | '{'))
+    {
+        return Some(format!(
+            "the command ends with `{end}`, so they would run as a command of their own"
+        ));
+    }
+    let comment = last_line.trim_start().starts_with('#')
+        || last_line.contains(" #")
+        || last_line.contains("\t#");
+    comment.then(|| "the last line ends in a `#` comment, which would swallow them".to_owned())
+}
+
+fn check_globs(
+    errors: &mut Vec<ConfigError>,
+    at: &Locator<'_>,
+    key: &[Step<'_>],
+    globs: Option<&[String]>,
+) {
+    for (i, glob) in globs.unwrap_or_default().iter().enumerate() {
+        if let Err(problem) = crate::plan::glob::compile(glob) {
+            let mut path = key.to_vec();
+            path.push(Step::Index(i));
+            errors.push(at.error(
+                &path,
+                false,
+                format!("bad glob {glob:?}: {problem}"),
+                Some("globs use globset syntax: `*`, `**`, `?`, `[abc]`, `{a,b}`".to_owned()),
+            ));
+        }
+    }
+}
+
+fn check_after(
+    errors: &mut Vec<ConfigError>,
+    at: &Locator<'_>,
+    config: &GatesConfig,
+    name: &str,
+    gate: &super::GateConfig,
+) {
     for (i, target) in gate.after.iter().enumerate() {
         let path = [
             Step::Key("gates"),
@@ -144,53 +261,6 @@ fn check_gate(
                 false,
                 format!("unknown gate \"{target}\""),
                 Some(hint),
-            ));
-        }
-    }
-    for (key, _) in &gate.env {
-        if key.is_empty() || key.contains('=') || key.contains('\0') {
-            errors.push(at.error(
-                &[Step::Key("gates"), Step::Key(name), Step::Key("env")],
-                false,
-                format!("bad environment variable name {key:?}"),
-                Some("names must be non-empty, without `=`".to_owned()),
-            ));
-        }
-    }
-}
-
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-fn cwd_problem(cwd: &str) -> Option<String> {
-    if cwd.starts_with('/') {
-        return Some(format!("`{cwd}` is absolute"));
-    }
-    if cwd.split(['/', '\\']).any(|part| part == "..") {
-        return Some(format!("`{cwd}` leaves the worktree"));
-    }
-    None
-}
-
-fn check_globs(
-    errors: &mut Vec<ConfigError>,
-    at: &Locator<'_>,
-    key: &[Step<'_>],
-    globs: Option<&[String]>,
-) {
-    for (i, glob) in globs.unwrap_or_default().iter().enumerate() {
-        if let Err(problem) = crate::plan::glob::compile(glob) {
-            let mut path = key.to_vec();
-            path.push(Step::Index(i));
-            errors.push(at.error(
-                &path,
-                false,
-                format!("bad glob {glob:?}: {problem}"),
-                Some("globs use globset syntax: `*`, `**`, `?`, `[abc]`, `{a,b}`".to_owned()),
             ));
         }
     }

@@ -1,7 +1,6 @@
 //! The command gate: `sh -c` with the gate's files, batched under the argument limit.
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -25,8 +24,9 @@ pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
         output: Some(capture.text()),
         reason,
     };
-    let files_list = match write_files_list(&job.files) {
-        Ok(file) => file,
+    let files_list = context.scratch.join(format!("{}.files", job.name));
+    match write_files_list(&files_list, &job.files) {
+        Ok(()) => {}
         Err(e) => {
             return outcome(
                 GateStatus::Error,
@@ -35,8 +35,8 @@ pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
                 &capture,
             );
         }
-    };
-    let env = environment(job, context, files_list.path().as_os_str().to_owned());
+    }
+    let env = environment(job, context, files_list.into_os_string());
     let args: Vec<OsString> = if job.pass_files {
         job.files.iter().map(|f| f.as_os_str().to_owned()).collect()
     } else {
@@ -46,7 +46,7 @@ pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
     // The files follow the command as "$@", never spliced into the command string.
     let with_files = |command: &str| {
         if job.pass_files {
-            format!("{command} \"$@\"")
+            format!("{} \"$@\"", command.trim_end())
         } else {
             command.to_owned()
         }
@@ -125,17 +125,14 @@ fn environment(
     env
 }
 
-/// The gate's files, NUL-separated, in a temporary file that `BACKSTOP_FILES` names.
-fn write_files_list(files: &[PathBuf]) -> std::io::Result<tempfile::NamedTempFile> {
-    let mut file = tempfile::Builder::new()
-        .prefix("backstop-files-")
-        .tempfile()?;
+/// The gate's files, NUL-separated, in the file that `BACKSTOP_FILES` names.
+fn write_files_list(target: &std::path::Path, files: &[PathBuf]) -> std::io::Result<()> {
+    let mut bytes = Vec::new();
     for path in files {
-        file.write_all(path.as_os_str().as_bytes())?;
-        file.write_all(b"\0")?;
+        bytes.extend_from_slice(path.as_os_str().as_bytes());
+        bytes.push(0);
     }
-    file.flush()?;
-    Ok(file)
+    std::fs::write(target, bytes)
 }
 
 /// Bytes left for file arguments once the environment and the script are counted.

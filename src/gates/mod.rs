@@ -14,6 +14,8 @@ pub struct GateContext {
     pub trigger: Trigger,
     /// The base commit id (or the empty tree id), for `BACKSTOP_BASE`.
     pub base: Option<String>,
+    /// A private directory for this run (file lists), removed when the run ends.
+    pub scratch: std::path::PathBuf,
 }
 
 /// The result of one gate.
@@ -34,6 +36,14 @@ pub struct GateOutcome {
 }
 
 impl GateOutcome {
+    /// A gate that could not be run.
+    pub fn error(reason: impl Into<String>) -> GateOutcome {
+        GateOutcome {
+            status: GateStatus::Error,
+            ..GateOutcome::skipped(reason)
+        }
+    }
+
     /// A gate that did not run.
     pub fn skipped(reason: impl Into<String>) -> GateOutcome {
         GateOutcome {

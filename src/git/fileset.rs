@@ -50,22 +50,6 @@ pub struct FileSet {
 }
 
 impl FileSet {
-    /// A file set of paths given by the user, all counted as modified.
-    pub fn listed(paths: Vec<PathBuf>) -> FileSet {
-        let mut set = FileSet {
-            changes: paths
-                .into_iter()
-                .map(|path| FileChange {
-                    path,
-                    kind: ChangeKind::Modified,
-                    submodule: false,
-                })
-                .collect(),
-        };
-        set.normalise();
-        set
-    }
-
     fn normalise(&mut self) {
         self.changes.sort_by(|a, b| a.path.cmp(&b.path));
         self.changes.dedup_by(|a, b| a.path == b.path);
@@ -141,6 +125,64 @@ impl Repo {
                 kind: ChangeKind::Modified,
                 submodule: entry.mode == u32::from(FileMode::Commit),
             });
+        }
+        set.normalise();
+        Ok(set)
+    }
+
+    /// Listed paths as a file set: a directory stands for the tracked files below it that are
+    /// present, plus its untracked files that are not ignored. `""` is the worktree root.
+    pub fn listed(&self, paths: &[PathBuf]) -> Result<FileSet> {
+        let mut set = FileSet::default();
+        let mut tracked: Option<FileSet> = None;
+        for path in paths {
+            let on_disk = self.root.join(path);
+            let is_dir = std::fs::symlink_metadata(&on_disk).is_ok_and(|m| m.is_dir());
+            if !is_dir {
+                set.changes.push(FileChange {
+                    path: path.clone(),
+                    kind: ChangeKind::Modified,
+                    submodule: false,
+                });
+                continue;
+            }
+            let all = match &tracked {
+                Some(all) => all,
+                None => tracked.insert(self.tracked(true)?),
+            };
+            set.changes.extend(
+                all.changes
+                    .iter()
+                    .filter(|c| c.path.starts_with(path))
+                    .cloned(),
+            );
+            let mut options = git2::StatusOptions::new();
+            options
+                .include_untracked(true)
+                .recurse_untracked_dirs(true)
+                .include_ignored(false);
+            if !path.as_os_str().is_empty() {
+                options.pathspec(path.as_os_str());
+            }
+            let statuses = self
+                .inner
+                .statuses(Some(&mut options))
+                .context("cannot list untracked files")?;
+            for entry in statuses
+                .iter()
+                .filter(|e| e.status().contains(git2::Status::WT_NEW))
+            {
+                let bytes = entry.path_bytes();
+                if !bytes.ends_with(b"/")
+                    && PathBuf::from(OsStr::from_bytes(bytes)).starts_with(path)
+                {
+                    set.changes.push(FileChange {
+                        path: bytes_path(Some(bytes)),
+                        kind: ChangeKind::Added,
+                        submodule: false,
+                    });
+                }
+            }
         }
         set.normalise();
         Ok(set)

@@ -142,12 +142,10 @@ fn plan_job(
     file_set: &FileSet,
     fix: bool,
 ) -> Result<Action> {
-    let cwd_rel = gate
-        .cwd
-        .as_deref()
-        .map(|c| c.trim_matches('/'))
-        .filter(|c| !c.is_empty() && *c != ".");
-    let cwd = cwd_rel.map_or_else(|| root.to_path_buf(), |c| root.join(c));
+    let cwd_rel = gate.cwd_path();
+    let cwd = cwd_rel
+        .as_ref()
+        .map_or_else(|| root.to_path_buf(), |c| root.join(c));
     if !cwd.is_dir() {
         bail!(
             "gate `{name}`: its cwd {} is not a directory",
@@ -160,13 +158,14 @@ fn plan_job(
         ),
         None => None,
     };
-    let mut touched = false;
+    // A gate without `files` runs whatever the file set holds, even nothing (commit-msg).
+    let mut touched = globs.is_none();
     let mut files = Vec::new();
     for change in &file_set.changes {
         if change.submodule {
             continue;
         }
-        let relative = match cwd_rel {
+        let relative = match &cwd_rel {
             Some(prefix) => match change.path.strip_prefix(prefix) {
                 Ok(rest) => rest,
                 Err(_) => continue,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::gates::GateOutcome;
+use crate::plan::Job;
 use crate::report::{GateStatus, Report};
 use crate::runner::Observer;
 
@@ -124,7 +125,19 @@ impl LiveDisplay {
 }
 
 impl Observer for LiveDisplay {
-    fn started(&self, name: &str) {
+    fn started(&self, job: &Job) {
+        let name = job.name.as_str();
+        if self.style.verbose
+            && self.bars.is_none()
+            && let Some(sink) = self.sink
+        {
+            let files = if job.files.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} files)", job.files.len())
+            };
+            sink.write(&format!("{:<9} {name}: $ {}{files}\n", "started", job.run));
+        }
         if let Some((multi, bars)) = &self.bars {
             let bar = multi.add(ProgressBar::new_spinner());
             bar.set_style(

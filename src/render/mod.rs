@@ -10,12 +10,25 @@ use anyhow::{Context, Result};
 use crate::report::Report;
 
 /// An output format of `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// The human summary (default).
     Human,
     /// The versioned JSON report (schema/report.schema.json).
     Json,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 2] = [Format::Human, Format::Json];
+
+    /// The name `--format` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+        }
+    }
 }
 
 /// Where a rendered format goes.
@@ -25,6 +38,23 @@ pub enum Destination {
     Stdout,
     /// A file (created or replaced).
     File(std::path::PathBuf),
+}
+
+/// Prints a line on stdout; a closed pipe (`| head`) ends the output quietly, never a panic.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::render::say_line(&format!($($arg)*))
+    };
+}
+
+/// The function behind [`say!`].
+pub fn say_line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // Nobody is left to tell about a failed write to stdout; the exit status still speaks.
+    let _ = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"));
 }
 
 /// Renders `report` in `format` into bytes.

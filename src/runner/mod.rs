@@ -2,16 +2,17 @@
 
 pub mod signals;
 
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 
 use crate::gates::{self, GateContext, GateOutcome};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Job, Plan};
 use crate::report::GateStatus;
 
 /// Hears about gates as they start and finish (the live display).
 pub trait Observer: Sync {
     /// A gate's process is about to start.
-    fn started(&self, name: &str);
+    fn started(&self, job: &Job);
     /// A gate finished (or was skipped).
     fn finished(&self, name: &str, outcome: &GateOutcome);
 }
@@ -70,10 +71,12 @@ pub fn run(
                     if let (true, Action::Run(job)) = (ready, &gate.action) {
                         states[index] = State::Running;
                         running += 1;
-                        observer.started(&gate.name);
+                        observer.started(job);
                         let sender = sender.clone();
                         scope.spawn(move || {
-                            let outcome = gates::command::run(job, context);
+                            // A bug in one gate must not leave the scheduler waiting forever.
+                            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| gates::command::run(job, context)))
+                                .unwrap_or_else(|_| GateOutcome::error("backstop crashed while running this gate (a bug; please report it)"));
                             let _ = sender.send((index, outcome));
                         });
                     }

@@ -176,3 +176,53 @@ fn a_valid_config_checks_clean() {
     run.expect_code(2);
     assert!(run.stderr().contains("elsewhere.toml"), "{}", run.stderr());
 }
+
+#[test]
+fn pass_files_commands_whose_end_would_detach_the_files_are_errors() {
+    for (run, why) in [
+        ("\"echo linting;\"", "ends with `;`"),
+        ("\"lint &\"", "ends with `&`"),
+        ("\"ruff check # strict\"", "`#` comment"),
+    ] {
+        let err = config_error(&format!("[gates.a]\nrun = {run}\npass_files = true\n"));
+        assert_has(
+            &err,
+            &[
+                "gates.toml:2:7: `gates.a.run`: with pass_files the files are appended",
+                why,
+                "hint:",
+            ],
+        );
+    }
+}
+
+#[test]
+fn cwd_must_be_a_directory_inside_the_worktree() {
+    let err = config_error("[gates.a]\nrun = \"true\"\ncwd = \"nope\"\n");
+    assert_has(
+        &err,
+        &[
+            "gates.toml:3:7: `gates.a.cwd`: `nope` is not a directory of the worktree",
+            "hint:",
+        ],
+    );
+    let err = config_error("[gates.a]\nrun = \"true\"\ncwd = \"../elsewhere\"\n");
+    assert_has(&err, &["`gates.a.cwd`: `../elsewhere` leaves the worktree"]);
+
+    let repo = TestRepo::new();
+    std::os::unix::fs::symlink("/", repo.root().join("escape")).unwrap();
+    repo.config("[gates.a]\nrun = \"true\"\ncwd = \"escape\"\n");
+    let run = repo.run(&["config", "check"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("leads outside the worktree"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn gate_names_must_start_with_a_letter_digit_or_underscore() {
+    let err = config_error("[gates.\"..\"]\nrun = \"true\"\n");
+    assert_has(&err, &["gate name `..` must start with a letter"]);
+}

@@ -66,6 +66,15 @@ fn documents_key(text: &str, key: &str) -> bool {
 fn example_passes_config_check() {
     let repo = TestRepo::new();
     repo.write("gates.toml.example", example_text());
+    // The example's pytest gate works in a `python/` directory, which must exist.
+    let missing = repo.run(&["config", "check", "--config", "gates.toml.example"]);
+    missing.expect_code(2);
+    assert!(
+        missing.stderr().contains("`gates.pytest.cwd`"),
+        "{}",
+        missing.stderr()
+    );
+    repo.write("python/.keep", "");
     let run = repo.run(&["config", "check", "--config", "gates.toml.example"]);
     run.expect_code(0);
     assert!(

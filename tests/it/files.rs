@@ -242,29 +242,32 @@ fn submodules_are_not_handed_to_gates_as_files() {
 
 #[test]
 fn temporary_index_of_commit_a_is_the_target() {
-    // `git commit -a` hands hooks GIT_INDEX_FILE; that index, not .git/index, is judged.
+    // `git commit -a` hands hooks GIT_INDEX_FILE: a copy of the index with the worktree's
+    // changes added. That index, not .git/index, is judged.
     let repo = TestRepo::new();
-    repo.config(LIST)
+    repo.config("[gates.list]\nrun = \"true\"\n[gates.any]\nrun = \"true\"\nfiles = [\"*\"]\npass_files = true\n")
         .write("a.txt", "1")
         .write("b.txt", "1")
         .commit_all("base");
     repo.write("a.txt", "2");
-    let temp_index = repo.home().join("temp-index");
+    let temp_index = repo.home().join("next-index");
+    std::fs::copy(repo.root().join(".git/index"), &temp_index).unwrap();
     let mut command = std::process::Command::new("git");
     repo.isolate(&mut command);
-    let status = command
-        .args(["add", "a.txt"])
-        .env("GIT_INDEX_FILE", &temp_index)
-        .env("GIT_DIR", repo.root().join(".git"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    // The real index has nothing staged; the temporary one has a.txt.
-    assert_eq!(
-        files_of(&repo, &["run", "pre-commit"]),
-        Vec::<String>::new()
+    assert!(
+        command
+            .args(["add", "a.txt"])
+            .env("GIT_INDEX_FILE", &temp_index)
+            .status()
+            .unwrap()
+            .success()
     );
-    std::fs::copy(repo.root().join(".git/index"), repo.home().join("unused")).unwrap();
+    let (_, report) = repo.report(&["run", "pre-commit"]);
+    assert_eq!(
+        gate(&report, "any")["status"],
+        "skipped",
+        "the real index has nothing staged"
+    );
     let output = repo
         .backstop()
         .args(["run", "pre-commit", "--format", "json"])
@@ -278,5 +281,69 @@ fn temporary_index_of_commit_a_is_the_target() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        gate(&report, "any")["files"],
+        serde_json::json!(["a.txt"]),
+        "exactly the change, no phantom deletions"
+    );
+}
+
+#[test]
+fn listed_directories_expand_to_their_tracked_and_untracked_files() {
+    let repo = TestRepo::new();
+    repo.config("[gates.list]\nrun = \"true\"\n[gates.ts]\nrun = \"true\"\nfiles = [\"*.ts\"]\n")
+        .write(".gitignore", "*.log\n")
+        .write("web/a.ts", "a")
+        .write("web/deep/b.ts", "b")
+        .write("other.ts", "o")
+        .commit_all("base");
+    repo.write("web/new.ts", "n")
+        .write("web/noise.log", "ignored");
+    let (run, report) = repo.report(&["run", "--files", "web"]);
+    run.expect_code(0);
+    assert_eq!(
+        gate(&report, "ts")["files"],
+        serde_json::json!(["web/a.ts", "web/deep/b.ts", "web/new.ts"])
+    );
+    let (run, report) = repo.report(&["-C", "web", "run", "--files", "."]);
+    run.expect_code(0);
+    assert_eq!(
+        gate(&report, "list")["files"],
+        serde_json::json!(["web/a.ts", "web/deep/b.ts", "web/new.ts"])
+    );
+    let (_, report) = repo.report(&["run", "--files", "."]);
+    let all = gate(&report, "list")["files"].as_array().unwrap().clone();
+    assert!(
+        all.iter().all(|f| !f.as_str().unwrap().is_empty()),
+        "no empty path: {all:?}"
+    );
+    assert_eq!(all.len(), 6, "{all:?}");
+}
+
+#[test]
+fn absolute_listed_paths_through_a_symlinked_directory_are_inside_the_worktree() {
+    let repo = TestRepo::new();
+    repo.config(LIST).write("a.txt", "a").commit_all("base");
+    let link = repo.home().join("link");
+    std::os::unix::fs::symlink(repo.root(), &link).unwrap();
+    let typed = link.join("a.txt");
+    let (run, report) = repo.report(&[
+        "-C",
+        link.to_str().unwrap(),
+        "run",
+        "--files",
+        typed.to_str().unwrap(),
+    ]);
+    run.expect_code(0);
     assert_eq!(gate(&report, "list")["files"], serde_json::json!(["a.txt"]));
+}
+
+#[test]
+fn cwd_written_with_dot_slash_matches_like_a_plain_one() {
+    let repo = TestRepo::new();
+    repo.config("[gates.web]\nrun = \"true\"\ncwd = \"./web/\"\nfiles = [\"*.ts\"]\n")
+        .write("web/a.ts", "a");
+    let (run, report) = repo.report(&["run"]);
+    run.expect_code(0);
+    assert_eq!(gate(&report, "web")["files"], serde_json::json!(["a.ts"]));
 }

@@ -425,3 +425,25 @@ fn the_gates_init_writes_for_a_rust_crate_pass_and_catch_bad_formatting() {
     );
     assert_eq!(report["gates"].as_array().unwrap().len(), 1, "{report:#}");
 }
+
+#[test]
+fn a_cargo_workspace_gets_one_set_of_gates_not_one_per_member() {
+    let repo = TestRepo::new();
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"core\", \"cli\"]\n");
+    for member in ["core", "cli"] {
+        repo.write(
+            format!("{member}/Cargo.toml"),
+            format!("[package]\nname = \"{member}\"\nversion = \"0.1.0\"\n"),
+        );
+    }
+    repo.write(
+        "-odd/package.json",
+        "{\"devDependencies\": {\"vitest\": \"1\"}}",
+    )
+    .write("tooling/package.json", "{\"name\": \"no-known-tools\"}");
+    let config = init(&repo);
+    assert_eq!(
+        gate_names(&config),
+        ["rustfmt", "clippy", "cargo-test", "odd-vitest"]
+    );
+}

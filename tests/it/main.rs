@@ -4,7 +4,7 @@ mod config;
 mod example;
 mod files;
 mod init;
-mod report;
+pub mod report;
 mod run;
 mod schema;
 mod support;

@@ -2,6 +2,15 @@
 
 use crate::support::{TestRepo, gate};
 
+/// Panics with every schema violation of `report`.
+pub fn assert_valid(report: &serde_json::Value) {
+    let errors: Vec<String> = validator()
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+}
+
 fn validator() -> jsonschema::Validator {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -606,3 +606,172 @@ fn help_of_every_command_shows_an_example() {
 fn bytes_path_helper_keeps_raw_bytes() {
     assert_eq!(bytes_path(b"a\xff").as_os_str().as_bytes(), b"a\xff");
 }
+
+#[test]
+fn a_multiline_run_still_hands_its_files_to_the_last_command() {
+    let repo = TestRepo::new();
+    let out = repo.home().join("args");
+    repo.config(&format!(
+        "[gates.lint]\nrun = '''\necho linting\nf() {{ printf '%s;' \"$@\" > '{}'; }}; f\n'''\npass_files = true\n",
+        out.display()
+    ))
+    .write("a.sh", "#!/bin/sh\ntouch pwned\n");
+    std::fs::set_permissions(
+        repo.root().join("a.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    repo.run(&["run"]).expect_code(0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "a.sh;gates.toml;");
+    assert!(
+        !repo.root().join("pwned").exists(),
+        "a changed file was executed"
+    );
+}
+
+#[test]
+fn gates_without_files_run_on_an_empty_file_set() {
+    let repo = TestRepo::new();
+    repo.config("[gates.msg]\nrun = \"true\"\non = [\"commit-msg\"]\n[gates.always]\nrun = \"true\"\n[gates.rust]\nrun = \"true\"\nfiles = [\"*.rs\"]\n");
+    repo.commit_all("clean tree");
+    let (run, report) = repo.report(&["run", "commit-msg"]);
+    run.expect_code(0);
+    assert_eq!(
+        gate(&report, "msg")["status"],
+        "passed",
+        "commit-msg gates have no files to match"
+    );
+    let (_, report) = repo.report(&["run"]);
+    assert_eq!(
+        gate(&report, "always")["status"],
+        "passed",
+        "clean tree, gate without files"
+    );
+    assert_eq!(gate(&report, "rust")["status"], "skipped");
+}
+
+#[test]
+fn environment_errors_exit_2_with_a_fix() {
+    let repo = TestRepo::new();
+    repo.config("[gates.a]\nrun = \"true\"\n").write("a", "a");
+    let output = repo
+        .backstop()
+        .arg("run")
+        .env("TMPDIR", "/nonexistent/backstop")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("hint: set TMPDIR to a writable directory"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    let repo = TestRepo::new();
+    let mut config = String::new();
+    for n in 0..3000 {
+        config.push_str(&format!("[gates.g{n}]\nrun = \"true\"\n"));
+    }
+    repo.config(&config);
+    let bin = assert_cmd::cargo::cargo_bin("backstop");
+    for args in ["list", "completions bash", "config schema"] {
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("'{}' {args} | head -c 1 >/dev/null", bin.display()));
+        repo.isolate(&mut command);
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !stderr.contains("panicked"),
+            "`backstop {args} | head` panicked: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn verbose_shows_each_gate_command_and_file_count() {
+    let repo = TestRepo::new();
+    repo.config("[gates.lint]\nrun = \"true\"\nfiles = [\"*.txt\"]\n")
+        .write("a.txt", "a")
+        .write("b.txt", "b");
+    let run = repo.run(&["run", "-v"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout().contains("started   lint: $ true (2 files)"),
+        "{}",
+        run.stdout()
+    );
+}
+
+/// A gate that ignores SIGTERM (and whose children inherit that), so only SIGKILL stops it.
+fn stubborn_gate(repo: &TestRepo, timeout: &str) -> std::path::PathBuf {
+    let pid_file = repo.home().join("stubborn.pid");
+    repo.config(&format!(
+        "[gates.stubborn]\nrun = \"trap '' TERM; sleep 300 & echo $! > '{}'; while :; do sleep 0.1; done\"\ntimeout = \"{timeout}\"\n",
+        pid_file.display()
+    ))
+    .write("a", "a");
+    pid_file
+}
+
+#[test]
+fn a_timed_out_gate_that_ignores_sigterm_is_killed() {
+    let repo = TestRepo::new();
+    let pid_file = stubborn_gate(&repo, "1s");
+    let started = Instant::now();
+    let (run, report) = repo.report(&["run"]);
+    run.expect_code(1);
+    assert_eq!(gate(&report, "stubborn")["status"], "timed_out");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let child = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(!alive(&child), "SIGKILL did not reach {child}");
+}
+
+fn interrupt_stubborn_gate(signal: i32, expected_code: i32) {
+    let repo = TestRepo::new();
+    let pid_file = stubborn_gate(&repo, "10m");
+    let report_file = repo.home().join("report.json");
+    let mut child = repo
+        .backstop()
+        .args([
+            "run",
+            "--format",
+            "json",
+            "--output",
+            report_file.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let gate_pid = wait_for_file(&pid_file);
+    let sent = Instant::now();
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(i32::try_from(child.id()).unwrap(), signal) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(expected_code));
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "SPEC §2: within 5 s, SIGKILL after 2 s"
+    );
+    assert!(!alive(&gate_pid), "{gate_pid} survived");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_file).unwrap()).unwrap();
+    assert_eq!(gate(&report, "stubborn")["status"], "error");
+    assert_eq!(gate(&report, "stubborn")["reason"], "interrupted");
+    crate::report::assert_valid(&report);
+}
+
+#[test]
+fn ctrl_c_kills_a_gate_that_ignores_sigterm_and_reports_it() {
+    interrupt_stubborn_gate(libc::SIGINT, 130);
+}
+
+#[test]
+fn sighup_stops_running_gates_and_exits_129() {
+    interrupt_stubborn_gate(libc::SIGHUP, 129);
+}
