@@ -15,12 +15,7 @@ use crate::settings::{FileSelection, RunSettings, Workspace};
 use crate::trigger::Trigger;
 use crate::{config, init, snapshot};
 
-/// Exit status: all gates passed or were skipped.
-pub const EXIT_OK: u8 = 0;
-/// Exit status: a gate failed.
-pub const EXIT_FAILED: u8 = 1;
-/// Exit status: usage, config or environment error.
-pub const EXIT_ERROR: u8 = 2;
+use crate::error::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 
 /// The whole program: parse, dispatch, print errors, exit.
 pub fn main() -> ExitCode {

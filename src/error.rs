@@ -4,6 +4,13 @@ use std::fmt;
 
 use crate::config::ConfigErrors;
 
+/// Exit status: all gates passed or were skipped.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: a gate failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: usage, config or environment error.
+pub const EXIT_ERROR: u8 = 2;
+
 /// A mistake in how backstop was called or set up, with the fix.
 #[derive(Debug, thiserror::Error)]
 pub struct UsageError {

@@ -95,7 +95,7 @@ pub fn run(global: &GlobalArgs, force: bool) -> Result<u8> {
             target.display()
         );
     }
-    Ok(crate::app::EXIT_OK)
+    Ok(crate::error::EXIT_OK)
 }
 
 /// Finds projects at `root` and in its direct subdirectories.
@@ -128,12 +128,12 @@ pub fn detect(root: &Path) -> Vec<Detected> {
             let Some(mut gates) = gates.filter(|g| !g.is_empty()) else {
                 continue;
             };
-            // A root project of the same kind (a Cargo or npm workspace, a Go module tree)
-            // already covers its subdirectories: `cargo fmt --all`, `eslint .`, `go vet ./...`.
+            // A member of the root's Cargo or npm workspace is covered by the root's gates
+            // (`cargo clippy` and npm tools run over every member).
             if !dir.is_empty()
-                && found
+                && workspace_members(root, kind)
                     .iter()
-                    .any(|p: &Detected| p.dir.is_empty() && p.kind == kind)
+                    .any(|m| m.is_match(&dir))
             {
                 continue;
             }
@@ -168,7 +168,52 @@ pub fn detect(root: &Path) -> Vec<Detected> {
             });
         }
     }
+    // Directories like `a b` and `a-b` give the same prefix; keep every gate name unique.
+    let mut taken = std::collections::HashSet::new();
+    for gate in found.iter_mut().flat_map(|p| p.gates.iter_mut()) {
+        let mut name = gate.name.clone();
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{}-{n}", gate.name);
+            n += 1;
+        }
+        gate.name = name;
+    }
     found
+}
+
+/// The member patterns of the root's workspace: Cargo `[workspace] members`, or package.json
+/// `workspaces` (a list, or `{ "packages": [...] }`).
+fn workspace_members(root: &Path, kind: &str) -> Vec<globset::GlobMatcher> {
+    let patterns: Vec<serde_json::Value> = match kind {
+        "rust" => std::fs::read_to_string(root.join("Cargo.toml"))
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .and_then(|manifest| {
+                serde_json::to_value(manifest.get("workspace")?.get("members")?).ok()
+            })
+            .and_then(|members| members.as_array().cloned())
+            .unwrap_or_default(),
+        "node" => std::fs::read_to_string(root.join("package.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|manifest| {
+                let workspaces = manifest.get("workspaces")?;
+                workspaces
+                    .get("packages")
+                    .unwrap_or(workspaces)
+                    .as_array()
+                    .cloned()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    patterns
+        .iter()
+        .filter_map(|p| p.as_str())
+        .filter_map(|p| globset::Glob::new(p.trim_start_matches("./").trim_end_matches('/')).ok())
+        .map(|g| g.compile_matcher())
+        .collect()
 }
 
 fn rust(dir: &Path) -> Option<Vec<GateDraft>> {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod finding;
 pub mod gates;
 pub mod git;
+pub mod glob;
 pub mod init;
 pub mod plan;
 pub mod process;

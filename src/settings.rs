@@ -81,12 +81,12 @@ impl Workspace {
     pub fn relative_path(&self, typed: &Path) -> Result<PathBuf> {
         let mut absolute = normalise(&self.cwd.join(typed));
         // Resolve symlinked directories on the way (the root is canonical), not the file itself.
-        if let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name())
+        if absolute.is_dir() {
+            absolute = absolute.canonicalize().unwrap_or(absolute);
+        } else if let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name())
             && let Ok(parent) = parent.canonicalize()
         {
             absolute = parent.join(name);
-        } else if let Ok(dir) = absolute.canonicalize() {
-            absolute = dir;
         }
         let relative = absolute.strip_prefix(self.repo.root()).map_err(|_| {
             usage(

@@ -63,12 +63,10 @@ pub fn resolve(
             (Some(merge_base), Target::Commit(head))
         }
         Trigger::PrePush => (
-            repo.merge_base_with(base_ref).or(head),
+            branch_base(repo, base_ref).or(head),
             head.map_or(Target::WorkTree, Target::Commit),
         ),
-        Trigger::Stop | Trigger::Manual => {
-            (repo.merge_base_with(base_ref).or(head), Target::WorkTree)
-        }
+        Trigger::Stop | Trigger::Manual => (branch_base(repo, base_ref).or(head), Target::WorkTree),
     };
     let file_set = match (files, &target) {
         (FileSelection::Listed(paths), _) => repo.listed(paths)?,
@@ -91,6 +89,21 @@ pub fn resolve(
         target,
         file_set,
     })
+}
+
+/// The merge-base with the configured base branch. A base the user chose that does not
+/// resolve is worth a warning; the default `origin/main` missing (no remote yet) is not.
+fn branch_base(repo: &Repo, base_ref: &str) -> Option<Oid> {
+    let found = repo.merge_base_with(base_ref);
+    if found.is_none()
+        && base_ref != crate::config::SettingsConfig::default().base
+        && repo.head().is_some()
+    {
+        eprintln!(
+            "warning: settings.base `{base_ref}` does not resolve here; comparing with HEAD (fix the ref, or git fetch it)"
+        );
+    }
+    found
 }
 
 enum Target {

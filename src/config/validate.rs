@@ -183,6 +183,19 @@ fn cwd_problem(cwd: &str, cleaned: Option<&Path>, root: Option<&Path>) -> Option
                 dir.display()
             ))
         }
+        // Paths in the file set use real names; a symlinked cwd would never match them.
+        Some(dir)
+            if dir
+                != root
+                    .canonicalize()
+                    .unwrap_or_else(|_| root.to_path_buf())
+                    .join(cleaned) =>
+        {
+            Some(format!(
+                "`{cwd}` is a symlink (to {}); name the real directory",
+                dir.display()
+            ))
+        }
         Some(_) => None,
     }
 }
@@ -200,10 +213,34 @@ fn files_detached(command: &str) -> Option<String> {
             "the command ends with `{end}`, so they would run as a command of their own"
         ));
     }
-    let comment = last_line.trim_start().starts_with('#')
-        || last_line.contains(" #")
-        || last_line.contains("\t#");
-    comment.then(|| "the last line ends in a `#` comment, which would swallow them".to_owned())
+    if trimmed.contains("<<") {
+        return Some("a here-document (`<<`) would swallow them".to_owned());
+    }
+    starts_comment(last_line)
+        .then(|| "the last line ends in a `#` comment, which would swallow them".to_owned())
+}
+
+/// Whether a shell line has a comment: a `#` that begins a word, outside quotes.
+fn starts_comment(line: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    let mut escaped = false;
+    for c in line.chars() {
+        match (quote, c) {
+            _ if escaped => escaped = false,
+            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
+            (Some('"') | None, '\\') => escaped = true,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '#')
+                if previous.is_whitespace() || matches!(previous, ';' | '&' | '|' | '(' | ')') =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    false
 }
 
 fn check_globs(
@@ -213,7 +250,7 @@ fn check_globs(
     globs: Option<&[String]>,
 ) {
     for (i, glob) in globs.unwrap_or_default().iter().enumerate() {
-        if let Err(problem) = crate::plan::glob::compile(glob) {
+        if let Err(problem) = crate::glob::compile(glob) {
             let mut path = key.to_vec();
             path.push(Step::Index(i));
             errors.push(at.error(

@@ -5,10 +5,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use super::GateStatus;
 use crate::capture::Capture;
 use crate::plan::Job;
 use crate::process::{Exit, ShellCommand, run_shell};
-use crate::report::GateStatus;
 
 use super::{GateContext, GateOutcome};
 

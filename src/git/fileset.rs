@@ -162,7 +162,10 @@ impl Repo {
                 .recurse_untracked_dirs(true)
                 .include_ignored(false);
             if !path.as_os_str().is_empty() {
-                options.pathspec(path.as_os_str());
+                // A directory named `[x]` is a name, not a pattern.
+                options
+                    .pathspec(path.as_os_str())
+                    .disable_pathspec_match(true);
             }
             let statuses = self
                 .inner

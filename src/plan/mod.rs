@@ -1,7 +1,5 @@
 //! The plan: which gates run for this trigger, on which files, in what order.
 
-pub mod glob;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -9,8 +7,8 @@ use anyhow::{Result, bail};
 
 use crate::config::{GateConfig, GatesConfig, ParserKind};
 use crate::git::FileSet;
+use crate::glob::GlobList;
 use crate::trigger::Trigger;
-use glob::GlobList;
 
 /// Everything needed to run the gates of one trigger.
 #[derive(Debug, Clone)]
@@ -158,8 +156,9 @@ fn plan_job(
         ),
         None => None,
     };
-    // A gate without `files` runs whatever the file set holds, even nothing (commit-msg).
-    let mut touched = globs.is_none();
+    // A gate without `files` runs on an empty file set (commit-msg, a clean tree); otherwise
+    // every gate needs a change under its `cwd` that its globs (if any) accept.
+    let mut touched = globs.is_none() && file_set.changes.is_empty();
     let mut files = Vec::new();
     for change in &file_set.changes {
         if change.submodule {
@@ -183,9 +182,12 @@ fn plan_job(
         return Ok(Action::Skip("no matching files".to_owned()));
     }
     if gate.pass_files && files.is_empty() {
-        return Ok(Action::Skip(
-            "no matching files (only deletions)".to_owned(),
-        ));
+        let why = if file_set.changes.is_empty() {
+            "no files to pass"
+        } else {
+            "no matching files (only deletions)"
+        };
+        return Ok(Action::Skip(why.to_owned()));
     }
     Ok(Action::Run(Job {
         name: name.to_owned(),

@@ -136,7 +136,13 @@ impl Observer for LiveDisplay {
             } else {
                 format!(" ({} files)", job.files.len())
             };
-            sink.write(&format!("{:<9} {name}: $ {}{files}\n", "started", job.run));
+            let mut lines = job.run.trim().lines();
+            let first = lines.next().unwrap_or_default();
+            let more = if lines.next().is_some() { " …" } else { "" };
+            sink.write(&format!(
+                "{:<9} {name}: $ {first}{more}{files}\n",
+                "started"
+            ));
         }
         if let Some((multi, bars)) = &self.bars {
             let bar = multi.add(ProgressBar::new_spinner());

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::finding::FindingKind;
 use crate::gates::GateOutcome;
+pub use crate::gates::{Diagnostic, GateStatus, Severity};
 use crate::plan::{Action, Plan};
 use crate::trigger::Trigger;
 
@@ -35,46 +36,6 @@ pub struct Report {
     pub protected: Vec<FindingReport>,
 }
 
-/// How a gate ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GateStatus {
-    /// Exit 0.
-    Passed,
-    /// Non-zero exit, or killed by a signal.
-    Failed,
-    /// Did not run: no matching files, skipped by the user, or fail-fast.
-    Skipped,
-    /// A pass reused from the cache; no process started.
-    Cached,
-    /// Killed at its timeout.
-    TimedOut,
-    /// Could not be run (spawn failure, interruption).
-    Error,
-}
-
-impl GateStatus {
-    /// Whether this status makes the run fail.
-    pub fn is_failure(self) -> bool {
-        matches!(
-            self,
-            GateStatus::Failed | GateStatus::TimedOut | GateStatus::Error
-        )
-    }
-
-    /// The name used in the JSON report.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GateStatus::Passed => "passed",
-            GateStatus::Failed => "failed",
-            GateStatus::Skipped => "skipped",
-            GateStatus::Cached => "cached",
-            GateStatus::TimedOut => "timed_out",
-            GateStatus::Error => "error",
-        }
-    }
-}
-
 /// One gate's result.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(extend("additionalProperties" = false))]
@@ -97,40 +58,6 @@ pub struct GateReport {
     pub output: Option<String>,
     /// Why the gate was skipped or is an error; null otherwise.
     pub reason: Option<String>,
-}
-
-/// Severity of a diagnostic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Fails the gate.
-    Error,
-    /// Worth a look.
-    Warning,
-    /// Information.
-    Note,
-}
-
-/// A problem pinned to a place in a file.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[schemars(extend("additionalProperties" = false))]
-pub struct Diagnostic {
-    /// Repository-relative path, or null.
-    pub file: Option<String>,
-    /// 1-based line.
-    pub line: Option<u32>,
-    /// 1-based column.
-    pub column: Option<u32>,
-    /// Last line of the span.
-    pub end_line: Option<u32>,
-    /// Last column of the span.
-    pub end_column: Option<u32>,
-    /// error, warning or note.
-    pub severity: Option<Severity>,
-    /// What the tool said.
-    pub message: String,
-    /// The tool's rule or code, like `clippy::needless_return` or `E0308`.
-    pub rule: Option<String>,
 }
 
 /// A protected-gate finding.

@@ -5,9 +5,9 @@ pub mod signals;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 
+use crate::gates::GateStatus;
 use crate::gates::{self, GateContext, GateOutcome};
 use crate::plan::{Action, Job, Plan};
-use crate::report::GateStatus;
 
 /// Hears about gates as they start and finish (the live display).
 pub trait Observer: Sync {

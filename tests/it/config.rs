@@ -226,3 +226,33 @@ fn gate_names_must_start_with_a_letter_digit_or_underscore() {
     let err = config_error("[gates.\"..\"]\nrun = \"true\"\n");
     assert_has(&err, &["gate name `..` must start with a letter"]);
 }
+
+#[test]
+fn comments_and_here_documents_are_recognised_and_quoted_hashes_are_not() {
+    for run in [
+        "\"printf x ;#c\"",
+        "'''cat <<EOF\nhello\nEOF'''",
+        "\"tool\\t# why\"",
+    ] {
+        let err = config_error(&format!("[gates.a]\nrun = {run}\npass_files = true\n"));
+        assert_has(&err, &["`gates.a.run`: with pass_files"]);
+    }
+    let repo = TestRepo::new();
+    repo.config("[gates.a]\nrun = \"grep -e 'a # b' -e \\\"#c\\\" -e x#y\"\npass_files = true\n");
+    repo.run(&["config", "check"]).expect_code(0);
+}
+
+#[test]
+fn a_symlinked_cwd_inside_the_worktree_is_refused_with_the_real_name() {
+    let repo = TestRepo::new();
+    repo.write("web/a.ts", "a");
+    std::os::unix::fs::symlink("web", repo.root().join("wl")).unwrap();
+    repo.config("[gates.a]\nrun = \"true\"\ncwd = \"wl\"\n");
+    let run = repo.run(&["config", "check"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("`wl` is a symlink"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -347,3 +347,67 @@ fn cwd_written_with_dot_slash_matches_like_a_plain_one() {
     run.expect_code(0);
     assert_eq!(gate(&report, "web")["files"], serde_json::json!(["a.ts"]));
 }
+
+#[test]
+fn a_configured_base_that_does_not_resolve_is_warned_about() {
+    let repo = TestRepo::new();
+    repo.config(&format!("[settings]\nbase = \"mian\"\n{LIST}"))
+        .commit_all("base");
+    let run = repo.run(&["run"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr()
+            .contains("warning: settings.base `mian` does not resolve"),
+        "{}",
+        run.stderr()
+    );
+    repo.config(LIST).commit_all("default base");
+    let run = repo.run(&["run"]);
+    assert!(
+        !run.stderr().contains("warning"),
+        "the default origin/main may be missing: {}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_cwd_gate_without_files_runs_only_for_changes_under_its_directory() {
+    let repo = TestRepo::new();
+    repo.config("[gates.web]\nrun = \"true\"\ncwd = \"web\"\n")
+        .write("web/a.js", "a")
+        .write("api/b.py", "b")
+        .commit_all("base");
+    repo.write("api/b.py", "changed");
+    let (_, report) = repo.report(&["run", "--from", "HEAD", "--to", "HEAD"]);
+    assert_eq!(
+        gate(&report, "web")["status"],
+        "passed",
+        "an empty file set runs gates without files"
+    );
+    let (run, report) = repo.report(&["run"]);
+    run.expect_code(0);
+    assert_eq!(
+        gate(&report, "web")["status"],
+        "skipped",
+        "a change outside web/ is not web's business"
+    );
+    repo.write("web/a.js", "changed");
+    let (_, report) = repo.report(&["run"]);
+    assert_eq!(gate(&report, "web")["files"], serde_json::json!(["a.js"]));
+}
+
+#[test]
+fn a_listed_directory_whose_name_looks_like_a_glob_is_taken_literally() {
+    let repo = TestRepo::new();
+    repo.config(LIST)
+        .write("[x]/tracked.py", "t")
+        .write("x/other.py", "o")
+        .commit_all("base");
+    repo.write("[x]/untracked.py", "u");
+    let (run, report) = repo.report(&["run", "--files", "[x]"]);
+    run.expect_code(0);
+    assert_eq!(
+        gate(&report, "list")["files"],
+        serde_json::json!(["[x]/tracked.py", "[x]/untracked.py"])
+    );
+}

@@ -447,3 +447,43 @@ fn a_cargo_workspace_gets_one_set_of_gates_not_one_per_member() {
         ["rustfmt", "clippy", "cargo-test", "odd-vitest"]
     );
 }
+
+#[test]
+fn nested_projects_outside_the_root_workspace_keep_their_own_gates() {
+    let repo = TestRepo::new();
+    repo.write("go.mod", "module example.com/root\n")
+        .write("tools/go.mod", "module example.com/tools\n");
+    repo.write(
+        "package.json",
+        "{\"devDependencies\": {\"eslint\": \"9\"}, \"workspaces\": [\"packages/*\"]}",
+    )
+    .write(
+        "web/package.json",
+        "{\"devDependencies\": {\"vitest\": \"1\"}}",
+    );
+    let names = gate_names(&init(&repo));
+    for expected in [
+        "gofmt",
+        "tools-gofmt",
+        "tools-go-vet",
+        "eslint",
+        "web-vitest",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+}
+
+#[test]
+fn directories_that_sanitise_to_the_same_prefix_get_unique_gate_names() {
+    let repo = TestRepo::new();
+    repo.write("a b/go.mod", "module a\n")
+        .write("a-b/go.mod", "module b\n");
+    let names = gate_names(&init(&repo));
+    assert!(
+        names.contains(&"a-b-gofmt".to_owned()) && names.contains(&"a-b-gofmt-2".to_owned()),
+        "{names:?}"
+    );
+}

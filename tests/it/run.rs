@@ -681,7 +681,7 @@ fn a_closed_stdout_pipe_ends_quietly() {
         let mut command = std::process::Command::new("sh");
         command
             .arg("-c")
-            .arg(format!("'{}' {args} | head -c 1 >/dev/null", bin.display()));
+            .arg(format!("(sleep 0.3; '{}' {args}) | true", bin.display()));
         repo.isolate(&mut command);
         let output = command.output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
