@@ -775,3 +775,29 @@ fn ctrl_c_kills_a_gate_that_ignores_sigterm_and_reports_it() {
 fn sighup_stops_running_gates_and_exits_129() {
     interrupt_stubborn_gate(libc::SIGHUP, 129);
 }
+
+#[test]
+fn color_is_used_when_asked_and_never_with_no_color() {
+    let repo = TestRepo::new();
+    repo.config("[gates.bad]\nrun = \"exit 1\"\n")
+        .write("a", "a");
+    let plain = repo.run(&["run"]);
+    assert!(
+        !plain.stdout().contains('\x1b'),
+        "NO_COLOR is set in tests: {:?}",
+        plain.stdout()
+    );
+    let colored = repo.run(&["run", "--color", "always"]);
+    assert!(
+        colored.stdout().contains("\x1b[31;1m"),
+        "{:?}",
+        colored.stdout()
+    );
+    let never = repo
+        .backstop()
+        .args(["run", "--color", "never"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&never.stdout).contains('\x1b'));
+}
