@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::cli::{self, CliArgs, CommandArgs, ConfigArgs, FileSelectionArgs, GlobalArgs, ListArgs};
+use crate::cli::{
+    self, CliArgs, CommandArgs, ConfigArgs, FileSelectionArgs, GlobalArgs, HookArgs, ListArgs,
+};
 use crate::gates::GateContext;
 use crate::plan::{Action, Plan};
 use crate::render::{self, Destination, Format, human};
@@ -50,6 +52,50 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
             )
         }
         CommandArgs::List(list) => list_gates(&args.global, list),
+        CommandArgs::Install(install) => {
+            let workspace = Workspace::open(&args.global)?;
+            crate::setaside::refuse_if_interrupted(&workspace.repo)?;
+            let hooks: Vec<&str> = if install.hooks.is_empty() {
+                let config = workspace.load_config()?;
+                let hooks = crate::install::git::hooks_for(&config);
+                if hooks.is_empty() {
+                    vec!["pre-commit"]
+                } else {
+                    hooks
+                }
+            } else {
+                install.hooks.iter().map(String::as_str).collect()
+            };
+            for line in crate::install::git::install(&workspace.repo, &hooks, install.force)? {
+                crate::say!("{line}");
+            }
+            Ok(EXIT_OK)
+        }
+        CommandArgs::Uninstall(_) => {
+            let workspace = Workspace::open(&args.global)?;
+            for line in crate::install::git::uninstall(&workspace.repo)? {
+                crate::say!("{line}");
+            }
+            Ok(EXIT_OK)
+        }
+        CommandArgs::Hook(HookArgs::Git {
+            name,
+            args: hook_args,
+        }) => crate::hook::git::run(&args.global, name, hook_args),
+        CommandArgs::Recover => {
+            let workspace = Workspace::open(&args.global)?;
+            match crate::setaside::recover(&workspace.repo)? {
+                None => crate::say!("nothing to recover in {}", workspace.repo.root().display()),
+                Some(restored) => {
+                    crate::setaside::report_kept(&restored);
+                    crate::say!(
+                        "recovered: the set-aside changes are back in {}",
+                        workspace.repo.root().display()
+                    );
+                }
+            }
+            Ok(EXIT_OK)
+        }
         CommandArgs::Config(ConfigArgs::Check) => {
             let workspace = Workspace::open(&args.global)?;
             let config = workspace.load_config()?;
@@ -86,6 +132,7 @@ fn run_gates(
     let started = Instant::now();
     signals::install()?;
     let workspace = Workspace::open(global)?;
+    crate::setaside::refuse_if_interrupted(&workspace.repo)?;
     let config = workspace.load_config()?;
     let settings = RunSettings::resolve(
         &workspace,
@@ -111,6 +158,27 @@ fn run_gates(
         snapshot.base.clone(),
         snapshot.target.clone(),
     )?;
+    let report = run_plan(&plan, &settings, GateInputs::default(), started)?;
+    finish(&report, &settings)
+}
+
+/// What a caller adds to every gate of a run: positional arguments (commit-msg's `$1`) and
+/// environment (absolute `GIT_DIR` inside hooks).
+#[derive(Debug, Clone, Default)]
+pub struct GateInputs {
+    /// Arguments before any files.
+    pub args: Vec<std::ffi::OsString>,
+    /// Extra environment.
+    pub env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+}
+
+/// Runs a plan with the live display and returns the report.
+pub fn run_plan(
+    plan: &Plan,
+    settings: &RunSettings,
+    inputs: GateInputs,
+    started: Instant,
+) -> Result<Report> {
     let scratch = tempfile::Builder::new()
         .prefix("backstop-")
         .tempdir()
@@ -122,21 +190,25 @@ fn run_gates(
         })?;
     let context = GateContext {
         scratch: scratch.path().to_path_buf(),
-        trigger,
-        base: snapshot.base.clone(),
+        trigger: plan.trigger,
+        base: plan.base.clone(),
+        args: inputs.args,
+        env: inputs.env,
     };
-
     let names: Vec<&str> = plan.gates.iter().map(|g| g.name.as_str()).collect();
     let display = human::LiveDisplay::new(settings.style, settings.human_sink, &names);
-    let outcomes = runner::run(&plan, &context, settings.runner, &display);
-    let report = Report::new(&plan, outcomes, started.elapsed());
+    let outcomes = runner::run(plan, &context, settings.runner, &display);
+    Ok(Report::new(plan, outcomes, started.elapsed()))
+}
 
+/// Writes every requested format and turns the report into the exit status.
+pub fn finish(report: &Report, settings: &RunSettings) -> Result<u8> {
     let mut write_error = None;
     for (format, destination) in &settings.destinations {
         let bytes = match (format, destination, settings.style.quiet) {
             // Quiet and green: nothing to say on the terminal.
             (Format::Human, Destination::Stdout, true) if report.ok => Vec::new(),
-            _ => render::render(*format, &report, &settings.style),
+            _ => render::render(*format, report, &settings.style),
         };
         if let Err(error) = render::write(destination, &bytes) {
             // Still tell the person the verdict before failing on the output file.
@@ -149,7 +221,7 @@ fn run_gates(
         .all(|(f, d)| *f != Format::Human || *d != Destination::Stdout);
     if human_elsewhere && !(settings.style.quiet && report.ok) {
         // A machine format owns stdout: the person still gets the verdict on stderr.
-        eprint!("{}", human::summary(&report, &settings.style));
+        eprint!("{}", human::summary(report, &settings.style));
     }
     if let Some(error) = write_error {
         return Err(error);

@@ -73,6 +73,23 @@ pub enum CommandArgs {
         after_help = "Example:\n  backstop ci --base origin/main --format json --output backstop.json"
     )]
     Ci(CiArgs),
+    /// Install git hooks (the default) into this repository; every worktree shares them.
+    #[command(
+        after_help = "Examples:\n  backstop install\n  backstop install --git --hook pre-commit,pre-push"
+    )]
+    Install(InstallArgs),
+    /// Remove exactly what install added and put back the hooks it moved.
+    #[command(after_help = "Example:\n  backstop uninstall --git")]
+    Uninstall(UninstallArgs),
+    /// Entry of the hooks backstop installs (git calls it; people rarely do).
+    #[command(
+        subcommand,
+        after_help = "Example (what the pre-commit shim runs):\n  backstop hook git pre-commit"
+    )]
+    Hook(HookArgs),
+    /// Put back work that an interrupted run set aside.
+    #[command(after_help = "Example:\n  backstop recover")]
+    Recover,
     /// Show the gates, their triggers, and what each would run on now.
     #[command(after_help = "Example:\n  backstop list")]
     List(ListArgs),
@@ -87,6 +104,41 @@ pub enum CommandArgs {
         after_help = "Example:\n  backstop completions bash > ~/.local/share/bash-completion/completions/backstop"
     )]
     Completions(CompletionsArgs),
+}
+
+/// `backstop install`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Git hooks (the default when no selector is given).
+    #[arg(long)]
+    pub git: bool,
+    /// Which git hooks (default: those some gate is `on`).
+    #[arg(long = "hook", value_delimiter = ',', value_parser = ["pre-commit", "pre-push", "commit-msg"])]
+    pub hooks: Vec<String>,
+    /// Install even where a user-wide core.hooksPath would otherwise make install refuse.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `backstop uninstall`.
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Git hooks (the default when no selector is given).
+    #[arg(long)]
+    pub git: bool,
+}
+
+/// `backstop hook`.
+#[derive(Debug, Subcommand)]
+pub enum HookArgs {
+    /// A git hook: pre-commit, pre-push or commit-msg, with git's arguments.
+    Git {
+        /// The hook's name.
+        name: String,
+        /// The arguments git passed.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 /// `backstop init`.

@@ -37,7 +37,7 @@ pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
         }
     }
     let env = environment(job, context, files_list.into_os_string());
-    let args: Vec<OsString> = if job.pass_files {
+    let files: Vec<OsString> = if job.pass_files {
         job.files.iter().map(|f| f.as_os_str().to_owned()).collect()
     } else {
         Vec::new()
@@ -52,17 +52,19 @@ pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
         }
     };
     let mut steps: Vec<String> = Vec::new();
-    if let Some(fix) = &job.fix {
+    if let (true, Some(fix)) = (job.fix_first, &job.fix) {
         steps.push(with_files(fix));
     }
     steps.push(with_files(&job.run));
     for script in &steps {
         let deadline = job.timeout.saturating_sub(started.elapsed());
-        for batch in batches(&args, argument_budget(script, &env)) {
+        for batch in batches(&files, argument_budget(script, &env)) {
+            // Every batch gets the run's own arguments (commit-msg: the message file) first.
+            let args: Vec<OsString> = context.args.iter().chain(batch).cloned().collect();
             let exit = run_shell(
                 &ShellCommand {
                     script,
-                    args: batch,
+                    args: &args,
                     cwd: &job.cwd,
                     env: &env,
                     timeout: deadline,
@@ -121,6 +123,7 @@ fn environment(
         ),
         ("BACKSTOP_FILES".into(), files_list),
     ];
+    env.extend(context.env.iter().cloned());
     env.extend(job.env.iter().map(|(k, v)| (k.into(), v.into())));
     env
 }

@@ -18,6 +18,10 @@ pub struct GateContext {
     pub base: Option<String>,
     /// A private directory for this run (file lists), removed when the run ends.
     pub scratch: std::path::PathBuf,
+    /// Positional arguments every gate gets before its files (commit-msg: the message file).
+    pub args: Vec<std::ffi::OsString>,
+    /// Environment every gate gets.
+    pub env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
 }
 
 /// The result of one gate.

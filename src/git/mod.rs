@@ -1,6 +1,8 @@
 //! The repository: discovery, revisions and file sets. The only module that imports git2.
 
 mod fileset;
+mod hooks;
+mod worktree;
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +10,9 @@ use anyhow::{Context, Result, anyhow};
 use git2::Repository;
 
 pub use fileset::{ChangeKind, FileChange, FileSet};
-pub use git2::Oid;
+pub use git2::{Index, Oid};
+pub use hooks::{HooksDir, HooksSource};
+pub use worktree::{WorktreeChange, blob_id};
 
 /// The id of git's empty tree: the base of a first commit.
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";

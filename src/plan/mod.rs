@@ -52,8 +52,10 @@ pub struct Job {
     pub name: String,
     /// The shell command.
     pub run: String,
-    /// The fixer, when fixing was asked for.
+    /// The gate's fixer, if it has one.
     pub fix: Option<String>,
+    /// Run the fixer before the check (`--fix`).
+    pub fix_first: bool,
     /// Absolute working directory.
     pub cwd: PathBuf,
     /// The gate's files, relative to `cwd`.
@@ -82,6 +84,19 @@ pub struct Selection {
 }
 
 impl Plan {
+    /// The jobs that will run, in plan order.
+    pub fn jobs(&self) -> impl Iterator<Item = &Job> {
+        self.gates.iter().filter_map(|g| match &g.action {
+            Action::Run(job) => Some(job),
+            Action::Skip(_) => None,
+        })
+    }
+
+    /// Whether no gate will start a process.
+    pub fn runs_nothing(&self) -> bool {
+        self.jobs().next().is_none()
+    }
+
     /// Selects gates for `trigger` and matches each against the file set.
     pub fn build(
         config: &GatesConfig,
@@ -192,7 +207,8 @@ fn plan_job(
     Ok(Action::Run(Job {
         name: name.to_owned(),
         run: gate.run.clone(),
-        fix: if fix { gate.fix.clone() } else { None },
+        fix: gate.fix.clone(),
+        fix_first: fix && gate.fix.is_some(),
         cwd,
         files,
         pass_files: gate.pass_files,

@@ -1,0 +1,224 @@
+//! Worktree-level operations for setting work aside: what differs from the index being
+//! committed, writing index versions back without touching any index, and re-staging.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use git2::build::CheckoutBuilder;
+use git2::{Delta, DiffOptions, Index, Oid};
+
+use super::Repo;
+
+/// A path whose worktree state is not what the commit holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorktreeChange {
+    /// Relative to the worktree root.
+    pub path: PathBuf,
+    /// Not in the index at all.
+    pub untracked: bool,
+}
+
+impl Repo {
+    /// Tracked paths whose worktree content, mode or presence differs from `index` (filters
+    /// applied, as `git diff` sees them), and with `untracked`, untracked files that are not
+    /// ignored. Submodules are left alone.
+    pub fn worktree_changes(&self, index: &Index, untracked: bool) -> Result<Vec<WorktreeChange>> {
+        let mut options = DiffOptions::new();
+        options.include_typechange(true).ignore_submodules(true);
+        if untracked {
+            options.include_untracked(true).recurse_untracked_dirs(true);
+        }
+        let diff = self
+            .inner
+            .diff_index_to_workdir(Some(index), Some(&mut options))
+            .context("cannot compare the working tree with the index")?;
+        let mut changes = Vec::new();
+        for delta in diff.deltas() {
+            let untracked = match delta.status() {
+                Delta::Untracked => true,
+                Delta::Modified | Delta::Deleted | Delta::Typechange => false,
+                _ => continue,
+            };
+            let file = if delta.status() == Delta::Deleted {
+                delta.old_file()
+            } else {
+                delta.new_file()
+            };
+            let Some(bytes) = file.path_bytes() else {
+                continue;
+            };
+            if bytes.ends_with(b"/") {
+                continue;
+            }
+            changes.push(WorktreeChange {
+                path: PathBuf::from(OsStr::from_bytes(bytes)),
+                untracked,
+            });
+        }
+        Ok(changes)
+    }
+
+    /// Tracked paths whose worktree state differs from `HEAD` (staged or not).
+    pub fn changes_since_head(&self) -> Result<Vec<WorktreeChange>> {
+        let Some(head) = self.head() else {
+            return Ok(Vec::new());
+        };
+        let tree = self.inner.find_commit(head)?.tree()?;
+        let mut options = DiffOptions::new();
+        options.include_typechange(true).ignore_submodules(true);
+        let diff = self
+            .inner
+            .diff_tree_to_workdir(Some(&tree), Some(&mut options))?;
+        Ok(diff
+            .deltas()
+            .filter(|d| {
+                matches!(
+                    d.status(),
+                    Delta::Modified | Delta::Deleted | Delta::Typechange | Delta::Added
+                )
+            })
+            .filter_map(|d| {
+                let file = if d.status() == Delta::Deleted {
+                    d.old_file()
+                } else {
+                    d.new_file()
+                };
+                file.path_bytes().map(|b| WorktreeChange {
+                    path: PathBuf::from(OsStr::from_bytes(b)),
+                    untracked: false,
+                })
+            })
+            .collect())
+    }
+
+    /// Writes the index's version of each path into the worktree (removing paths the index
+    /// does not have), applying checkout filters, and writing no index.
+    pub fn write_index_versions(&self, index: &mut Index, paths: &[PathBuf]) -> Result<()> {
+        if paths.is_empty() {
+            // An empty path list would mean every path to libgit2.
+            return Ok(());
+        }
+        let mut checkout = CheckoutBuilder::new();
+        checkout
+            .force()
+            .recreate_missing(true)
+            .update_index(false)
+            .disable_pathspec_match(true)
+            .remove_untracked(false);
+        for path in paths {
+            checkout.path(path.as_path());
+        }
+        self.inner
+            .checkout_index(Some(index), Some(&mut checkout))
+            .context("cannot write the committed versions into the working tree")?;
+        for path in paths {
+            let in_index = index.get_path(path, 0).is_some();
+            let on_disk = self.root.join(path);
+            if !in_index && std::fs::symlink_metadata(&on_disk).is_ok() {
+                std::fs::remove_file(&on_disk)
+                    .with_context(|| format!("cannot set aside {}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `HEAD`'s version of each path into the worktree (removing paths `HEAD` does not
+    /// have), writing no index.
+    pub fn write_head_versions(&self, paths: &[PathBuf]) -> Result<()> {
+        let Some(head) = self.head() else {
+            return Ok(());
+        };
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let tree = self.inner.find_commit(head)?.tree()?;
+        let mut checkout = CheckoutBuilder::new();
+        checkout
+            .force()
+            .recreate_missing(true)
+            .update_index(false)
+            .disable_pathspec_match(true);
+        for path in paths {
+            checkout.path(path.as_path());
+        }
+        self.inner
+            .checkout_tree(tree.as_object(), Some(&mut checkout))
+            .context("cannot write HEAD's versions")?;
+        for path in paths {
+            if tree.get_path(path).is_err()
+                && std::fs::symlink_metadata(self.root.join(path)).is_ok()
+            {
+                std::fs::remove_file(self.root.join(path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `git add` for paths a fixer changed: git's own CLI, so the index named by
+    /// `GIT_INDEX_FILE` and its lock are handled exactly as git does.
+    pub fn stage(&self, paths: &[PathBuf]) -> Result<()> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let output = std::process::Command::new("git")
+            .args(["add", "--"])
+            .args(paths)
+            .current_dir(&self.root)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .context("cannot run git add")?;
+        if !output.status.success() {
+            bail!(
+                "git add failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(())
+    }
+
+    /// A name for this worktree that is unique in the repository: `main` for the main
+    /// worktree, the linked worktree's name otherwise.
+    pub fn worktree_name(&self) -> String {
+        if self.inner.is_worktree() {
+            self.git_dir().file_name().map_or_else(
+                || "linked".to_owned(),
+                |n| format!("wt-{}", n.to_string_lossy()),
+            )
+        } else {
+            "main".to_owned()
+        }
+    }
+
+    /// Adds a detached worktree of `commit` at `path` (for judging a pushed ref that is not HEAD).
+    pub fn add_detached_worktree(&self, path: &Path, commit: Oid) -> Result<()> {
+        let path = path
+            .to_str()
+            .context("temporary worktree path is not UTF-8")?;
+        self.git_text(&[
+            "worktree",
+            "add",
+            "--detach",
+            "--quiet",
+            path,
+            &commit.to_string(),
+        ])?;
+        Ok(())
+    }
+
+    /// Removes a worktree added by [`Repo::add_detached_worktree`].
+    pub fn remove_worktree(&self, path: &Path) -> Result<()> {
+        let path = path
+            .to_str()
+            .context("temporary worktree path is not UTF-8")?;
+        self.git_text(&["worktree", "remove", "--force", path])?;
+        Ok(())
+    }
+}
+
+/// The git blob id of some bytes: a content fingerprint that needs no extra hashing crate.
+pub fn blob_id(bytes: &[u8]) -> String {
+    Oid::hash_object(git2::ObjectType::Blob, bytes)
+        .map_or_else(|_| String::new(), |id| id.to_string())
+}

@@ -1,0 +1,412 @@
+//! `backstop hook git <name>`: the chained hook first, then the gates of that trigger on
+//! exactly what git is about to commit or push.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::app::{GateInputs, finish, run_plan};
+use crate::cli::{FileSelectionArgs, GlobalArgs, RunOptionsArgs};
+use crate::config::{self, GatesConfig};
+use crate::error::{EXIT_OK, usage};
+use crate::git::{Oid, Repo};
+use crate::install::git::chained_path;
+use crate::plan::Plan;
+use crate::render::Format;
+use crate::runner::signals;
+use crate::setaside::{self, SetAside, Snapshot, WorktreeLock};
+use crate::settings::{RunSettings, Workspace};
+use crate::trigger::Trigger;
+
+/// Runs the hook `name` with git's arguments; returns the exit status for git.
+pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
+    signals::install()?;
+    let trigger = match name {
+        "pre-commit" => Trigger::PreCommit,
+        "pre-push" => Trigger::PrePush,
+        "commit-msg" => Trigger::CommitMsg,
+        other => {
+            return Err(usage(
+                format!("backstop has no `{other}` hook"),
+                "reinstall with `backstop install --git`",
+            ));
+        }
+    };
+    let stdin = if trigger == Trigger::PrePush {
+        read_stdin()?
+    } else {
+        Vec::new()
+    };
+    let workspace = Workspace::open(global)?;
+    setaside::refuse_if_interrupted(&workspace.repo)?;
+    let chained = run_chained(&workspace.repo, name, args, &stdin)?;
+    if chained != EXIT_OK {
+        return Ok(chained);
+    }
+    if !workspace.config_path.exists() {
+        // Failing closed: deleting gates.toml must not be a way past the gates.
+        return Err(usage(
+            format!(
+                "the {name} hook found no {}",
+                workspace.config_path.display()
+            ),
+            "restore gates.toml (git checkout -- gates.toml), or remove the hooks with `backstop uninstall --git`",
+        ));
+    }
+    let config = workspace.load_config()?;
+    let mut settings = RunSettings::resolve(
+        &workspace,
+        &config,
+        global,
+        trigger,
+        &FileSelectionArgs::default(),
+        &RunOptionsArgs {
+            destinations: vec![(Format::Human, None)],
+            ..RunOptionsArgs::default()
+        },
+        None,
+    )?;
+    // Fixers run in their own phase (below), where re-staging is decided.
+    settings.selection.fix = false;
+    let inputs = GateInputs {
+        args: Vec::new(),
+        env: absolute_git_env(&workspace.cwd),
+    };
+    match trigger {
+        Trigger::PreCommit => pre_commit(&workspace, &config, &settings, inputs),
+        Trigger::CommitMsg => {
+            let message = args
+                .first()
+                .map(|m| workspace.cwd.join(m))
+                .context("git passes commit-msg the message file")?;
+            let snapshot = crate::snapshot::resolve(
+                &workspace.repo,
+                trigger,
+                &settings.files,
+                &settings.base_ref,
+            )?;
+            let plan = Plan::build(
+                &config,
+                workspace.repo.root(),
+                trigger,
+                &snapshot.file_set,
+                &settings.selection,
+                snapshot.base,
+                snapshot.target,
+            )?;
+            let inputs = GateInputs {
+                args: vec![message.into_os_string()],
+                ..inputs
+            };
+            let report = run_plan(&plan, &settings, inputs, Instant::now())?;
+            finish(&report, &settings)
+        }
+        _ => pre_push(&workspace, &config, &settings, &inputs, &stdin),
+    }
+}
+
+fn pre_commit(
+    workspace: &Workspace,
+    config: &GatesConfig,
+    settings: &RunSettings,
+    inputs: GateInputs,
+) -> Result<u8> {
+    let started = Instant::now();
+    let repo = &workspace.repo;
+    let snapshot = crate::snapshot::resolve(
+        repo,
+        Trigger::PreCommit,
+        &settings.files,
+        &settings.base_ref,
+    )?;
+    let plan = Plan::build(
+        config,
+        repo.root(),
+        Trigger::PreCommit,
+        &snapshot.file_set,
+        &settings.selection,
+        snapshot.base,
+        snapshot.target,
+    )?;
+    if plan.runs_nothing() {
+        let report = run_plan(&plan, settings, inputs, started)?;
+        return finish(&report, settings);
+    }
+    let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
+    let mut index = repo.index()?;
+    let changes = repo.worktree_changes(&index, config.settings.hide_untracked)?;
+    let (untracked, tracked): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| c.untracked);
+    let tracked: Vec<PathBuf> = tracked.into_iter().map(|c| c.path).collect();
+    let untracked: Vec<PathBuf> = untracked.into_iter().map(|c| c.path).collect();
+    let aside = if tracked.is_empty() && untracked.is_empty() {
+        None
+    } else {
+        Some(SetAside::begin(
+            repo,
+            &tracked,
+            &untracked,
+            Snapshot::Index(&mut index),
+        )?)
+    };
+    if config.settings.fix {
+        let blocked = run_fixers(repo, &plan, &inputs, &tracked, &index)?;
+        if blocked {
+            if let Some(aside) = aside {
+                setaside::report_kept(&aside.restore()?);
+            }
+            return Ok(crate::error::EXIT_FAILED);
+        }
+    }
+    let report = run_plan(&plan, settings, inputs, started)?;
+    if let Some(aside) = aside {
+        setaside::report_kept(&aside.restore()?);
+    }
+    finish(&report, settings)
+}
+
+/// Runs every gate's fixer, re-stages the fully staged files they changed, and says whether
+/// the commit must be blocked because a fixer changed a partially staged file.
+fn run_fixers(
+    repo: &Repo,
+    plan: &Plan,
+    inputs: &GateInputs,
+    partially_staged: &[PathBuf],
+    index: &crate::git::Index,
+) -> Result<bool> {
+    let scratch = tempfile::Builder::new()
+        .prefix("backstop-fix-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let context = crate::gates::GateContext {
+        trigger: plan.trigger,
+        base: plan.base.clone(),
+        scratch: scratch.path().to_path_buf(),
+        args: inputs.args.clone(),
+        env: inputs.env.clone(),
+    };
+    for job in plan.jobs() {
+        let Some(fix) = &job.fix else { continue };
+        let fixer = crate::plan::Job {
+            run: fix.clone(),
+            fix_first: false,
+            ..job.clone()
+        };
+        let outcome = crate::gates::command::run(&fixer, &context);
+        if outcome.status.is_failure() {
+            eprintln!(
+                "backstop: the fixer of `{}` failed ({}); its check will tell what is wrong",
+                job.name,
+                outcome.status.as_str()
+            );
+        }
+    }
+    let changed: Vec<PathBuf> = repo
+        .worktree_changes(index, false)?
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    let (conflicts, restage): (Vec<PathBuf>, Vec<PathBuf>) = changed
+        .into_iter()
+        .partition(|p| partially_staged.contains(p));
+    repo.stage(&restage)?;
+    for path in &restage {
+        eprintln!("backstop: fixed and re-staged {}", path.display());
+    }
+    if conflicts.is_empty() {
+        return Ok(false);
+    }
+    for path in &conflicts {
+        eprintln!(
+            "backstop: a fixer changed {}, which also has unstaged changes; the commit is blocked so neither version is lost",
+            path.display()
+        );
+    }
+    eprintln!(
+        "backstop: your unstaged version goes back in place; the fixed version is kept (path below). Merge them, stage, and commit again."
+    );
+    Ok(true)
+}
+
+/// One pushed ref: `<local ref> <local sha> <remote ref> <remote sha>`.
+struct PushedRef {
+    local_ref: String,
+    local: Oid,
+    remote: Option<Oid>,
+}
+
+fn pre_push(
+    workspace: &Workspace,
+    config: &GatesConfig,
+    settings: &RunSettings,
+    inputs: &GateInputs,
+    stdin: &[u8],
+) -> Result<u8> {
+    let repo = &workspace.repo;
+    let mut worst = EXIT_OK;
+    for pushed in parse_pushed(stdin) {
+        let base = pushed
+            .remote
+            .filter(|r| repo.commit_id(&r.to_string()).is_ok())
+            .or_else(|| {
+                repo.commit_id(&settings.base_ref)
+                    .ok()
+                    .and_then(|b| repo.merge_base(b, pushed.local).ok())
+            });
+        let file_set = repo.changed_between(base, pushed.local)?;
+        let base_text =
+            Some(base.map_or_else(|| crate::git::EMPTY_TREE.to_owned(), |b| b.to_string()));
+        println!(
+            "backstop: pre-push {} ({} changed paths)",
+            pushed.local_ref,
+            file_set.changes.len()
+        );
+        let status = if repo.head() == Some(pushed.local) {
+            // The pushed tip is checked out: judge it, with uncommitted work set aside.
+            let plan = Plan::build(
+                config,
+                repo.root(),
+                Trigger::PrePush,
+                &file_set,
+                &settings.selection,
+                base_text,
+                pushed.local.to_string(),
+            )?;
+            let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
+            let paths: Vec<PathBuf> = repo
+                .changes_since_head()?
+                .into_iter()
+                .map(|c| c.path)
+                .collect();
+            let aside = if paths.is_empty() || plan.runs_nothing() {
+                None
+            } else {
+                Some(SetAside::begin(repo, &paths, &[], Snapshot::Head)?)
+            };
+            let report = run_plan(&plan, settings, inputs.clone(), Instant::now())?;
+            if let Some(aside) = aside {
+                setaside::report_kept(&aside.restore()?);
+            }
+            finish(&report, settings)?
+        } else {
+            push_elsewhere(repo, settings, inputs, &file_set, base_text, pushed.local)?
+        };
+        worst = worst.max(status);
+    }
+    Ok(worst)
+}
+
+/// Judges a pushed commit that is not checked out, in a temporary detached worktree.
+fn push_elsewhere(
+    repo: &Repo,
+    settings: &RunSettings,
+    inputs: &GateInputs,
+    file_set: &crate::git::FileSet,
+    base: Option<String>,
+    tip: Oid,
+) -> Result<u8> {
+    let place = setaside::area(repo).join(format!("push-{}-{tip}", std::process::id()));
+    repo.add_detached_worktree(&place, tip)?;
+    let result = (|| {
+        let config_path = place.join(config::FILE_NAME);
+        let config = config::load_file(&config_path, Path::new(config::FILE_NAME), Some(&place))?;
+        let plan = Plan::build(
+            &config,
+            &place,
+            Trigger::PrePush,
+            file_set,
+            &settings.selection,
+            base,
+            tip.to_string(),
+        )?;
+        let report = run_plan(&plan, settings, inputs.clone(), Instant::now())?;
+        finish(&report, settings)
+    })();
+    if let Err(error) = repo.remove_worktree(&place) {
+        eprintln!(
+            "backstop: could not remove the temporary worktree {}: {error:#}",
+            place.display()
+        );
+    }
+    result
+}
+
+fn parse_pushed(stdin: &[u8]) -> Vec<PushedRef> {
+    String::from_utf8_lossy(stdin)
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let [local_ref, local, _remote_ref, remote] = fields[..] else {
+                return None;
+            };
+            let local = Oid::from_str(local).ok().filter(|o| !o.is_zero())?;
+            let remote = Oid::from_str(remote).ok().filter(|o| !o.is_zero());
+            Some(PushedRef {
+                local_ref: local_ref.to_owned(),
+                local,
+                remote,
+            })
+        })
+        .collect()
+}
+
+/// Runs the hook that was installed before backstop, with the same arguments and stdin.
+fn run_chained(repo: &Repo, name: &str, args: &[OsString], stdin: &[u8]) -> Result<u8> {
+    let script = match std::env::var_os("BACKSTOP_HOOK_SCRIPT") {
+        Some(script) => PathBuf::from(script),
+        None => repo.hooks_dir()?.path.join(name),
+    };
+    let chained = chained_path(&script);
+    if std::fs::symlink_metadata(&chained).is_err() {
+        return Ok(EXIT_OK);
+    }
+    let mut child = std::process::Command::new(&chained)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run the earlier {name} hook {}", chained.display()))?;
+    if let Some(mut input) = child.stdin.take() {
+        // A hook that does not read its stdin closes it early; that is not an error.
+        let _ = std::io::Write::write_all(&mut input, stdin);
+    }
+    let status = child.wait()?;
+    if status.success() {
+        return Ok(EXIT_OK);
+    }
+    eprintln!(
+        "backstop: the earlier {name} hook ({}) failed, so the gates did not run",
+        chained.display()
+    );
+    Ok(status
+        .code()
+        .and_then(|c| u8::try_from(c).ok())
+        .filter(|c| *c != 0)
+        .unwrap_or(1))
+}
+
+fn read_stdin() -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .context("cannot read the hook's standard input")?;
+    Ok(bytes)
+}
+
+/// Git hands hooks relative `GIT_DIR` and `GIT_INDEX_FILE`; gates with their own `cwd` need
+/// them absolute.
+fn absolute_git_env(cwd: &Path) -> Vec<(OsString, OsString)> {
+    [
+        "GIT_DIR",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_WORK_TREE",
+    ]
+    .into_iter()
+    .filter_map(|key| {
+        let value = std::env::var_os(key)?;
+        Some((OsString::from(key), cwd.join(value).into_os_string()))
+    })
+    .collect()
+}

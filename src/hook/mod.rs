@@ -1,0 +1,4 @@
+//! Hook entries: what git (and, later, agents) call. They sit beside the main flow and call
+//! into it.
+
+pub mod git;

@@ -1,0 +1,186 @@
+//! Git hook shims: written into the hooks directory git really uses, chaining any hook that
+//! was there before, idempotent, and reversible byte for byte.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::config::GatesConfig;
+use crate::error::usage;
+use crate::git::{HooksSource, Repo};
+use crate::trigger::Trigger;
+
+/// The line that marks a hook as backstop's.
+pub const MARKER: &str = "# backstop-managed-hook";
+/// Suffix of a foreign hook kept beside the shim and run first.
+pub const CHAINED_SUFFIX: &str = ".backstop-chained";
+/// The git hooks backstop can install.
+pub const HOOKS: [&str; 3] = ["pre-commit", "pre-push", "commit-msg"];
+
+const TEMPLATE: &str = include_str!("../../hooks/git-hook.sh");
+
+/// The hooks that some gate (or the protected gate) runs on.
+pub fn hooks_for(config: &GatesConfig) -> Vec<&'static str> {
+    let mut triggers: Vec<Trigger> = config
+        .gates
+        .values()
+        .flat_map(crate::config::GateConfig::triggers)
+        .collect();
+    if let Some(protect) = &config.protect {
+        triggers.extend(protect.on.clone().unwrap_or_else(Trigger::default_on));
+    }
+    HOOKS
+        .into_iter()
+        .filter(|hook| triggers.iter().any(|t| t.as_str() == *hook))
+        .collect()
+}
+
+/// The shim for `hook`, calling the backstop at `binary` first and `backstop` on PATH second.
+pub fn shim(hook: &str, binary: &Path) -> String {
+    TEMPLATE
+        .replace("{{VERSION}}", env!("CARGO_PKG_VERSION"))
+        .replace("{{HOOK}}", hook)
+        .replace("{{BACKSTOP_PATH}}", &shell_quote(&binary.to_string_lossy()))
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// Installs shims for `hooks`; returns one line per hook saying what happened.
+pub fn install(repo: &Repo, hooks: &[&str], force: bool) -> Result<Vec<String>> {
+    let dir = repo.hooks_dir()?;
+    if let (HooksSource::UserWide(scope), false) = (&dir.source, force) {
+        let value = dir.configured.clone().unwrap_or_default();
+        let flag = if scope == "system" {
+            "--system"
+        } else {
+            "--global"
+        };
+        return Err(usage(
+            format!(
+                "core.hooksPath is set in your {scope} git config ({value}): git runs every repository's \
+                 hooks from there, so hooks installed in this repository would never run"
+            ),
+            format!(
+                "remove it with `git config {flag} --unset core.hooksPath` (if a tool such as husky set it, \
+                 use its uninstall), or override it for this repository with `git config --local core.hooksPath \
+                 \"$(git rev-parse --git-common-dir)/hooks\"`, then install again; or pass --force to install \
+                 into {}",
+                dir.path.display()
+            ),
+        ));
+    }
+    std::fs::create_dir_all(&dir.path)
+        .with_context(|| format!("cannot create {}", dir.path.display()))?;
+    let binary = std::env::current_exe().context("cannot find the backstop binary")?;
+    let binary = binary.canonicalize().unwrap_or(binary);
+    let mut said = Vec::new();
+    for hook in hooks {
+        let path = dir.path.join(hook);
+        let chained = chained_path(&path);
+        let wanted = shim(hook, &binary);
+        let action = match std::fs::symlink_metadata(&path) {
+            Err(_) => "installed",
+            Ok(meta) => {
+                let ours = !meta.file_type().is_symlink() && is_ours(&path);
+                if ours
+                    && std::fs::read(&path).is_ok_and(|b| b == wanted.as_bytes())
+                    && is_executable(&path)
+                {
+                    said.push(format!("{hook}: already installed ({})", path.display()));
+                    continue;
+                }
+                if ours {
+                    "updated"
+                } else {
+                    if std::fs::symlink_metadata(&chained).is_ok() {
+                        bail!(
+                            "{} is not backstop's, and {} already holds an earlier hook; move one of them aside and install again",
+                            path.display(),
+                            chained.display()
+                        );
+                    }
+                    std::fs::rename(&path, &chained)
+                        .with_context(|| format!("cannot move {} aside", path.display()))?;
+                    "installed; the hook that was there runs first"
+                }
+            }
+        };
+        write_executable(&path, wanted.as_bytes())?;
+        said.push(format!("{hook}: {action} ({})", path.display()));
+    }
+    if let HooksSource::UserWide(scope) = &dir.source {
+        said.push(format!(
+            "note: installed into the {scope} core.hooksPath, which every repository uses"
+        ));
+    }
+    Ok(said)
+}
+
+/// Removes backstop's shims and moves chained hooks back; returns what it did.
+pub fn uninstall(repo: &Repo) -> Result<Vec<String>> {
+    let dir = repo.hooks_dir()?;
+    let mut said = Vec::new();
+    for hook in HOOKS {
+        let path = dir.path.join(hook);
+        if std::fs::symlink_metadata(&path).is_err() || !is_ours(&path) {
+            continue;
+        }
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        let chained = chained_path(&path);
+        if std::fs::symlink_metadata(&chained).is_ok() {
+            std::fs::rename(&chained, &path)
+                .with_context(|| format!("cannot put back {}", chained.display()))?;
+            said.push(format!(
+                "{hook}: removed; the earlier hook is back ({})",
+                path.display()
+            ));
+        } else {
+            said.push(format!("{hook}: removed ({})", path.display()));
+        }
+    }
+    if said.is_empty() {
+        said.push(format!("no backstop hooks in {}", dir.path.display()));
+    }
+    Ok(said)
+}
+
+/// The foreign hook kept beside a shim.
+pub fn chained_path(hook: &Path) -> PathBuf {
+    let mut name = hook.file_name().unwrap_or_default().to_os_string();
+    name.push(CHAINED_SUFFIX);
+    hook.with_file_name(name)
+}
+
+fn is_ours(path: &Path) -> bool {
+    std::fs::read(path)
+        .is_ok_and(|bytes| bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()))
+}
+
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 == 0o111)
+}
+
+fn write_executable(path: &Path, bytes: &[u8]) -> Result<()> {
+    let temporary = path.with_extension("backstop-new");
+    std::fs::write(&temporary, bytes)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shim_quotes_the_binary_path_and_names_the_hook() {
+        let text = shim("pre-push", Path::new("/opt/it's here/backstop"));
+        assert!(text.contains("hook_name=pre-push"));
+        assert!(text.contains(r"recorded='/opt/it'\''s here/backstop'"));
+        assert!(text.starts_with("#!/bin/sh\n") && text.contains(MARKER));
+        assert!(!text.contains("{{"), "every placeholder is filled");
+    }
+}

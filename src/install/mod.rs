@@ -1,0 +1,4 @@
+//! `backstop install` / `uninstall`: wiring backstop into git (and, later, agents) without
+//! clobbering what is there.
+
+pub mod git;

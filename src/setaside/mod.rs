@@ -1,0 +1,296 @@
+//! Setting work aside while gates judge a snapshot, and putting it back byte for byte.
+//!
+//! The backup (copied bytes, then a manifest renamed into place) is flushed to disk under
+//! `<git-common-dir>/backstop/<worktree>/setaside/` before the worktree is touched: the
+//! manifest is the commit point. Restore runs from a guard on success, failure, panic and
+//! signals; after SIGKILL the manifest stays and `backstop recover` puts the work back.
+
+mod lock;
+mod state;
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::error::usage;
+use crate::git::{Index, Repo};
+pub use lock::WorktreeLock;
+use state::PathState;
+
+const MANIFEST: &str = "manifest.json";
+const WRITTEN: &str = "written.json";
+
+/// backstop's private directory for this worktree, shared by no other worktree.
+pub fn area(repo: &Repo) -> PathBuf {
+    repo.common_dir()
+        .join("backstop")
+        .join(repo.worktree_name())
+}
+
+/// Refuses to touch a worktree whose last set-aside was never put back (its run was killed),
+/// unless that run is still alive and holding the lock.
+pub fn refuse_if_interrupted(repo: &Repo) -> Result<()> {
+    let dir = area(repo).join("setaside");
+    if !dir.join(MANIFEST).exists() {
+        return Ok(());
+    }
+    if WorktreeLock::try_acquire(&area(repo))?.is_none() {
+        return Ok(());
+    }
+    Err(usage(
+        format!(
+            "an earlier backstop run was killed while it had set your uncommitted changes aside; \
+             they are safe in {}",
+            dir.display()
+        ),
+        "run `backstop recover` to put them back, then try again",
+    ))
+}
+
+/// Where the commit's snapshot comes from.
+pub enum Snapshot<'a> {
+    /// The index being committed (pre-commit).
+    Index(&'a mut Index),
+    /// `HEAD` (pre-push of the checked-out branch).
+    Head,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    path: Vec<u8>,
+    state: PathState,
+    /// File name of the copied bytes in `blobs/`, for files.
+    blob: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    version: u32,
+    created_unix: u64,
+    entries: Vec<Entry>,
+}
+
+/// Copies that restore kept because a path had changed since it was set aside.
+#[derive(Debug, Default)]
+pub struct Restored {
+    /// (path in the worktree, where its other version was kept).
+    pub kept: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Work set aside; dropping it puts the work back.
+pub struct SetAside {
+    root: PathBuf,
+    area: PathBuf,
+    entries: Vec<Entry>,
+    written: Vec<Option<PathState>>,
+    done: bool,
+}
+
+impl SetAside {
+    /// Backs up `paths` and then makes them match the snapshot. Nothing in the worktree is
+    /// touched until the backup is on disk.
+    pub fn begin(
+        repo: &Repo,
+        paths: &[PathBuf],
+        untracked: &[PathBuf],
+        snapshot: Snapshot<'_>,
+    ) -> Result<SetAside> {
+        let area = area(repo);
+        let dir = area.join("setaside");
+        if dir.join(MANIFEST).exists() {
+            bail!(
+                "an earlier set-aside is still pending in {}; run `backstop recover`",
+                dir.display()
+            );
+        }
+        // No manifest: a backup that never reached its commit point; the worktree was not touched.
+        let _ = std::fs::remove_dir_all(&dir);
+        let blobs = dir.join("blobs");
+        std::fs::create_dir_all(&blobs)
+            .with_context(|| format!("cannot create {}", blobs.display()))?;
+        let mut entries = Vec::new();
+        for (n, path) in paths.iter().chain(untracked).enumerate() {
+            let (state, bytes) = state::read(&repo.root().join(path))?;
+            let blob = match bytes {
+                Some(bytes) => {
+                    let name = n.to_string();
+                    state::write_synced(&blobs.join(&name), &bytes)?;
+                    Some(name)
+                }
+                None => None,
+            };
+            entries.push(Entry {
+                path: path.as_os_str().as_bytes().to_vec(),
+                state,
+                blob,
+            });
+        }
+        state::sync_dir(&blobs)?;
+        let manifest = Manifest {
+            version: 1,
+            created_unix: now(),
+            entries,
+        };
+        let temporary = dir.join("manifest.json.tmp");
+        state::write_synced(&temporary, &serde_json::to_vec(&manifest)?)?;
+        std::fs::rename(&temporary, dir.join(MANIFEST))?;
+        state::sync_dir(&dir)?;
+
+        let mut aside = SetAside {
+            root: repo.root().to_path_buf(),
+            area,
+            entries: manifest.entries,
+            written: Vec::new(),
+            done: false,
+        };
+        // From here on, dropping `aside` (an error, a panic) restores.
+        match snapshot {
+            Snapshot::Index(index) => repo.write_index_versions(index, paths)?,
+            Snapshot::Head => repo.write_head_versions(paths)?,
+        }
+        for path in untracked {
+            let full = repo.root().join(path);
+            if std::fs::symlink_metadata(&full).is_ok() {
+                std::fs::remove_file(&full)
+                    .with_context(|| format!("cannot set aside {}", path.display()))?;
+            }
+        }
+        aside.written = aside
+            .entries
+            .iter()
+            .map(|e| {
+                state::read(&aside.root.join(bytes_path(&e.path)))
+                    .ok()
+                    .map(|(s, _)| s)
+            })
+            .collect();
+        state::write_synced(&dir.join(WRITTEN), &serde_json::to_vec(&aside.written)?)?;
+        Ok(aside)
+    }
+
+    /// The paths set aside.
+    pub fn paths(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        self.entries
+            .iter()
+            .map(|e| bytes_path(&e.path).to_path_buf())
+    }
+
+    /// Puts everything back; a path changed since it was set aside is kept aside first.
+    pub fn restore(mut self) -> Result<Restored> {
+        self.done = true;
+        self.restore_all()
+    }
+
+    fn restore_all(&self) -> Result<Restored> {
+        let dir = self.area.join("setaside");
+        let kept_dir = self
+            .area
+            .join("kept")
+            .join(format!("{}-{}", now(), std::process::id()));
+        let mut restored = Restored::default();
+        let mut failures = Vec::new();
+        for (n, entry) in self.entries.iter().enumerate() {
+            let relative = bytes_path(&entry.path);
+            let full = self.root.join(relative);
+            let result = (|| -> Result<()> {
+                let (current, current_bytes) = state::read(&full)?;
+                if current == entry.state {
+                    return Ok(());
+                }
+                let written = self.written.get(n).cloned().flatten();
+                if written.as_ref() != Some(&current) && current != PathState::Missing {
+                    // Changed since we set it aside (a fixer, a person): keep that version too.
+                    let copy = kept_dir.join(relative);
+                    state::write(&copy, &current, current_bytes.as_deref())?;
+                    restored.kept.push((relative.to_path_buf(), copy));
+                }
+                let bytes = match &entry.blob {
+                    Some(blob) => Some(
+                        std::fs::read(dir.join("blobs").join(blob))
+                            .context("cannot read the backup")?,
+                    ),
+                    None => None,
+                };
+                state::write(&full, &entry.state, bytes.as_deref())
+            })();
+            if let Err(error) = result {
+                failures.push(format!("{}: {error:#}", relative.display()));
+            }
+        }
+        if !failures.is_empty() {
+            return Err(usage(
+                format!(
+                    "could not put back every set-aside change ({}); they are safe in {}",
+                    failures.join("; "),
+                    dir.display()
+                ),
+                "fix the cause, then run `backstop recover`",
+            ));
+        }
+        std::fs::remove_file(dir.join(MANIFEST)).context("cannot remove the set-aside manifest")?;
+        state::sync_dir(&dir)?;
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(restored)
+    }
+}
+
+impl Drop for SetAside {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        match self.restore_all() {
+            Ok(restored) => report_kept(&restored),
+            Err(error) => crate::error::print(&error),
+        }
+    }
+}
+
+/// Tells the person where versions kept during restore are.
+pub fn report_kept(restored: &Restored) {
+    for (path, copy) in &restored.kept {
+        eprintln!(
+            "backstop: {} changed while it was set aside; that version is kept at {}",
+            path.display(),
+            copy.display()
+        );
+    }
+}
+
+/// `backstop recover`: puts back what a killed run set aside. Returns what it did.
+pub fn recover(repo: &Repo) -> Result<Option<Restored>> {
+    let area = area(repo);
+    let _lock = WorktreeLock::acquire(&area)?;
+    let dir = area.join("setaside");
+    let Ok(text) = std::fs::read(dir.join(MANIFEST)) else {
+        return Ok(None);
+    };
+    let manifest: Manifest =
+        serde_json::from_slice(&text).context("the set-aside manifest is damaged")?;
+    let written: Vec<Option<PathState>> = std::fs::read(dir.join(WRITTEN))
+        .ok()
+        .and_then(|w| serde_json::from_slice(&w).ok())
+        .unwrap_or_default();
+    let aside = SetAside {
+        root: repo.root().to_path_buf(),
+        area,
+        entries: manifest.entries,
+        written,
+        done: true,
+    };
+    aside.restore_all().map(Some)
+}
+
+fn bytes_path(bytes: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(bytes))
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
