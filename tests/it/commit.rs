@@ -477,3 +477,174 @@ fn recover_keeps_a_copy_of_anything_changed_since_the_crash() {
         "edited after the crash\n"
     );
 }
+
+#[test]
+fn a_panic_while_work_is_set_aside_still_puts_it_back() {
+    let repo = awkward_repo(NO_BAD);
+    repo.write("crlf.txt", "one\r\nstaged\r\n");
+    repo.git(&["add", "crlf.txt"]);
+    unstaged_changes(&repo, "unstaged");
+    let before = state(&repo);
+    let output = git_command(&repo, &["commit", "-m", "x"])
+        .env("BACKSTOP_FAILPOINT", "panic-after-setaside")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("failpoint"),
+        "the panic happened"
+    );
+    assert_eq!(
+        before,
+        state(&repo),
+        "the unwinding guard restored everything"
+    );
+    repo.run(&["run", "pre-commit"]).expect_code(0);
+}
+
+#[test]
+fn merge_commits_are_gated() {
+    let repo = awkward_repo(NO_BAD);
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write("topic.txt", "BAD on topic\n")
+        .commit_all("topic");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("main.txt", "main\n").commit_all("main");
+    repo.git(&["merge", "--no-ff", "--no-commit", "topic"]);
+    let output = commit(&repo, &["-m", "merge"]);
+    assert!(!output.status.success(), "the merge brings BAD in");
+    repo.write("topic.txt", "fixed in the merge\n");
+    repo.git(&["add", "topic.txt"]);
+    let output = commit(&repo, &["-m", "merge"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        repo.git(&["rev-list", "--parents", "-n", "1", "HEAD"])
+            .split_whitespace()
+            .count(),
+        3,
+        "a merge commit"
+    );
+}
+
+#[test]
+fn detached_head_submodules_and_lfs_pointers_commit_normally() {
+    let repo = awkward_repo(NO_BAD);
+    let sub = repo.home().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let mut init = Command::new("git");
+    repo.isolate(&mut init);
+    assert!(
+        init.current_dir(&sub)
+            .args(["init", "-q"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::write(sub.join("f"), "f").unwrap();
+    for args in [&["add", "f"][..], &["commit", "-q", "-m", "sub"]] {
+        let mut command = Command::new("git");
+        repo.isolate(&mut command);
+        assert!(
+            command
+                .current_dir(&sub)
+                .args(args)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        sub.to_str().unwrap(),
+        "vendored",
+    ]);
+    repo.write(".gitattributes", "*.bin filter=lfs diff=lfs merge=lfs -text\n").write(
+        "model.bin",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+    );
+    repo.git(&["add", "-A"]);
+    std::fs::write(repo.root().join("vendored/f"), "dirty submodule worktree").unwrap();
+    let output = commit(&repo, &["-m", "submodule and lfs"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.root().join("vendored/f")).unwrap(),
+        "dirty submodule worktree"
+    );
+
+    repo.git(&["checkout", "-q", "--detach"]);
+    repo.write("crlf.txt", "detached\r\n");
+    repo.git(&["add", "crlf.txt"]);
+    repo.write("crlf.txt", "detached\r\nBAD unstaged\r\n");
+    let output = commit(&repo, &["-m", "detached"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(repo.read("crlf.txt"), b"detached\r\nBAD unstaged\r\n");
+}
+
+#[test]
+fn worktrees_do_not_wait_for_each_other() {
+    let gate_pid = tempfile::tempdir().unwrap().keep().join("gate.pid");
+    let repo = slow_repo(&gate_pid);
+    let linked = repo.home().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "other",
+        linked.to_str().unwrap(),
+    ]);
+    let slow = git_command(&repo, &["commit", "-m", "slow"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    read_pid(&gate_pid);
+    // The main worktree holds its lock for a minute; the linked one commits meanwhile.
+    std::fs::write(linked.join("README.md"), "docs\n").unwrap();
+    let mut add = Command::new("git");
+    repo.isolate(&mut add);
+    assert!(
+        add.current_dir(&linked)
+            .args(["add", "README.md"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = Instant::now();
+    let mut other = Command::new("git");
+    repo.isolate(&mut other);
+    let output = other
+        .current_dir(&linked)
+        .args(["commit", "-m", "meanwhile"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the linked worktree waited for the main one"
+    );
+    let backstop = read_pid(&gate_pid.with_extension("pid.backstop"));
+    // SAFETY: signalling processes this test started.
+    unsafe { libc::kill(backstop, libc::SIGTERM) };
+    let _ = slow.wait_with_output();
+}
