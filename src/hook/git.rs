@@ -151,10 +151,10 @@ fn pre_commit(
             Snapshot::Index(&mut index),
         )?)
     };
-    if std::env::var_os("BACKSTOP_FAILPOINT").is_some_and(|f| f == "panic-after-setaside") {
-        // Tests prove that a panic here still puts the work back (the guard restores on unwind).
-        panic!("failpoint panic-after-setaside");
-    }
+    // Tests prove that a panic here still puts the work back (the guard restores on unwind).
+    let failpoint =
+        std::env::var_os("BACKSTOP_FAILPOINT").is_some_and(|f| f == "panic-after-setaside");
+    assert!(!failpoint, "failpoint panic-after-setaside");
     if config.settings.fix {
         let blocked = run_fixers(repo, &plan, &inputs, &tracked, &index)?;
         if blocked {
