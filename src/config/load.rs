@@ -35,7 +35,8 @@ pub fn parse_str(text: &str, display_path: &Path) -> Result<GatesConfig, ConfigE
     parse_in(text, display_path, None)
 }
 
-fn parse_in(
+/// Parses and validates gates.toml text, checking paths against the worktree `root`.
+pub fn parse_in(
     text: &str,
     display_path: &Path,
     root: Option<&Path>,

@@ -17,7 +17,7 @@ use crate::finding::FindingKind;
 use crate::trigger::Trigger;
 
 pub use error::{ConfigError, ConfigErrors};
-pub use load::{load_file, parse_str};
+pub use load::{load_file, parse_in, parse_str};
 
 /// The file name backstop looks for at the root of the worktree.
 pub const FILE_NAME: &str = "gates.toml";

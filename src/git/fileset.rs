@@ -191,6 +191,18 @@ impl Repo {
         Ok(set)
     }
 
+    /// The bytes of `path` as the index holds them.
+    pub fn file_in_index(&self, index: &Index, path: &std::path::Path) -> Option<Vec<u8>> {
+        let entry = index.get_path(path, 0)?;
+        Some(self.inner.find_blob(entry.id).ok()?.content().to_vec())
+    }
+
+    /// The bytes of `path` in a commit.
+    pub fn file_at(&self, commit: Oid, path: &std::path::Path) -> Option<Vec<u8>> {
+        let entry = self.tree_of(commit).ok()?.get_path(path).ok()?;
+        Some(self.inner.find_blob(entry.id()).ok()?.content().to_vec())
+    }
+
     /// Every path in a commit's tree.
     pub fn tracked_in_commit(&self, commit: Oid) -> Result<FileSet> {
         let tree = self.tree_of(commit)?;

@@ -46,38 +46,23 @@ pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
     if chained != EXIT_OK {
         return Ok(chained);
     }
-    if !workspace.config_path.exists() {
-        // Failing closed: deleting gates.toml must not be a way past the gates.
-        return Err(usage(
-            format!(
-                "the {name} hook found no {}",
-                workspace.config_path.display()
-            ),
-            "restore gates.toml (git checkout -- gates.toml), or remove the hooks with `backstop uninstall --git`",
-        ));
-    }
-    let config = workspace.load_config()?;
-    let mut settings = RunSettings::resolve(
-        &workspace,
-        &config,
-        global,
-        trigger,
-        &FileSelectionArgs::default(),
-        &RunOptionsArgs {
-            destinations: vec![(Format::Human, None)],
-            ..RunOptionsArgs::default()
-        },
-        None,
-    )?;
-    // Fixers run in their own phase (below), where re-staging is decided.
-    settings.selection.fix = false;
     let inputs = GateInputs {
         args: Vec::new(),
         env: absolute_git_env(&workspace.cwd),
     };
     match trigger {
-        Trigger::PreCommit => pre_commit(&workspace, &config, &settings, inputs),
+        Trigger::PreCommit => pre_commit(&workspace, global, inputs),
         Trigger::CommitMsg => {
+            let index = workspace.repo.index()?;
+            let staged = workspace
+                .repo
+                .file_in_index(&index, Path::new(config::FILE_NAME));
+            let config = config_for(
+                &workspace,
+                global,
+                staged.map(|b| (b, "gates.toml (staged)".to_owned())),
+            )?;
+            let settings = settings_for(&workspace, global, &config, trigger)?;
             let message = args
                 .first()
                 .map(|m| workspace.cwd.join(m))
@@ -104,18 +89,71 @@ pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
             let report = run_plan(&plan, &settings, inputs, Instant::now())?;
             finish(&report, &settings)
         }
-        _ => pre_push(&workspace, &config, &settings, &inputs, &stdin),
+        _ => pre_push(&workspace, global, &inputs, &stdin),
     }
 }
 
-fn pre_commit(
+/// The gates.toml a snapshot is judged by: the one it contains (staged, or in the pushed
+/// commit), so an uncommitted edit cannot change the verdict; else the worktree's. None at all
+/// blocks: deleting the config must not be a way past the gates.
+fn config_for(
     workspace: &Workspace,
+    global: &GlobalArgs,
+    contained: Option<(Vec<u8>, String)>,
+) -> Result<GatesConfig> {
+    if global.config.is_none()
+        && let Some((bytes, label)) = contained
+    {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| usage(format!("{label} is not UTF-8"), "save gates.toml as UTF-8"))?;
+        return Ok(config::parse_in(
+            &text,
+            Path::new(&label),
+            Some(workspace.repo.root()),
+        )?);
+    }
+    if !workspace.config_path.exists() {
+        return Err(usage(
+            format!("the hook found no {}", workspace.config_path.display()),
+            "restore gates.toml (git checkout -- gates.toml), or remove the hooks with `backstop uninstall --git`",
+        ));
+    }
+    workspace.load_config()
+}
+
+fn settings_for(
+    workspace: &Workspace,
+    global: &GlobalArgs,
     config: &GatesConfig,
-    settings: &RunSettings,
-    inputs: GateInputs,
-) -> Result<u8> {
+    trigger: Trigger,
+) -> Result<RunSettings> {
+    let mut settings = RunSettings::resolve(
+        workspace,
+        config,
+        global,
+        trigger,
+        &FileSelectionArgs::default(),
+        &RunOptionsArgs {
+            destinations: vec![(Format::Human, None)],
+            ..RunOptionsArgs::default()
+        },
+        None,
+    )?;
+    // Fixers run in their own phase (pre-commit), where re-staging is decided.
+    settings.selection.fix = false;
+    Ok(settings)
+}
+
+fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) -> Result<u8> {
     let started = Instant::now();
     let repo = &workspace.repo;
+    let staged = repo.file_in_index(&repo.index()?, Path::new(config::FILE_NAME));
+    let config = &config_for(
+        workspace,
+        global,
+        staged.map(|b| (b, "gates.toml (staged)".to_owned())),
+    )?;
+    let settings = &settings_for(workspace, global, config, Trigger::PreCommit)?;
     let snapshot = crate::snapshot::resolve(
         repo,
         Trigger::PreCommit,
@@ -243,22 +281,35 @@ struct PushedRef {
 
 fn pre_push(
     workspace: &Workspace,
-    config: &GatesConfig,
-    settings: &RunSettings,
+    global: &GlobalArgs,
     inputs: &GateInputs,
     stdin: &[u8],
 ) -> Result<u8> {
     let repo = &workspace.repo;
     let mut worst = EXIT_OK;
-    for pushed in parse_pushed(stdin) {
-        let base = pushed
+    for mut pushed in parse_pushed(stdin) {
+        // A tag (annotated) names a tag object; what is judged is the commit it points at.
+        let Ok(local) = repo.commit_id(&pushed.local.to_string()) else {
+            println!(
+                "backstop: pre-push {}: not a commit, nothing to judge",
+                pushed.local_ref
+            );
+            continue;
+        };
+        pushed.local = local;
+        pushed.remote = pushed
             .remote
-            .filter(|r| repo.commit_id(&r.to_string()).is_ok())
-            .or_else(|| {
-                repo.commit_id(&settings.base_ref)
-                    .ok()
-                    .and_then(|b| repo.merge_base(b, pushed.local).ok())
-            });
+            .and_then(|r| repo.commit_id(&r.to_string()).ok());
+        let contained = repo
+            .file_at(local, Path::new(config::FILE_NAME))
+            .map(|b| (b, format!("gates.toml (in {})", &local.to_string()[..12])));
+        let config = &config_for(workspace, global, contained)?;
+        let settings = &settings_for(workspace, global, config, Trigger::PrePush)?;
+        let base = pushed.remote.or_else(|| {
+            repo.commit_id(&settings.base_ref)
+                .ok()
+                .and_then(|b| repo.merge_base(b, pushed.local).ok())
+        });
         let file_set = repo.changed_between(base, pushed.local)?;
         let base_text =
             Some(base.map_or_else(|| crate::git::EMPTY_TREE.to_owned(), |b| b.to_string()));
@@ -295,7 +346,15 @@ fn pre_push(
             }
             finish(&report, settings)?
         } else {
-            push_elsewhere(repo, settings, inputs, &file_set, base_text, pushed.local)?
+            push_elsewhere(
+                repo,
+                config,
+                settings,
+                inputs,
+                &file_set,
+                base_text,
+                pushed.local,
+            )?
         };
         worst = worst.max(status);
     }
@@ -305,6 +364,7 @@ fn pre_push(
 /// Judges a pushed commit that is not checked out, in a temporary detached worktree.
 fn push_elsewhere(
     repo: &Repo,
+    config: &GatesConfig,
     settings: &RunSettings,
     inputs: &GateInputs,
     file_set: &crate::git::FileSet,
@@ -314,10 +374,8 @@ fn push_elsewhere(
     let place = setaside::area(repo).join(format!("push-{}-{tip}", std::process::id()));
     repo.add_detached_worktree(&place, tip)?;
     let result = (|| {
-        let config_path = place.join(config::FILE_NAME);
-        let config = config::load_file(&config_path, Path::new(config::FILE_NAME), Some(&place))?;
         let plan = Plan::build(
-            &config,
+            config,
             &place,
             Trigger::PrePush,
             file_set,
@@ -363,7 +421,11 @@ fn run_chained(repo: &Repo, name: &str, args: &[OsString], stdin: &[u8]) -> Resu
         None => repo.hooks_dir()?.path.join(name),
     };
     let chained = chained_path(&script);
-    if std::fs::symlink_metadata(&chained).is_err() {
+    let Ok(metadata) = std::fs::metadata(&chained) else {
+        return Ok(EXIT_OK);
+    };
+    if std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o111 == 0 {
+        // git ignores a hook that is not executable; so does backstop, as before it came.
         return Ok(EXIT_OK);
     }
     let mut child = std::process::Command::new(&chained)

@@ -66,7 +66,7 @@ pub fn install(repo: &Repo, hooks: &[&str], force: bool) -> Result<Vec<String>> 
             format!(
                 "remove it with `git config {flag} --unset core.hooksPath` (if a tool such as husky set it, \
                  use its uninstall), or override it for this repository with `git config --local core.hooksPath \
-                 \"$(git rev-parse --git-common-dir)/hooks\"`, then install again; or pass --force to install \
+                 \"$(git rev-parse --path-format=absolute --git-common-dir)/hooks\"`, then install again; or pass --force to install \
                  into {}",
                 dir.path.display()
             ),
@@ -114,6 +114,16 @@ pub fn install(repo: &Repo, hooks: &[&str], force: bool) -> Result<Vec<String>> 
     if let HooksSource::UserWide(scope) = &dir.source {
         said.push(format!(
             "note: installed into the {scope} core.hooksPath, which every repository uses"
+        ));
+    }
+    if let (HooksSource::Repository, Some(value)) = (&dir.source, &dir.configured)
+        && !Path::new(value).is_absolute()
+    {
+        said.push(format!(
+            "warning: core.hooksPath is relative ({value}): each linked worktree looks for hooks in its own \
+             {value}, where these shims are not; commit them there, or make core.hooksPath absolute: \
+             git config core.hooksPath \"{}\"",
+            dir.path.display()
         ));
     }
     Ok(said)

@@ -5,6 +5,7 @@ mod config;
 mod example;
 mod files;
 mod init;
+mod install;
 pub mod report;
 mod run;
 mod schema;
