@@ -113,7 +113,7 @@ pub struct InstallArgs {
     #[arg(long)]
     pub git: bool,
     /// Which git hooks (default: those some gate is `on`).
-    #[arg(long = "hook", value_delimiter = ',', value_parser = ["pre-commit", "pre-push", "commit-msg"])]
+    #[arg(long = "hook", value_delimiter = ',', value_parser = ["pre-commit", "pre-merge-commit", "pre-push", "commit-msg"])]
     pub hooks: Vec<String>,
     /// Install even where a user-wide core.hooksPath would otherwise make install refuse.
     #[arg(long)]

@@ -15,6 +15,19 @@ use crate::capture::Capture;
 /// How long a process group gets between SIGTERM and SIGKILL.
 pub const KILL_GRACE: Duration = Duration::from_secs(2);
 
+/// What git hands its hooks and gates must not inherit: with `GIT_INDEX_FILE` a gate that runs
+/// git anywhere (a test suite in a temporary repository) would write the commit's index. The
+/// worktree already holds the snapshot being judged, and git finds the repository from `cwd`.
+const HIDDEN_FROM_GATES: [&str; 7] = [
+    "GIT_INDEX_FILE",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_OBJECT_DIRECTORY",
+    "BACKSTOP_HOOK_SCRIPT",
+];
+
 /// How a command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Exit {
@@ -63,6 +76,9 @@ pub fn run_shell(command: &ShellCommand<'_>, capture: &mut Capture) -> Exit {
             cmd.process_group(0);
             Ok(())
         });
+    for key in HIDDEN_FROM_GATES {
+        expression = expression.env_remove(key);
+    }
     for (key, value) in command.env {
         expression = expression.env(key, value);
     }
@@ -138,6 +154,36 @@ pub fn run_shell(command: &ShellCommand<'_>, capture: &mut Capture) -> Exit {
             None if interrupted().is_some() => Exit::Interrupted,
             None => Exit::SpawnFailed("lost track of the command".to_owned()),
         },
+    }
+}
+
+/// Runs a program with its output going straight to ours (a chained hook the person should
+/// see), feeding it `stdin`, in its own process group so Ctrl-C stops it like a gate.
+pub fn run_attached(program: &Path, args: &[OsString], stdin: &[u8]) -> Exit {
+    let expression = duct::cmd(program, args)
+        .stdin_bytes(stdin.to_vec())
+        .unchecked()
+        .before_spawn(|cmd| {
+            cmd.process_group(0);
+            Ok(())
+        });
+    let handle = match expression.start() {
+        Ok(handle) => handle,
+        Err(e) => return Exit::SpawnFailed(format!("cannot start {}: {e}", program.display())),
+    };
+    let pgid = handle
+        .pids()
+        .first()
+        .copied()
+        .map_or(0, |p| i32::try_from(p).unwrap_or(0));
+    let _registration = register(pgid);
+    match handle.wait() {
+        Ok(output) if interrupted().is_some() && !output.status.success() => Exit::Interrupted,
+        Ok(output) => output.status.code().map_or_else(
+            || Exit::Signal(output.status.signal().unwrap_or(0)),
+            Exit::Code,
+        ),
+        Err(e) => Exit::SpawnFailed(e.to_string()),
     }
 }
 

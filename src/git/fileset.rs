@@ -71,6 +71,13 @@ impl Repo {
         }
     }
 
+    /// The index file being committed: `GIT_INDEX_FILE` when git hands one over, else the
+    /// worktree's index.
+    pub fn index_path(&self) -> PathBuf {
+        std::env::var_os("GIT_INDEX_FILE")
+            .map_or_else(|| self.inner.path().join("index"), PathBuf::from)
+    }
+
     /// Paths staged for commit: the index against `HEAD` (the empty tree before the first commit).
     pub fn staged(&self) -> Result<FileSet> {
         let head_tree = self.head_tree()?;

@@ -11,6 +11,11 @@ use git2::{Delta, DiffOptions, Index, Oid};
 
 use super::Repo;
 
+/// Index entry flag: not in the worktree (sparse checkout).
+const SKIP_WORKTREE: u16 = 1 << 14;
+/// Index entry flag: assume unchanged (`git update-index --assume-unchanged`).
+const ASSUME_VALID: u16 = 0x8000;
+
 /// A path whose worktree state is not what the commit holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorktreeChange {
@@ -52,10 +57,17 @@ impl Repo {
             if bytes.ends_with(b"/") {
                 continue;
             }
-            changes.push(WorktreeChange {
-                path: PathBuf::from(OsStr::from_bytes(bytes)),
-                untracked,
-            });
+            let path = PathBuf::from(OsStr::from_bytes(bytes));
+            // Sparse checkouts mark paths git does not keep in the worktree; they are absent on
+            // purpose, not deleted, and must not be written out.
+            if !untracked
+                && index.get_path(&path, 0).is_some_and(|e| {
+                    e.flags_extended & SKIP_WORKTREE != 0 || e.flags & ASSUME_VALID != 0
+                })
+            {
+                continue;
+            }
+            changes.push(WorktreeChange { path, untracked });
         }
         Ok(changes)
     }
@@ -124,38 +136,6 @@ impl Repo {
         Ok(())
     }
 
-    /// Writes `HEAD`'s version of each path into the worktree (removing paths `HEAD` does not
-    /// have), writing no index.
-    pub fn write_head_versions(&self, paths: &[PathBuf]) -> Result<()> {
-        let Some(head) = self.head() else {
-            return Ok(());
-        };
-        if paths.is_empty() {
-            return Ok(());
-        }
-        let tree = self.inner.find_commit(head)?.tree()?;
-        let mut checkout = CheckoutBuilder::new();
-        checkout
-            .force()
-            .recreate_missing(true)
-            .update_index(false)
-            .disable_pathspec_match(true);
-        for path in paths {
-            checkout.path(path.as_path());
-        }
-        self.inner
-            .checkout_tree(tree.as_object(), Some(&mut checkout))
-            .context("cannot write HEAD's versions")?;
-        for path in paths {
-            if tree.get_path(path).is_err()
-                && std::fs::symlink_metadata(self.root.join(path)).is_ok()
-            {
-                std::fs::remove_file(self.root.join(path))?;
-            }
-        }
-        Ok(())
-    }
-
     /// `git add` for paths a fixer changed: git's own CLI, so the index named by
     /// `GIT_INDEX_FILE` and its lock are handled exactly as git does.
     pub fn stage(&self, paths: &[PathBuf]) -> Result<()> {
@@ -163,7 +143,7 @@ impl Repo {
             return Ok(());
         }
         let output = std::process::Command::new("git")
-            .args(["add", "--"])
+            .args(["--literal-pathspecs", "add", "--"])
             .args(paths)
             .current_dir(&self.root)
             .stdin(std::process::Stdio::null())
@@ -196,14 +176,29 @@ impl Repo {
         let path = path
             .to_str()
             .context("temporary worktree path is not UTF-8")?;
-        self.git_text(&[
-            "worktree",
-            "add",
-            "--detach",
-            "--quiet",
-            path,
-            &commit.to_string(),
-        ])?;
+        // No post-checkout hooks and no LFS downloads for a throwaway checkout.
+        let output = std::process::Command::new("git")
+            .args([
+                "-c",
+                "core.hooksPath=/dev/null",
+                "worktree",
+                "add",
+                "--detach",
+                "--quiet",
+                path,
+                &commit.to_string(),
+            ])
+            .env("GIT_LFS_SKIP_SMUDGE", "1")
+            .current_dir(&self.root)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .context("cannot run git worktree add")?;
+        if !output.status.success() {
+            bail!(
+                "git worktree add failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
         Ok(())
     }
 

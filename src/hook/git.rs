@@ -25,7 +25,7 @@ use crate::trigger::Trigger;
 pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
     signals::install()?;
     let trigger = match name {
-        "pre-commit" => Trigger::PreCommit,
+        "pre-commit" | "pre-merge-commit" => Trigger::PreCommit,
         "pre-push" => Trigger::PrePush,
         "commit-msg" => Trigger::CommitMsg,
         other => {
@@ -48,7 +48,7 @@ pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
     }
     let inputs = GateInputs {
         args: Vec::new(),
-        env: absolute_git_env(&workspace.cwd),
+        env: Vec::new(),
     };
     match trigger {
         Trigger::PreCommit => pre_commit(&workspace, global, inputs),
@@ -202,11 +202,30 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
             return Ok(crate::error::EXIT_FAILED);
         }
     }
+    let index_file = repo.index_path();
+    let index_before = std::fs::read(&index_file).ok();
     let report = run_plan(&plan, settings, inputs, started)?;
+    let index_changed = std::fs::read(&index_file).ok() != index_before;
+    if index_changed && let Some(bytes) = &index_before {
+        // A gate wrote the index being committed: put git's bytes back and block.
+        let temporary = index_file.with_extension("backstop-restore");
+        std::fs::write(&temporary, bytes)
+            .and_then(|()| std::fs::rename(&temporary, &index_file))
+            .context("cannot put back the index a gate changed")?;
+    }
     if let Some(aside) = aside {
         setaside::report_kept(&aside.restore()?);
     }
-    finish(&report, settings)
+    let status = finish(&report, settings)?;
+    if index_changed {
+        eprintln!(
+            "backstop: a gate changed the index being committed ({}); it was put back and the commit is blocked. \
+             Gates must not stage files; use `fix` for fixers.",
+            index_file.display()
+        );
+        return Ok(status.max(crate::error::EXIT_FAILED));
+    }
+    Ok(status)
 }
 
 /// Runs every gate's fixer, re-stages the fully staged files they changed, and says whether
@@ -250,6 +269,16 @@ fn run_fixers(
         .into_iter()
         .map(|c| c.path)
         .collect();
+    // Only files this commit contains are re-staged; a fixer that touched others (a whole-tree
+    // formatter) does not pull them into the commit.
+    let in_commit = |p: &PathBuf| plan.file_set_paths.contains(p);
+    let (changed, outside): (Vec<PathBuf>, Vec<PathBuf>) = changed.into_iter().partition(in_commit);
+    for path in &outside {
+        eprintln!(
+            "backstop: a fixer changed {}, which is not part of this commit; it is left out",
+            path.display()
+        );
+    }
     let (conflicts, restage): (Vec<PathBuf>, Vec<PathBuf>) = changed
         .into_iter()
         .partition(|p| partially_staged.contains(p));
@@ -318,8 +347,10 @@ fn pre_push(
             pushed.local_ref,
             file_set.changes.len()
         );
-        let status = if repo.head() == Some(pushed.local) {
-            // The pushed tip is checked out: judge it, with uncommitted work set aside.
+        // The user's worktree and index are never touched on push: the pushed commit is judged
+        // in place only when it is exactly what is checked out, else in a temporary worktree.
+        let in_place = repo.head() == Some(pushed.local) && repo.changes_since_head()?.is_empty();
+        let status = if in_place {
             let plan = Plan::build(
                 config,
                 repo.root(),
@@ -329,21 +360,7 @@ fn pre_push(
                 base_text,
                 pushed.local.to_string(),
             )?;
-            let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
-            let paths: Vec<PathBuf> = repo
-                .changes_since_head()?
-                .into_iter()
-                .map(|c| c.path)
-                .collect();
-            let aside = if paths.is_empty() || plan.runs_nothing() {
-                None
-            } else {
-                Some(SetAside::begin(repo, &paths, &[], Snapshot::Head)?)
-            };
             let report = run_plan(&plan, settings, inputs.clone(), Instant::now())?;
-            if let Some(aside) = aside {
-                setaside::report_kept(&aside.restore()?);
-            }
             finish(&report, settings)?
         } else {
             push_elsewhere(
@@ -428,28 +445,27 @@ fn run_chained(repo: &Repo, name: &str, args: &[OsString], stdin: &[u8]) -> Resu
         // git ignores a hook that is not executable; so does backstop, as before it came.
         return Ok(EXIT_OK);
     }
-    let mut child = std::process::Command::new(&chained)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run the earlier {name} hook {}", chained.display()))?;
-    if let Some(mut input) = child.stdin.take() {
-        // A hook that does not read its stdin closes it early; that is not an error.
-        let _ = std::io::Write::write_all(&mut input, stdin);
-    }
-    let status = child.wait()?;
-    if status.success() {
-        return Ok(EXIT_OK);
-    }
+    let code = match crate::process::run_attached(&chained, args, stdin) {
+        crate::process::Exit::Code(0) => return Ok(EXIT_OK),
+        crate::process::Exit::Code(code) => u8::try_from(code).unwrap_or(1),
+        crate::process::Exit::Interrupted => {
+            return Ok(signals::exit_status(
+                signals::interrupted().unwrap_or(libc::SIGINT),
+            ));
+        }
+        crate::process::Exit::SpawnFailed(why) => {
+            return Err(usage(
+                format!("cannot run the earlier {name} hook: {why}"),
+                "make it executable, or remove it",
+            ));
+        }
+        _ => 1,
+    };
     eprintln!(
         "backstop: the earlier {name} hook ({}) failed, so the gates did not run",
         chained.display()
     );
-    Ok(status
-        .code()
-        .and_then(|c| u8::try_from(c).ok())
-        .filter(|c| *c != 0)
-        .unwrap_or(1))
+    Ok(code)
 }
 
 fn read_stdin() -> Result<Vec<u8>> {
@@ -458,21 +474,4 @@ fn read_stdin() -> Result<Vec<u8>> {
         .read_to_end(&mut bytes)
         .context("cannot read the hook's standard input")?;
     Ok(bytes)
-}
-
-/// Git hands hooks relative `GIT_DIR` and `GIT_INDEX_FILE`; gates with their own `cwd` need
-/// them absolute.
-fn absolute_git_env(cwd: &Path) -> Vec<(OsString, OsString)> {
-    [
-        "GIT_DIR",
-        "GIT_INDEX_FILE",
-        "GIT_COMMON_DIR",
-        "GIT_WORK_TREE",
-    ]
-    .into_iter()
-    .filter_map(|key| {
-        let value = std::env::var_os(key)?;
-        Some((OsString::from(key), cwd.join(value).into_os_string()))
-    })
-    .collect()
 }

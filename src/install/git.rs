@@ -16,7 +16,8 @@ pub const MARKER: &str = "# backstop-managed-hook";
 /// Suffix of a foreign hook kept beside the shim and run first.
 pub const CHAINED_SUFFIX: &str = ".backstop-chained";
 /// The git hooks backstop can install.
-pub const HOOKS: [&str; 3] = ["pre-commit", "pre-push", "commit-msg"];
+/// `pre-merge-commit` is what git runs instead of pre-commit for a merge without conflicts.
+pub const HOOKS: [&str; 4] = ["pre-commit", "pre-merge-commit", "pre-push", "commit-msg"];
 
 const TEMPLATE: &str = include_str!("../../hooks/git-hook.sh");
 
@@ -32,7 +33,14 @@ pub fn hooks_for(config: &GatesConfig) -> Vec<&'static str> {
     }
     HOOKS
         .into_iter()
-        .filter(|hook| triggers.iter().any(|t| t.as_str() == *hook))
+        .filter(|hook| {
+            let trigger = if *hook == "pre-merge-commit" {
+                "pre-commit"
+            } else {
+                hook
+            };
+            triggers.iter().any(|t| t.as_str() == trigger)
+        })
         .collect()
 }
 
@@ -72,6 +80,19 @@ pub fn install(repo: &Repo, hooks: &[&str], force: bool) -> Result<Vec<String>> 
             ),
         ));
     }
+    if is_husky(&dir.path) && !force {
+        return Err(usage(
+            format!(
+                "husky runs this repository's hooks from {}: it rewrites that directory on every npm \
+                 install, and its hooks find their scripts by their own file name, so a chained husky \
+                 hook would silently stop running",
+                dir.path.display()
+            ),
+            "call backstop from husky's own hook files instead: add the line `backstop hook git pre-commit` \
+             to .husky/pre-commit, `backstop hook git pre-push \"$@\"` to .husky/pre-push, and \
+             `backstop hook git commit-msg \"$1\"` to .husky/commit-msg (or pass --force)",
+        ));
+    }
     std::fs::create_dir_all(&dir.path)
         .with_context(|| format!("cannot create {}", dir.path.display()))?;
     let binary = std::env::current_exe().context("cannot find the backstop binary")?;
@@ -84,6 +105,14 @@ pub fn install(repo: &Repo, hooks: &[&str], force: bool) -> Result<Vec<String>> 
         let action = match std::fs::symlink_metadata(&path) {
             Err(_) => "installed",
             Ok(meta) => {
+                if meta.file_type().is_symlink() && is_ours(&path) {
+                    // A link to a backstop shim (set up by hand): chaining it would run the gates twice.
+                    said.push(format!(
+                        "{hook}: already runs backstop through a symlink ({})",
+                        path.display()
+                    ));
+                    continue;
+                }
                 let ours = !meta.file_type().is_symlink() && is_ours(&path);
                 if ours
                     && std::fs::read(&path).is_ok_and(|b| b == wanted.as_bytes())
@@ -135,7 +164,9 @@ pub fn uninstall(repo: &Repo) -> Result<Vec<String>> {
     let mut said = Vec::new();
     for hook in HOOKS {
         let path = dir.path.join(hook);
-        if std::fs::symlink_metadata(&path).is_err() || !is_ours(&path) {
+        // Only the regular files install wrote; a symlink was never backstop's to remove.
+        let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+        if !regular || !is_ours(&path) {
             continue;
         }
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
@@ -155,6 +186,16 @@ pub fn uninstall(repo: &Repo) -> Result<Vec<String>> {
         said.push(format!("no backstop hooks in {}", dir.path.display()));
     }
     Ok(said)
+}
+
+/// husky's generated hooks directory (`.husky/_` in v9, `.husky` with `_/husky.sh` before).
+fn is_husky(dir: &Path) -> bool {
+    let name = |p: &Path| p.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+    let parent_is_husky = dir.parent().and_then(name).as_deref() == Some(".husky");
+    (name(dir).as_deref() == Some("_") && parent_is_husky)
+        || name(dir).as_deref() == Some(".husky")
+        || dir.join("husky.sh").exists()
+        || dir.join("_").join("husky.sh").exists()
 }
 
 /// The foreign hook kept beside a shim.

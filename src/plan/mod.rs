@@ -21,6 +21,9 @@ pub struct Plan {
     pub target: String,
     /// Gates in config order.
     pub gates: Vec<PlannedGate>,
+    /// Every path of the file set (relative to the worktree root), for deciding what a fixer
+    /// may re-stage.
+    pub file_set_paths: Vec<PathBuf>,
 }
 
 /// One gate of the plan, to run or already decided to skip.
@@ -144,6 +147,7 @@ impl Plan {
             base,
             target,
             gates,
+            file_set_paths: file_set.changes.iter().map(|c| c.path.clone()).collect(),
         })
     }
 }

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 /// Held while a run may touch the worktree; released on drop (or by the kernel on death).
 #[derive(Debug)]
@@ -20,13 +20,16 @@ impl WorktreeLock {
             return Ok(lock);
         }
         eprintln!("backstop: waiting for another backstop run in this worktree to finish…");
-        let file = open(dir)?;
-        // SAFETY: flock on a file descriptor we own; it touches no memory.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-        if rc != 0 {
-            return Err(std::io::Error::last_os_error()).context("cannot lock the worktree");
+        // Polling, not a blocking flock, so that Ctrl-C still ends the wait at once.
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if let Some(signal) = crate::process::interrupted() {
+                bail!("interrupted (signal {signal}) while waiting for the worktree lock");
+            }
+            if let Some(lock) = WorktreeLock::try_acquire(dir)? {
+                return Ok(lock);
+            }
         }
-        Ok(WorktreeLock { _file: file })
     }
 
     /// Takes the lock if it is free.

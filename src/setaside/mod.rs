@@ -54,8 +54,6 @@ pub fn refuse_if_interrupted(repo: &Repo) -> Result<()> {
 pub enum Snapshot<'a> {
     /// The index being committed (pre-commit).
     Index(&'a mut Index),
-    /// `HEAD` (pre-push of the checked-out branch).
-    Head,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,6 +62,10 @@ struct Entry {
     state: PathState,
     /// File name of the copied bytes in `blobs/`, for files.
     blob: Option<String>,
+    /// Directories on the way to a missing path that did not exist either (deepest first):
+    /// writing the snapshot creates them, restoring removes them again.
+    #[serde(default)]
+    absent_dirs: Vec<Vec<u8>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -98,6 +100,23 @@ impl SetAside {
         untracked: &[PathBuf],
         snapshot: Snapshot<'_>,
     ) -> Result<SetAside> {
+        // Writing below a directory that is now a symlink would write outside the worktree;
+        // git itself treats such paths as gone, so they are left alone.
+        let (paths, skipped): (Vec<PathBuf>, Vec<PathBuf>) = paths
+            .iter()
+            .cloned()
+            .partition(|p| !behind_symlink(repo.root(), p));
+        let (untracked, more): (Vec<PathBuf>, Vec<PathBuf>) = untracked
+            .iter()
+            .cloned()
+            .partition(|p| !behind_symlink(repo.root(), p));
+        for path in skipped.iter().chain(&more) {
+            eprintln!(
+                "backstop: {} is behind a symlinked directory; left as it is",
+                path.display()
+            );
+        }
+        let (paths, untracked) = (paths.as_slice(), untracked.as_slice());
         let area = area(repo);
         let dir = area.join("setaside");
         if dir.join(MANIFEST).exists() {
@@ -122,10 +141,23 @@ impl SetAside {
                 }
                 None => None,
             };
+            let absent_dirs = if state == PathState::Missing {
+                path.ancestors()
+                    .skip(1)
+                    .filter(|a| {
+                        !a.as_os_str().is_empty()
+                            && std::fs::symlink_metadata(repo.root().join(a)).is_err()
+                    })
+                    .map(|a| a.as_os_str().as_bytes().to_vec())
+                    .collect()
+            } else {
+                Vec::new()
+            };
             entries.push(Entry {
                 path: path.as_os_str().as_bytes().to_vec(),
                 state,
                 blob,
+                absent_dirs,
             });
         }
         state::sync_dir(&blobs)?;
@@ -137,7 +169,12 @@ impl SetAside {
         let temporary = dir.join("manifest.json.tmp");
         state::write_synced(&temporary, &serde_json::to_vec(&manifest)?)?;
         std::fs::rename(&temporary, dir.join(MANIFEST))?;
+        // The manifest must survive a power loss: flush every directory down to it.
         state::sync_dir(&dir)?;
+        state::sync_dir(&area)?;
+        if let Some(parent) = area.parent() {
+            state::sync_dir(parent)?;
+        }
 
         let mut aside = SetAside {
             root: repo.root().to_path_buf(),
@@ -149,7 +186,6 @@ impl SetAside {
         // From here on, dropping `aside` (an error, a panic) restores.
         match snapshot {
             Snapshot::Index(index) => repo.write_index_versions(index, paths)?,
-            Snapshot::Head => repo.write_head_versions(paths)?,
         }
         for path in untracked {
             let full = repo.root().join(path);
@@ -192,6 +228,7 @@ impl SetAside {
             .join(format!("{}-{}", now(), std::process::id()));
         let mut restored = Restored::default();
         let mut failures = Vec::new();
+        let mut touched_dirs = std::collections::BTreeSet::new();
         for (n, entry) in self.entries.iter().enumerate() {
             let relative = bytes_path(&entry.path);
             let full = self.root.join(relative);
@@ -214,7 +251,15 @@ impl SetAside {
                     ),
                     None => None,
                 };
-                state::write(&full, &entry.state, bytes.as_deref())
+                state::write(&full, &entry.state, bytes.as_deref())?;
+                for absent in &entry.absent_dirs {
+                    // Only empty ones: anything else in them is someone's work.
+                    let _ = std::fs::remove_dir(self.root.join(bytes_path(absent)));
+                }
+                if let Some(parent) = full.parent() {
+                    touched_dirs.insert(parent.to_path_buf());
+                }
+                Ok(())
             })();
             if let Err(error) = result {
                 failures.push(format!("{}: {error:#}", relative.display()));
@@ -229,6 +274,10 @@ impl SetAside {
                 ),
                 "fix the cause, then run `backstop recover`",
             ));
+        }
+        // Restored files must be on disk before the manifest that could restore them goes.
+        for touched in &touched_dirs {
+            let _ = state::sync_dir(touched);
         }
         std::fs::remove_file(dir.join(MANIFEST)).context("cannot remove the set-aside manifest")?;
         state::sync_dir(&dir)?;
@@ -265,6 +314,16 @@ pub fn report_kept(restored: &Restored) {
 pub fn recover(repo: &Repo) -> Result<Option<Restored>> {
     let area = area(repo);
     let _lock = WorktreeLock::acquire(&area)?;
+    // Temporary push worktrees of a killed pre-push: unregister and remove them.
+    if let Ok(entries) = std::fs::read_dir(&area) {
+        for entry in entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("push-"))
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+        let _ = repo.git_output(&["worktree", "prune"]);
+    }
     let dir = area.join("setaside");
     let Ok(text) = std::fs::read(dir.join(MANIFEST)) else {
         return Ok(None);
@@ -283,6 +342,14 @@ pub fn recover(repo: &Repo) -> Result<Option<Restored>> {
         done: true,
     };
     aside.restore_all().map(Some)
+}
+
+/// Whether a directory on the way to `path` (inside `root`) is a symlink.
+fn behind_symlink(root: &Path, path: &Path) -> bool {
+    path.ancestors()
+        .skip(1)
+        .filter(|a| !a.as_os_str().is_empty())
+        .any(|a| std::fs::symlink_metadata(root.join(a)).is_ok_and(|m| m.file_type().is_symlink()))
 }
 
 fn bytes_path(bytes: &[u8]) -> &Path {

@@ -648,3 +648,160 @@ fn worktrees_do_not_wait_for_each_other() {
     unsafe { libc::kill(backstop, libc::SIGTERM) };
     let _ = slow.wait_with_output();
 }
+
+// Second review: gates and the index, fixers and files outside the commit, sparse checkouts,
+// symlinked directories, clean merges.
+
+#[test]
+fn a_gate_running_git_elsewhere_cannot_touch_the_commit_index() {
+    let config = format!(
+        "{NO_BAD}[gates.suite]\nrun = \"d=$(mktemp -d); cd $d && git init -q && echo j > j.txt && git add j.txt && git reset -q; true\"\nfiles = [\"*.txt\"]\n"
+    );
+    let repo = awkward_repo(&config);
+    repo.write("crlf.txt", "one\r\nstaged\r\n");
+    repo.git(&["add", "crlf.txt"]);
+    repo.write("crlf.txt", "one\r\nunstaged\r\n");
+    let output = commit(&repo, &["-m", "x"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(repo.git(&["show", "HEAD:crlf.txt"]), "one\r\nstaged\r\n");
+    assert!(
+        repo.git(&["ls-files"]).contains("gates.toml"),
+        "nothing was unstaged"
+    );
+}
+
+#[test]
+fn a_gate_that_stages_files_is_blocked_and_the_index_put_back() {
+    let config =
+        format!("{NO_BAD}[gates.sneaky]\nrun = \"git add -A . ; true\"\nfiles = [\"*.txt\"]\n");
+    let repo = awkward_repo(&config);
+    repo.write("crlf.txt", "one\r\nstaged\r\n");
+    repo.git(&["add", "crlf.txt"]);
+    repo.write("other.txt", "never staged\n");
+    let base = head(&repo);
+    // commit -a: git holds the real index lock, the gate sees no GIT_INDEX_FILE; either the
+    // gate's git fails on the lock, or backstop finds the index changed and blocks.
+    let output = commit(&repo, &["-m", "x"]);
+    if output.status.success() {
+        assert!(
+            !repo
+                .git(&["show", "--name-only", "HEAD"])
+                .contains("other.txt"),
+            "a gate staged a file into the commit"
+        );
+    } else {
+        assert_eq!(head(&repo), base);
+    }
+    assert!(
+        !repo
+            .git(&["diff", "--cached", "--name-only"])
+            .contains("other.txt")
+    );
+}
+
+#[test]
+fn a_whole_tree_fixer_does_not_pull_other_files_into_the_commit() {
+    let config = "[settings]\nfix = true\n[gates.upper]\nrun = \"! grep -l lower\"\nfix = \"sed -i s/lower/UPPER/ *.txt\"\nfiles = [\"*.txt\"]\npass_files = false\n";
+    let repo = awkward_repo(config);
+    repo.write("other.txt", "lower but committed earlier\n")
+        .commit_all("other");
+    repo.write("crlf.txt", "one\r\nlower\r\n");
+    let output = commit(&repo, &["-m", "path only", "crlf.txt"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let committed = repo.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(
+        committed.trim(),
+        "crlf.txt",
+        "only the named path was committed"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("other.txt, which is not part of this commit")
+    );
+}
+
+#[test]
+fn sparse_checkout_paths_are_not_written_out() {
+    let repo = awkward_repo(NO_BAD);
+    repo.write("big/a.txt", "a\n")
+        .write("big/b.txt", "b\n")
+        .write("small/c.txt", "c\n")
+        .commit_all("dirs");
+    repo.git(&["sparse-checkout", "set", "small"]);
+    assert!(!repo.root().join("big").exists());
+    repo.write("small/c.txt", "staged\n");
+    repo.git(&["add", "small/c.txt"]);
+    repo.write("small/c.txt", "unstaged\n");
+    let output = commit(&repo, &["-m", "sparse"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !repo.root().join("big").exists(),
+        "excluded paths stay out of the worktree"
+    );
+    assert_eq!(repo.read("small/c.txt"), b"unstaged\n");
+}
+
+#[test]
+fn nothing_is_written_through_a_symlinked_directory() {
+    let repo = awkward_repo(NO_BAD);
+    repo.write("d/x.txt", "tracked\n").commit_all("d");
+    let elsewhere = repo.home().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::remove_dir_all(repo.root().join("d")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, repo.root().join("d")).unwrap();
+    repo.write("crlf.txt", "one\r\nstaged\r\n");
+    repo.git(&["add", "crlf.txt"]);
+    // The gate fails if, while it runs, a file appeared outside the repository.
+    let watcher = format!(
+        "{NO_BAD}[gates.look]\nrun = \"test ! -e '{}'\"\n",
+        elsewhere.join("x.txt").display()
+    );
+    std::fs::write(repo.root().join("gates.toml"), &watcher).unwrap();
+    repo.git(&["add", "gates.toml"]);
+    let output = commit(&repo, &["-m", "x"]);
+    assert!(
+        output.status.success(),
+        "the file outside was overwritten during the run: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !elsewhere.join("x.txt").exists(),
+        "nothing was left outside the repository"
+    );
+}
+
+#[test]
+fn a_clean_merge_runs_the_pre_commit_gates() {
+    let repo = awkward_repo(NO_BAD);
+    assert!(
+        repo.root().join(".git/hooks/pre-merge-commit").exists(),
+        "install adds pre-merge-commit"
+    );
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write("topic.txt", "BAD on topic\n")
+        .commit_all("topic");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("main.txt", "main\n").commit_all("main");
+    let base = head(&repo);
+    let merge = git_command(&repo, &["merge", "--no-edit", "topic"])
+        .output()
+        .unwrap();
+    assert!(
+        !merge.status.success(),
+        "a clean merge bringing BAD in is blocked"
+    );
+    assert_eq!(head(&repo), base);
+    let _ = git_command(&repo, &["merge", "--abort"]).output();
+}

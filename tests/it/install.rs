@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use crate::support::TestRepo;
 
@@ -943,4 +944,83 @@ fn a_relative_core_hooks_path_still_gates_linked_worktrees() {
         install.stdout(),
         install.stderr()
     );
+}
+
+// Second review: husky, pre-push never touches the worktree.
+
+#[test]
+fn husky_managed_hooks_are_refused_with_the_lines_to_add() {
+    let repo = TestRepo::new();
+    repo.config(NO_BAD)
+        .write(".husky/_/h", "#!/usr/bin/env sh\n# husky\n")
+        .write(".husky/pre-commit", "exit 1\n");
+    repo.commit_all("husky");
+    repo.git(&["config", "core.hooksPath", ".husky/_"]);
+    let run = repo.run(&["install"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("husky runs this repository's hooks"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("backstop hook git pre-commit"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        !repo
+            .root()
+            .join(".husky/_/pre-commit.backstop-chained")
+            .exists(),
+        "nothing was moved"
+    );
+}
+
+#[test]
+fn pre_push_with_uncommitted_work_judges_the_commit_elsewhere_and_leaves_the_worktree_alone() {
+    let (repo, remote) = pushed(NO_BAD);
+    let seen = repo.home().join("seen");
+    repo.config(&format!(
+        "{NO_BAD}[gates.watch]\nrun = \"cat data.txt > '{}'; sleep 1\"\non = [\"pre-push\"]\n",
+        seen.display()
+    ));
+    repo.write("data.txt", "committed\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "update"]);
+    // Staged and unstaged work on top of the pushed commit.
+    repo.write("data.txt", "staged\n");
+    repo.git(&["add", "data.txt"]);
+    repo.write("data.txt", "unstaged\n");
+    let index_before = repo.git(&["ls-files", "--stage"]);
+    let mut push = Command::new("git");
+    repo.isolate(&mut push);
+    let child = push
+        .args(["push", "-q", "origin", "main"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // While the gate runs, the user's files are exactly theirs.
+    for _ in 0..10 {
+        assert_eq!(
+            std::fs::read_to_string(repo.root().join("data.txt")).unwrap(),
+            "unstaged\n"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    expect_ok(&output, "a good push with uncommitted work");
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap(),
+        "committed\n",
+        "the gate saw the pushed commit"
+    );
+    assert_eq!(
+        repo.git(&["ls-files", "--stage"]),
+        index_before,
+        "the index is untouched"
+    );
+    assert_eq!(rev(&repo, &remote, "main"), head(&repo));
+    assert_eq!(worktree_count(&repo), 1, "the temporary worktree is gone");
 }
