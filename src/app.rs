@@ -26,7 +26,7 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             crate::error::print(&error);
-            ExitCode::from(EXIT_ERROR)
+            ExitCode::from(signals::interrupted().map_or(EXIT_ERROR, signals::exit_status))
         }
     }
 }
@@ -64,7 +64,12 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
                     hooks
                 }
             } else {
-                install.hooks.iter().map(String::as_str).collect()
+                let mut hooks: Vec<&str> = install.hooks.iter().map(String::as_str).collect();
+                // A merge without conflicts runs pre-merge-commit instead of pre-commit.
+                if hooks.contains(&"pre-commit") && !hooks.contains(&"pre-merge-commit") {
+                    hooks.push("pre-merge-commit");
+                }
+                hooks
             };
             for line in crate::install::git::install(&workspace.repo, &hooks, install.force)? {
                 crate::say!("{line}");

@@ -76,7 +76,11 @@ pub fn run_shell(command: &ShellCommand<'_>, capture: &mut Capture) -> Exit {
             cmd.process_group(0);
             Ok(())
         });
-    for key in HIDDEN_FROM_GATES {
+    // In duct the setting nearest the command wins, so only hide what is not set on purpose.
+    for key in HIDDEN_FROM_GATES
+        .iter()
+        .filter(|k| !command.env.iter().any(|(name, _)| name == **k))
+    {
         expression = expression.env_remove(key);
     }
     for (key, value) in command.env {
@@ -158,25 +162,16 @@ pub fn run_shell(command: &ShellCommand<'_>, capture: &mut Capture) -> Exit {
 }
 
 /// Runs a program with its output going straight to ours (a chained hook the person should
-/// see), feeding it `stdin`, in its own process group so Ctrl-C stops it like a gate.
+/// see), feeding it `stdin`. It stays in backstop's process group: a hook that prompts on the
+/// terminal must not be stopped as a background job, and the terminal's Ctrl-C reaches it.
 pub fn run_attached(program: &Path, args: &[OsString], stdin: &[u8]) -> Exit {
     let expression = duct::cmd(program, args)
         .stdin_bytes(stdin.to_vec())
-        .unchecked()
-        .before_spawn(|cmd| {
-            cmd.process_group(0);
-            Ok(())
-        });
+        .unchecked();
     let handle = match expression.start() {
         Ok(handle) => handle,
         Err(e) => return Exit::SpawnFailed(format!("cannot start {}: {e}", program.display())),
     };
-    let pgid = handle
-        .pids()
-        .first()
-        .copied()
-        .map_or(0, |p| i32::try_from(p).unwrap_or(0));
-    let _registration = register(pgid);
     match handle.wait() {
         Ok(output) if interrupted().is_some() && !output.status.success() => Exit::Interrupted,
         Ok(output) => output.status.code().map_or_else(

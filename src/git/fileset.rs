@@ -78,6 +78,26 @@ impl Repo {
             .map_or_else(|| self.inner.path().join("index"), PathBuf::from)
     }
 
+    /// A fingerprint of an index file's entries (path, mode, object, stage): what would be
+    /// committed, ignoring the stat data and caches git refreshes freely.
+    pub fn index_fingerprint(&self, path: &std::path::Path) -> Option<String> {
+        let index = Index::open(path).ok()?;
+        let mut text = Vec::new();
+        for entry in index.iter() {
+            text.extend_from_slice(&entry.path);
+            text.extend_from_slice(
+                format!(
+                    " {:o} {} {}\n",
+                    entry.mode,
+                    entry.id,
+                    (entry.flags >> 12) & 3
+                )
+                .as_bytes(),
+            );
+        }
+        Some(super::blob_id(&text))
+    }
+
     /// Paths staged for commit: the index against `HEAD` (the empty tree before the first commit).
     pub fn staged(&self) -> Result<FileSet> {
         let head_tree = self.head_tree()?;
@@ -204,6 +224,20 @@ impl Repo {
         Some(self.inner.find_blob(entry.id).ok()?.content().to_vec())
     }
 
+    /// A reader of one version of the files: the index, the worktree, or a commit.
+    pub fn contents(&self, side: Side) -> Result<Contents<'_>> {
+        let index = if side == Side::Index {
+            Some(self.index()?)
+        } else {
+            None
+        };
+        Ok(Contents {
+            repo: self,
+            side,
+            index,
+        })
+    }
+
     /// The bytes of `path` in a commit.
     pub fn file_at(&self, commit: Oid, path: &std::path::Path) -> Option<Vec<u8>> {
         let entry = self.tree_of(commit).ok()?.get_path(path).ok()?;
@@ -289,4 +323,33 @@ fn collect(diff: &Diff<'_>) -> FileSet {
 
 fn bytes_path(bytes: Option<&[u8]>) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(bytes.unwrap_or_default()))
+}
+
+/// Which version of the files a run judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The index being committed.
+    Index,
+    /// The working tree.
+    WorkTree,
+    /// A commit.
+    Commit(Oid),
+}
+
+/// Reads files of one [`Side`].
+pub struct Contents<'r> {
+    repo: &'r Repo,
+    side: Side,
+    index: Option<Index>,
+}
+
+impl Contents<'_> {
+    /// The bytes of `path` on this side, if it is there.
+    pub fn read(&self, path: &std::path::Path) -> Option<Vec<u8>> {
+        match (self.side, &self.index) {
+            (Side::Index, Some(index)) => self.repo.file_in_index(index, path),
+            (Side::Commit(commit), _) => self.repo.file_at(commit, path),
+            _ => std::fs::read(self.repo.root.join(path)).ok(),
+        }
+    }
 }

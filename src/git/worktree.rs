@@ -29,7 +29,15 @@ impl Repo {
     /// Tracked paths whose worktree content, mode or presence differs from `index` (filters
     /// applied, as `git diff` sees them), and with `untracked`, untracked files that are not
     /// ignored. Submodules are left alone.
-    pub fn worktree_changes(&self, index: &Index, untracked: bool) -> Result<Vec<WorktreeChange>> {
+    ///
+    /// Paths in `committed` are the commit's own: those the index marks skip-worktree or
+    /// assume-unchanged are included too (diffs skip them), so gates see what is committed.
+    pub fn worktree_changes(
+        &self,
+        index: &Index,
+        untracked: bool,
+        committed: &[PathBuf],
+    ) -> Result<Vec<WorktreeChange>> {
         let mut options = DiffOptions::new();
         options.include_typechange(true).ignore_submodules(true);
         if untracked {
@@ -68,6 +76,17 @@ impl Repo {
                 continue;
             }
             changes.push(WorktreeChange { path, untracked });
+        }
+        for path in committed {
+            let flagged = index.get_path(path, 0).is_some_and(|e| {
+                e.flags_extended & SKIP_WORKTREE != 0 || e.flags & ASSUME_VALID != 0
+            });
+            if flagged && !changes.iter().any(|c| &c.path == path) {
+                changes.push(WorktreeChange {
+                    path: path.clone(),
+                    untracked: false,
+                });
+            }
         }
         Ok(changes)
     }

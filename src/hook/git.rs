@@ -175,9 +175,25 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
     }
     let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
     let mut index = repo.index()?;
-    let changes = repo.worktree_changes(&index, config.settings.hide_untracked)?;
+    let changes =
+        repo.worktree_changes(&index, config.settings.hide_untracked, &plan.file_set_paths)?;
     let (untracked, tracked): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| c.untracked);
     let tracked: Vec<PathBuf> = tracked.into_iter().map(|c| c.path).collect();
+    // A committed path behind a directory that is now a symlink cannot be shown to the gates
+    // as committed; failing closed is the only safe verdict.
+    if let Some(path) = plan
+        .file_set_paths
+        .iter()
+        .find(|p| setaside::behind_symlink(repo.root(), p))
+    {
+        return Err(usage(
+            format!(
+                "{} is part of the commit, but a directory on its path is a symlink in the worktree",
+                path.display()
+            ),
+            "replace the symlink with the real directory (or commit the symlink instead), then commit again",
+        ));
+    }
     let untracked: Vec<PathBuf> = untracked.into_iter().map(|c| c.path).collect();
     let aside = if tracked.is_empty() && untracked.is_empty() {
         None
@@ -194,7 +210,7 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
         std::env::var_os("BACKSTOP_FAILPOINT").is_some_and(|f| f == "panic-after-setaside");
     assert!(!failpoint, "failpoint panic-after-setaside");
     if config.settings.fix {
-        let blocked = run_fixers(repo, &plan, &inputs, &tracked, &index)?;
+        let blocked = run_fixers(repo, &plan, &inputs, &tracked, &mut index)?;
         if blocked {
             if let Some(aside) = aside {
                 setaside::report_kept(&aside.restore()?);
@@ -202,10 +218,32 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
             return Ok(crate::error::EXIT_FAILED);
         }
     }
+    run_guarding_the_index(repo, &plan, settings, inputs, started, aside)
+}
+
+/// Runs the checks with a throwaway copy of the commit's index for the gates, then restores
+/// the set-aside work; a gate that changed the real index has it put back and blocks.
+fn run_guarding_the_index(repo: &Repo, plan: &Plan, settings: &RunSettings, inputs: GateInputs, started: Instant, aside: Option<SetAside>) -> Result<u8> {
     let index_file = repo.index_path();
     let index_before = std::fs::read(&index_file).ok();
-    let report = run_plan(&plan, settings, inputs, started)?;
-    let index_changed = std::fs::read(&index_file).ok() != index_before;
+    let entries_before = repo.index_fingerprint(&index_file);
+    // Gates that read the staged diff (`git diff --cached`) get a copy of the commit's index,
+    // absolute, so nothing they run can write the real one.
+    let copy = tempfile::Builder::new()
+        .prefix("backstop-index-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let index_copy = copy.path().join("index");
+    let mut inputs = inputs;
+    if let Some(bytes) = &index_before {
+        std::fs::write(&index_copy, bytes).context("cannot copy the index for the gates")?;
+        inputs
+            .env
+            .push(("GIT_INDEX_FILE".into(), index_copy.into_os_string()));
+    }
+    let report = run_plan(plan, settings, inputs, started);
+    // Entries, not bytes: git refreshing stat data or its untracked cache is not a change.
+    let index_changed = repo.index_fingerprint(&index_file) != entries_before;
     if index_changed && let Some(bytes) = &index_before {
         // A gate wrote the index being committed: put git's bytes back and block.
         let temporary = index_file.with_extension("backstop-restore");
@@ -216,7 +254,7 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
     if let Some(aside) = aside {
         setaside::report_kept(&aside.restore()?);
     }
-    let status = finish(&report, settings)?;
+    let status = finish(&report?, settings)?;
     if index_changed {
         eprintln!(
             "backstop: a gate changed the index being committed ({}); it was put back and the commit is blocked. \
@@ -235,7 +273,7 @@ fn run_fixers(
     plan: &Plan,
     inputs: &GateInputs,
     partially_staged: &[PathBuf],
-    index: &crate::git::Index,
+    index: &mut crate::git::Index,
 ) -> Result<bool> {
     let scratch = tempfile::Builder::new()
         .prefix("backstop-fix-")
@@ -265,7 +303,7 @@ fn run_fixers(
         }
     }
     let changed: Vec<PathBuf> = repo
-        .worktree_changes(index, false)?
+        .worktree_changes(index, false, &[])?
         .into_iter()
         .map(|c| c.path)
         .collect();
@@ -273,12 +311,24 @@ fn run_fixers(
     // formatter) does not pull them into the commit.
     let in_commit = |p: &PathBuf| plan.file_set_paths.contains(p);
     let (changed, outside): (Vec<PathBuf>, Vec<PathBuf>) = changed.into_iter().partition(in_commit);
+    // Those files go back to their committed version, so the checks judge exactly what is
+    // committed; the fixer's version is kept for the person.
+    let kept = setaside::area(repo)
+        .join("kept")
+        .join(format!("fixed-{}", std::process::id()));
     for path in &outside {
+        let copy = kept.join(path);
+        if let (Some(parent), Ok(bytes)) = (copy.parent(), std::fs::read(repo.root().join(path))) {
+            std::fs::create_dir_all(parent)?;
+            std::fs::write(&copy, bytes)?;
+        }
         eprintln!(
-            "backstop: a fixer changed {}, which is not part of this commit; it is left out",
-            path.display()
+            "backstop: a fixer changed {}, which is not part of this commit; it is left out (the fixed version is kept at {})",
+            path.display(),
+            copy.display()
         );
     }
+    repo.write_index_versions(index, &outside)?;
     let (conflicts, restage): (Vec<PathBuf>, Vec<PathBuf>) = changed
         .into_iter()
         .partition(|p| partially_staged.contains(p));
@@ -315,6 +365,8 @@ fn pre_push(
     stdin: &[u8],
 ) -> Result<u8> {
     let repo = &workspace.repo;
+    // One run per worktree: recover must not remove a temporary worktree a push still uses.
+    let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
     let mut worst = EXIT_OK;
     for mut pushed in parse_pushed(stdin) {
         // A tag (annotated) names a tag object; what is judged is the commit it points at.
@@ -349,7 +401,14 @@ fn pre_push(
         );
         // The user's worktree and index are never touched on push: the pushed commit is judged
         // in place only when it is exactly what is checked out, else in a temporary worktree.
-        let in_place = repo.head() == Some(pushed.local) && repo.changes_since_head()?.is_empty();
+        let untracked_matter = config.settings.hide_untracked
+            && repo
+                .worktree_changes(&repo.index()?, true, &[])?
+                .iter()
+                .any(|c| c.untracked);
+        let in_place = repo.head() == Some(pushed.local)
+            && repo.changes_since_head()?.is_empty()
+            && !untracked_matter;
         let status = if in_place {
             let plan = Plan::build(
                 config,

@@ -90,7 +90,8 @@ pub fn install(repo: &Repo, hooks: &[&str], force: bool) -> Result<Vec<String>> 
             ),
             "call backstop from husky's own hook files instead: add the line `backstop hook git pre-commit` \
              to .husky/pre-commit, `backstop hook git pre-push \"$@\"` to .husky/pre-push, and \
-             `backstop hook git commit-msg \"$1\"` to .husky/commit-msg (or pass --force)",
+`backstop hook git commit-msg \"$1\"` to .husky/commit-msg, and `backstop hook git pre-merge-commit` \
+             to .husky/pre-merge-commit (or pass --force)",
         ));
     }
     std::fs::create_dir_all(&dir.path)

@@ -314,15 +314,17 @@ pub fn report_kept(restored: &Restored) {
 pub fn recover(repo: &Repo) -> Result<Option<Restored>> {
     let area = area(repo);
     let _lock = WorktreeLock::acquire(&area)?;
-    // Temporary push worktrees of a killed pre-push: unregister and remove them.
+    // Temporary push worktrees of a killed pre-push (the lock says none is running): remove
+    // exactly those, and nothing else the user registered.
     if let Ok(entries) = std::fs::read_dir(&area) {
         for entry in entries
             .flatten()
             .filter(|e| e.file_name().to_string_lossy().starts_with("push-"))
         {
-            let _ = std::fs::remove_dir_all(entry.path());
+            if repo.remove_worktree(&entry.path()).is_err() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
         }
-        let _ = repo.git_output(&["worktree", "prune"]);
     }
     let dir = area.join("setaside");
     let Ok(text) = std::fs::read(dir.join(MANIFEST)) else {
@@ -345,7 +347,7 @@ pub fn recover(repo: &Repo) -> Result<Option<Restored>> {
 }
 
 /// Whether a directory on the way to `path` (inside `root`) is a symlink.
-fn behind_symlink(root: &Path, path: &Path) -> bool {
+pub fn behind_symlink(root: &Path, path: &Path) -> bool {
     path.ancestors()
         .skip(1)
         .filter(|a| !a.as_os_str().is_empty())

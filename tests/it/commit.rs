@@ -805,3 +805,129 @@ fn a_clean_merge_runs_the_pre_commit_gates() {
     assert_eq!(head(&repo), base);
     let _ = git_command(&repo, &["merge", "--abort"]).output();
 }
+
+// Third review: what gates can read of the commit, fixers outside the commit, skip-worktree.
+
+#[test]
+fn gates_reading_the_staged_diff_see_the_commit_of_commit_a() {
+    let repo = awkward_repo("[gates.staged-diff]\nrun = \"! git diff --cached | grep -q BAD\"\n");
+    let base = head(&repo);
+    repo.write("crlf.txt", "one\r\nBAD via -a\r\n");
+    let output = commit(&repo, &["-a", "-m", "x"]);
+    assert!(
+        !output.status.success(),
+        "the gate sees the temporary index of commit -a"
+    );
+    assert_eq!(head(&repo), base);
+    repo.write("crlf.txt", "one\r\ngood via -a\r\n");
+    assert!(commit(&repo, &["-a", "-m", "x"]).status.success());
+}
+
+#[test]
+fn gates_refreshing_the_index_do_not_block_a_good_commit() {
+    let repo = awkward_repo(
+        "[gates.status]\nrun = \"git status --porcelain >/dev/null && git diff --quiet --cached HEAD -- nothing\"\n",
+    );
+    repo.git(&["config", "core.untrackedCache", "true"]);
+    repo.write("crlf.txt", "one\r\nstaged\r\n");
+    repo.git(&["add", "crlf.txt"]);
+    repo.write("crlf.txt", "one\r\nunstaged\r\n");
+    let output = commit(&repo, &["-m", "x"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn checks_judge_the_committed_version_of_files_a_fixer_changed_outside_the_commit() {
+    let config = "[settings]\nfix = true\n[gates.generated]\nrun = \"cmp -s schema.txt gen.out\"\nfix = \"cp schema.txt gen.out\"\n";
+    let repo = awkward_repo(config);
+    repo.write("schema.txt", "v1\n")
+        .write("gen.out", "v1\n")
+        .commit_all("generated");
+    repo.write("schema.txt", "v2\n");
+    repo.git(&["add", "schema.txt"]);
+    let base = head(&repo);
+    let output = commit(&repo, &["-m", "schema only"]);
+    assert!(
+        !output.status.success(),
+        "gen.out v1 is what would be committed, and it no longer matches"
+    );
+    assert_eq!(head(&repo), base);
+    assert_eq!(
+        repo.read("gen.out"),
+        b"v1\n",
+        "the worktree keeps what the user had"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("gen.out, which is not part of this commit")
+    );
+}
+
+#[test]
+fn skip_worktree_and_assume_unchanged_paths_in_the_commit_are_judged_as_committed() {
+    let repo = awkward_repo(NO_BAD);
+    repo.write("flagged.txt", "good\n").commit_all("flagged");
+    // Stage BAD, then hide the worktree file behind assume-unchanged with good content.
+    repo.write("flagged.txt", "BAD\n");
+    repo.git(&["add", "flagged.txt"]);
+    repo.git(&["update-index", "--assume-unchanged", "flagged.txt"]);
+    repo.write("flagged.txt", "good again\n");
+    let base = head(&repo);
+    let output = commit(&repo, &["-m", "hidden"]);
+    assert!(
+        !output.status.success(),
+        "the staged BAD is what is committed"
+    );
+    assert_eq!(head(&repo), base);
+    assert_eq!(repo.read("flagged.txt"), b"good again\n");
+}
+
+#[test]
+fn a_committed_path_behind_a_symlinked_directory_blocks_the_commit() {
+    let repo = awkward_repo(NO_BAD);
+    repo.write("d/f.txt", "good\n").commit_all("d");
+    repo.write("d/f.txt", "BAD\n");
+    repo.git(&["add", "d/f.txt"]);
+    let elsewhere = repo.home().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("f.txt"), "good\n").unwrap();
+    std::fs::remove_dir_all(repo.root().join("d")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, repo.root().join("d")).unwrap();
+    let output = commit(&repo, &["-m", "x"]);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("a directory on its path is a symlink")
+    );
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_the_worktree_lock_exits_130() {
+    let gate_pid = tempfile::tempdir().unwrap().keep().join("gate.pid");
+    let repo = slow_repo(&gate_pid);
+    let slow = git_command(&repo, &["commit", "-m", "slow"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let holder = read_pid(&gate_pid.with_extension("pid.backstop"));
+    let mut waiting = repo
+        .backstop()
+        .args(["hook", "git", "pre-commit"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    // SAFETY: signalling processes this test started.
+    unsafe { libc::kill(i32::try_from(waiting.id()).unwrap(), libc::SIGINT) };
+    let started = Instant::now();
+    let status = waiting.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // SAFETY: as above.
+    unsafe { libc::kill(holder, libc::SIGTERM) };
+    let _ = slow.wait_with_output();
+}

@@ -1024,3 +1024,26 @@ fn pre_push_with_uncommitted_work_judges_the_commit_elsewhere_and_leaves_the_wor
     assert_eq!(rev(&repo, &remote, "main"), head(&repo));
     assert_eq!(worktree_count(&repo), 1, "the temporary worktree is gone");
 }
+
+#[test]
+fn installing_pre_commit_also_installs_pre_merge_commit() {
+    let repo = TestRepo::new();
+    repo.config(NO_BAD)
+        .write("data.txt", "fine\n")
+        .commit_all("initial");
+    repo.run(&["install", "--hook", "pre-commit"])
+        .expect_code(0);
+    assert!(hooks_dir(&repo).join("pre-merge-commit").exists());
+}
+
+#[test]
+fn in_place_pre_push_does_not_judge_untracked_files_when_they_are_hidden() {
+    let config = "[settings]\nhide_untracked = true\n[gates.script]\nrun = \"test ! -e main.sh || sh main.sh\"\non = [\"pre-push\"]\n";
+    let (repo, remote) = pushed(config);
+    repo.write("main.sh", ". ./lib.sh\n")
+        .commit_all("main sources lib.sh, which is not committed");
+    repo.write("lib.sh", "true\n");
+    let push = hooked(&repo, &["push", "-q", "origin", "main"]);
+    expect_blocked(&push, "a pushed commit that needs an untracked file");
+    assert_ne!(rev(&repo, &remote, "main"), head(&repo));
+}
