@@ -87,6 +87,7 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
             name,
             args: hook_args,
         }) => crate::hook::git::run(&args.global, name, hook_args),
+        CommandArgs::Approve(approve) => approve_findings(&args.global, approve.show),
         CommandArgs::Recover => {
             let workspace = Workspace::open(&args.global)?;
             match crate::setaside::recover(&workspace.repo)? {
@@ -154,7 +155,7 @@ fn run_gates(
         &settings.files,
         &settings.base_ref,
     )?;
-    let plan = Plan::build(
+    let mut plan = Plan::build(
         &config,
         workspace.repo.root(),
         trigger,
@@ -163,7 +164,21 @@ fn run_gates(
         snapshot.base.clone(),
         snapshot.target.clone(),
     )?;
-    let report = run_plan(&plan, &settings, GateInputs::default(), started)?;
+    plan.protect = crate::protected::plan_for(
+        &config,
+        trigger,
+        &settings.selection,
+        snapshot.base_commit,
+        snapshot.side,
+        &snapshot.file_set,
+    );
+    let report = run_plan(
+        &workspace.repo,
+        &plan,
+        &settings,
+        GateInputs::default(),
+        started,
+    )?;
     finish(&report, &settings)
 }
 
@@ -179,6 +194,7 @@ pub struct GateInputs {
 
 /// Runs a plan with the live display and returns the report.
 pub fn run_plan(
+    repo: &crate::git::Repo,
     plan: &Plan,
     settings: &RunSettings,
     inputs: GateInputs,
@@ -202,8 +218,67 @@ pub fn run_plan(
     };
     let names: Vec<&str> = plan.gates.iter().map(|g| g.name.as_str()).collect();
     let display = human::LiveDisplay::new(settings.style, settings.human_sink, &names);
+    // The protected gate reads git objects in-process and takes milliseconds: it runs first.
+    let protected = plan
+        .protect
+        .as_ref()
+        .map(|p| run_protected(repo, p, settings.allow_protected, &display));
     let outcomes = runner::run(plan, &context, settings.runner, &display);
-    Ok(Report::new(plan, outcomes, started.elapsed()))
+    let mut report = Report::new(plan, outcomes, started.elapsed());
+    if let Some((outcome, findings)) = protected {
+        report.add_protected(outcome, findings);
+    }
+    Ok(report)
+}
+
+/// The protected gate's outcome and its unapproved findings.
+fn run_protected(
+    repo: &crate::git::Repo,
+    plan: &crate::protected::ProtectPlan,
+    allow: bool,
+    display: &dyn runner::Observer,
+) -> (
+    crate::gates::GateOutcome,
+    Vec<crate::finding::FindingReport>,
+) {
+    use crate::gates::{GateOutcome, GateStatus};
+    use crate::protected::{self, approve};
+    let started = Instant::now();
+    let (mut outcome, findings) = match protected::run(repo, plan) {
+        Err(error) => (GateOutcome::error(format!("{error:#}")), Vec::new()),
+        Ok(all) => {
+            let approved = approve::approved(repo);
+            let total = all.len();
+            let open: Vec<_> = all
+                .into_iter()
+                .filter(|f| !approved.contains(&approve::fingerprint(f)))
+                .collect();
+            let settled = total - open.len();
+            let mut outcome = GateOutcome::skipped("");
+            outcome.output = Some(protected::describe(&open));
+            outcome.reason = (settled > 0).then(|| format!("{settled} approved finding(s)"));
+            outcome.status = if open.is_empty() {
+                GateStatus::Passed
+            } else if allow {
+                outcome.reason = Some(format!(
+                    "{} finding(s) allowed by --allow-protected",
+                    open.len()
+                ));
+                GateStatus::Passed
+            } else {
+                let text = outcome.output.take().unwrap_or_default();
+                outcome.output = Some(format!(
+                    "{text}These change or remove tests or protected files. Fix the code, not the tests; \
+                     if the change is intended, a person approves it with `backstop approve`.\n"
+                ));
+                GateStatus::Failed
+            };
+            (outcome, open)
+        }
+    };
+    outcome.duration = started.elapsed();
+    display.finished(crate::protected::GATE_NAME, &outcome);
+    (outcome, findings)
 }
 
 /// Writes every requested format and turns the report into the exit status.
@@ -236,6 +311,61 @@ pub fn finish(report: &Report, settings: &RunSettings) -> Result<u8> {
         return Ok(signals::exit_status(signal));
     }
     Ok(if report.ok { EXIT_OK } else { EXIT_FAILED })
+}
+
+/// Shows (and unless `show`, approves) the findings of the staged changes and of the working
+/// tree against its base: what the next commit, stop or manual run would report.
+fn approve_findings(global: &GlobalArgs, show: bool) -> Result<u8> {
+    use crate::protected::{self, ProtectPlan, approve};
+    let workspace = Workspace::open(global)?;
+    let config = workspace.load_config()?;
+    let Some(protect) = config.protect.clone() else {
+        return Err(crate::error::usage(
+            "gates.toml has no [protect] table, so there is nothing to approve",
+            "add [protect] to turn the protected gate on",
+        ));
+    };
+    let mut findings = Vec::new();
+    for trigger in [Trigger::PreCommit, Trigger::Manual] {
+        let snapshot = snapshot::resolve(
+            &workspace.repo,
+            trigger,
+            &FileSelection::Trigger,
+            &config.settings.base,
+        )?;
+        let plan = ProtectPlan {
+            config: protect.clone(),
+            base: snapshot.base_commit,
+            target: snapshot.side,
+            changes: snapshot.file_set.changes,
+        };
+        for finding in protected::run(&workspace.repo, &plan)? {
+            if !findings
+                .iter()
+                .any(|f| approve::fingerprint(f) == approve::fingerprint(&finding))
+            {
+                findings.push(finding);
+            }
+        }
+    }
+    if findings.is_empty() {
+        crate::say!("no protected findings to approve");
+        return Ok(EXIT_OK);
+    }
+    crate::say!("{}", protected::describe(&findings).trim_end());
+    if show {
+        crate::say!(
+            "{} finding(s); run `backstop approve` to approve them",
+            findings.len()
+        );
+        return Ok(EXIT_OK);
+    }
+    let added = approve::approve(&workspace.repo, &findings)?;
+    crate::say!(
+        "approved {} finding(s) ({added} new); they pass until the change differs",
+        findings.len()
+    );
+    Ok(EXIT_OK)
 }
 
 fn list_gates(global: &GlobalArgs, list: &ListArgs) -> Result<u8> {

@@ -87,6 +87,11 @@ pub enum CommandArgs {
         after_help = "Example (what the pre-commit shim runs):\n  backstop hook git pre-commit"
     )]
     Hook(HookArgs),
+    /// Approve the protected gate's current findings (a person's decision; agents may not).
+    #[command(
+        after_help = "Examples:\n  backstop approve --show   # only list what would be approved\n  backstop approve"
+    )]
+    Approve(ApproveArgs),
     /// Put back work that an interrupted run set aside.
     #[command(after_help = "Example:\n  backstop recover")]
     Recover,
@@ -118,6 +123,14 @@ pub struct InstallArgs {
     /// Install even where a user-wide core.hooksPath would otherwise make install refuse.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `backstop approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// Show the findings without approving them.
+    #[arg(long)]
+    pub show: bool,
 }
 
 /// `backstop uninstall`.
@@ -193,6 +206,10 @@ pub struct RunOptionsArgs {
     /// Run each gate's `fix` before its check.
     #[arg(long)]
     pub fix: bool,
+    /// Report protected-gate findings without failing (for a CI workflow to set from a
+    /// maintainer's approval, e.g. a label).
+    #[arg(long)]
+    pub allow_protected: bool,
     /// Where each --format goes, paired by position; filled in after parsing.
     #[arg(skip)]
     pub destinations: Vec<(Format, Option<PathBuf>)>,

@@ -24,3 +24,23 @@ pub enum FindingKind {
     /// gates.toml lost a gate, narrowed `on`/`files`, changed a `run`, or narrowed `protect`.
     GateWeakened,
 }
+
+/// A protected-gate finding.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct FindingReport {
+    /// What kind of tampering.
+    pub kind: FindingKind,
+    /// Repository-relative path.
+    pub file: String,
+    /// Line in the base, or null.
+    pub base_line: Option<u32>,
+    /// Line in the target, or null.
+    pub target_line: Option<u32>,
+    /// Lines removed.
+    pub removed: Vec<String>,
+    /// Lines added.
+    pub added: Vec<String>,
+    /// One sentence of why this is a finding.
+    pub why: String,
+}

@@ -17,6 +17,7 @@ pub mod init;
 pub mod install;
 pub mod plan;
 pub mod process;
+pub mod protected;
 pub mod render;
 pub mod report;
 pub mod runner;

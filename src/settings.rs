@@ -186,6 +186,8 @@ pub struct RunSettings {
     pub runner: RunnerSettings,
     /// Reuse cached passes.
     pub cache: bool,
+    /// Report protected findings without failing (`--allow-protected`, for CI).
+    pub allow_protected: bool,
     /// Each requested format and where it goes.
     pub destinations: Vec<(Format, Destination)>,
     /// Human display style.
@@ -284,6 +286,7 @@ impl RunSettings {
                 fail_fast: options.fail_fast || config.settings.fail_fast,
             },
             cache: config.settings.cache && !options.no_cache,
+            allow_protected: options.allow_protected,
             destinations,
             style,
             human_sink,
@@ -292,7 +295,9 @@ impl RunSettings {
 }
 
 fn check_gate_name(config: &GatesConfig, name: &str) -> Result<()> {
-    if config.gates.contains_key(name) {
+    if config.gates.contains_key(name)
+        || (name == crate::protected::GATE_NAME && config.protect.is_some())
+    {
         return Ok(());
     }
     let hint = match config::nearest_gate(config, name) {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::error::usage;
-use crate::git::{EMPTY_TREE, FileSet, Oid, Repo};
+use crate::git::{EMPTY_TREE, FileSet, Oid, Repo, Side};
 use crate::settings::FileSelection;
 use crate::trigger::Trigger;
 
@@ -16,6 +16,10 @@ pub struct Snapshot {
     pub target: String,
     /// The paths in question.
     pub file_set: FileSet,
+    /// The base commit (`None`: the empty tree).
+    pub base_commit: Option<Oid>,
+    /// Which version of the files is judged.
+    pub side: Side,
 }
 
 /// Decides base and target for the trigger and lists the files between them.
@@ -42,11 +46,13 @@ pub fn resolve(
             base: Some(from_id.to_string()),
             target: to_id.to_string(),
             file_set: repo.changed_between(Some(from_id), to_id)?,
+            base_commit: Some(from_id),
+            side: Side::Commit(to_id),
         });
     }
     let head = repo.head();
     let (base, target) = match trigger {
-        Trigger::PreCommit | Trigger::CommitMsg => (head, Target::Index),
+        Trigger::PreCommit | Trigger::CommitMsg => (head, Side::Index),
         Trigger::Ci => {
             let head = head.ok_or_else(|| {
                 usage(
@@ -60,34 +66,38 @@ pub fn resolve(
             let merge_base = repo.merge_base(base, head).map_err(|e| {
                 usage(e.to_string(), "fetch more history (actions/checkout with fetch-depth: 0, or `git fetch --unshallow`)")
             })?;
-            (Some(merge_base), Target::Commit(head))
+            (Some(merge_base), Side::Commit(head))
         }
         Trigger::PrePush => (
             branch_base(repo, base_ref).or(head),
-            head.map_or(Target::WorkTree, Target::Commit),
+            head.map_or(Side::WorkTree, Side::Commit),
         ),
-        Trigger::Stop | Trigger::Manual => (branch_base(repo, base_ref).or(head), Target::WorkTree),
+        Trigger::Stop | Trigger::Manual => (branch_base(repo, base_ref).or(head), Side::WorkTree),
     };
     let file_set = match (files, &target) {
         (FileSelection::Listed(paths), _) => repo.listed(paths)?,
-        (FileSelection::AllFiles, Target::Index) => repo.tracked(false)?,
-        (FileSelection::AllFiles, Target::WorkTree) => repo.tracked(true)?,
-        (FileSelection::AllFiles, Target::Commit(id)) => repo.tracked_in_commit(*id)?,
-        (_, Target::Index) if trigger == Trigger::CommitMsg => FileSet::default(),
-        (_, Target::Index) => repo.staged()?,
-        (_, Target::WorkTree) => repo.changed_since(base)?,
-        (_, Target::Commit(id)) => repo.changed_between(base, *id)?,
+        (FileSelection::AllFiles, Side::Index) => repo.tracked(false)?,
+        (FileSelection::AllFiles, Side::WorkTree) => repo.tracked(true)?,
+        (FileSelection::AllFiles, Side::Commit(id)) => repo.tracked_in_commit(*id)?,
+        (_, Side::Index) if trigger == Trigger::CommitMsg => FileSet::default(),
+        (_, Side::Index) => repo.staged()?,
+        (_, Side::WorkTree) => repo.changed_since(base)?,
+        (_, Side::Commit(id)) => repo.changed_between(base, *id)?,
     };
+    let base_commit = base;
+    let side = target;
     let base = Some(base.map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string()));
     let target = match target {
-        Target::Index => "index".to_owned(),
-        Target::WorkTree => "worktree".to_owned(),
-        Target::Commit(id) => id.to_string(),
+        Side::Index => "index".to_owned(),
+        Side::WorkTree => "worktree".to_owned(),
+        Side::Commit(id) => id.to_string(),
     };
     Ok(Snapshot {
         base,
         target,
         file_set,
+        base_commit,
+        side,
     })
 }
 
@@ -104,10 +114,4 @@ fn branch_base(repo: &Repo, base_ref: &str) -> Option<Oid> {
         );
     }
     found
-}
-
-enum Target {
-    Index,
-    WorkTree,
-    Commit(Oid),
 }

@@ -12,7 +12,7 @@ use crate::app::{GateInputs, finish, run_plan};
 use crate::cli::{FileSelectionArgs, GlobalArgs, RunOptionsArgs};
 use crate::config::{self, GatesConfig};
 use crate::error::{EXIT_OK, usage};
-use crate::git::{Oid, Repo};
+use crate::git::{Oid, Repo, Side};
 use crate::install::git::chained_path;
 use crate::plan::Plan;
 use crate::render::Format;
@@ -73,7 +73,7 @@ pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
                 &settings.files,
                 &settings.base_ref,
             )?;
-            let plan = Plan::build(
+            let mut plan = Plan::build(
                 &config,
                 workspace.repo.root(),
                 trigger,
@@ -82,11 +82,19 @@ pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
                 snapshot.base,
                 snapshot.target,
             )?;
+            plan.protect = crate::protected::plan_for(
+                &config,
+                trigger,
+                &settings.selection,
+                snapshot.base_commit,
+                snapshot.side,
+                &snapshot.file_set,
+            );
             let inputs = GateInputs {
                 args: vec![message.into_os_string()],
                 ..inputs
             };
-            let report = run_plan(&plan, &settings, inputs, Instant::now())?;
+            let report = run_plan(&workspace.repo, &plan, &settings, inputs, Instant::now())?;
             finish(&report, &settings)
         }
         _ => pre_push(&workspace, global, &inputs, &stdin),
@@ -160,7 +168,7 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
         &settings.files,
         &settings.base_ref,
     )?;
-    let plan = Plan::build(
+    let mut plan = Plan::build(
         config,
         repo.root(),
         Trigger::PreCommit,
@@ -169,8 +177,16 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
         snapshot.base,
         snapshot.target,
     )?;
+    plan.protect = crate::protected::plan_for(
+        config,
+        Trigger::PreCommit,
+        &settings.selection,
+        snapshot.base_commit,
+        snapshot.side,
+        &snapshot.file_set,
+    );
     if plan.runs_nothing() {
-        let report = run_plan(&plan, settings, inputs, started)?;
+        let report = run_plan(repo, &plan, settings, inputs, started)?;
         return finish(&report, settings);
     }
     let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
@@ -223,7 +239,14 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
 
 /// Runs the checks with a throwaway copy of the commit's index for the gates, then restores
 /// the set-aside work; a gate that changed the real index has it put back and blocks.
-fn run_guarding_the_index(repo: &Repo, plan: &Plan, settings: &RunSettings, inputs: GateInputs, started: Instant, aside: Option<SetAside>) -> Result<u8> {
+fn run_guarding_the_index(
+    repo: &Repo,
+    plan: &Plan,
+    settings: &RunSettings,
+    inputs: GateInputs,
+    started: Instant,
+    aside: Option<SetAside>,
+) -> Result<u8> {
     let index_file = repo.index_path();
     let index_before = std::fs::read(&index_file).ok();
     let entries_before = repo.index_fingerprint(&index_file);
@@ -241,7 +264,7 @@ fn run_guarding_the_index(repo: &Repo, plan: &Plan, settings: &RunSettings, inpu
             .env
             .push(("GIT_INDEX_FILE".into(), index_copy.into_os_string()));
     }
-    let report = run_plan(plan, settings, inputs, started);
+    let report = run_plan(repo, plan, settings, inputs, started);
     // Entries, not bytes: git refreshing stat data or its untracked cache is not a change.
     let index_changed = repo.index_fingerprint(&index_file) != entries_before;
     if index_changed && let Some(bytes) = &index_before {
@@ -410,7 +433,7 @@ fn pre_push(
             && repo.changes_since_head()?.is_empty()
             && !untracked_matter;
         let status = if in_place {
-            let plan = Plan::build(
+            let mut plan = Plan::build(
                 config,
                 repo.root(),
                 Trigger::PrePush,
@@ -419,7 +442,15 @@ fn pre_push(
                 base_text,
                 pushed.local.to_string(),
             )?;
-            let report = run_plan(&plan, settings, inputs.clone(), Instant::now())?;
+            plan.protect = crate::protected::plan_for(
+                config,
+                Trigger::PrePush,
+                &settings.selection,
+                base,
+                Side::Commit(pushed.local),
+                &file_set,
+            );
+            let report = run_plan(repo, &plan, settings, inputs.clone(), Instant::now())?;
             finish(&report, settings)?
         } else {
             push_elsewhere(
@@ -428,7 +459,7 @@ fn pre_push(
                 settings,
                 inputs,
                 &file_set,
-                base_text,
+                (base_text, base),
                 pushed.local,
             )?
         };
@@ -444,13 +475,13 @@ fn push_elsewhere(
     settings: &RunSettings,
     inputs: &GateInputs,
     file_set: &crate::git::FileSet,
-    base: Option<String>,
+    (base, base_commit): (Option<String>, Option<Oid>),
     tip: Oid,
 ) -> Result<u8> {
     let place = setaside::area(repo).join(format!("push-{}-{tip}", std::process::id()));
     repo.add_detached_worktree(&place, tip)?;
     let result = (|| {
-        let plan = Plan::build(
+        let mut plan = Plan::build(
             config,
             &place,
             Trigger::PrePush,
@@ -459,7 +490,15 @@ fn push_elsewhere(
             base,
             tip.to_string(),
         )?;
-        let report = run_plan(&plan, settings, inputs.clone(), Instant::now())?;
+        plan.protect = crate::protected::plan_for(
+            config,
+            Trigger::PrePush,
+            &settings.selection,
+            base_commit,
+            Side::Commit(tip),
+            file_set,
+        );
+        let report = run_plan(repo, &plan, settings, inputs.clone(), Instant::now())?;
         finish(&report, settings)
     })();
     if let Err(error) = repo.remove_worktree(&place) {

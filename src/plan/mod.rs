@@ -24,6 +24,8 @@ pub struct Plan {
     /// Every path of the file set (relative to the worktree root), for deciding what a fixer
     /// may re-stage.
     pub file_set_paths: Vec<PathBuf>,
+    /// The built-in protected gate, when `[protect]` runs on this trigger.
+    pub protect: Option<crate::protected::ProtectPlan>,
 }
 
 /// One gate of the plan, to run or already decided to skip.
@@ -148,6 +150,7 @@ impl Plan {
             target,
             gates,
             file_set_paths: file_set.changes.iter().map(|c| c.path.clone()).collect(),
+            protect: None,
         })
     }
 }

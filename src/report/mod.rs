@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::finding::FindingKind;
+pub use crate::finding::FindingReport;
 use crate::gates::GateOutcome;
 pub use crate::gates::{Diagnostic, GateStatus, Severity};
 use crate::plan::{Action, Plan};
@@ -60,26 +60,6 @@ pub struct GateReport {
     pub reason: Option<String>,
 }
 
-/// A protected-gate finding.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[schemars(extend("additionalProperties" = false))]
-pub struct FindingReport {
-    /// What kind of tampering.
-    pub kind: FindingKind,
-    /// Repository-relative path.
-    pub file: String,
-    /// Line in the base, or null.
-    pub base_line: Option<u32>,
-    /// Line in the target, or null.
-    pub target_line: Option<u32>,
-    /// Lines removed.
-    pub removed: Vec<String>,
-    /// Lines added.
-    pub added: Vec<String>,
-    /// One sentence of why this is a finding.
-    pub why: String,
-}
-
 impl Report {
     /// Assembles the report from the plan and the outcomes, in plan order.
     pub fn new(plan: &Plan, outcomes: Vec<GateOutcome>, duration: std::time::Duration) -> Report {
@@ -117,6 +97,23 @@ impl Report {
             gates,
             protected,
         }
+    }
+
+    /// Adds the protected gate's outcome and its findings.
+    pub fn add_protected(&mut self, outcome: GateOutcome, findings: Vec<FindingReport>) {
+        self.gates.push(GateReport {
+            name: crate::protected::GATE_NAME.to_owned(),
+            status: outcome.status,
+            exit_code: None,
+            duration_ms: millis(outcome.duration),
+            command: "(built-in)".to_owned(),
+            files: Vec::new(),
+            diagnostics: Vec::new(),
+            output: outcome.output,
+            reason: outcome.reason,
+        });
+        self.protected = findings;
+        self.ok = self.gates.iter().all(|g| !g.status.is_failure());
     }
 
     /// The gates that failed, timed out or errored.

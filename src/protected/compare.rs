@@ -1,0 +1,314 @@
+//! Matching base and target tests by identity, not by file, and judging each change.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use similar::{ChangeTag, TextDiff};
+
+use super::analysis::{Analysis, Strength, analyse};
+use super::extract::{FileTests, TestCase};
+use super::lexer::Language;
+use crate::finding::{FindingKind, FindingReport};
+
+/// One side (base or target) of the changed test files.
+#[derive(Default)]
+pub struct Side {
+    /// Tests and helpers per file.
+    pub files: HashMap<PathBuf, (Language, FileTests)>,
+    /// Source text per file, for the lines a finding shows.
+    pub sources: HashMap<PathBuf, String>,
+}
+
+impl Side {
+    fn tests(&self) -> Vec<(&TestCase, Language)> {
+        let mut all: Vec<(&TestCase, Language)> = self
+            .files
+            .values()
+            .flat_map(|(l, f)| f.tests.iter().map(move |t| (t, *l)))
+            .collect();
+        all.sort_by(|a, b| (&a.0.file, a.0.start_line).cmp(&(&b.0.file, b.0.start_line)));
+        all
+    }
+
+    fn analyse(&self, test: &TestCase, language: Language) -> Analysis {
+        let helpers = self
+            .files
+            .get(&test.file)
+            .map(|(_, f)| f.helpers.clone())
+            .unwrap_or_default();
+        analyse(&test.body, language, &helpers)
+    }
+
+    fn lines(&self, file: &Path, from: u32, to: u32) -> Vec<String> {
+        self.sources.get(file).map_or_else(Vec::new, |s| {
+            s.lines()
+                .skip(from.saturating_sub(1) as usize)
+                .take((to + 1).saturating_sub(from) as usize)
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+}
+
+/// Languages whose tests can move into each other's files (JS/TS, Java/Kotlin).
+fn family(language: Language) -> u8 {
+    match language {
+        Language::Rust => 0,
+        Language::Python => 1,
+        Language::Js => 2,
+        Language::Go => 3,
+        Language::Java | Language::Kotlin => 4,
+    }
+}
+
+/// Findings about tests: deleted, skipped, fewer or weaker assertions. `deleted_files` are
+/// test files gone from the target; their lost tests become one deleted-test-file finding.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over the lost tests: matched, renamed, split, commented out or deleted, in that order"
+)]
+pub fn compare(
+    base: &Side,
+    target: &Side,
+    deleted_files: &HashSet<PathBuf>,
+) -> (Vec<FindingReport>, HashSet<PathBuf>) {
+    let mut findings = Vec::new();
+    let targets = target.tests();
+    let mut matched = vec![false; targets.len()];
+    let mut missing = Vec::new();
+    for (b, language) in base.tests() {
+        let same_name =
+            |t: &(&TestCase, Language)| t.0.name == b.name && family(t.1) == family(language);
+        let found = targets
+            .iter()
+            .enumerate()
+            .find(|(k, t)| !matched[*k] && same_name(t) && t.0.file == b.file)
+            .or_else(|| {
+                targets
+                    .iter()
+                    .enumerate()
+                    .find(|(k, t)| !matched[*k] && same_name(t))
+            })
+            .map(|(k, _)| k);
+        match found {
+            Some(k) => {
+                matched[k] = true;
+                judge(
+                    base,
+                    target,
+                    b,
+                    language,
+                    targets[k].0,
+                    targets[k].1,
+                    &mut findings,
+                );
+            }
+            None => missing.push((b, language)),
+        }
+    }
+    // Renamed or moved with an identical body.
+    let mut unresolved = Vec::new();
+    for (b, language) in missing {
+        let key = b.body_key();
+        if let Some(k) = (0..targets.len()).find(|&k| {
+            !matched[k]
+                && family(targets[k].1) == family(language)
+                && targets[k].0.body_key() == key
+        }) {
+            matched[k] = true;
+            continue;
+        }
+        unresolved.push((b, language));
+    }
+    // Split or merged: every assertion of the lost test lives on in tests that are new.
+    let new_assertions: Vec<String> = (0..targets.len())
+        .filter(|&k| !matched[k])
+        .flat_map(|k| {
+            target
+                .analyse(targets[k].0, targets[k].1)
+                .assertions
+                .into_iter()
+                .map(|a| a.text)
+        })
+        .collect();
+    let mut files_with_losses = HashSet::new();
+    for (b, language) in unresolved {
+        let lost = base.analyse(b, language);
+        let mut pool = new_assertions.clone();
+        let covered = !lost.assertions.is_empty()
+            && lost
+                .assertions
+                .iter()
+                .all(|a| match pool.iter().position(|n| *n == a.text) {
+                    Some(p) => {
+                        pool.swap_remove(p);
+                        true
+                    }
+                    None => false,
+                });
+        if covered {
+            continue;
+        }
+        if deleted_files.contains(&b.file) {
+            files_with_losses.insert(b.file.clone());
+            continue;
+        }
+        let commented = target.files.get(&b.file).and_then(|(_, f)| {
+            f.comments
+                .iter()
+                .find(|c| mentions(&c.text, b.short_name()))
+        });
+        let removed = base.lines(&b.file, b.start_line, b.end_line);
+        match commented {
+            Some(comment) => findings.push(finding(
+                FindingKind::SkippedTest,
+                &b.file,
+                Some(b.start_line),
+                Some(comment.line),
+                removed,
+                vec![comment.text.lines().next().unwrap_or_default().to_owned()],
+                format!("test `{}` was turned into a comment", b.name),
+            )),
+            None => findings.push(finding(
+                FindingKind::DeletedTest,
+                &b.file,
+                Some(b.start_line),
+                None,
+                removed,
+                Vec::new(),
+                format!(
+                    "test `{}` was deleted and exists nowhere in the target",
+                    b.name
+                ),
+            )),
+        }
+    }
+    (findings, files_with_losses)
+}
+
+fn mentions(comment: &str, name: &str) -> bool {
+    !name.is_empty() && comment.contains(name)
+}
+
+fn judge(
+    base: &Side,
+    target: &Side,
+    b: &TestCase,
+    bl: Language,
+    t: &TestCase,
+    tl: Language,
+    findings: &mut Vec<FindingReport>,
+) {
+    let before = base.analyse(b, bl);
+    let after = target.analyse(t, tl);
+    let diff = || {
+        diff_lines(
+            &base.lines(&b.file, b.start_line, b.end_line),
+            &target.lines(&t.file, t.start_line, t.end_line),
+        )
+    };
+    let old_markers: Vec<&String> = b.markers.iter().map(|(m, _)| m).collect();
+    if let Some((marker, line)) = t.markers.iter().find(|(m, _)| !old_markers.contains(&m)) {
+        let (removed, _) = diff();
+        let added = target.lines(&t.file, *line, *line);
+        findings.push(finding(
+            FindingKind::SkippedTest,
+            &t.file,
+            Some(b.start_line),
+            Some(*line),
+            removed,
+            added,
+            format!("test `{}` gained the skip/focus marker `{marker}`", t.name),
+        ));
+        return;
+    }
+    let total = |a: &Analysis, declared: u32| a.assertions.len() + declared as usize;
+    let (removed, added) = diff();
+    if total(&after, t.declared_assertions) < total(&before, b.declared_assertions) {
+        findings.push(finding(
+            FindingKind::RemovedAssertion,
+            &t.file,
+            Some(b.start_line),
+            Some(t.start_line),
+            removed,
+            added,
+            format!(
+                "test `{}` has {} assertions, {} before",
+                t.name,
+                total(&after, t.declared_assertions),
+                total(&before, b.declared_assertions)
+            ),
+        ));
+        return;
+    }
+    let why = if after.count(Strength::Trivial) > before.count(Strength::Trivial) {
+        Some("an assertion is now trivially true".to_owned())
+    } else if after.count(Strength::Strong) < before.count(Strength::Strong) {
+        Some(format!(
+            "{} of its assertions compare with an expected value, {} before",
+            after.count(Strength::Strong),
+            before.count(Strength::Strong)
+        ))
+    } else if after.early_returns.len() > before.early_returns.len() {
+        Some("its body now returns before it finishes checking".to_owned())
+    } else if after.never_true.len() > before.never_true.len() {
+        Some("its body is now behind a condition that is never true".to_owned())
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        findings.push(finding(
+            FindingKind::WeakenedAssertion,
+            &t.file,
+            Some(b.start_line),
+            Some(t.start_line),
+            removed,
+            added,
+            format!("test `{}` was weakened: {why}", t.name),
+        ));
+    }
+}
+
+/// Lines removed and added between two versions (at most a dozen of each).
+pub fn diff_lines(before: &[String], after: &[String]) -> (Vec<String>, Vec<String>) {
+    let old = before.join("\n") + "\n";
+    let new = after.join("\n") + "\n";
+    let diff = TextDiff::from_lines(&old, &new);
+    let mut removed = Vec::new();
+    let mut added = Vec::new();
+    for change in diff.iter_all_changes() {
+        let line = change.value().trim_end_matches('\n').to_owned();
+        match change.tag() {
+            ChangeTag::Delete if removed.len() < 12 => removed.push(line),
+            ChangeTag::Insert if added.len() < 12 => added.push(line),
+            _ => {}
+        }
+    }
+    (removed, added)
+}
+
+/// A finding with its fields in order.
+pub fn finding(
+    kind: FindingKind,
+    file: &Path,
+    base_line: Option<u32>,
+    target_line: Option<u32>,
+    removed: Vec<String>,
+    added: Vec<String>,
+    why: String,
+) -> FindingReport {
+    FindingReport {
+        kind,
+        file: file.to_string_lossy().into_owned(),
+        base_line,
+        target_line,
+        removed: cap(removed),
+        added: cap(added),
+        why,
+    }
+}
+
+fn cap(mut lines: Vec<String>) -> Vec<String> {
+    lines.truncate(12);
+    lines
+}

@@ -1,0 +1,147 @@
+//! Tests found in one file: their qualified names, lines, body tokens and markers, plus the
+//! file's other functions (helpers a test may call instead of asserting inline).
+
+mod go;
+mod js;
+mod jvm;
+mod python;
+mod rust;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::lexer::{Kind, Language, Token, tokenize};
+
+/// One test (a function, a case, a subtest).
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    /// The name that identifies it regardless of its file: module, class, describe or parent
+    /// path, then its own name.
+    pub name: String,
+    /// The file it is in.
+    pub file: PathBuf,
+    /// First line (its attributes/decorators included).
+    pub start_line: u32,
+    /// Last line.
+    pub end_line: u32,
+    /// The body's code tokens (no comments), nested subtests left out.
+    pub body: Vec<Token>,
+    /// Skip, ignore, todo, xfail or focus markers: (marker text, line).
+    pub markers: Vec<(String, u32)>,
+    /// Assertions the test declares outside its body (`#[should_panic]`, parametrize cases).
+    pub declared_assertions: u32,
+}
+
+impl TestCase {
+    /// The body's code as one normalized string: formatting and comments do not change it.
+    pub fn body_key(&self) -> String {
+        self.body
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The last segment of the name (what a comment would mention).
+    pub fn short_name(&self) -> &str {
+        self.name
+            .rsplit([':', '>', '/', '.'])
+            .next()
+            .unwrap_or(&self.name)
+            .trim()
+    }
+}
+
+/// Everything the protected gate reads from one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileTests {
+    /// The tests.
+    pub tests: Vec<TestCase>,
+    /// Other functions by name, with their body tokens.
+    pub helpers: HashMap<String, Vec<Token>>,
+    /// The file's comments (to tell a test turned into a comment from a deleted one).
+    pub comments: Vec<Token>,
+}
+
+/// Finds the tests of one file.
+pub fn extract(path: &Path, source: &str, language: Language) -> FileTests {
+    let tokens = tokenize(source, language);
+    let comments = tokens
+        .iter()
+        .filter(|t| t.kind == Kind::Comment)
+        .cloned()
+        .collect();
+    let mut found = match language {
+        Language::Rust => rust::extract(&tokens),
+        Language::Python => python::extract(&tokens),
+        Language::Js => js::extract(&tokens),
+        Language::Go => go::extract(&tokens),
+        Language::Java | Language::Kotlin => jvm::extract(&tokens, language),
+    };
+    for test in &mut found.tests {
+        test.file = path.to_path_buf();
+    }
+    found.comments = comments;
+    found
+}
+
+/// Code tokens only (comments dropped), as the extractors walk them.
+pub(super) fn code(tokens: &[Token]) -> Vec<Token> {
+    tokens
+        .iter()
+        .filter(|t| t.kind != Kind::Comment)
+        .cloned()
+        .collect()
+}
+
+/// The index of the token closing the bracket opened at `open` (or the last token).
+pub(super) fn matching(tokens: &[Token], open: usize) -> usize {
+    let (left, right) = match tokens[open].text.as_str() {
+        "(" => ('(', ')'),
+        "[" => ('[', ']'),
+        "{" => ('{', '}'),
+        "<" => ('<', '>'),
+        _ => return open,
+    };
+    let mut depth = 0i32;
+    for (i, token) in tokens.iter().enumerate().skip(open) {
+        if token.is(left) {
+            depth += 1;
+        } else if token.is(right) {
+            depth -= 1;
+            if depth == 0 {
+                return i;
+            }
+        }
+    }
+    tokens.len().saturating_sub(1)
+}
+
+/// A string literal's content without its quotes and prefixes.
+pub(super) fn unquote(text: &str) -> String {
+    let trimmed = text.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '#');
+    let quote = trimmed.chars().next().unwrap_or('"');
+    let inner = trimmed
+        .trim_start_matches(quote)
+        .trim_end_matches([quote, '#']);
+    inner.to_owned()
+}
+
+/// A test with its placement filled in by the caller.
+pub(super) fn test_case(
+    name: String,
+    start_line: u32,
+    end_line: u32,
+    body: Vec<Token>,
+    markers: Vec<(String, u32)>,
+) -> TestCase {
+    TestCase {
+        name,
+        file: PathBuf::new(),
+        start_line,
+        end_line,
+        body,
+        markers,
+        declared_assertions: 0,
+    }
+}

@@ -1,0 +1,102 @@
+//! Rust: `#[test]` and friends (`tokio::test`, `rstest`, `test_case`...), modules for names,
+//! `#[ignore]` as a marker, `#[should_panic]` as an assertion.
+
+use super::{FileTests, code, matching, test_case};
+use crate::protected::lexer::Token;
+
+const TEST_ATTRS: [&str; 7] = [
+    "test",
+    "rstest",
+    "test_case",
+    "wasm_bindgen_test",
+    "quickcheck",
+    "proptest",
+    "test_log",
+];
+
+pub(super) fn extract(all: &[Token]) -> FileTests {
+    let tokens = code(all);
+    let mut found = FileTests::default();
+    let mut modules: Vec<(String, usize)> = Vec::new();
+    let mut attributes: Vec<(String, u32)> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        modules.retain(|(_, end)| *end > i);
+        let token = &tokens[i];
+        if token.is('#') && tokens.get(i + 1).is_some_and(|t| t.is('[') || t.is('!')) {
+            let open = if tokens[i + 1].is('!') { i + 2 } else { i + 1 };
+            let close = matching(&tokens, open);
+            let text: String = tokens[open + 1..close]
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect();
+            attributes.push((text, token.line));
+            i = close + 1;
+            continue;
+        }
+        if token.is_ident("mod") && tokens.get(i + 2).is_some_and(|t| t.is('{')) {
+            let end = matching(&tokens, i + 2);
+            modules.push((tokens[i + 1].text.clone(), end));
+            attributes.clear();
+            i += 3;
+            continue;
+        }
+        if token.is_ident("fn") && tokens.get(i + 1).is_some() {
+            let name = tokens[i + 1].text.clone();
+            let Some(open) =
+                (i + 2..tokens.len()).find(|&j| tokens[j].is('{') || tokens[j].is(';'))
+            else {
+                break;
+            };
+            if tokens[open].is(';') {
+                attributes.clear();
+                i = open + 1;
+                continue;
+            }
+            let close = matching(&tokens, open);
+            let body = tokens[open + 1..close].to_vec();
+            let is_test = attributes.iter().any(|(a, _)| is_test_attribute(a));
+            if is_test {
+                let start = attributes.first().map_or(token.line, |(_, l)| *l);
+                let path: Vec<&str> = modules.iter().map(|(m, _)| m.as_str()).collect();
+                let qualified = if path.is_empty() {
+                    name
+                } else {
+                    format!("{}::{name}", path.join("::"))
+                };
+                let markers = attributes
+                    .iter()
+                    .filter(|(a, _)| a.starts_with("ignore"))
+                    .map(|(a, l)| (format!("#[{a}]"), *l))
+                    .collect();
+                let mut test = test_case(qualified, start, tokens[close].line, body, markers);
+                test.declared_assertions = u32::from(
+                    attributes
+                        .iter()
+                        .any(|(a, _)| a.starts_with("should_panic")),
+                );
+                found.tests.push(test);
+            } else {
+                found.helpers.insert(name, body);
+            }
+            attributes.clear();
+            // Functions nested in a test are part of its body, not tests of their own.
+            i = if is_test { close + 1 } else { open + 1 };
+            continue;
+        }
+        if !matches!(
+            token.text.as_str(),
+            "pub" | "async" | "unsafe" | "const" | "extern" | "crate" | "(" | ")" | "\"C\""
+        ) {
+            attributes.clear();
+        }
+        i += 1;
+    }
+    found
+}
+
+fn is_test_attribute(attribute: &str) -> bool {
+    let path = attribute.split('(').next().unwrap_or_default();
+    let last = path.rsplit("::").next().unwrap_or_default();
+    TEST_ATTRS.contains(&last) || TEST_ATTRS.contains(&path)
+}

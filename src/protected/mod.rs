@@ -1,0 +1,309 @@
+//! The built-in protected gate (SPEC §5): reads what changed between base and target and reports
+//! test tampering (deleted, skipped, weakened tests, fewer assertions), changed snapshots,
+//! changed protected paths, and a weakened gates.toml, each with file, lines and why.
+
+mod analysis;
+pub mod approve;
+mod compare;
+mod config_diff;
+mod extract;
+mod lexer;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::config::{self, GatesConfig, ProtectConfig};
+use crate::finding::{FindingKind, FindingReport};
+use crate::git::{ChangeKind, FileChange, FileSet, Oid, Repo, Side};
+use crate::glob::GlobList;
+use crate::plan::Selection;
+use crate::trigger::Trigger;
+use compare::{diff_lines, finding};
+use lexer::Language;
+
+/// The gate's name in reports.
+pub const GATE_NAME: &str = "protected";
+
+/// Where tests usually live, per language, beyond `protect.tests`.
+const USUAL_TESTS: [&str; 19] = [
+    "tests/**",
+    "test/**",
+    "**/tests/**",
+    "**/test/**",
+    "spec/**",
+    "e2e/**",
+    "**/__tests__/**",
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
+    "*.test.*",
+    "*.spec.*",
+    "*_test.go",
+    "src/test/**",
+    "*Test.java",
+    "*Tests.java",
+    "*IT.java",
+    "*Test.kt",
+    "*Tests.kt",
+];
+/// Snapshot files of insta, Jest/Vitest and syrupy.
+const SNAPSHOTS: [&str; 3] = ["*.snap", "**/__snapshots__/**", "*.ambr"];
+/// `protect.paths` when not given: the config and the agent hook configs install writes.
+pub const DEFAULT_PATHS: [&str; 6] = [
+    config::FILE_NAME,
+    ".claude/settings.json",
+    ".codex/hooks.json",
+    ".gemini/settings.json",
+    ".cursor/hooks.json",
+    ".github/hooks/**",
+];
+
+/// What the protected gate judges in one run.
+#[derive(Debug, Clone)]
+pub struct ProtectPlan {
+    /// `[protect]` as configured.
+    pub config: ProtectConfig,
+    /// The base commit; `None` is the empty tree (nothing to protect yet).
+    pub base: Option<Oid>,
+    /// The version judged.
+    pub target: Side,
+    /// Every changed path, deletions included.
+    pub changes: Vec<FileChange>,
+}
+
+/// The protected gate's part of a run, when `[protect]` exists, runs on `trigger`, and the
+/// person did not skip it (`--gate` naming others, `--skip protected`, `BACKSTOP_SKIP`).
+pub fn plan_for(
+    config: &GatesConfig,
+    trigger: Trigger,
+    selection: &Selection,
+    base: Option<Oid>,
+    target: Side,
+    file_set: &FileSet,
+) -> Option<ProtectPlan> {
+    let protect = config.protect.clone()?;
+    let on = protect.on.clone().unwrap_or_else(Trigger::default_on);
+    let named = |list: &[String]| list.iter().any(|n| n == GATE_NAME);
+    let chosen = if selection.only.is_empty() {
+        on.contains(&trigger)
+    } else {
+        named(&selection.only)
+    };
+    if !chosen || named(&selection.skip) || named(&selection.env_skip) {
+        return None;
+    }
+    Some(ProtectPlan {
+        config: protect,
+        base,
+        target,
+        changes: file_set.changes.clone(),
+    })
+}
+
+/// Runs the gate: every finding, before approvals are applied.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over the changed paths, each kind of finding in turn"
+)]
+pub fn run(repo: &Repo, plan: &ProtectPlan) -> Result<Vec<FindingReport>> {
+    let Some(base_commit) = plan.base else {
+        return Ok(Vec::new());
+    };
+    let base_files = repo.contents(Side::Commit(base_commit))?;
+    let target_files = repo.contents(plan.target)?;
+    let mut tests: Vec<String> = USUAL_TESTS.iter().map(|s| (*s).to_owned()).collect();
+    tests.extend(plan.config.tests.clone().unwrap_or_default());
+    let tests = GlobList::new(&tests).map_err(anyhow::Error::msg)?;
+    let paths = plan
+        .config
+        .paths
+        .clone()
+        .unwrap_or_else(|| DEFAULT_PATHS.iter().map(|s| (*s).to_owned()).collect());
+    let protected_paths = GlobList::new(&paths).map_err(anyhow::Error::msg)?;
+    let snapshots = GlobList::new(&SNAPSHOTS.map(str::to_owned)).map_err(anyhow::Error::msg)?;
+
+    let mut findings = Vec::new();
+    let (mut base, mut target) = (compare::Side::default(), compare::Side::default());
+    let mut deleted_test_files = HashSet::new();
+    for change in plan.changes.iter().filter(|c| !c.submodule) {
+        let path = &change.path;
+        let before = (change.kind != ChangeKind::Added)
+            .then(|| base_files.read(path))
+            .flatten();
+        let after = (change.kind != ChangeKind::Deleted)
+            .then(|| target_files.read(path))
+            .flatten();
+        if before == after {
+            continue;
+        }
+        if path == Path::new(config::FILE_NAME) {
+            let text =
+                |b: &Option<Vec<u8>>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+            findings.extend(config_diff::weakened(
+                path,
+                text(&before).as_deref(),
+                text(&after).as_deref(),
+            ));
+        } else if protected_paths.is_match(path) {
+            findings.push(changed(
+                FindingKind::ProtectedPath,
+                path,
+                before.as_deref(),
+                after.as_deref(),
+                "is a protected path",
+            ));
+        }
+        if snapshots.is_match(path) && before.is_some() {
+            findings.push(changed(
+                FindingKind::SnapshotChanged,
+                path,
+                before.as_deref(),
+                after.as_deref(),
+                "is a snapshot of expected output",
+            ));
+        }
+        let Some(language) = Language::of(path) else {
+            continue;
+        };
+        let is_test_path = tests.is_match(path);
+        if !is_test_path && language != Language::Rust {
+            continue;
+        }
+        for (side, bytes) in [(&mut base, &before), (&mut target, &after)] {
+            if let Some(bytes) = bytes {
+                let source = String::from_utf8_lossy(bytes).into_owned();
+                let found = extract::extract(path, &source, language);
+                side.files.insert(path.clone(), (language, found));
+                side.sources.insert(path.clone(), source);
+            }
+        }
+        let had_tests = base
+            .files
+            .get(path)
+            .is_some_and(|(_, f)| !f.tests.is_empty());
+        if after.is_none() && (is_test_path || had_tests) {
+            deleted_test_files.insert(path.clone());
+        }
+    }
+    let (test_findings, files_with_losses) = compare::compare(&base, &target, &deleted_test_files);
+    findings.extend(test_findings);
+    for file in &deleted_test_files {
+        let had_tests = base
+            .files
+            .get(file)
+            .is_some_and(|(_, f)| !f.tests.is_empty());
+        if files_with_losses.contains(file)
+            || (!had_tests && !moved_elsewhere(file, &base, &target))
+        {
+            let removed: Vec<String> = base
+                .sources
+                .get(file)
+                .map(|s| s.lines().take(12).map(str::to_owned).collect())
+                .unwrap_or_default();
+            let names: Vec<String> = base
+                .files
+                .get(file)
+                .map(|(_, f)| f.tests.iter().map(|t| t.name.clone()).take(5).collect())
+                .unwrap_or_default();
+            let why = if names.is_empty() {
+                "test file was deleted".to_owned()
+            } else {
+                format!(
+                    "test file was deleted with its tests ({})",
+                    names.join(", ")
+                )
+            };
+            findings.push(finding(
+                FindingKind::DeletedTestFile,
+                file,
+                Some(1),
+                None,
+                removed,
+                Vec::new(),
+                why,
+            ));
+        }
+    }
+    findings.retain(|f| !plan.config.allow.contains(&f.kind));
+    findings.sort_by(|a, b| {
+        (&a.file, a.target_line.or(a.base_line)).cmp(&(&b.file, b.target_line.or(b.base_line)))
+    });
+    Ok(findings)
+}
+
+/// Whether a deleted file's content reappears in an added file (a move).
+fn moved_elsewhere(file: &PathBuf, base: &compare::Side, target: &compare::Side) -> bool {
+    let Some(old) = base.sources.get(file) else {
+        return false;
+    };
+    target.sources.iter().any(|(path, new)| {
+        path != file && similar::TextDiff::from_lines(old.as_str(), new.as_str()).ratio() > 0.6
+    })
+}
+
+fn changed(
+    kind: FindingKind,
+    path: &Path,
+    before: Option<&[u8]>,
+    after: Option<&[u8]>,
+    what: &str,
+) -> FindingReport {
+    let lines = |b: Option<&[u8]>| {
+        b.map(|b| {
+            String::from_utf8_lossy(b)
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    let (removed, added) = diff_lines(&lines(before), &lines(after));
+    let verb = match (before, after) {
+        (None, _) => "was added",
+        (_, None) => "was deleted",
+        _ => "changed",
+    };
+    finding(
+        kind,
+        path,
+        before.map(|_| 1),
+        after.map(|_| 1),
+        removed,
+        added,
+        format!("{} {what} and {verb}", path.display()),
+    )
+}
+
+/// The findings as human lines: `file:line: kind: why` and the lines removed and added.
+pub fn describe(findings: &[FindingReport]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let line = f
+            .target_line
+            .or(f.base_line)
+            .map_or_else(String::new, |l| format!(":{l}"));
+        out.push_str(&format!(
+            "{}{line}: {}: {}\n",
+            f.file,
+            kind_name(f.kind),
+            f.why
+        ));
+        for l in f.removed.iter().take(6) {
+            out.push_str(&format!("  - {l}\n"));
+        }
+        for l in f.added.iter().take(6) {
+            out.push_str(&format!("  + {l}\n"));
+        }
+    }
+    out
+}
+
+/// The kebab-case name of a finding kind.
+pub fn kind_name(kind: FindingKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
