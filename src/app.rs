@@ -165,6 +165,7 @@ fn run_gates(
         snapshot.target.clone(),
     )?;
     plan.protect = crate::protected::plan_for(
+        &workspace.repo,
         &config,
         trigger,
         &settings.selection,

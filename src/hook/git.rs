@@ -83,6 +83,7 @@ pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
                 snapshot.target,
             )?;
             plan.protect = crate::protected::plan_for(
+                &workspace.repo,
                 &config,
                 trigger,
                 &settings.selection,
@@ -178,6 +179,7 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
         snapshot.target,
     )?;
     plan.protect = crate::protected::plan_for(
+        repo,
         config,
         Trigger::PreCommit,
         &settings.selection,
@@ -443,6 +445,7 @@ fn pre_push(
                 pushed.local.to_string(),
             )?;
             plan.protect = crate::protected::plan_for(
+                repo,
                 config,
                 Trigger::PrePush,
                 &settings.selection,
@@ -491,6 +494,7 @@ fn push_elsewhere(
             tip.to_string(),
         )?;
         plan.protect = crate::protected::plan_for(
+            repo,
             config,
             Trigger::PrePush,
             &settings.selection,

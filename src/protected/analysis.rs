@@ -189,7 +189,7 @@ fn assertion_at(code: &[&Token], i: usize, language: Language) -> Option<(Assert
             && code[i - 1].is('.')
             && !matches!(
                 language,
-                Language::Go | Language::Js | Language::Java | Language::Kotlin
+                Language::Go | Language::Js | Language::Java | Language::Kotlin | Language::Python
             ))
     {
         return None;

@@ -63,18 +63,14 @@ fn family(language: Language) -> u8 {
 
 /// Findings about tests: deleted, skipped, fewer or weaker assertions. `deleted_files` are
 /// test files gone from the target; their lost tests become one deleted-test-file finding.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one pass over the lost tests: matched, renamed, split, commented out or deleted, in that order"
-)]
 pub fn compare(
     base: &Side,
     target: &Side,
     deleted_files: &HashSet<PathBuf>,
 ) -> (Vec<FindingReport>, HashSet<PathBuf>) {
-    let mut findings = Vec::new();
     let targets = target.tests();
     let mut matched = vec![false; targets.len()];
+    let mut pairs = Vec::new();
     let mut missing = Vec::new();
     for (b, language) in base.tests() {
         let same_name =
@@ -93,15 +89,7 @@ pub fn compare(
         match found {
             Some(k) => {
                 matched[k] = true;
-                judge(
-                    base,
-                    target,
-                    b,
-                    language,
-                    targets[k].0,
-                    targets[k].1,
-                    &mut findings,
-                );
+                pairs.push((b, language, k));
             }
             None => missing.push((b, language)),
         }
@@ -120,7 +108,7 @@ pub fn compare(
         }
         unresolved.push((b, language));
     }
-    // Split or merged: every assertion of the lost test lives on in tests that are new.
+    // Assertions of tests that are new: where checks that left a test may have gone.
     let new_assertions: Vec<String> = (0..targets.len())
         .filter(|&k| !matched[k])
         .flat_map(|k| {
@@ -131,22 +119,48 @@ pub fn compare(
                 .map(|a| a.text)
         })
         .collect();
+    let mut findings = Vec::new();
+    for (b, language, k) in pairs {
+        judge(
+            base,
+            target,
+            (b, language),
+            targets[k],
+            &new_assertions,
+            &mut findings,
+        );
+    }
+    let files_with_losses = lost_tests(
+        base,
+        target,
+        unresolved,
+        &new_assertions,
+        deleted_files,
+        &mut findings,
+    );
+    (findings, files_with_losses)
+}
+
+/// Tests of base with no counterpart: split into new tests, in a deleted file, commented out,
+/// or deleted. Returns the deleted files that lost tests.
+fn lost_tests(
+    base: &Side,
+    target: &Side,
+    unresolved: Vec<(&TestCase, Language)>,
+    new_assertions: &[String],
+    deleted_files: &HashSet<PathBuf>,
+    findings: &mut Vec<FindingReport>,
+) -> HashSet<PathBuf> {
     let mut files_with_losses = HashSet::new();
     for (b, language) in unresolved {
-        let lost = base.analyse(b, language);
-        let mut pool = new_assertions.clone();
-        let covered = !lost.assertions.is_empty()
-            && lost
-                .assertions
-                .iter()
-                .all(|a| match pool.iter().position(|n| *n == a.text) {
-                    Some(p) => {
-                        pool.swap_remove(p);
-                        true
-                    }
-                    None => false,
-                });
-        if covered {
+        let lost: Vec<String> = base
+            .analyse(b, language)
+            .assertions
+            .into_iter()
+            .map(|a| a.text)
+            .collect();
+        if !lost.is_empty() && covered(&lost, new_assertions) {
+            // Split or merged: every check of the lost test lives on in a new one.
             continue;
         }
         if deleted_files.contains(&b.file) {
@@ -183,7 +197,20 @@ pub fn compare(
             )),
         }
     }
-    (findings, files_with_losses)
+    files_with_losses
+}
+
+/// Whether every text of `lost` (as a multiset) is in `pool`.
+fn covered(lost: &[String], pool: &[String]) -> bool {
+    let mut pool = pool.to_vec();
+    lost.iter()
+        .all(|text| match pool.iter().position(|p| p == text) {
+            Some(at) => {
+                pool.swap_remove(at);
+                true
+            }
+            None => false,
+        })
 }
 
 fn mentions(comment: &str, name: &str) -> bool {
@@ -193,14 +220,13 @@ fn mentions(comment: &str, name: &str) -> bool {
 fn judge(
     base: &Side,
     target: &Side,
-    b: &TestCase,
-    bl: Language,
-    t: &TestCase,
-    tl: Language,
+    (b, bl): (&TestCase, Language),
+    (t, tl): (&TestCase, Language),
+    new_assertions: &[String],
     findings: &mut Vec<FindingReport>,
 ) {
     let before = base.analyse(b, bl);
-    let after = target.analyse(t, tl);
+    let mut after = target.analyse(t, tl);
     let diff = || {
         diff_lines(
             &base.lines(&b.file, b.start_line, b.end_line),
@@ -222,9 +248,52 @@ fn judge(
         ));
         return;
     }
-    let total = |a: &Analysis, declared: u32| a.assertions.len() + declared as usize;
     let (removed, added) = diff();
-    if total(&after, t.declared_assertions) < total(&before, b.declared_assertions) {
+    if t.cases < b.cases {
+        let why = format!(
+            "{} of the cases of table-driven test `{}` were removed ({} left)",
+            b.cases - t.cases,
+            t.name,
+            t.cases
+        );
+        findings.push(finding(
+            FindingKind::DeletedTest,
+            &t.file,
+            Some(b.start_line),
+            Some(t.start_line),
+            removed,
+            added,
+            why,
+        ));
+        return;
+    }
+    let total = |a: &Analysis, declared: u32| a.assertions.len() + declared as usize;
+    // Checks that moved into a new test (a test split in two) were not removed.
+    let mut remaining: Vec<String> = after.assertions.iter().map(|a| a.text.clone()).collect();
+    let gone: Vec<String> = before
+        .assertions
+        .iter()
+        .map(|a| a.text.clone())
+        .filter(|text| match remaining.iter().position(|r| r == text) {
+            Some(at) => {
+                remaining.swap_remove(at);
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let moved = !gone.is_empty() && covered(&gone, new_assertions);
+    if moved {
+        // They still check, elsewhere: judge strength as if they had stayed.
+        let kept: Vec<_> = before
+            .assertions
+            .iter()
+            .filter(|a| gone.contains(&a.text))
+            .cloned()
+            .collect();
+        after.assertions.extend(kept);
+    }
+    if !moved && total(&after, t.declared_assertions) < total(&before, b.declared_assertions) {
         findings.push(finding(
             FindingKind::RemovedAssertion,
             &t.file,
@@ -241,21 +310,7 @@ fn judge(
         ));
         return;
     }
-    let why = if after.count(Strength::Trivial) > before.count(Strength::Trivial) {
-        Some("an assertion is now trivially true".to_owned())
-    } else if after.count(Strength::Strong) < before.count(Strength::Strong) {
-        Some(format!(
-            "{} of its assertions compare with an expected value, {} before",
-            after.count(Strength::Strong),
-            before.count(Strength::Strong)
-        ))
-    } else if after.early_returns.len() > before.early_returns.len() {
-        Some("its body now returns before it finishes checking".to_owned())
-    } else if after.never_true.len() > before.never_true.len() {
-        Some("its body is now behind a condition that is never true".to_owned())
-    } else {
-        None
-    };
+    let why = weakening(&before, &after);
     if let Some(why) = why {
         findings.push(finding(
             FindingKind::WeakenedAssertion,
@@ -311,4 +366,23 @@ pub fn finding(
 fn cap(mut lines: Vec<String>) -> Vec<String> {
     lines.truncate(12);
     lines
+}
+
+/// Why a test that kept its assertion count is weaker now, if it is.
+fn weakening(before: &Analysis, after: &Analysis) -> Option<String> {
+    if after.count(Strength::Trivial) > before.count(Strength::Trivial) {
+        Some("an assertion is now trivially true".to_owned())
+    } else if after.count(Strength::Strong) < before.count(Strength::Strong) {
+        Some(format!(
+            "{} of its assertions compare with an expected value, {} before",
+            after.count(Strength::Strong),
+            before.count(Strength::Strong)
+        ))
+    } else if after.early_returns.len() > before.early_returns.len() {
+        Some("its body now returns before it finishes checking".to_owned())
+    } else if after.never_true.len() > before.never_true.len() {
+        Some("its body is now behind a condition that is never true".to_owned())
+    } else {
+        None
+    }
 }

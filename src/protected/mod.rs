@@ -76,6 +76,7 @@ pub struct ProtectPlan {
 /// The protected gate's part of a run, when `[protect]` exists, runs on `trigger`, and the
 /// person did not skip it (`--gate` naming others, `--skip protected`, `BACKSTOP_SKIP`).
 pub fn plan_for(
+    repo: &Repo,
     config: &GatesConfig,
     trigger: Trigger,
     selection: &Selection,
@@ -83,7 +84,10 @@ pub fn plan_for(
     target: Side,
     file_set: &FileSet,
 ) -> Option<ProtectPlan> {
-    let protect = config.protect.clone()?;
+    let protect = effective(
+        base.and_then(|b| protect_at(repo, b)),
+        config.protect.clone(),
+    )?;
     let on = protect.on.clone().unwrap_or_else(Trigger::default_on);
     let named = |list: &[String]| list.iter().any(|n| n == GATE_NAME);
     let chosen = if selection.only.is_empty() {
@@ -99,6 +103,59 @@ pub fn plan_for(
         base,
         target,
         changes: file_set.changes.clone(),
+    })
+}
+
+/// `[protect]` as the base commit had it, read leniently (an unreadable one counts as absent).
+fn protect_at(repo: &Repo, commit: Oid) -> Option<ProtectConfig> {
+    let text = repo.file_at(commit, Path::new(config::FILE_NAME))?;
+    let table: toml::Table = String::from_utf8_lossy(&text).parse().ok()?;
+    table.get("protect")?.clone().try_into().ok()
+}
+
+/// The protection a change is judged under: the base's and the target's together, so a change
+/// cannot switch off or narrow the protection of itself (removing `[protect]`, narrowing `on`,
+/// `tests` or `paths`, or allowing more kinds is itself reported, and judged by the base).
+fn effective(base: Option<ProtectConfig>, target: Option<ProtectConfig>) -> Option<ProtectConfig> {
+    let (base, target) = match (base, target) {
+        (None, None) => return None,
+        (Some(only), None) | (None, Some(only)) => return Some(only),
+        (Some(base), Some(target)) => (base, target),
+    };
+    let union = |a: Option<Vec<String>>,
+                 b: Option<Vec<String>>,
+                 defaults: &[&str]|
+     -> Option<Vec<String>> {
+        if a.is_none() && b.is_none() {
+            return None;
+        }
+        let mut all: Vec<String> =
+            a.unwrap_or_else(|| defaults.iter().map(|s| (*s).to_owned()).collect());
+        for item in b.unwrap_or_else(|| defaults.iter().map(|s| (*s).to_owned()).collect()) {
+            if !all.contains(&item) {
+                all.push(item);
+            }
+        }
+        Some(all)
+    };
+    let on = {
+        let mut on = base.on.unwrap_or_else(Trigger::default_on);
+        for trigger in target.on.unwrap_or_else(Trigger::default_on) {
+            if !on.contains(&trigger) {
+                on.push(trigger);
+            }
+        }
+        Some(on)
+    };
+    Some(ProtectConfig {
+        tests: union(base.tests, target.tests, &[]),
+        paths: union(base.paths, target.paths, &DEFAULT_PATHS),
+        allow: base
+            .allow
+            .into_iter()
+            .filter(|k| target.allow.contains(k))
+            .collect(),
+        on,
     })
 }
 

@@ -6,6 +6,8 @@ mod example;
 mod files;
 mod init;
 mod install;
+mod protected;
+mod protected_corpus;
 pub mod report;
 mod run;
 mod schema;

@@ -69,13 +69,9 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             }
             let body_markers = conditional_skips(&body);
             markers.extend(body_markers);
-            found.tests.push(test_case(
-                name,
-                token.line,
-                tokens[call.end].line,
-                body,
-                markers,
-            ));
+            let mut test = test_case(name, token.line, tokens[call.end].line, body, markers);
+            test.cases = call.rows;
+            found.tests.push(test);
             i = call.end + 1;
             continue;
         }
@@ -90,6 +86,8 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
 
 struct Call {
     chain: Vec<String>,
+    /// Rows of an `.each([...])` table.
+    rows: u32,
     name: String,
     open: usize,
     end: usize,
@@ -106,10 +104,15 @@ fn call_at(tokens: &[Token], start: usize) -> Option<Call> {
         chain.push(tokens[j + 1].text.clone());
         j += 2;
     }
+    let mut rows = 0;
     if chain.iter().any(|c| c == "each") {
         // `.each(table)(...)` or `.each\`table\`(...)`
         match tokens.get(j) {
-            Some(t) if t.is('(') => j = matching(tokens, j) + 1,
+            Some(t) if t.is('(') => {
+                let close = matching(tokens, j);
+                rows = table_rows(&tokens[j + 1..close]);
+                j = close + 1;
+            }
             Some(t) if t.kind == Kind::Str => j += 1,
             _ => return None,
         }
@@ -150,11 +153,40 @@ fn call_at(tokens: &[Token], start: usize) -> Option<Call> {
     }
     Some(Call {
         chain,
+        rows,
         name,
         open,
         end,
         body,
     })
+}
+
+/// The top-level elements of an array literal `[a, b, c]` (trailing comma allowed).
+fn table_rows(table: &[Token]) -> u32 {
+    if !table.first().is_some_and(|t| t.is('[')) {
+        return 0;
+    }
+    let mut depth = 0;
+    let mut rows = 0;
+    let mut pending = false;
+    for t in table {
+        match t.text.as_str() {
+            "[" | "(" | "{" => {
+                if depth == 1 {
+                    pending = true;
+                }
+                depth += 1;
+            }
+            "]" | ")" | "}" => depth -= 1,
+            "," if depth == 1 => {
+                rows += u32::from(pending);
+                pending = false;
+            }
+            _ if depth == 1 => pending = true,
+            _ => {}
+        }
+    }
+    rows + u32::from(pending)
 }
 
 /// `test.skip(cond, ...)` inside a test body (Playwright), `this.skip()` (Mocha).

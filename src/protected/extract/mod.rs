@@ -30,6 +30,9 @@ pub struct TestCase {
     pub markers: Vec<(String, u32)>,
     /// Assertions the test declares outside its body (`#[should_panic]`, parametrize cases).
     pub declared_assertions: u32,
+    /// Cases of a table-driven test (`@pytest.mark.parametrize` entries, `.each` rows): each
+    /// is a test of its own to the runner.
+    pub cases: u32,
 }
 
 impl TestCase {
@@ -143,5 +146,6 @@ pub(super) fn test_case(
         body,
         markers,
         declared_assertions: 0,
+        cases: 0,
     }
 }

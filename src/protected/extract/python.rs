@@ -94,7 +94,7 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
                     .get(end.saturating_sub(1))
                     .map_or(first.line, |l| l.tokens[0].line);
                 let mut test = test_case(qualified, start, last.max(first.line), body, markers);
-                test.declared_assertions = parametrize_cases(&decorators);
+                test.cases = parametrize_cases(&decorators);
                 found.tests.push(test);
             } else {
                 found.helpers.insert(name, body);

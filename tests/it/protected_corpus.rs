@@ -1,0 +1,149 @@
+//! The protected gate over the corpus in tests/fixtures/protected: recall on tampering and the
+//! false-positive rate on legitimate changes, through the real binary. Run with `--nocapture`
+//! to see the figures and every miss.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::support::TestRepo;
+
+#[derive(serde::Deserialize)]
+struct Case {
+    description: String,
+    language: String,
+    kinds: Vec<String>,
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn clear_worktree(root: &Path) {
+    for entry in std::fs::read_dir(root).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == ".git" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::remove_dir_all(entry.path()).unwrap();
+        } else {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+}
+
+/// The finding kinds backstop reports for one case.
+fn reported(dir: &Path) -> Vec<String> {
+    let repo = TestRepo::new();
+    let has_config = dir.join("base/gates.toml").exists();
+    copy_tree(&dir.join("base"), &repo.root());
+    if !has_config {
+        repo.config("[protect]\n");
+    }
+    repo.commit_all("base");
+    clear_worktree(&repo.root());
+    if dir.join("target").exists() {
+        copy_tree(&dir.join("target"), &repo.root());
+    }
+    if !has_config {
+        repo.config("[protect]\n");
+    }
+    let (run, report) = repo.report(&["run", "--gate", "protected"]);
+    assert!(
+        matches!(run.code(), 0 | 1),
+        "{}: exit {}\n{}",
+        dir.display(),
+        run.code(),
+        run.stderr()
+    );
+    let mut kinds: Vec<String> = report["protected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_owned())
+        .collect();
+    kinds.dedup();
+    kinds
+}
+
+#[test]
+fn corpus_recall_and_false_positive_rate_meet_the_targets() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/protected");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("case.toml").exists())
+        .collect();
+    dirs.sort();
+    let (mut tampering, mut caught, mut legitimate, mut false_positives) = (0, 0, 0, 0);
+    let mut per_language: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for dir in &dirs {
+        let case: Case =
+            toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap()).unwrap();
+        let kinds = reported(dir);
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let entry = per_language.entry(case.language.clone()).or_default();
+        entry.0 += 1;
+        if case.kinds.is_empty() {
+            legitimate += 1;
+            if kinds.is_empty() {
+                entry.1 += 1;
+            } else {
+                false_positives += 1;
+                misses.push(format!(
+                    "FALSE POSITIVE {name} ({}): reported {kinds:?}",
+                    case.description
+                ));
+            }
+        } else {
+            tampering += 1;
+            if case.kinds.iter().all(|k| kinds.contains(k)) {
+                caught += 1;
+                entry.1 += 1;
+            } else {
+                misses.push(format!(
+                    "MISSED {name} ({}): expected {:?}, reported {kinds:?}",
+                    case.description, case.kinds
+                ));
+            }
+        }
+    }
+    let recall = f64::from(caught) / f64::from(tampering.max(1));
+    let fp_rate = f64::from(false_positives) / f64::from(legitimate.max(1));
+    println!(
+        "protected corpus: {} cases ({tampering} tampering, {legitimate} legitimate)",
+        dirs.len()
+    );
+    println!(
+        "recall {:.1}% ({caught}/{tampering}), false positives {:.1}% ({false_positives}/{legitimate})",
+        recall * 100.0,
+        fp_rate * 100.0
+    );
+    for (language, (total, right)) in &per_language {
+        println!("  {language:<8} {right}/{total} right");
+    }
+    for miss in &misses {
+        println!("  {miss}");
+    }
+    assert!(dirs.len() >= 60, "the corpus needs at least 60 cases");
+    assert!(
+        recall >= 0.95,
+        "recall {recall:.3} is under 95%:\n{}",
+        misses.join("\n")
+    );
+    assert!(
+        fp_rate <= 0.05,
+        "false-positive rate {fp_rate:.3} is over 5%:\n{}",
+        misses.join("\n")
+    );
+}
