@@ -3,6 +3,7 @@
 //! Data flows one way: [`cli`] → [`settings`] → [`git`] / [`snapshot`] → [`plan`] →
 //! [`runner`] → [`gates`] → [`report`] → [`render`] → exit status ([`app`]).
 
+pub mod agent;
 pub mod app;
 pub mod capture;
 pub mod cli;

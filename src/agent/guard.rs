@@ -1,0 +1,446 @@
+//! The bypass guard (`PreToolUse` / `BeforeTool`): denies what would skip or disable the gates,
+//! with a reason that says what to do instead, and lets everything else through untouched.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::shell::{Command, commands};
+use crate::glob::GlobList;
+
+/// What the agent is about to do.
+#[derive(Debug, Clone)]
+pub enum ToolCall {
+    /// A shell command line.
+    Shell(String),
+    /// Writing or editing these files.
+    Edit(Vec<PathBuf>),
+    /// A Codex `apply_patch` body.
+    Patch(String),
+    /// Anything else (reads, searches): never denied.
+    Other,
+}
+
+/// Where the agent works and what is protected.
+pub struct GuardContext<'a> {
+    /// The directory the tool runs in.
+    pub cwd: &'a Path,
+    /// The worktree root.
+    pub root: &'a Path,
+    /// `protect.paths` (or their defaults), relative to the root.
+    pub protected: &'a GlobList,
+}
+
+const NO_VERIFY: &str = "backstop: `--no-verify` skips the gates this repository requires. Run them \
+     (`backstop run pre-commit`), fix what they report, and commit again without --no-verify.";
+const HOOKS_PATH: &str = "backstop: changing core.hooksPath would switch off this repository's git hooks. \
+     Leave it as it is and make the gates pass instead.";
+const HOOK_FILES: &str = "backstop: the git hooks run the gates this repository requires; do not change \
+     anything under .git/hooks. Fix the code so the gates pass.";
+const SKIP: &str = "backstop: BACKSTOP_SKIP is for a person to skip a gate. Fix what the gate reports \
+     instead (`backstop run` shows it).";
+const PERSON_ONLY: &str = "backstop: approving protected changes and removing the hooks are a person's \
+     decisions. Explain the change and let the person run it.";
+
+/// Allow (`None`) or deny with the reason.
+pub fn check(call: &ToolCall, context: &GuardContext<'_>) -> Option<String> {
+    match call {
+        ToolCall::Shell(script) => commands(script)
+            .iter()
+            .find_map(|c| check_command(c, context)),
+        ToolCall::Edit(paths) => paths.iter().find_map(|p| protected_write(p, context)),
+        ToolCall::Patch(patch) => patch
+            .lines()
+            .filter_map(|l| {
+                [
+                    "*** Update File: ",
+                    "*** Add File: ",
+                    "*** Delete File: ",
+                    "*** Move to: ",
+                ]
+                .iter()
+                .find_map(|h| l.strip_prefix(h))
+            })
+            .find_map(|p| protected_write(Path::new(p.trim()), context)),
+        ToolCall::Other => None,
+    }
+}
+
+fn check_command(command: &Command, context: &GuardContext<'_>) -> Option<String> {
+    if command
+        .assignments
+        .iter()
+        .any(|(name, _)| name == "BACKSTOP_SKIP")
+    {
+        return Some(SKIP.to_owned());
+    }
+    let words = unwrap_wrappers(&command.words);
+    for target in &command.redirects {
+        if let Some(reason) = write_target(target, context) {
+            return Some(reason);
+        }
+    }
+    let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
+    let args = &words[1..];
+    match program {
+        "export" | "env" | "declare" | "typeset"
+            if args.iter().any(|a| a.starts_with("BACKSTOP_SKIP=")) =>
+        {
+            Some(SKIP.to_owned())
+        }
+        "git" => check_git(args, context),
+        "backstop" => {
+            let sub = args.iter().find(|a| !a.starts_with('-'))?;
+            (matches!(sub.as_str(), "approve" if !args.iter().any(|a| a == "--show"))
+                || sub == "uninstall")
+                .then(|| PERSON_ONLY.to_owned())
+        }
+        "rm" | "mv" | "cp" | "chmod" | "chown" | "ln" | "tee" | "truncate" | "touch"
+        | "install" | "unlink" | "dd" | "rsync" => {
+            // `cp a b` writes only b; `mv a b` changes both.
+            let mut operands = args
+                .iter()
+                .filter(|a| !a.starts_with('-'))
+                .map(String::as_str);
+            let targets: Vec<&str> = match program {
+                "cp" | "install" | "ln" | "rsync" => operands.next_back().into_iter().collect(),
+                "dd" => args.iter().filter_map(|a| a.strip_prefix("of=")).collect(),
+                _ => operands.collect(),
+            };
+            targets.iter().find_map(|t| write_target(t, context))
+        }
+        "sed" | "perl" | "ruby"
+            if args
+                .iter()
+                .any(|a| a.starts_with("-i") || a == "--in-place" || a.starts_with("-pi")) =>
+        {
+            args.iter()
+                .filter(|a| !a.starts_with('-'))
+                .find_map(|t| write_target(t, context))
+        }
+        _ => None,
+    }
+}
+
+/// `env X=1 cmd`, `sudo cmd`, `command cmd`, `nohup cmd`, `time cmd`, `exec cmd`: the command.
+fn unwrap_wrappers(words: &[String]) -> Vec<String> {
+    let mut rest = words;
+    loop {
+        let Some(first) = rest.first() else {
+            return Vec::new();
+        };
+        match first.as_str() {
+            "sudo" | "command" | "nohup" | "time" | "exec" | "builtin" => rest = &rest[1..],
+            "env" => {
+                let skip = rest[1..]
+                    .iter()
+                    .take_while(|w| w.starts_with('-') || w.contains('='))
+                    .count();
+                if rest[1..]
+                    .iter()
+                    .take(skip)
+                    .any(|w| w.starts_with("BACKSTOP_SKIP="))
+                {
+                    return vec!["export".to_owned(), "BACKSTOP_SKIP=".to_owned()];
+                }
+                rest = &rest[1 + skip..];
+            }
+            "timeout" | "nice" => {
+                rest = &rest[rest
+                    .iter()
+                    .skip(1)
+                    .position(|w| {
+                        !w.starts_with('-') && w.parse::<f64>().is_err() && !w.ends_with('s')
+                    })
+                    .map_or(rest.len(), |p| p + 1)..];
+            }
+            _ => return rest.to_vec(),
+        }
+    }
+}
+
+/// Options of `git commit` whose value is the next word (so `-m -n` is a message, not -n).
+const COMMIT_VALUE_OPTIONS: [&str; 12] = [
+    "-m",
+    "--message",
+    "-F",
+    "--file",
+    "-C",
+    "--reuse-message",
+    "-c",
+    "--reedit-message",
+    "-t",
+    "--template",
+    "--author",
+    "--date",
+];
+
+fn check_git(args: &[String], context: &GuardContext<'_>) -> Option<String> {
+    let mut i = 0;
+    // Global options before the subcommand.
+    while let Some(arg) = args.get(i) {
+        match arg.as_str() {
+            "-c" => {
+                if args
+                    .get(i + 1)
+                    .is_some_and(|kv| kv.to_ascii_lowercase().starts_with("core.hookspath"))
+                {
+                    return Some(HOOKS_PATH.to_owned());
+                }
+                i += 2;
+            }
+            "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env" => {
+                i += 2;
+            }
+            a if a.starts_with("--config-env")
+                && a.to_ascii_lowercase().contains("core.hookspath") =>
+            {
+                return Some(HOOKS_PATH.to_owned());
+            }
+            a if a.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    let sub = args.get(i)?.as_str();
+    let rest = &args[i + 1..];
+    match sub {
+        "commit" => commit_skips_hooks(rest).then(|| NO_VERIFY.to_owned()),
+        "push" | "merge" | "pull" | "cherry-pick" | "revert" | "rebase" | "am" => rest
+            .iter()
+            .take_while(|a| *a != "--")
+            .any(|a| a == "--no-verify")
+            .then(|| NO_VERIFY.to_owned()),
+        "config" => {
+            let touches = rest
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case("core.hookspath"));
+            let reads = rest.iter().any(|a| {
+                matches!(
+                    a.as_str(),
+                    "--get"
+                        | "--get-all"
+                        | "-l"
+                        | "--list"
+                        | "--show-origin"
+                        | "--show-scope"
+                        | "get"
+                )
+            });
+            (touches && !reads).then(|| HOOKS_PATH.to_owned())
+        }
+        "rm" | "mv" => rest
+            .iter()
+            .filter(|a| !a.starts_with('-'))
+            .find_map(|t| write_target(t, context)),
+        _ => None,
+    }
+}
+
+/// Whether `git commit` arguments skip the hooks: `--no-verify`, or `-n` alone or inside a
+/// cluster of short flags (`-an`, `-nm msg`), but not inside an option's value.
+fn commit_skips_hooks(args: &[String]) -> bool {
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        if arg == "--" {
+            return false;
+        }
+        if arg == "--no-verify" || arg == "--no-veri" || arg == "--no-verif" {
+            return true;
+        }
+        if COMMIT_VALUE_OPTIONS.contains(&arg.as_str()) {
+            i += 2;
+            continue;
+        }
+        if let Some(cluster) = arg
+            .strip_prefix('-')
+            .filter(|c| !c.starts_with('-') && !c.is_empty())
+        {
+            for flag in cluster.chars() {
+                if flag == 'n' {
+                    return true;
+                }
+                if "mFCct".contains(flag) {
+                    // The rest of the cluster, or the next word, is this option's value.
+                    if cluster.ends_with(flag) {
+                        i += 1;
+                    }
+                    break;
+                }
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// A reason to deny writing `target`: a git hook file, or a protected path.
+fn write_target(target: &str, context: &GuardContext<'_>) -> Option<String> {
+    let path = normalise(&context.cwd.join(target));
+    if path
+        .components()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .any(|w| w[0].as_os_str() == ".git" && w[1].as_os_str() == "hooks")
+    {
+        return Some(HOOK_FILES.to_owned());
+    }
+    protected_write(&path, context)
+}
+
+fn protected_write(path: &Path, context: &GuardContext<'_>) -> Option<String> {
+    let absolute = normalise(&context.cwd.join(path));
+    if absolute
+        .components()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .any(|w| w[0].as_os_str() == ".git" && w[1].as_os_str() == "hooks")
+    {
+        return Some(HOOK_FILES.to_owned());
+    }
+    let relative = absolute.strip_prefix(context.root).ok()?;
+    context.protected.is_match(relative).then(|| {
+        format!(
+            "backstop: {} is protected (protect.paths in gates.toml): changing it needs a person's approval. \
+             Leave it as it is, or ask the person to make this change.",
+            relative.display()
+        )
+    })
+}
+
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(script: &str) -> Option<String> {
+        let protected =
+            GlobList::new(&["gates.toml".to_owned(), ".claude/settings.json".to_owned()]).unwrap();
+        let context = GuardContext {
+            cwd: Path::new("/repo/sub"),
+            root: Path::new("/repo"),
+            protected: &protected,
+        };
+        check(&ToolCall::Shell(script.to_owned()), &context)
+    }
+
+    #[test]
+    fn bypass_attempts_are_denied() {
+        let denied = [
+            "git commit --no-verify -m 'wip'",
+            "git commit -n -m wip",
+            "git commit -nm wip",
+            "git commit -anm 'all of it'",
+            "git commit -am wip --no-verify",
+            "cd .. && git commit -q --no-verify",
+            "git -c core.hooksPath=/dev/null commit -m x",
+            "git config core.hooksPath /tmp/nothing",
+            "git config --local core.hookspath .nohooks",
+            "git push --no-verify origin main",
+            "git push -u origin HEAD --no-verify",
+            "BACKSTOP_SKIP=clippy git commit -m x",
+            "export BACKSTOP_SKIP=tests",
+            "env BACKSTOP_SKIP=all git push",
+            "rm -f ../.git/hooks/pre-commit",
+            "echo 'exit 0' > /repo/.git/hooks/pre-push",
+            "chmod -x .git/hooks/pre-commit",
+            "backstop approve",
+            "backstop uninstall --git",
+            "sed -i 's/cargo test/true/' ../gates.toml",
+            "echo '[gates]' > ../gates.toml",
+            "sh -c 'git commit --no-verify -m x'",
+            "bash -lc \"git commit -n -m x\"",
+            "(git commit --no-verify -m x)",
+            "echo $(git commit --no-verify -m x)",
+            "git merge --no-verify topic",
+            "sudo git commit -n -m x",
+            "git rm ../gates.toml",
+            "cp /tmp/mine.json ../.claude/settings.json",
+        ];
+        for script in denied {
+            assert!(verdict(script).is_some(), "should be denied: {script}");
+        }
+    }
+
+    #[test]
+    fn look_alikes_are_allowed() {
+        let allowed = [
+            "git commit -m 'do not use --no-verify'",
+            "git commit -m \"fix: handle -n flag in parser\"",
+            "git commit -m -n",
+            "git commit -F notes-about--no-verify.txt",
+            "git commit -- -n",
+            "git push -n origin main",
+            "git push --dry-run",
+            "git log --grep=no-verify",
+            "git config --get core.hooksPath",
+            "grep -rn 'no-verify' docs/",
+            "echo BACKSTOP_SKIP is for people",
+            "cat ../.git/hooks/pre-commit",
+            "ls -la .git/hooks",
+            "backstop approve --show",
+            "backstop run --all-files",
+            "cargo test -- --nocapture",
+            "cp ../gates.toml /tmp/backup.toml",
+            "sed -n 1,20p ../gates.toml",
+            "npm test -- -n 4",
+            "git commit -m \"$(cat msg.txt)\"",
+        ];
+        for script in allowed {
+            assert_eq!(verdict(script), None, "should be allowed: {script}");
+        }
+    }
+
+    #[test]
+    fn edits_and_patches_of_protected_paths_are_denied() {
+        let protected = GlobList::new(&["gates.toml".to_owned()]).unwrap();
+        let context = GuardContext {
+            cwd: Path::new("/repo"),
+            root: Path::new("/repo"),
+            protected: &protected,
+        };
+        assert!(
+            check(
+                &ToolCall::Edit(vec![PathBuf::from("/repo/gates.toml")]),
+                &context
+            )
+            .is_some()
+        );
+        assert!(
+            check(
+                &ToolCall::Edit(vec![PathBuf::from("/repo/src/lib.rs")]),
+                &context
+            )
+            .is_none()
+        );
+        assert!(
+            check(
+                &ToolCall::Patch(
+                    "*** Begin Patch\n*** Update File: gates.toml\n@@\n-x\n+y\n*** End Patch"
+                        .into()
+                ),
+                &context
+            )
+            .is_some()
+        );
+        assert!(
+            check(
+                &ToolCall::Patch(
+                    "*** Begin Patch\n*** Add File: src/new.rs\n+fn x() {}\n*** End Patch".into()
+                ),
+                &context
+            )
+            .is_none()
+        );
+    }
+}
