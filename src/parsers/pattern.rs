@@ -114,6 +114,19 @@ mod tests {
     }
 
     #[test]
+    fn the_default_pattern_reads_ruff_concise() {
+        let fixture = Fixture::new("ruff");
+        assert_eq!(
+            lines(&fallback(&fixture.output("concise.txt"), &fixture.place())),
+            [
+                "none app.py:1:8 F401 [*] `os` imported but unused",
+                "none app.py:2:8 F401 [*] `sys` imported but unused",
+                "none app.py:6:11 F541 [*] f-string without any placeholders",
+            ]
+        );
+    }
+
+    #[test]
     fn the_default_pattern_leaves_colons_that_are_not_places_alone() {
         let fixture = Fixture::new("gcc");
         let output = "12:30:45: started\nhttp://localhost:8080: refused\nError: file.c:3 has no colon after\nnotes:10: not a source path\nbad.c:4: the file exists\nsrc/new.rs:9:1: warning[unused]: a source path\n";

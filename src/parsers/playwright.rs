@@ -212,15 +212,30 @@ mod tests {
     use super::super::fixture::{Fixture, lines};
     use super::*;
 
+    const EXPECTED: [&str; 2] = [
+        "error tests/todo.spec.ts:19:56 has a title: Error: the page needs a title⏎expect(received).toBe(expected) // Object.is equality⏎Expected: \"Todos\"⏎Received: \"\"",
+        "error tests/todo.spec.ts:13:38 todo list › counts the items: Error: expect(locator).toHaveCount(expected) failed⏎Locator:  locator('li')⏎Expected: 2⏎Received: 1⏎Timeout:  5000ms",
+    ];
+
     #[test]
     fn failing_specs_at_their_assertion_with_the_message() {
         let fixture = Fixture::new("playwright");
         assert_eq!(
             lines(&parse(&fixture.output("report.json"), &fixture.place())),
-            [
-                "error tests/todo.spec.ts:19:56 has a title: Error: the page needs a title⏎expect(received).toBe(expected) // Object.is equality⏎Expected: \"Todos\"⏎Received: \"\"",
-                "error tests/todo.spec.ts:13:38 todo list › counts the items: Error: expect(locator).toHaveCount(expected) failed⏎Locator:  locator('li')⏎Expected: 2⏎Received: 1⏎Timeout:  5000ms",
-            ]
+            EXPECTED
+        );
+    }
+
+    #[test]
+    fn the_json_report_after_the_list_reporter() {
+        // `--reporter=list,json`: people read the list, the parser finds the JSON after it.
+        let fixture = Fixture::new("playwright");
+        assert_eq!(
+            lines(&parse(
+                &fixture.output("list-and-json.txt"),
+                &fixture.place()
+            )),
+            EXPECTED
         );
     }
 
