@@ -23,7 +23,7 @@ const TAIL_LINES: usize = 20;
 /// The last lines: what to do.
 const ADVICE: &str = "Fix the code, not the tests: make the failing gates pass without deleting, skipping or weakening tests.";
 
-/// The feedback text, at most `max_lines` lines (never fewer than the header and the advice).
+/// The feedback text, at most `max_lines` lines (but never without the header and the advice).
 pub fn render(report: &Report, max_lines: usize) -> String {
     let failed = problems::failed_names(report);
     let ran = problems::ran(report);
@@ -43,9 +43,12 @@ pub fn render(report: &Report, max_lines: usize) -> String {
     if !report.protected.is_empty() {
         sections.push(protected_section(report));
     }
-    // Header, a blank line before each section and before the advice, the advice, the rerun.
-    let fixed = 1 + sections.len() + 3;
-    let mut budget = max_lines.saturating_sub(fixed);
+    // The header, and the footer: a blank line, the advice, the rerun line. Each section takes
+    // a blank line and at least its heading; sections that do not fit are left out (the header
+    // still names every failed gate).
+    let room = max_lines.saturating_sub(4);
+    sections.truncate(room / 2);
+    let mut budget = room.saturating_sub(sections.len());
     let wanted: Vec<usize> = sections.iter().map(Vec::len).collect();
     let footer = ["", ADVICE, rerun.as_str()];
     // Too many characters: narrower lines first, then fewer lines, then a hard cut.
@@ -233,6 +236,47 @@ mod tests {
         assert_eq!(fair_shares(&[10, 10, 10], 10), vec![4, 3, 3]);
         // Past the budget, each section still shows its heading.
         assert_eq!(fair_shares(&[5, 5], 0), vec![1, 1]);
+    }
+
+    #[test]
+    fn many_failed_gates_in_few_lines() {
+        use crate::report::{GateReport, GateStatus};
+        let gates: Vec<GateReport> = (0..30)
+            .map(|i| GateReport {
+                name: format!("gate{i}"),
+                status: GateStatus::Failed,
+                exit_code: Some(1),
+                duration_ms: 0,
+                command: "false".to_owned(),
+                files: Vec::new(),
+                diagnostics: Vec::new(),
+                output: Some("one\ntwo\n".to_owned()),
+                reason: None,
+            })
+            .collect();
+        let report = Report {
+            schema: crate::report::SCHEMA_ID.to_owned(),
+            trigger: crate::trigger::Trigger::Stop,
+            base: None,
+            target: "worktree".to_owned(),
+            ok: false,
+            duration_ms: 0,
+            gates,
+            protected: Vec::new(),
+        };
+        for cap in [0, 5, 10, 11, 60] {
+            let text = render(&report, cap);
+            assert!(text.lines().count() <= cap.max(4), "{cap}:\n{text}");
+            assert!(text.starts_with("backstop: 30 of 30 gates failed: gate0, gate1,"));
+            assert!(text.contains(ADVICE));
+        }
+        // Ten lines: the header, three sections of a heading, and the footer.
+        let text = render(&report, 10);
+        assert!(
+            text.contains("\ngate2 failed (exit 1) (2 more lines in the report):\n"),
+            "{text}"
+        );
+        assert!(!text.contains("gate3 failed"), "{text}");
     }
 
     #[test]
