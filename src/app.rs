@@ -289,12 +289,30 @@ pub fn finish(report: &Report, settings: &RunSettings) -> Result<u8> {
         let bytes = match (format, destination, settings.style.quiet) {
             // Quiet and green: nothing to say on the terminal.
             (Format::Human, Destination::Stdout, true) if report.ok => Vec::new(),
-            _ => render::render(*format, report, &settings.style),
+            _ => render::render(
+                *format,
+                report,
+                &render::RenderSettings {
+                    style: settings.style,
+                    feedback_lines: settings.feedback_lines,
+                },
+            ),
         };
         if let Err(error) = render::write(destination, &bytes) {
             // Still tell the person the verdict before failing on the output file.
             write_error.get_or_insert(error);
         }
+    }
+    if let (Some(path), true) = (
+        &settings.step_summary,
+        settings
+            .destinations
+            .iter()
+            .any(|(f, _)| *f == Format::Github),
+    ) && let Err(error) = render::append(path, &render::github::step_summary(report))
+    {
+        // The annotations and the verdict matter more than the summary page.
+        eprintln!("warning: GITHUB_STEP_SUMMARY: {error:#}");
     }
     let human_elsewhere = settings
         .destinations

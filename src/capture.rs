@@ -69,9 +69,21 @@ impl Capture {
             );
         }
         bytes.extend(self.tail.iter());
-        let plain = strip_ansi_escapes::strip(&bytes);
-        String::from_utf8_lossy(&plain).into_owned()
+        String::from_utf8_lossy(&strip_ansi(&bytes)).into_owned()
     }
+}
+
+/// Removes ANSI escape codes but keeps tabs, which the stripper drops with the other control
+/// characters (`go test` separates its package lines with tabs, stack frames start with one).
+fn strip_ansi(bytes: &[u8]) -> Vec<u8> {
+    let mut plain = Vec::with_capacity(bytes.len());
+    for (i, piece) in bytes.split(|b| *b == b'\t').enumerate() {
+        if i > 0 {
+            plain.push(b'\t');
+        }
+        plain.extend(strip_ansi_escapes::strip(piece));
+    }
+    plain
 }
 
 #[cfg(test)]
@@ -112,5 +124,17 @@ mod tests {
         let mut capture = Capture::default();
         capture.push(b"\x1b[31merror\x1b[0m: bad\n");
         assert_eq!(capture.text(), "error: bad\n");
+    }
+
+    #[test]
+    fn tabs_survive_the_stripping() {
+        let mut capture = Capture::default();
+        capture.push(
+            b"FAIL\texample.com/calc\t0.005s\n\t/src/calc_test.go:23 +0x2e\n\x1b[1m\tbold\x1b[0m\n",
+        );
+        assert_eq!(
+            capture.text(),
+            "FAIL\texample.com/calc\t0.005s\n\t/src/calc_test.go:23 +0x2e\n\tbold\n"
+        );
     }
 }

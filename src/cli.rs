@@ -70,7 +70,7 @@ pub enum CommandArgs {
     Run(RunArgs),
     /// Run the ci gates on what HEAD changed since its merge-base with the base.
     #[command(
-        after_help = "Example:\n  backstop ci --base origin/main --format json --output backstop.json"
+        after_help = "Examples:\n  backstop ci --base origin/main --format json --output backstop.json\n  backstop ci --format github --format sarif --output backstop.sarif --format junit --output backstop.xml"
     )]
     Ci(CiArgs),
     /// Install git hooks (the default) into this repository; every worktree shares them.
@@ -295,6 +295,12 @@ impl ValueEnum for Format {
         let help = match self {
             Format::Human => "the human summary (default)",
             Format::Json => "the versioned JSON report (schema/report.schema.json)",
+            Format::Sarif => "SARIF 2.1.0, for GitHub code scanning",
+            Format::Junit => "JUnit XML: a testcase per gate, for CI test reports",
+            Format::Github => {
+                "GitHub Actions annotations; also appends a summary to $GITHUB_STEP_SUMMARY"
+            }
+            Format::Agent => "the feedback text for a coding agent (settings.feedback_lines)",
         };
         Some(PossibleValue::new(self.as_str()).help(help))
     }

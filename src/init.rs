@@ -31,6 +31,8 @@ pub struct GateDraft {
     pub timeout: Option<&'static str>,
     /// Working directory relative to the root.
     pub cwd: Option<String>,
+    /// How to read diagnostics, when the default `path:line:col: message` pattern does not.
+    pub parser: Option<&'static str>,
 }
 
 /// The triggers for slow gates (test suites): not on every commit.
@@ -46,6 +48,7 @@ fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
         pass_files: false,
         timeout: None,
         cwd: None,
+        parser: None,
     }
 }
 
@@ -224,9 +227,11 @@ fn rust(dir: &Path) -> Option<Vec<GateDraft>> {
     let rs = ["*.rs", "Cargo.toml", "Cargo.lock"];
     let mut fmt = draft("rustfmt", "cargo fmt --all -- --check", &["*.rs"]);
     fmt.fix = Some("cargo fmt --all".to_owned());
-    let clippy = draft("clippy", "cargo clippy --all-targets -- -D warnings", &rs);
+    let mut clippy = draft("clippy", "cargo clippy --all-targets -- -D warnings", &rs);
+    clippy.parser = Some("cargo");
     let mut test = draft("cargo-test", "cargo test", &rs);
     test.on = SLOW.to_vec();
+    test.parser = Some("cargo");
     Some(vec![fmt, clippy, test])
 }
 
@@ -268,20 +273,24 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
         gates.push(fmt);
     }
     if has_dep("eslint") || has_file(&["eslint.config.", ".eslintrc"]) {
+        // JSON: ESLint's own formats are not `path:line:col: message` lines.
         let mut eslint = draft(
             "eslint",
-            &format!("{exec} eslint --max-warnings=0 ."),
+            &format!("{exec} eslint --max-warnings=0 --format json ."),
             &sources,
         );
         eslint.fix = Some(format!("{exec} eslint --fix ."));
+        eslint.parser = Some("eslint");
         gates.push(eslint);
     }
     if has_dep("typescript") && dir.join("tsconfig.json").exists() {
-        gates.push(draft(
+        let mut tsc = draft(
             "tsc",
             &format!("{exec} tsc --noEmit"),
             &["*.{ts,tsx,mts,cts}", "tsconfig*.json", "package.json"],
-        ));
+        );
+        tsc.parser = Some("tsc");
+        gates.push(tsc);
     }
     let unit = if has_dep("vitest") {
         Some(draft(
@@ -308,9 +317,10 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
         gates.push(unit);
     }
     if has_dep("@playwright/test") || has_file(&["playwright.config."]) {
+        // The list for people, then the JSON report that says where each failure is.
         let mut e2e = draft(
             "playwright",
-            &format!("{exec} playwright test"),
+            &format!("{exec} playwright test --reporter=list,json"),
             &[
                 "*.{js,jsx,ts,tsx,html,css}",
                 "playwright.config.*",
@@ -319,6 +329,7 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
         );
         e2e.on = SLOW.to_vec();
         e2e.timeout = Some("20m");
+        e2e.parser = Some("playwright");
         gates.push(e2e);
     }
     Some(gates)
@@ -348,9 +359,10 @@ fn python(dir: &Path) -> Option<Vec<GateDraft>> {
     let py = ["*.py", "pyproject.toml"];
     let mut gates = Vec::new();
     if mentions("ruff") {
+        // Concise: one `path:line:col: CODE message` line per problem (the default pattern).
         let mut check = draft(
             "ruff",
-            &format!("{python} -m ruff check --force-exclude"),
+            &format!("{python} -m ruff check --force-exclude --output-format=concise"),
             &["*.py"],
         );
         check.pass_files = true;
@@ -379,6 +391,7 @@ fn python(dir: &Path) -> Option<Vec<GateDraft>> {
     if mentions("pytest") || dir.join("tests").is_dir() {
         let mut pytest = draft("pytest", &format!("{python} -m pytest -q"), &py);
         pytest.on = SLOW.to_vec();
+        pytest.parser = Some("pytest");
         gates.push(pytest);
     }
     Some(gates)
@@ -394,9 +407,11 @@ fn go(dir: &Path) -> Option<Vec<GateDraft>> {
         &["*.go"],
     );
     fmt.fix = Some("gofmt -w .".to_owned());
-    let vet = draft("go-vet", "go vet ./...", &["*.go", "go.mod", "go.sum"]);
+    let mut vet = draft("go-vet", "go vet ./...", &["*.go", "go.mod", "go.sum"]);
+    vet.parser = Some("go");
     let mut test = draft("go-test", "go test ./...", &["*.go", "go.mod", "go.sum"]);
     test.on = SLOW.to_vec();
+    test.parser = Some("go");
     Some(vec![fmt, vet, test])
 }
 
@@ -460,6 +475,9 @@ pub fn render(projects: &[Detected]) -> String {
         }
         if let Some(fix) = &gate.fix {
             let _ = writeln!(out, "fix = {}", quote(fix));
+        }
+        if let Some(parser) = gate.parser {
+            let _ = writeln!(out, "parser = {}", quote(parser));
         }
     }
     out.push_str(

@@ -1,7 +1,7 @@
 //! backstop: deterministic quality gates for code written by people and by coding agents.
 //!
 //! Data flows one way: [`cli`] → [`settings`] → [`git`] / [`snapshot`] → [`plan`] →
-//! [`runner`] → [`gates`] → [`report`] → [`render`] → exit status ([`app`]).
+//! [`runner`] → [`gates`] (with [`parsers`]) → [`report`] → [`render`] → exit status ([`app`]).
 
 pub mod agent;
 pub mod app;
@@ -16,6 +16,7 @@ pub mod glob;
 pub mod hook;
 pub mod init;
 pub mod install;
+pub mod parsers;
 pub mod plan;
 pub mod process;
 pub mod protected;

@@ -194,6 +194,10 @@ pub struct RunSettings {
     pub style: Style,
     /// Where live human lines go; `None` when stdout belongs to a machine format and -q.
     pub human_sink: Option<Sink>,
+    /// Lines of the agent feedback text at most.
+    pub feedback_lines: usize,
+    /// `$GITHUB_STEP_SUMMARY`: where `--format github` appends its Markdown summary.
+    pub step_summary: Option<PathBuf>,
 }
 
 impl RunSettings {
@@ -290,6 +294,10 @@ impl RunSettings {
             destinations,
             style,
             human_sink,
+            feedback_lines: config.settings.feedback_lines,
+            step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         })
     }
 }

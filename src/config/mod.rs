@@ -18,6 +18,7 @@ use crate::trigger::Trigger;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use load::{load_file, parse_in, parse_str};
+pub use validate::PROTECTED_GATE;
 
 /// The file name backstop looks for at the root of the worktree.
 pub const FILE_NAME: &str = "gates.toml";

@@ -1,19 +1,43 @@
-//! The command gate: `sh -c` with the gate's files, batched under the argument limit.
+//! The command gate: `sh -c` with the gate's files, batched under the argument limit, and its
+//! output read for diagnostics.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use super::GateStatus;
 use crate::capture::Capture;
+use crate::parsers;
 use crate::plan::Job;
 use crate::process::{Exit, ShellCommand, run_shell};
 
 use super::{GateContext, GateOutcome};
 
-/// Runs the gate's fixer (when asked) and then its check, batch by batch.
+/// Runs the gate and reads its diagnostics, whether it passed or failed (a passing linter's
+/// warnings are diagnostics too).
 pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
+    let started_at = SystemTime::now();
+    let mut outcome = execute(job, context);
+    if let Some(output) = &outcome.output {
+        let request = parsers::Request {
+            kind: job.parser,
+            pattern: job.pattern.as_deref(),
+            report: job.report.as_deref(),
+            started: Some(started_at),
+        };
+        let place = parsers::Place {
+            root: &job.root,
+            cwd: &job.cwd,
+            files: &parsers::RealFiles,
+        };
+        outcome.diagnostics = parsers::parse(&request, output, &place);
+    }
+    outcome
+}
+
+/// Runs the gate's fixer (when asked) and then its check, batch by batch.
+fn execute(job: &Job, context: &GateContext) -> GateOutcome {
     let started = Instant::now();
     let mut capture = Capture::default();
     let outcome = |status, exit_code, reason: Option<String>, capture: &Capture| GateOutcome {

@@ -103,8 +103,8 @@ impl GateStatus {
     }
 }
 
-/// Severity of a diagnostic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+/// Severity of a diagnostic, most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Fails the gate.
@@ -116,7 +116,7 @@ pub enum Severity {
 }
 
 /// A problem pinned to a place in a file.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Diagnostic {
     /// Repository-relative path, or null.

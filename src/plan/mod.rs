@@ -45,7 +45,7 @@ pub struct PlannedGate {
 #[derive(Debug, Clone)]
 pub enum Action {
     /// Start the job.
-    Run(Job),
+    Run(Box<Job>),
     /// Report the gate as skipped, with the reason.
     Skip(String),
 }
@@ -61,6 +61,8 @@ pub struct Job {
     pub fix: Option<String>,
     /// Run the fixer before the check (`--fix`).
     pub fix_first: bool,
+    /// The worktree root the gate runs in (absolute); diagnostics are relative to it.
+    pub root: PathBuf,
     /// Absolute working directory.
     pub cwd: PathBuf,
     /// The gate's files, relative to `cwd`.
@@ -71,8 +73,12 @@ pub struct Job {
     pub env: Vec<(String, String)>,
     /// Kill the process group after this long.
     pub timeout: Duration,
-    /// How to read diagnostics.
+    /// How to read diagnostics; `None` reads `path:line[:col]: message` lines.
     pub parser: Option<ParserKind>,
+    /// The user's pattern, for `parser = "regex"`.
+    pub pattern: Option<String>,
+    /// The `JUnit` XML file the command writes (relative to `cwd`), for `parser = "junit"`.
+    pub report: Option<String>,
 }
 
 /// Who asked to skip a gate.
@@ -92,7 +98,7 @@ impl Plan {
     /// The jobs that will run, in plan order.
     pub fn jobs(&self) -> impl Iterator<Item = &Job> {
         self.gates.iter().filter_map(|g| match &g.action {
-            Action::Run(job) => Some(job),
+            Action::Run(job) => Some(job.as_ref()),
             Action::Skip(_) => None,
         })
     }
@@ -211,11 +217,12 @@ fn plan_job(
         };
         return Ok(Action::Skip(why.to_owned()));
     }
-    Ok(Action::Run(Job {
+    Ok(Action::Run(Box::new(Job {
         name: name.to_owned(),
         run: gate.run.clone(),
         fix: gate.fix.clone(),
         fix_first: fix && gate.fix.is_some(),
+        root: root.to_path_buf(),
         cwd,
         files,
         pass_files: gate.pass_files,
@@ -226,5 +233,7 @@ fn plan_job(
             .collect(),
         timeout: gate.timeout(),
         parser: gate.parser,
-    }))
+        pattern: gate.pattern.clone(),
+        report: gate.report.clone(),
+    })))
 }

@@ -190,7 +190,24 @@ pub fn summary(report: &Report, style: &Style) -> String {
         if style.verbose {
             out.push_str(&format!("$ {}\n", gate.command));
         }
-        if let Some(output) = &gate.output {
+        let located: Vec<String> = gate
+            .diagnostics
+            .iter()
+            .filter_map(|d| {
+                let at = super::problems::location(d.file.as_deref(), d.line, d.column)?;
+                let rule = d
+                    .rule
+                    .as_deref()
+                    .map(|r| format!(" [{r}]"))
+                    .unwrap_or_default();
+                Some(format!("{at}: {}{rule}\n", d.message))
+            })
+            .collect();
+        if !located.is_empty() && gate.output.as_deref().is_some_and(is_machine_output) {
+            // JSON lines say nothing to a person; the diagnostics read from them do.
+            out.push_str(&clip_lines(&located.concat(), SHOWN_OUTPUT_LINES));
+            out.push_str(&style.paint("2", "(the tool printed JSON: --format json has it)\n"));
+        } else if let Some(output) = &gate.output {
             out.push_str(&clip_lines(output, SHOWN_OUTPUT_LINES));
             if !output.is_empty() && !output.ends_with('\n') {
                 out.push('\n');
@@ -240,6 +257,20 @@ pub fn verdict(report: &Report, style: &Style) -> String {
         )
     };
     format!("{line}\n")
+}
+
+/// Whether most lines of the output are JSON (`--message-format=json`, `--format json`).
+fn is_machine_output(output: &str) -> bool {
+    let lines: Vec<&str> = output
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let json = lines
+        .iter()
+        .filter(|l| l.starts_with('{') || l.starts_with('['))
+        .count();
+    json * 2 > lines.len()
 }
 
 fn seconds(duration: Duration) -> String {

@@ -1,7 +1,12 @@
-//! Renderers: turn a report into what a person or a program reads.
+//! Renderers: turn a report into what a person, a program, a CI system or an agent reads.
 
+pub mod agent;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod problems;
+pub mod sarif;
 
 use std::io::Write;
 
@@ -16,19 +21,47 @@ pub enum Format {
     Human,
     /// The versioned JSON report (schema/report.schema.json).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// `JUnit` XML: a testcase per gate.
+    Junit,
+    /// GitHub Actions annotations (and `$GITHUB_STEP_SUMMARY`).
+    Github,
+    /// The feedback text for a coding agent.
+    Agent,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 2] = [Format::Human, Format::Json];
+    pub const ALL: [Format; 6] = [
+        Format::Human,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Github,
+        Format::Agent,
+    ];
 
     /// The name `--format` takes.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Human => "human",
             Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Agent => "agent",
         }
     }
+}
+
+/// How to render: the human style and the agent text's cap.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderSettings {
+    /// Colour and verbosity of the human format.
+    pub style: human::Style,
+    /// Lines of the agent feedback text at most (`settings.feedback_lines`).
+    pub feedback_lines: usize,
 }
 
 /// Where a rendered format goes.
@@ -58,11 +91,26 @@ pub fn say_line(text: &str) {
 }
 
 /// Renders `report` in `format` into bytes.
-pub fn render(format: Format, report: &Report, style: &human::Style) -> Vec<u8> {
+pub fn render(format: Format, report: &Report, settings: &RenderSettings) -> Vec<u8> {
     match format {
-        Format::Human => human::summary(report, style).into_bytes(),
+        Format::Human => human::summary(report, &settings.style).into_bytes(),
         Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Github => github::render(report),
+        Format::Agent => agent::render(report, settings.feedback_lines).into_bytes(),
     }
+}
+
+/// Appends to a file, creating it (`$GITHUB_STEP_SUMMARY` collects every step's summary).
+pub fn append(path: &std::path::Path, text: &str) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes one rendered format to its destination.

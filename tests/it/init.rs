@@ -74,6 +74,9 @@ fn detects_a_rust_crate() {
         Some("cargo clippy --all-targets -- -D warnings")
     );
     assert_eq!(key(&config, "cargo-test", "run"), Some("cargo test"));
+    assert_eq!(key(&config, "clippy", "parser"), Some("cargo"));
+    assert_eq!(key(&config, "cargo-test", "parser"), Some("cargo"));
+    assert!(config["gates"]["rustfmt"].get("parser").is_none());
     assert_eq!(list(&config, "cargo-test", "on"), SLOW);
     // Fast gates keep the default triggers.
     assert!(config["gates"]["clippy"].get("on").is_none());
@@ -114,8 +117,11 @@ fn detects_node_with_eslint_typescript_vitest_and_playwright() {
     );
     assert_eq!(
         key(&config, "eslint", "run"),
-        Some("npx --no-install eslint --max-warnings=0 .")
+        Some("npx --no-install eslint --max-warnings=0 --format json .")
     );
+    assert_eq!(key(&config, "eslint", "parser"), Some("eslint"));
+    assert_eq!(key(&config, "tsc", "parser"), Some("tsc"));
+    assert_eq!(key(&config, "playwright", "parser"), Some("playwright"));
     assert_eq!(
         key(&config, "eslint", "fix"),
         Some("npx --no-install eslint --fix .")
@@ -131,7 +137,7 @@ fn detects_node_with_eslint_typescript_vitest_and_playwright() {
     assert_eq!(list(&config, "vitest", "on"), SLOW);
     assert_eq!(
         key(&config, "playwright", "run"),
-        Some("npx --no-install playwright test")
+        Some("npx --no-install playwright test --reporter=list,json")
     );
     assert_eq!(list(&config, "playwright", "on"), SLOW);
     assert_eq!(key(&config, "playwright", "timeout"), Some("20m"));
@@ -178,7 +184,7 @@ dev = ["ruff>=0.5", "mypy>=1.10", "pytest>=8"]
     );
     assert_eq!(
         key(&config, "ruff", "run"),
-        Some("python3 -m ruff check --force-exclude")
+        Some("python3 -m ruff check --force-exclude --output-format=concise")
     );
     assert_eq!(config["gates"]["ruff"]["pass_files"].as_bool(), Some(true));
     assert_eq!(
@@ -190,6 +196,7 @@ dev = ["ruff>=0.5", "mypy>=1.10", "pytest>=8"]
         Some("python3 -m mypy src tests")
     );
     assert_eq!(key(&config, "pytest", "run"), Some("python3 -m pytest -q"));
+    assert_eq!(key(&config, "pytest", "parser"), Some("pytest"));
     assert_eq!(list(&config, "pytest", "on"), SLOW);
 }
 
@@ -200,6 +207,7 @@ fn detects_a_go_module() {
     let config = init(&repo);
     assert_eq!(gate_names(&config), ["gofmt", "go-vet", "go-test"]);
     assert_eq!(key(&config, "go-vet", "run"), Some("go vet ./..."));
+    assert_eq!(key(&config, "go-vet", "parser"), Some("go"));
     assert_eq!(key(&config, "go-test", "run"), Some("go test ./..."));
     assert_eq!(list(&config, "go-test", "on"), SLOW);
     assert!(key(&config, "gofmt", "run").unwrap().contains("gofmt -l"));
@@ -236,7 +244,7 @@ fn a_project_in_a_subdirectory_gets_cwd_and_a_prefixed_name() {
     assert_eq!(key(&config, "web-eslint", "cwd"), Some("web"));
     assert_eq!(
         key(&config, "web-eslint", "run"),
-        Some("npx --no-install eslint --max-warnings=0 .")
+        Some("npx --no-install eslint --max-warnings=0 --format json .")
     );
 }
 
