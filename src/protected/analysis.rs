@@ -248,9 +248,18 @@ fn python_assertion(code: &[&Token], i: usize) -> Option<(Strength, usize)> {
         let end = (i + 1..code.len())
             .find(|&k| code[k].line > t.line && (code[k].indent <= t.indent))
             .map_or(code.len() - 1, |k| k - 1);
+        // The message starts at the first comma outside brackets: `assert f(a, b) in c, "msg"`.
+        let mut depth = 0i32;
         let args: Vec<String> = code[i + 1..=end]
             .iter()
-            .take_while(|a| !a.is(','))
+            .take_while(|a| {
+                match a.text.as_str() {
+                    "(" | "[" | "{" => depth += 1,
+                    ")" | "]" | "}" => depth -= 1,
+                    _ => {}
+                }
+                !(depth == 0 && a.is(','))
+            })
             .map(|a| a.text.clone())
             .collect();
         let strength = if trivially_true(&args) {

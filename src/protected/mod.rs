@@ -231,7 +231,7 @@ pub fn run(repo: &Repo, plan: &ProtectPlan) -> Result<Vec<FindingReport>> {
         for (side, bytes) in [(&mut base, &before), (&mut target, &after)] {
             if let Some(bytes) = bytes {
                 let source = String::from_utf8_lossy(bytes).into_owned();
-                let found = extract::extract(path, &source, language);
+                let found = extract::extract(path, &source, language, is_test_path);
                 side.files.insert(path.clone(), (language, found));
                 side.sources.insert(path.clone(), source);
             }

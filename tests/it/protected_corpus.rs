@@ -75,9 +75,11 @@ fn reported(dir: &Path) -> Vec<String> {
     kinds
 }
 
-#[test]
-fn corpus_recall_and_false_positive_rate_meet_the_targets() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/protected");
+/// Recall, false-positive rate and case count over one corpus directory, printing every miss.
+fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(corpus);
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -121,7 +123,7 @@ fn corpus_recall_and_false_positive_rate_meet_the_targets() {
     let recall = f64::from(caught) / f64::from(tampering.max(1));
     let fp_rate = f64::from(false_positives) / f64::from(legitimate.max(1));
     println!(
-        "protected corpus: {} cases ({tampering} tampering, {legitimate} legitimate)",
+        "{corpus}: {} cases ({tampering} tampering, {legitimate} legitimate)",
         dirs.len()
     );
     println!(
@@ -135,7 +137,13 @@ fn corpus_recall_and_false_positive_rate_meet_the_targets() {
     for miss in &misses {
         println!("  {miss}");
     }
-    assert!(dirs.len() >= 60, "the corpus needs at least 60 cases");
+    (recall, fp_rate, dirs.len(), misses)
+}
+
+#[test]
+fn corpus_recall_and_false_positive_rate_meet_the_targets() {
+    let (recall, fp_rate, cases, misses) = measure("protected");
+    assert!(cases >= 60, "the corpus needs at least 60 cases");
     assert!(
         recall >= 0.95,
         "recall {recall:.3} is under 95%:\n{}",
@@ -144,6 +152,23 @@ fn corpus_recall_and_false_positive_rate_meet_the_targets() {
     assert!(
         fp_rate <= 0.05,
         "false-positive rate {fp_rate:.3} is over 5%:\n{}",
+        misses.join("\n")
+    );
+}
+
+/// The held-out corpus was written without seeing the engine; its blind figures (85.7%
+/// recall, 10.5% false positives) are in the README. This guards against regressions.
+#[test]
+fn held_out_corpus_does_not_regress() {
+    let (recall, fp_rate, _, misses) = measure("protected-holdout");
+    assert!(
+        recall >= 0.85,
+        "held-out recall {recall:.3} fell:\n{}",
+        misses.join("\n")
+    );
+    assert!(
+        fp_rate <= 0.11,
+        "held-out false positives {fp_rate:.3} rose:\n{}",
         misses.join("\n")
     );
 }

@@ -83,11 +83,46 @@ fn collect(
         body.push(t.clone());
         j += 1;
     }
-    found.tests.push(test_case(
+    let mut test = test_case(
         name.to_owned(),
         start_line,
         tokens[close].line,
         body,
         markers,
-    ));
+    );
+    test.cases = table_rows(&tokens[open..=close]);
+    found.tests.push(test);
+}
+
+/// Rows of the table literals in a table-driven test: `[]struct{...}{ {...}, {...} }` and
+/// `map[K]struct{...}{ "a": {...} }`; each row is a case of its own.
+fn table_rows(body: &[Token]) -> u32 {
+    let mut rows = 0;
+    let mut i = 0;
+    while i < body.len() {
+        if body[i].is_ident("struct")
+            && i > 0
+            && body[..i].iter().rev().take(4).any(|t| t.is(']'))
+            && body.get(i + 1).is_some_and(|t| t.is('{'))
+        {
+            let type_end = matching(body, i + 1);
+            if body.get(type_end + 1).is_some_and(|t| t.is('{')) {
+                let literal_end = matching(body, type_end + 1);
+                let mut depth = 0;
+                for t in &body[type_end + 1..=literal_end] {
+                    if t.is('{') {
+                        depth += 1;
+                        if depth == 2 {
+                            rows += 1;
+                        }
+                    } else if t.is('}') {
+                        depth -= 1;
+                    }
+                }
+                i = literal_end;
+            }
+        }
+        i += 1;
+    }
+    rows
 }

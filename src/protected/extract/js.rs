@@ -5,8 +5,8 @@
 use super::{FileTests, code, matching, test_case, unquote};
 use crate::protected::lexer::{Kind, Token};
 
-/// An enclosing `describe`: its name, where it ends, and its markers.
-type Scope = (String, usize, Vec<(String, u32)>);
+/// An enclosing `describe`: its name, where it ends, its markers, and its `.each` rows.
+type Scope = (String, usize, Vec<(String, u32)>, u32);
 
 const SUITES: [&str; 5] = ["describe", "context", "suite", "xdescribe", "fdescribe"];
 const TESTS: [&str; 8] = [
@@ -20,7 +20,7 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
     let mut suites: Vec<Scope> = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        suites.retain(|(_, end, _)| *end > i);
+        suites.retain(|(_, end, _, _)| *end > i);
         let token = &tokens[i];
         let after_dot = i > 0 && tokens[i - 1].is('.');
         if token.kind == Kind::Ident
@@ -31,7 +31,7 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             let suite =
                 SUITES.contains(&token.text.as_str()) || call.chain.iter().any(|c| c == "describe");
             let mut markers: Vec<(String, u32)> =
-                suites.iter().flat_map(|(_, _, m)| m.clone()).collect();
+                suites.iter().flat_map(|(_, _, m, _)| m.clone()).collect();
             let base = &call.chain[0];
             if base.starts_with('x') || base.starts_with('f') {
                 markers.push((base.clone(), token.line));
@@ -49,11 +49,11 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
                     .filter(|(_, l)| *l == token.line)
                     .cloned()
                     .collect();
-                suites.push((call.name.clone(), call.end, own));
+                suites.push((call.name.clone(), call.end, own, call.rows));
                 i = call.open + 1;
                 continue;
             }
-            let path: Vec<&str> = suites.iter().map(|(n, _, _)| n.as_str()).collect();
+            let path: Vec<&str> = suites.iter().map(|(n, _, _, _)| n.as_str()).collect();
             let name = if path.is_empty() {
                 call.name.clone()
             } else {
@@ -70,7 +70,8 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             let body_markers = conditional_skips(&body);
             markers.extend(body_markers);
             let mut test = test_case(name, token.line, tokens[call.end].line, body, markers);
-            test.cases = call.rows;
+            // Rows of an enclosing `describe.each` count as cases of this test.
+            test.cases = call.rows + suites.iter().map(|(_, _, _, rows)| rows).sum::<u32>();
             found.tests.push(test);
             i = call.end + 1;
             continue;

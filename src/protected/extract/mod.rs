@@ -10,6 +10,7 @@ mod rust;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::analysis::Assertion;
 use super::lexer::{Kind, Language, Token, tokenize};
 
 /// One test (a function, a case, a subtest).
@@ -28,8 +29,8 @@ pub struct TestCase {
     pub body: Vec<Token>,
     /// Skip, ignore, todo, xfail or focus markers: (marker text, line).
     pub markers: Vec<(String, u32)>,
-    /// Assertions the test declares outside its body (`#[should_panic]`, parametrize cases).
-    pub declared_assertions: u32,
+    /// Assertions the test declares outside its body (`#[should_panic]`).
+    pub declared: Vec<Assertion>,
     /// Cases of a table-driven test (`@pytest.mark.parametrize` entries, `.each` rows): each
     /// is a test of its own to the runner.
     pub cases: u32,
@@ -67,7 +68,9 @@ pub struct FileTests {
 }
 
 /// Finds the tests of one file.
-pub fn extract(path: &Path, source: &str, language: Language) -> FileTests {
+/// `test_path`: the file is a test file by location; otherwise (Rust sources with inline tests)
+/// only functions inside modules count as test helpers, not the library code under test.
+pub fn extract(path: &Path, source: &str, language: Language, test_path: bool) -> FileTests {
     let tokens = tokenize(source, language);
     let comments = tokens
         .iter()
@@ -75,7 +78,7 @@ pub fn extract(path: &Path, source: &str, language: Language) -> FileTests {
         .cloned()
         .collect();
     let mut found = match language {
-        Language::Rust => rust::extract(&tokens),
+        Language::Rust => rust::extract(&tokens, test_path),
         Language::Python => python::extract(&tokens),
         Language::Js => js::extract(&tokens),
         Language::Go => go::extract(&tokens),
@@ -145,7 +148,7 @@ pub(super) fn test_case(
         end_line,
         body,
         markers,
-        declared_assertions: 0,
+        declared: Vec::new(),
         cases: 0,
     }
 }

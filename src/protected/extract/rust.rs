@@ -2,6 +2,7 @@
 //! `#[ignore]` as a marker, `#[should_panic]` as an assertion.
 
 use super::{FileTests, code, matching, test_case};
+use crate::protected::analysis::{Assertion, Strength};
 use crate::protected::lexer::Token;
 
 const TEST_ATTRS: [&str; 7] = [
@@ -14,7 +15,7 @@ const TEST_ATTRS: [&str; 7] = [
     "test_log",
 ];
 
-pub(super) fn extract(all: &[Token]) -> FileTests {
+pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
     let tokens = code(all);
     let mut found = FileTests::default();
     let mut modules: Vec<(String, usize)> = Vec::new();
@@ -70,14 +71,25 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
                     .map(|(a, l)| (format!("#[{a}]"), *l))
                     .collect();
                 let mut test = test_case(qualified, start, tokens[close].line, body, markers);
-                test.declared_assertions = u32::from(
-                    attributes
-                        .iter()
-                        .any(|(a, _)| a.starts_with("should_panic")),
-                );
+                test.declared = attributes
+                    .iter()
+                    .filter(|(a, _)| a.starts_with("should_panic"))
+                    .map(|(a, _)| Assertion {
+                        // `should_panic(expected = "...")` checks the message; bare, any panic passes.
+                        strength: if a.contains("expected") {
+                            Strength::Strong
+                        } else {
+                            Strength::Weak
+                        },
+                        text: a.clone(),
+                    })
+                    .collect();
                 found.tests.push(test);
             } else {
-                found.helpers.insert(name, body);
+                // Library code under test is not a test helper: its asserts check callers.
+                if test_path || !modules.is_empty() {
+                    found.helpers.insert(name, body);
+                }
             }
             attributes.clear();
             // Functions nested in a test are part of its body, not tests of their own.
