@@ -52,41 +52,16 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
             )
         }
         CommandArgs::List(list) => list_gates(&args.global, list),
-        CommandArgs::Install(install) => {
-            let workspace = Workspace::open(&args.global)?;
-            crate::setaside::refuse_if_interrupted(&workspace.repo)?;
-            let hooks: Vec<&str> = if install.hooks.is_empty() {
-                let config = workspace.load_config()?;
-                let hooks = crate::install::git::hooks_for(&config);
-                if hooks.is_empty() {
-                    vec!["pre-commit"]
-                } else {
-                    hooks
-                }
-            } else {
-                let mut hooks: Vec<&str> = install.hooks.iter().map(String::as_str).collect();
-                // A merge without conflicts runs pre-merge-commit instead of pre-commit.
-                if hooks.contains(&"pre-commit") && !hooks.contains(&"pre-merge-commit") {
-                    hooks.push("pre-merge-commit");
-                }
-                hooks
-            };
-            for line in crate::install::git::install(&workspace.repo, &hooks, install.force)? {
-                crate::say!("{line}");
-            }
-            Ok(EXIT_OK)
-        }
-        CommandArgs::Uninstall(_) => {
-            let workspace = Workspace::open(&args.global)?;
-            for line in crate::install::git::uninstall(&workspace.repo)? {
-                crate::say!("{line}");
-            }
-            Ok(EXIT_OK)
-        }
+        CommandArgs::Install(install) => install_hooks(&args.global, install),
+        CommandArgs::Uninstall(uninstall) => uninstall_hooks(&args.global, uninstall),
         CommandArgs::Hook(HookArgs::Git {
             name,
             args: hook_args,
         }) => crate::hook::git::run(&args.global, name, hook_args),
+        CommandArgs::Hook(hook) => {
+            let (agent, event) = hook.agent().expect("every other hook is an agent's");
+            Ok(crate::hook::agent::run(&args.global, agent, event))
+        }
         CommandArgs::Approve(approve) => approve_findings(&args.global, approve.show),
         CommandArgs::Recover => {
             let workspace = Workspace::open(&args.global)?;
@@ -449,6 +424,66 @@ fn list_gates(global: &GlobalArgs, list: &ListArgs) -> Result<u8> {
             .collect::<Vec<_>>()
             .join(",");
         crate::say!("{:<width$}  {on:<40}  built-in protected gate", "protected");
+    }
+    Ok(EXIT_OK)
+}
+
+fn install_hooks(global: &GlobalArgs, install: &cli::InstallArgs) -> Result<u8> {
+    let workspace = Workspace::open(global)?;
+    crate::setaside::refuse_if_interrupted(&workspace.repo)?;
+    let agents = install.agents.agents();
+    if !agents.is_empty() {
+        let config = if workspace.config_path.exists() {
+            workspace.load_config()?
+        } else {
+            crate::config::GatesConfig::default()
+        };
+        for agent in &agents {
+            crate::say!(
+                "{}",
+                crate::install::agents::install(&workspace.repo, &config, *agent)?
+            );
+        }
+        if !install.git {
+            return Ok(EXIT_OK);
+        }
+    }
+    let hooks: Vec<&str> = if install.hooks.is_empty() {
+        let config = workspace.load_config()?;
+        let hooks = crate::install::git::hooks_for(&config);
+        if hooks.is_empty() {
+            vec!["pre-commit"]
+        } else {
+            hooks
+        }
+    } else {
+        let mut hooks: Vec<&str> = install.hooks.iter().map(String::as_str).collect();
+        // A merge without conflicts runs pre-merge-commit instead of pre-commit.
+        if hooks.contains(&"pre-commit") && !hooks.contains(&"pre-merge-commit") {
+            hooks.push("pre-merge-commit");
+        }
+        hooks
+    };
+    for line in crate::install::git::install(&workspace.repo, &hooks, install.force)? {
+        crate::say!("{line}");
+    }
+    Ok(EXIT_OK)
+}
+
+fn uninstall_hooks(global: &GlobalArgs, uninstall: &cli::UninstallArgs) -> Result<u8> {
+    let workspace = Workspace::open(global)?;
+    let agents = uninstall.agents.agents();
+    for agent in &agents {
+        crate::say!(
+            "{}",
+            crate::install::agents::uninstall(&workspace.repo, *agent)?
+        );
+    }
+    if !agents.is_empty() && !uninstall.git {
+        return Ok(EXIT_OK);
+    }
+    for line in crate::install::git::uninstall(&workspace.repo)? {
+        crate::say!("{line}");
     }
     Ok(EXIT_OK)
 }

@@ -117,6 +117,9 @@ pub struct InstallArgs {
     /// Git hooks (the default when no selector is given).
     #[arg(long)]
     pub git: bool,
+    /// Which agents to install hooks for.
+    #[command(flatten)]
+    pub agents: AgentSelection,
     /// Which git hooks (default: those some gate is `on`).
     #[arg(long = "hook", value_delimiter = ',', value_parser = ["pre-commit", "pre-merge-commit", "pre-push", "commit-msg"])]
     pub hooks: Vec<String>,
@@ -139,6 +142,46 @@ pub struct UninstallArgs {
     /// Git hooks (the default when no selector is given).
     #[arg(long)]
     pub git: bool,
+    /// Which agents to remove hooks from.
+    #[command(flatten)]
+    pub agents: AgentSelection,
+}
+
+/// `--claude --codex --gemini --cursor --copilot`.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct AgentSelection {
+    /// Claude Code: .claude/settings.json.
+    #[arg(long)]
+    pub claude: bool,
+    /// Codex CLI: .codex/hooks.json.
+    #[arg(long)]
+    pub codex: bool,
+    /// Gemini CLI: .gemini/settings.json.
+    #[arg(long)]
+    pub gemini: bool,
+    /// Cursor: .cursor/hooks.json.
+    #[arg(long)]
+    pub cursor: bool,
+    /// GitHub Copilot: .github/hooks/backstop.json.
+    #[arg(long)]
+    pub copilot: bool,
+}
+
+impl AgentSelection {
+    /// The agents selected.
+    pub fn agents(self) -> Vec<crate::agent::Agent> {
+        use crate::agent::Agent;
+        [
+            (self.claude, Agent::Claude),
+            (self.codex, Agent::Codex),
+            (self.gemini, Agent::Gemini),
+            (self.cursor, Agent::Cursor),
+            (self.copilot, Agent::Copilot),
+        ]
+        .into_iter()
+        .filter_map(|(on, agent)| on.then_some(agent))
+        .collect()
+    }
 }
 
 /// `backstop hook`.
@@ -152,6 +195,65 @@ pub enum HookArgs {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<std::ffi::OsString>,
     },
+    /// Claude Code (JSON on stdin).
+    Claude {
+        /// The event.
+        event: EventArg,
+    },
+    /// `OpenAI` Codex CLI (JSON on stdin).
+    Codex {
+        /// The event.
+        event: EventArg,
+    },
+    /// Gemini CLI (JSON on stdin).
+    Gemini {
+        /// The event.
+        event: EventArg,
+    },
+    /// Cursor (JSON on stdin).
+    Cursor {
+        /// The event.
+        event: EventArg,
+    },
+    /// GitHub Copilot (JSON on stdin).
+    Copilot {
+        /// The event.
+        event: EventArg,
+    },
+}
+
+/// An agent hook event.
+#[derive(Debug, Clone, Copy)]
+pub struct EventArg(pub crate::agent::Event);
+
+impl ValueEnum for EventArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            EventArg(crate::agent::Event::SessionStart),
+            EventArg(crate::agent::Event::Stop),
+            EventArg(crate::agent::Event::SubagentStop),
+            EventArg(crate::agent::Event::PreToolUse),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.as_str()))
+    }
+}
+
+impl HookArgs {
+    /// The agent and event of an agent hook; `None` for git.
+    pub fn agent(&self) -> Option<(crate::agent::Agent, crate::agent::Event)> {
+        use crate::agent::Agent;
+        match self {
+            HookArgs::Git { .. } => None,
+            HookArgs::Claude { event } => Some((Agent::Claude, event.0)),
+            HookArgs::Codex { event } => Some((Agent::Codex, event.0)),
+            HookArgs::Gemini { event } => Some((Agent::Gemini, event.0)),
+            HookArgs::Cursor { event } => Some((Agent::Cursor, event.0)),
+            HookArgs::Copilot { event } => Some((Agent::Copilot, event.0)),
+        }
+    }
 }
 
 /// `backstop init`.

@@ -115,3 +115,14 @@ fn branch_base(repo: &Repo, base_ref: &str) -> Option<Oid> {
     }
     found
 }
+
+/// The working tree against a given base commit (an agent session's recorded base).
+pub fn since(repo: &Repo, base: Oid) -> Result<Snapshot> {
+    Ok(Snapshot {
+        base: Some(base.to_string()),
+        target: "worktree".to_owned(),
+        file_set: repo.changed_since(Some(base))?,
+        base_commit: Some(base),
+        side: Side::WorkTree,
+    })
+}

@@ -1,4 +1,5 @@
 //! Hook entries: what git (and, later, agents) call. They sit beside the main flow and call
 //! into it.
 
+pub mod agent;
 pub mod git;

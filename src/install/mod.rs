@@ -1,4 +1,5 @@
 //! `backstop install` / `uninstall`: wiring backstop into git (and, later, agents) without
 //! clobbering what is there.
 
+pub mod agents;
 pub mod git;

@@ -1,5 +1,6 @@
 //! The one integration test binary: the real `backstop` binary in temporary git repositories.
 
+mod agents;
 mod commit;
 mod config;
 mod example;

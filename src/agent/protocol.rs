@@ -1,0 +1,169 @@
+//! Reading what an agent sends (leniently: every field optional, unknown fields ignored, a
+//! byte-order mark stripped) and writing exactly the objects each agent understands.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use super::Agent;
+use super::guard::ToolCall;
+
+/// A hook payload, whatever its dialect (`snake_case`, `camelCase`, Cursor's).
+#[derive(Debug, Clone, Default)]
+pub struct Payload {
+    /// The parsed object (`{}` when the input was unreadable).
+    pub value: Value,
+}
+
+impl Payload {
+    /// Parses stdin bytes; unreadable input is an empty payload and a warning on stderr.
+    pub fn parse(bytes: &[u8]) -> Payload {
+        let text = String::from_utf8_lossy(bytes);
+        let text = text.trim_start_matches('\u{feff}').trim();
+        if let Ok(value @ Value::Object(_)) = serde_json::from_str::<Value>(text) {
+            return Payload { value };
+        }
+        let shown: String = text.chars().take(80).collect();
+        eprintln!(
+            "backstop: warning: the hook input is not a JSON object ({shown:?}); treating it as empty"
+        );
+        Payload { value: json!({}) }
+    }
+
+    fn text(&self, keys: &[&str]) -> Option<String> {
+        keys.iter()
+            .find_map(|k| {
+                self.value
+                    .get(*k)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The session: `session_id`, `sessionId`, Cursor's `conversation_id`, or `unknown`.
+    pub fn session(&self) -> String {
+        let session = self
+            .text(&["session_id", "sessionId", "conversation_id", "thread-id"])
+            .unwrap_or_else(|| "unknown".to_owned());
+        // Session ids become file names: keep them tame.
+        session
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(120)
+            .collect()
+    }
+
+    /// Where the agent works: `cwd`, Cursor's `workspace_roots[0]`, or the process's directory.
+    pub fn cwd(&self) -> PathBuf {
+        self.text(&["cwd"])
+            .or_else(|| {
+                self.value
+                    .get("workspace_roots")
+                    .and_then(|r| r.get(0))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .map_or_else(
+                || std::env::current_dir().unwrap_or_default(),
+                PathBuf::from,
+            )
+    }
+
+    /// The tool call a pre-tool hook is asked about, in any agent's shape.
+    pub fn tool_call(&self) -> ToolCall {
+        let name = self.text(&["tool_name", "toolName"]).unwrap_or_default();
+        let mut input = self
+            .value
+            .get("tool_input")
+            .or_else(|| self.value.get("toolArgs"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        if let Value::String(text) = &input {
+            // Copilot sends its arguments as a JSON string.
+            input = serde_json::from_str(text).unwrap_or(Value::Null);
+        }
+        let field = |key: &str| input.get(key).and_then(Value::as_str).map(str::to_owned);
+        // Cursor's beforeShellExecution: `{"command": "..."}` at the top level.
+        if name.is_empty()
+            && let Some(command) = self.text(&["command"])
+        {
+            return ToolCall::Shell(command);
+        }
+        let command = || match input.get("command") {
+            Some(Value::Array(parts)) => Some(
+                parts
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            Some(Value::String(text)) => Some(text.clone()),
+            _ => None,
+        };
+        match name.as_str() {
+            "Bash" | "PowerShell" | "bash" | "powershell" | "shell" | "Shell" | "exec_command"
+            | "run_shell_command" | "local_shell" => {
+                command().map_or(ToolCall::Other, ToolCall::Shell)
+            }
+            "apply_patch" => command()
+                .or_else(|| field("input"))
+                .or_else(|| field("patch"))
+                .map_or(ToolCall::Other, ToolCall::Patch),
+            "Edit" | "Write" | "MultiEdit" | "NotebookEdit" | "write_file" | "replace"
+            | "create" | "edit" | "Delete" => {
+                let paths: Vec<PathBuf> = ["file_path", "notebook_path", "path", "filePath"]
+                    .iter()
+                    .filter_map(|k| field(k))
+                    .map(PathBuf::from)
+                    .collect();
+                if paths.is_empty() {
+                    ToolCall::Other
+                } else {
+                    ToolCall::Edit(paths)
+                }
+            }
+            _ => ToolCall::Other,
+        }
+    }
+}
+
+/// The object that keeps the agent working, with `text` as its instructions.
+pub fn block(agent: Agent, text: &str) -> Value {
+    match agent {
+        Agent::Claude | Agent::Codex | Agent::Copilot => {
+            json!({"decision": "block", "reason": text})
+        }
+        Agent::Gemini => json!({"decision": "deny", "reason": text}),
+        Agent::Cursor => json!({"followup_message": text}),
+    }
+}
+
+/// What lets the agent stop while telling the person that gates still fail, if the agent
+/// has a way to show it (`None`: print nothing).
+pub fn give_up(agent: Agent, text: &str) -> Option<Value> {
+    match agent {
+        Agent::Claude | Agent::Codex | Agent::Gemini => Some(json!({"systemMessage": text})),
+        Agent::Cursor | Agent::Copilot => None,
+    }
+}
+
+/// The object that denies a tool call, with the reason the agent reads.
+pub fn deny(agent: Agent, reason: &str) -> Value {
+    match agent {
+        Agent::Claude | Agent::Codex => {
+            json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": reason}})
+        }
+        Agent::Gemini => json!({"decision": "deny", "reason": reason}),
+        Agent::Cursor => {
+            json!({"permission": "deny", "user_message": reason, "agent_message": reason})
+        }
+        Agent::Copilot => json!({"permissionDecision": "deny", "permissionDecisionReason": reason}),
+    }
+}

@@ -1,0 +1,54 @@
+//! Per-session state under the git common dir: the base recorded at session start, and the
+//! stop gate's retry counter keyed by the failure fingerprint.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::git::{Oid, Repo};
+
+/// What backstop remembers about one agent session.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SessionState {
+    /// `HEAD` when the session started.
+    pub base: Option<String>,
+    /// The last failure's fingerprint.
+    pub fingerprint: Option<String>,
+    /// Blocks in a row with that fingerprint.
+    pub blocks: u32,
+}
+
+fn path(repo: &Repo, session: &str) -> PathBuf {
+    repo.common_dir()
+        .join("backstop")
+        .join("sessions")
+        .join(format!("{session}.json"))
+}
+
+/// The state of `session` (empty when unknown).
+pub fn load(repo: &Repo, session: &str) -> SessionState {
+    std::fs::read(path(repo, session))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Saves the state (atomically: a crash leaves the old or the new one).
+pub fn save(repo: &Repo, session: &str, state: &SessionState) {
+    let target = path(repo, session);
+    let Some(dir) = target.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let temporary = target.with_extension(format!("json.{}", std::process::id()));
+    if std::fs::write(&temporary, serde_json::to_vec(state).unwrap_or_default()).is_ok() {
+        let _ = std::fs::rename(&temporary, &target);
+    }
+}
+
+/// The session's base, when it was recorded and still names a commit here.
+pub fn base(repo: &Repo, session: &str) -> Option<Oid> {
+    load(repo, session)
+        .base
+        .and_then(|b| repo.commit_id(&b).ok())
+}

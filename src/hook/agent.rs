@@ -1,0 +1,309 @@
+//! `backstop hook <agent> <event>`: JSON on stdin, the agent's protocol on stdout, exit 0.
+//! Stop runs the `stop` gates against the session base and the working tree, blocks with
+//! feedback the agent can act on, and gives up (telling the person) after `stop_retries`
+//! blocks on an unchanged failure.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::agent::guard::{self, GuardContext};
+use crate::agent::protocol::{self, Payload};
+use crate::agent::{Agent, Event, session};
+use crate::app::{GateInputs, run_plan};
+use crate::cli::{FileSelectionArgs, GlobalArgs, RunOptionsArgs};
+use crate::glob::GlobList;
+use crate::plan::Plan;
+use crate::report::Report;
+use crate::runner::signals;
+use crate::settings::{RunSettings, Workspace};
+use crate::trigger::Trigger;
+
+/// How long to wait for the payload before treating it as empty.
+const STDIN_WAIT: Duration = Duration::from_secs(10);
+
+/// Runs the hook; always exit 0 (the answer is on stdout).
+pub fn run(global: &GlobalArgs, agent: Agent, event: Event) -> u8 {
+    let payload = Payload::parse(&read_stdin());
+    let answer = match event {
+        Event::SessionStart => {
+            start(global, &payload);
+            None
+        }
+        Event::Stop | Event::SubagentStop => stop(global, agent, &payload),
+        Event::PreToolUse => pre_tool(global, agent, &payload),
+    };
+    if let Some(answer) = answer {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{answer}");
+    }
+    crate::error::EXIT_OK
+}
+
+/// Reads the payload, but never waits on a terminal or a writer that never closes.
+fn read_stdin() -> Vec<u8> {
+    if std::io::stdin().is_terminal() {
+        return Vec::new();
+    }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut bytes);
+        let _ = sender.send(bytes);
+    });
+    receiver.recv_timeout(STDIN_WAIT).unwrap_or_else(|_| {
+        eprintln!(
+            "backstop: warning: no hook input after {}s; treating it as empty",
+            STDIN_WAIT.as_secs()
+        );
+        Vec::new()
+    })
+}
+
+fn workspace_at(global: &GlobalArgs, cwd: &Path) -> Result<Workspace> {
+    let at = GlobalArgs {
+        directory: Some(
+            global
+                .directory
+                .clone()
+                .unwrap_or_else(|| cwd.to_path_buf()),
+        ),
+        config: global.config.clone(),
+        ..*global
+    };
+    Workspace::open(&at)
+}
+
+/// `SessionStart`: remember `HEAD` as this session's base.
+fn start(global: &GlobalArgs, payload: &Payload) {
+    let Ok(workspace) = workspace_at(global, &payload.cwd()) else {
+        return;
+    };
+    let session = payload.session();
+    let mut state = session::load(&workspace.repo, &session);
+    state.base = workspace.repo.head().map(|h| h.to_string());
+    state.fingerprint = None;
+    state.blocks = 0;
+    session::save(&workspace.repo, &session, &state);
+}
+
+/// `Stop` / `SubagentStop`: the block object, the give-up message, or nothing.
+fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
+    let _ = signals::install();
+    let session = payload.session();
+    let workspace = match workspace_at(global, &payload.cwd()) {
+        Ok(workspace) => workspace,
+        // Not a repository backstop can judge: nothing to hold the agent to.
+        Err(error) => {
+            eprintln!("backstop: {error:#}");
+            return None;
+        }
+    };
+    let repo = &workspace.repo;
+    let (report, text) = match judge(global, &workspace, &session) {
+        Ok(report) if report.ok => {
+            let mut state = session::load(repo, &session);
+            state.fingerprint = None;
+            state.blocks = 0;
+            session::save(repo, &session, &state);
+            return None;
+        }
+        Ok(report) => {
+            let path = write_report(&workspace, &report);
+            let lines = workspace
+                .load_config()
+                .map_or(60, |c| c.settings.feedback_lines);
+            let mut text = crate::render::agent::render(&report, lines);
+            text.push_str(&format!("Full report: {}\n", path.display()));
+            (Some(report), text)
+        }
+        Err(error) => (
+            None,
+            format!(
+                "backstop could not check your work: {error:#}\nFix that first; `backstop run stop` shows the same.\n"
+            ),
+        ),
+    };
+    let fingerprint = report
+        .as_ref()
+        .map_or_else(|| crate::git::blob_id(text.as_bytes()), failure_fingerprint);
+    let retries = workspace
+        .load_config()
+        .map_or(5, |c| c.settings.stop_retries);
+    let mut state = session::load(repo, &session);
+    if state.fingerprint.as_deref() == Some(fingerprint.as_str()) {
+        if state.blocks >= retries {
+            let names = report
+                .as_ref()
+                .map(|r| {
+                    r.failures()
+                        .map(|g| g.name.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            let message = format!(
+                "backstop: the agent was let stop after {retries} attempts, but gates still fail{}. See {}.",
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {names}")
+                },
+                last_report_path(&workspace).display()
+            );
+            return protocol::give_up(agent, &message);
+        }
+        state.blocks += 1;
+    } else {
+        state.fingerprint = Some(fingerprint);
+        state.blocks = 1;
+    }
+    session::save(repo, &session, &state);
+    Some(protocol::block(agent, &cap(&text)))
+}
+
+/// Runs the stop gates on the working tree against the session base (else SPEC §1's).
+fn judge(global: &GlobalArgs, workspace: &Workspace, session: &str) -> Result<Report> {
+    crate::setaside::refuse_if_interrupted(&workspace.repo)?;
+    let config = workspace.load_config()?;
+    let options = RunOptionsArgs {
+        destinations: Vec::new(),
+        ..RunOptionsArgs::default()
+    };
+    let mut settings = RunSettings::resolve(
+        workspace,
+        &config,
+        global,
+        Trigger::Stop,
+        &FileSelectionArgs::default(),
+        &options,
+        None,
+    )?;
+    // stdout belongs to the agent's protocol.
+    settings.human_sink = None;
+    let snapshot = match session::base(&workspace.repo, session) {
+        Some(base) => crate::snapshot::since(&workspace.repo, base)?,
+        None => crate::snapshot::resolve(
+            &workspace.repo,
+            Trigger::Stop,
+            &settings.files,
+            &settings.base_ref,
+        )?,
+    };
+    let mut plan = Plan::build(
+        &config,
+        workspace.repo.root(),
+        Trigger::Stop,
+        &snapshot.file_set,
+        &settings.selection,
+        snapshot.base.clone(),
+        snapshot.target.clone(),
+    )?;
+    plan.protect = crate::protected::plan_for(
+        &workspace.repo,
+        &config,
+        Trigger::Stop,
+        &settings.selection,
+        snapshot.base_commit,
+        snapshot.side,
+        &snapshot.file_set,
+    );
+    run_plan(
+        &workspace.repo,
+        &plan,
+        &settings,
+        GateInputs::default(),
+        Instant::now(),
+    )
+}
+
+/// What makes two failures "the same": which gates failed how, where, and which findings.
+fn failure_fingerprint(report: &Report) -> String {
+    let mut text = String::new();
+    for gate in report.failures() {
+        text.push_str(&format!(
+            "{}:{}:{:?}\n",
+            gate.name,
+            gate.status.as_str(),
+            gate.exit_code
+        ));
+        // The output counts too, with its numbers masked: durations and ids change every
+        // run, and a failure that only differs by them is the same failure.
+        let output = gate.output.as_deref().unwrap_or_default();
+        let tail: String = output
+            .chars()
+            .rev()
+            .take(4000)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        text.push_str(
+            &tail
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '#' } else { c })
+                .collect::<String>(),
+        );
+        for d in &gate.diagnostics {
+            text.push_str(&format!("  {:?}:{:?}:{}\n", d.file, d.line, d.message));
+        }
+    }
+    for finding in &report.protected {
+        text.push_str(&crate::protected::approve::fingerprint(finding));
+        text.push('\n');
+    }
+    crate::git::blob_id(text.as_bytes())
+}
+
+fn last_report_path(workspace: &Workspace) -> PathBuf {
+    workspace
+        .repo
+        .git_dir()
+        .join("backstop")
+        .join("last-report.json")
+}
+
+fn write_report(workspace: &Workspace, report: &Report) -> PathBuf {
+    let path = last_report_path(workspace);
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::write(&path, crate::render::json::render(report));
+    path
+}
+
+/// Agents cut hook output at 10,000 characters; stay under.
+fn cap(text: &str) -> String {
+    const LIMIT: usize = 9_900;
+    if text.chars().count() <= LIMIT {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(LIMIT - 60).collect();
+    format!("{kept}\n[… cut; the full report file has everything …]\n")
+}
+
+/// `PreToolUse` / `BeforeTool`: deny a bypass with the reason, allow the rest (print nothing).
+fn pre_tool(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
+    let cwd = payload.cwd();
+    let workspace = workspace_at(global, &cwd).ok()?;
+    let paths = workspace
+        .load_config()
+        .ok()
+        .and_then(|c| c.protect.and_then(|p| p.paths))
+        .unwrap_or_else(|| {
+            crate::protected::DEFAULT_PATHS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+        });
+    let protected = GlobList::new(&paths).ok()?;
+    let context = GuardContext {
+        cwd: &cwd,
+        root: workspace.repo.root(),
+        protected: &protected,
+    };
+    guard::check(&payload.tool_call(), &context).map(|reason| protocol::deny(agent, &reason))
+}
