@@ -37,15 +37,33 @@ const HOOK_FILES: &str = "backstop: the git hooks run the gates this repository 
      anything under .git/hooks. Fix the code so the gates pass.";
 const SKIP: &str = "backstop: BACKSTOP_SKIP is for a person to skip a gate. Fix what the gate reports \
      instead (`backstop run` shows it).";
+const HOOK_BY_HAND: &str = "backstop: backstop's hooks are run by the agent tool itself; calling them \
+     by hand changes what the gates compare against. Fix the code so the gates pass.";
 const PERSON_ONLY: &str = "backstop: approving protected changes and removing the hooks are a person's \
      decisions. Explain the change and let the person run it.";
 
 /// Allow (`None`) or deny with the reason.
 pub fn check(call: &ToolCall, context: &GuardContext<'_>) -> Option<String> {
     match call {
-        ToolCall::Shell(script) => commands(script)
-            .iter()
-            .find_map(|c| check_command(c, context)),
+        ToolCall::Shell(script) => {
+            // `cd` changes where later commands of the same line write.
+            let mut cwd = context.cwd.to_path_buf();
+            commands(script).iter().find_map(|c| {
+                if c.words.first().is_some_and(|w| w == "cd")
+                    && let Some(dir) = c.words.get(1)
+                {
+                    cwd = normalise(&cwd.join(dir));
+                    return None;
+                }
+                check_command(
+                    c,
+                    &GuardContext {
+                        cwd: &cwd,
+                        ..*context
+                    },
+                )
+            })
+        }
         ToolCall::Edit(paths) => paths.iter().find_map(|p| protected_write(p, context)),
         ToolCall::Patch(patch) => patch
             .lines()
@@ -72,6 +90,19 @@ fn check_command(command: &Command, context: &GuardContext<'_>) -> Option<String
     {
         return Some(SKIP.to_owned());
     }
+    // GIT_CONFIG_PARAMETERS, GIT_CONFIG_COUNT/KEY_n/VALUE_n: git config from the environment.
+    let git_config_env = command
+        .assignments
+        .iter()
+        .any(|(name, _)| name.starts_with("GIT_CONFIG_"));
+    if git_config_env
+        && command
+            .assignments
+            .iter()
+            .any(|(_, value)| value.to_ascii_lowercase().contains("hookspath"))
+    {
+        return Some(HOOKS_PATH.to_owned());
+    }
     let words = unwrap_wrappers(&command.words);
     for target in &command.redirects {
         if let Some(reason) = write_target(target, context) {
@@ -88,11 +119,31 @@ fn check_command(command: &Command, context: &GuardContext<'_>) -> Option<String
         }
         "git" => check_git(args, context),
         "backstop" => {
-            let sub = args.iter().find(|a| !a.starts_with('-'))?;
-            (matches!(sub.as_str(), "approve" if !args.iter().any(|a| a == "--show"))
-                || sub == "uninstall")
-                .then(|| PERSON_ONLY.to_owned())
+            // Skip global options and their values: `backstop -C . approve` is still approve.
+            let mut rest = args.iter();
+            let sub = loop {
+                let arg = rest.next()?;
+                match arg.as_str() {
+                    "-C" | "--config" | "--color" => {
+                        rest.next();
+                    }
+                    a if a.starts_with('-') => {}
+                    a => break a.to_owned(),
+                }
+            };
+            match sub.as_str() {
+                "approve" if !args.iter().any(|a| a == "--show") => Some(PERSON_ONLY.to_owned()),
+                "uninstall" => Some(PERSON_ONLY.to_owned()),
+                "hook" => Some(HOOK_BY_HAND.to_owned()),
+                _ => None,
+            }
         }
+        "python" | "python3" | "node" | "php" | "deno" | "bun" => args
+            .iter()
+            .any(|a| {
+                a.contains(".git/hooks") || a.contains(".git/config") || a.contains(".git/backstop")
+            })
+            .then(|| HOOK_FILES.to_owned()),
         "rm" | "mv" | "cp" | "chmod" | "chown" | "ln" | "tee" | "truncate" | "touch"
         | "install" | "unlink" | "dd" | "rsync" => {
             // `cp a b` writes only b; `mv a b` changes both.
@@ -206,25 +257,52 @@ fn check_git(args: &[String], context: &GuardContext<'_>) -> Option<String> {
         "push" | "merge" | "pull" | "cherry-pick" | "revert" | "rebase" | "am" => rest
             .iter()
             .take_while(|a| *a != "--")
-            .any(|a| a == "--no-verify")
+            .fold(false, |off, a| match a.as_str() {
+                "--verify" => false,
+                a if is_no_verify(a) => true,
+                _ => off,
+            })
             .then(|| NO_VERIFY.to_owned()),
+        "checkout" | "restore" => {
+            // Paths after `--` (checkout) or the operands (restore) are written.
+            let paths: Vec<&String> = match rest.iter().position(|a| a == "--") {
+                Some(at) => rest[at + 1..].iter().collect(),
+                None if sub == "restore" => rest.iter().filter(|a| !a.starts_with('-')).collect(),
+                None => Vec::new(),
+            };
+            paths.iter().find_map(|t| write_target(t, context))
+        }
         "config" => {
-            let touches = rest
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case("core.hookspath"));
             let reads = rest.iter().any(|a| {
                 matches!(
                     a.as_str(),
-                    "--get"
-                        | "--get-all"
-                        | "-l"
-                        | "--list"
-                        | "--show-origin"
-                        | "--show-scope"
-                        | "get"
+                    "--get" | "--get-all" | "--get-regexp" | "-l" | "--list" | "get"
                 )
             });
-            (touches && !reads).then(|| HOOKS_PATH.to_owned())
+            let operands: Vec<&String> = rest.iter().filter(|a| !a.starts_with('-')).collect();
+            let key_is_hooks_path = operands
+                .first()
+                .is_some_and(|k| k.eq_ignore_ascii_case("core.hookspath"));
+            // `git config core.hooksPath` alone reads it; with a value or --unset it writes.
+            let writes = !reads
+                && (operands.len() > 1
+                    || rest
+                        .iter()
+                        .any(|a| a.starts_with("--unset") || a == "--replace-all" || a == "--add"));
+            let alias_skips = operands
+                .first()
+                .is_some_and(|k| k.to_ascii_lowercase().starts_with("alias."))
+                && operands
+                    .iter()
+                    .skip(1)
+                    .any(|v| v.split_whitespace().any(|w| is_no_verify(w) || w == "-n"));
+            if key_is_hooks_path && writes {
+                Some(HOOKS_PATH.to_owned())
+            } else if alias_skips {
+                Some(NO_VERIFY.to_owned())
+            } else {
+                None
+            }
         }
         "rm" | "mv" => rest
             .iter()
@@ -234,52 +312,58 @@ fn check_git(args: &[String], context: &GuardContext<'_>) -> Option<String> {
     }
 }
 
+/// `--no-verify` or an abbreviation git accepts for it (`--no-veri`...).
+fn is_no_verify(arg: &str) -> bool {
+    arg.len() >= "--no-ve".len() && "--no-verify".starts_with(arg)
+}
+
 /// Whether `git commit` arguments skip the hooks: `--no-verify`, or `-n` alone or inside a
 /// cluster of short flags (`-an`, `-nm msg`), but not inside an option's value.
 fn commit_skips_hooks(args: &[String]) -> bool {
+    // The last of --no-verify/-n and --verify wins, as in git.
+    let mut skips = false;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         if arg == "--" {
-            return false;
+            break;
         }
-        if arg == "--no-verify" || arg == "--no-veri" || arg == "--no-verif" {
-            return true;
-        }
-        if COMMIT_VALUE_OPTIONS.contains(&arg.as_str()) {
+        if is_no_verify(arg) {
+            skips = true;
+        } else if arg == "--verify" {
+            skips = false;
+        } else if COMMIT_VALUE_OPTIONS.contains(&arg.as_str()) {
             i += 2;
             continue;
-        }
-        if let Some(cluster) = arg
+        } else if let Some(cluster) = arg
             .strip_prefix('-')
             .filter(|c| !c.starts_with('-') && !c.is_empty())
         {
-            for flag in cluster.chars() {
+            for (at, flag) in cluster.char_indices() {
                 if flag == 'n' {
-                    return true;
+                    skips = true;
                 }
                 if "mFCct".contains(flag) {
                     // The rest of the cluster, or the next word, is this option's value.
-                    if cluster.ends_with(flag) {
+                    if at + 1 == cluster.len() {
                         i += 1;
                     }
+                    break;
+                }
+                if "uS".contains(flag) {
+                    // Optional values, only attached: `-uno`, `-Skey`.
                     break;
                 }
             }
         }
         i += 1;
     }
-    false
+    skips
 }
 
 /// A reason to deny writing `target`: a git hook file, or a protected path.
 fn write_target(target: &str, context: &GuardContext<'_>) -> Option<String> {
     let path = normalise(&context.cwd.join(target));
-    if path
-        .components()
-        .collect::<Vec<_>>()
-        .windows(2)
-        .any(|w| w[0].as_os_str() == ".git" && w[1].as_os_str() == "hooks")
-    {
+    if inside_git_dir(&path) {
         return Some(HOOK_FILES.to_owned());
     }
     protected_write(&path, context)
@@ -287,13 +371,11 @@ fn write_target(target: &str, context: &GuardContext<'_>) -> Option<String> {
 
 fn protected_write(path: &Path, context: &GuardContext<'_>) -> Option<String> {
     let absolute = normalise(&context.cwd.join(path));
-    if absolute
-        .components()
-        .collect::<Vec<_>>()
-        .windows(2)
-        .any(|w| w[0].as_os_str() == ".git" && w[1].as_os_str() == "hooks")
-    {
+    if inside_git_dir(&absolute) {
         return Some(HOOK_FILES.to_owned());
+    }
+    if let Some(reason) = agent_config(&absolute, context) {
+        return Some(reason);
     }
     let relative = absolute.strip_prefix(context.root).ok()?;
     context.protected.is_match(relative).then(|| {
@@ -301,6 +383,64 @@ fn protected_write(path: &Path, context: &GuardContext<'_>) -> Option<String> {
             "backstop: {} is protected (protect.paths in gates.toml): changing it needs a person's approval. \
              Leave it as it is, or ask the person to make this change.",
             relative.display()
+        )
+    })
+}
+
+/// `.git/hooks`, `.git/config` (hooksPath, aliases) and `.git/backstop` (sessions, approvals,
+/// set-aside work): the machinery the gates stand on.
+fn inside_git_dir(path: &Path) -> bool {
+    let parts: Vec<_> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts
+        .windows(2)
+        .any(|w| w[0] == ".git" && matches!(w[1].as_str(), "hooks" | "config" | "backstop"))
+        || parts.last().is_some_and(|l| l == "config")
+            && parts
+                .iter()
+                .rev()
+                .nth(1)
+                .is_some_and(|d| d == "worktrees" || d == ".git")
+}
+
+/// Where agents read their hooks (or a switch that turns them all off): the project's files
+/// and the user's, whatever `protect.paths` says.
+fn agent_config(path: &Path, context: &GuardContext<'_>) -> Option<String> {
+    const PROJECT: [&str; 7] = [
+        ".claude/settings.json",
+        ".claude/settings.local.json",
+        ".codex/hooks.json",
+        ".codex/config.toml",
+        ".gemini/settings.json",
+        ".cursor/hooks.json",
+        ".github/hooks",
+    ];
+    const HOME: [&str; 8] = [
+        ".claude/settings.json",
+        ".claude/settings.local.json",
+        ".codex/config.toml",
+        ".codex/hooks.json",
+        ".gemini/settings.json",
+        ".cursor/hooks.json",
+        ".gitconfig",
+        ".config/git/config",
+    ];
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let in_project = path
+        .strip_prefix(context.root)
+        .ok()
+        .is_some_and(|r| PROJECT.iter().any(|p| r.starts_with(p)));
+    let in_home = home
+        .as_ref()
+        .and_then(|h| path.strip_prefix(h).ok())
+        .is_some_and(|r| HOME.iter().any(|p| r == Path::new(p)));
+    (in_project || in_home).then(|| {
+        format!(
+            "backstop: {} configures the agent's hooks or git itself; changing it could switch the gates off. \
+             Leave it as it is, or ask the person to make this change.",
+            path.display()
         )
     })
 }
@@ -442,5 +582,58 @@ mod tests {
             )
             .is_none()
         );
+    }
+}
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+
+    fn verdict(script: &str) -> Option<String> {
+        let protected = GlobList::new(&["gates.toml".to_owned()]).unwrap();
+        let context = GuardContext {
+            cwd: Path::new("/repo"),
+            root: Path::new("/repo"),
+            protected: &protected,
+        };
+        check(&ToolCall::Shell(script.to_owned()), &context)
+    }
+
+    #[test]
+    fn second_review_bypasses_are_denied() {
+        for script in [
+            "backstop -C . approve",
+            "backstop --config gates.toml approve",
+            "echo '{\"session_id\":\"x\"}' | backstop hook claude session-start",
+            "rm -rf .git/backstop",
+            "printf '[core]\\n\\thooksPath=/x\\n' >> .git/config",
+            "echo '{\"disableAllHooks\": true}' > .claude/settings.local.json",
+            "GIT_CONFIG_PARAMETERS=\"'core.hooksPath'='/dev/null'\" git commit -m x",
+            "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/x git commit -m x",
+            "git config alias.ci 'commit --no-verify'",
+            "git push --no-veri",
+            "python3 -c \"open('.git/hooks/pre-commit','w')\"",
+            "cd .git/hooks && rm pre-commit",
+            "git checkout HEAD~3 -- gates.toml",
+            "git restore gates.toml",
+            "git commit --verify --no-verify -m x",
+        ] {
+            assert!(verdict(script).is_some(), "should be denied: {script}");
+        }
+    }
+
+    #[test]
+    fn second_review_false_denials_are_allowed() {
+        for script in [
+            "git commit -uno -m wip",
+            "git config core.hooksPath",
+            "git commit --no-verify --verify -m x",
+            "git commit -F- <<EOF\nexport BACKSTOP_SKIP=x is for people\nEOF",
+            "cat <<-'END'\n\tgit commit --no-verify\n\tEND\necho done",
+            "git checkout main",
+            "git restore src/lib.rs",
+        ] {
+            assert_eq!(verdict(script), None, "should be allowed: {script}");
+        }
     }
 }

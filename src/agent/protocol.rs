@@ -60,6 +60,16 @@ impl Payload {
             .collect()
     }
 
+    /// The subagent this stop is for (`agent_id`), if any.
+    pub fn subagent(&self) -> Option<String> {
+        self.text(&["agent_id", "agentId"]).map(|id| {
+            id.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .take(80)
+                .collect()
+        })
+    }
+
     /// Where the agent works: `cwd`, Cursor's `workspace_roots[0]`, or the process's directory.
     pub fn cwd(&self) -> PathBuf {
         self.text(&["cwd"])
@@ -97,10 +107,12 @@ impl Payload {
             return ToolCall::Shell(command);
         }
         let command = || match input.get("command") {
+            // An argv: quote each word so the lexer sees exactly these words.
             Some(Value::Array(parts)) => Some(
                 parts
                     .iter()
                     .filter_map(Value::as_str)
+                    .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
                     .collect::<Vec<_>>()
                     .join(" "),
             ),

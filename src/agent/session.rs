@@ -16,6 +16,9 @@ pub struct SessionState {
     pub fingerprint: Option<String>,
     /// Blocks in a row with that fingerprint.
     pub blocks: u32,
+    /// Stops since the last green run, whatever their failures.
+    #[serde(default)]
+    pub total: u32,
 }
 
 fn path(repo: &Repo, session: &str) -> PathBuf {

@@ -33,6 +33,8 @@ fn parse(script: &str, out: &mut Vec<Command>, depth: usize) {
     let mut word = String::new();
     let mut in_word = false;
     let mut pending_redirect = false;
+    // Here-document delimiters waiting for the end of the line; their bodies are data.
+    let mut heredocs: Vec<(String, bool)> = Vec::new();
     let mut i = 0;
     let finish_word = |word: &mut String,
                        in_word: &mut bool,
@@ -168,7 +170,7 @@ fn parse(script: &str, out: &mut Vec<Command>, depth: usize) {
                 i = end;
                 continue;
             }
-            ';' | '&' | '|' | '\n' | ')' => {
+            ';' | '&' | '|' | '\n' | ')' if c != '\n' || heredocs.is_empty() => {
                 finish_word(&mut word, &mut in_word, &mut current, &mut pending_redirect);
                 // `&>` and `>&` are redirections, not separators.
                 if c == '&' && chars.get(i + 1) == Some(&'>') {
@@ -177,6 +179,53 @@ fn parse(script: &str, out: &mut Vec<Command>, depth: usize) {
                     continue;
                 }
                 finish_command(&mut current, out, depth);
+            }
+            '<' if chars.get(i + 1) == Some(&'<') && chars.get(i + 2) != Some(&'<') => {
+                finish_word(&mut word, &mut in_word, &mut current, &mut pending_redirect);
+                i += 2;
+                let strip_tabs = chars.get(i) == Some(&'-');
+                if strip_tabs {
+                    i += 1;
+                }
+                while chars.get(i).is_some_and(|c| *c == ' ' || *c == '\t') {
+                    i += 1;
+                }
+                let mut delimiter = String::new();
+                while let Some(&d) = chars.get(i) {
+                    if d.is_whitespace() || matches!(d, ';' | '&' | '|' | '<' | '>' | '(' | ')') {
+                        break;
+                    }
+                    if !matches!(d, '\'' | '"' | '\\') {
+                        delimiter.push(d);
+                    }
+                    i += 1;
+                }
+                heredocs.push((delimiter, strip_tabs));
+                continue;
+            }
+            '\n' if !heredocs.is_empty() => {
+                finish_word(&mut word, &mut in_word, &mut current, &mut pending_redirect);
+                finish_command(&mut current, out, depth);
+                // Skip each body up to its delimiter line.
+                i += 1;
+                for (delimiter, strip_tabs) in std::mem::take(&mut heredocs) {
+                    loop {
+                        let end = (i..chars.len())
+                            .find(|&k| chars[k] == '\n')
+                            .unwrap_or(chars.len());
+                        let line: String = chars[i..end].iter().collect();
+                        i = (end + 1).min(chars.len());
+                        let line = if strip_tabs {
+                            line.trim_start_matches('\t').to_owned()
+                        } else {
+                            line
+                        };
+                        if line == delimiter || i >= chars.len() {
+                            break;
+                        }
+                    }
+                }
+                continue;
             }
             '>' | '<' => {
                 // A file descriptor number just before (`2>`) belongs to the redirection.

@@ -84,17 +84,30 @@ fn start(global: &GlobalArgs, payload: &Payload) {
     };
     let session = payload.session();
     let mut state = session::load(&workspace.repo, &session);
-    state.base = workspace.repo.head().map(|h| h.to_string());
-    state.fingerprint = None;
-    state.blocks = 0;
-    session::save(&workspace.repo, &session, &state);
+    // SessionStart also fires on resume, clear and compaction: the first base stays, so work
+    // committed earlier in the session is still judged.
+    if state.base.is_none() {
+        state.base = workspace.repo.head().map(|h| h.to_string());
+        session::save(&workspace.repo, &session, &state);
+    }
 }
 
 /// `Stop` / `SubagentStop`: the block object, the give-up message, or nothing.
 fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
     let _ = signals::install();
     let session = payload.session();
-    let workspace = match workspace_at(global, &payload.cwd()) {
+    // A subagent's stops have a budget of their own; the base is the session's.
+    let counter = payload
+        .subagent()
+        .map_or_else(|| session.clone(), |id| format!("{session}-agent-{id}"));
+    // A payload `cwd` outside any repository (a scratch dir): the project the agent was started in.
+    let workspace = workspace_at(global, &payload.cwd()).or_else(|e| {
+        match std::env::var_os("CLAUDE_PROJECT_DIR") {
+            Some(dir) => workspace_at(global, Path::new(&dir)),
+            None => Err(e),
+        }
+    });
+    let workspace = match workspace {
         Ok(workspace) => workspace,
         // Not a repository backstop can judge: nothing to hold the agent to.
         Err(error) => {
@@ -105,10 +118,11 @@ fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
     let repo = &workspace.repo;
     let (report, text) = match judge(global, &workspace, &session) {
         Ok(report) if report.ok => {
-            let mut state = session::load(repo, &session);
+            let mut state = session::load(repo, &counter);
             state.fingerprint = None;
             state.blocks = 0;
-            session::save(repo, &session, &state);
+            state.total = 0;
+            session::save(repo, &counter, &state);
             return None;
         }
         Ok(report) => {
@@ -120,12 +134,17 @@ fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
             text.push_str(&format!("Full report: {}\n", path.display()));
             (Some(report), text)
         }
-        Err(error) => (
-            None,
-            format!(
-                "backstop could not check your work: {error:#}\nFix that first; `backstop run stop` shows the same.\n"
-            ),
-        ),
+        Err(error) => {
+            let hint = error
+                .chain()
+                .find_map(|e| e.downcast_ref::<crate::error::UsageError>())
+                .and_then(|u| u.hint.clone())
+                .unwrap_or_default();
+            let text = format!(
+                "backstop could not check your work: {error:#}\n{hint}\nIf the fix is in a protected file (gates.toml) or needs `backstop recover`, ask the person.\n"
+            );
+            (None, text)
+        }
     };
     let fingerprint = report
         .as_ref()
@@ -133,35 +152,40 @@ fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
     let retries = workspace
         .load_config()
         .map_or(5, |c| c.settings.stop_retries);
-    let mut state = session::load(repo, &session);
-    if state.fingerprint.as_deref() == Some(fingerprint.as_str()) {
-        if state.blocks >= retries {
-            let names = report
-                .as_ref()
-                .map(|r| {
-                    r.failures()
-                        .map(|g| g.name.clone())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default();
-            let message = format!(
-                "backstop: the agent was let stop after {retries} attempts, but gates still fail{}. See {}.",
-                if names.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {names}")
-                },
-                last_report_path(&workspace).display()
-            );
-            return protocol::give_up(agent, &message);
-        }
+    let mut state = session::load(repo, &counter);
+    state.total += 1;
+    let same = state.fingerprint.as_deref() == Some(fingerprint.as_str());
+    // A failure that keeps changing without ever going green is bounded too.
+    if (same && state.blocks >= retries) || state.total > retries.saturating_mul(3) {
+        session::save(repo, &counter, &state);
+        let names = report
+            .as_ref()
+            .map(|r| {
+                r.failures()
+                    .map(|g| g.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        let message = format!(
+            "backstop: the agent was let stop after {} attempts, but gates still fail{}. See {}.",
+            state.total - 1,
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!(": {names}")
+            },
+            last_report_path(&workspace).display()
+        );
+        return protocol::give_up(agent, &message);
+    }
+    if same {
         state.blocks += 1;
     } else {
         state.fingerprint = Some(fingerprint);
         state.blocks = 1;
     }
-    session::save(repo, &session, &state);
+    session::save(repo, &counter, &state);
     Some(protocol::block(agent, &cap(&text)))
 }
 
@@ -221,6 +245,8 @@ fn judge(global: &GlobalArgs, workspace: &Workspace, session: &str) -> Result<Re
 }
 
 /// What makes two failures "the same": which gates failed how, where, and which findings.
+/// Raw output is left out: temp names, ids and test order change every run, and a failure
+/// that differs only by them must not count as progress.
 fn failure_fingerprint(report: &Report) -> String {
     let mut text = String::new();
     for gate in report.failures() {
@@ -230,23 +256,6 @@ fn failure_fingerprint(report: &Report) -> String {
             gate.status.as_str(),
             gate.exit_code
         ));
-        // The output counts too, with its numbers masked: durations and ids change every
-        // run, and a failure that only differs by them is the same failure.
-        let output = gate.output.as_deref().unwrap_or_default();
-        let tail: String = output
-            .chars()
-            .rev()
-            .take(4000)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        text.push_str(
-            &tail
-                .chars()
-                .map(|c| if c.is_ascii_digit() { '#' } else { c })
-                .collect::<String>(),
-        );
         for d in &gate.diagnostics {
             text.push_str(&format!("  {:?}:{:?}:{}\n", d.file, d.line, d.message));
         }

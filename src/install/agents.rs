@@ -47,7 +47,15 @@ fn stop_seconds(config: &GatesConfig) -> u64 {
         .filter(|g| g.triggers().contains(&Trigger::Stop))
         .map(|g| g.timeout().as_secs())
         .sum();
-    (gates + 60).clamp(600, 7200)
+    // Never below one gate's own timeout: an agent that kills the hook lets the stop through.
+    let longest = config
+        .gates
+        .values()
+        .filter(|g| g.triggers().contains(&Trigger::Stop))
+        .map(|g| g.timeout().as_secs())
+        .max()
+        .unwrap_or(0);
+    (gates + 60).clamp(600, 4 * 3600).max(longest + 60)
 }
 
 /// (event key in the agent's file, matcher, handler) for each hook backstop adds.

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::TestRepo;
 
-const FAILING: &str = "[settings]\nstop_retries = 2\n[gates.no-bad]\nrun = \"! grep -n BAD\"\nfiles = [\"*.txt\"]\npass_files = true\n";
+const FAILING: &str = "[settings]\nstop_retries = 2\n[gates.no-bad]\nrun = \"! grep -n BAD\"\nfiles = [\"*.txt\"]\npass_files = true\n[gates.no-ugly]\nrun = \"! grep -n UGLY\"\nfiles = [\"*.txt\"]\npass_files = true\n";
 
 fn fixture(name: &str, repo: &TestRepo, command: &str) -> String {
     let text = std::fs::read_to_string(format!(
@@ -134,7 +134,7 @@ fn every_agent_gets_its_exact_block_object_and_silence_on_success() {
             .as_str()
             .unwrap();
         assert!(
-            text.starts_with("backstop: 1 of 1 gates failed: no-bad"),
+            text.starts_with("backstop: 1 of 2 gates failed: no-bad"),
             "{agent}: {text}"
         );
         assert!(
@@ -178,8 +178,8 @@ fn the_retry_budget_lets_the_agent_stop_and_tells_the_person() {
         ["systemMessage"]
     );
 
-    // A changed failure blocks again; a green run resets.
-    repo.write("a.txt", "BAD, but differently\nBAD\n");
+    // A changed failure (another gate fails) blocks again; a green run resets.
+    repo.write("a.txt", "UGLY\n");
     assert_eq!(
         answer(&hook(&repo, "claude", "stop", &stdin)).unwrap()["decision"],
         "block"
@@ -555,4 +555,58 @@ fn a_real_shell_runs_the_installed_command() {
             .unwrap()
             .contains("backstop is not installed")
     );
+}
+
+#[test]
+fn session_start_never_moves_the_base_and_subagents_have_their_own_budget() {
+    let repo = TestRepo::new();
+    repo.config("[settings]\nstop_retries = 2\n[protect]\n")
+        .write("tests/test_a.py", "def test_a():\n    assert 1 == 1\n")
+        .commit_all("base");
+    let start = fixture("claude-session-start", &repo, "");
+    hook(&repo, "claude", "session-start", &start);
+    std::fs::remove_file(repo.root().join("tests/test_a.py")).unwrap();
+    repo.commit_all("drop");
+    // Compaction fires SessionStart again: the base must stay where the session began.
+    hook(
+        &repo,
+        "claude",
+        "session-start",
+        &start.replace("startup", "compact"),
+    );
+    let stop = fixture("claude-stop", &repo, "");
+    let subagent = fixture("claude-subagent-stop", &repo, "");
+    for _ in 0..3 {
+        hook(&repo, "claude", "subagent-stop", &subagent);
+    }
+    let blocked = answer(&hook(&repo, "claude", "stop", &stop)).unwrap();
+    assert_eq!(
+        blocked["decision"], "block",
+        "the subagent's stops did not spend the main budget"
+    );
+    assert!(
+        blocked["reason"]
+            .as_str()
+            .unwrap()
+            .contains("deleted-test-file")
+    );
+}
+
+#[test]
+fn a_failure_that_changes_every_time_is_still_bounded() {
+    let repo =
+        repo_with("[settings]\nstop_retries = 2\n[gates.random]\nrun = \"echo $$; exit 1\"\n");
+    let stop = fixture("codex-stop", &repo, "");
+    let mut blocks = 0;
+    for _ in 0..10 {
+        if answer(&hook(&repo, "codex", "stop", &stop)).is_some_and(|a| a.get("decision").is_some())
+        {
+            blocks += 1;
+        }
+    }
+    assert!(
+        blocks <= 6,
+        "at most 3 x stop_retries blocks without a green run, got {blocks}"
+    );
+    assert!(blocks >= 2);
 }
