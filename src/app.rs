@@ -310,15 +310,9 @@ pub fn finish(report: &Report, settings: &RunSettings) -> Result<u8> {
 /// Shows (and unless `show`, approves) the findings of the staged changes and of the working
 /// tree against its base: what the next commit, stop or manual run would report.
 fn approve_findings(global: &GlobalArgs, show: bool) -> Result<u8> {
-    use crate::protected::{self, ProtectPlan, approve};
+    use crate::protected::{self, approve};
     let workspace = Workspace::open(global)?;
     let config = workspace.load_config()?;
-    let Some(protect) = config.protect.clone() else {
-        return Err(crate::error::usage(
-            "gates.toml has no [protect] table, so there is nothing to approve",
-            "add [protect] to turn the protected gate on",
-        ));
-    };
     let mut findings = Vec::new();
     for trigger in [Trigger::PreCommit, Trigger::Manual] {
         let snapshot = snapshot::resolve(
@@ -327,11 +321,14 @@ fn approve_findings(global: &GlobalArgs, show: bool) -> Result<u8> {
             &FileSelection::Trigger,
             &config.settings.base,
         )?;
-        let plan = ProtectPlan {
-            config: protect.clone(),
-            base: snapshot.base_commit,
-            target: snapshot.side,
-            changes: snapshot.file_set.changes,
+        let Some(plan) = protected::plan_any_trigger(
+            &workspace.repo,
+            &config,
+            snapshot.base_commit,
+            snapshot.side,
+            &snapshot.file_set,
+        ) else {
+            continue;
         };
         for finding in protected::run(&workspace.repo, &plan)? {
             if !findings

@@ -43,4 +43,9 @@ pub struct FindingReport {
     pub added: Vec<String>,
     /// One sentence of why this is a finding.
     pub why: String,
+    /// What the finding is about, in full (the lines above are capped): approvals fingerprint
+    /// this, so an approval never covers a later, different change.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub identity: String,
 }

@@ -54,14 +54,18 @@ pub fn analyse(
 ) -> Analysis {
     let mut analysis = Analysis::default();
     let mut depth = 0i32;
+    // For each open brace: whether it is a function or closure body (its `return` is not the test's).
+    let mut functions: Vec<bool> = Vec::new();
     let code: Vec<&Token> = body.iter().filter(|t| t.kind != Kind::Comment).collect();
     let mut i = 0;
     while i < code.len() {
         let t = code[i];
         if t.is('{') {
             depth += 1;
+            functions.push(opens_function(&code, i));
         } else if t.is('}') {
             depth -= 1;
+            functions.pop();
         }
         if let Some((assertion, next)) = assertion_at(&code, i, language) {
             analysis.assertions.push(assertion);
@@ -76,13 +80,18 @@ pub fn analyse(
                 let inner = analyse(helper, language, &HashMap::new());
                 analysis.assertions.extend(inner.assertions);
             } else if helper_name(&t.text) {
+                // Named like a check but not found among the changed files: it counts, but
+                // as weak, since what it checks (if anything) is unknown.
                 analysis.assertions.push(Assertion {
-                    strength: Strength::Strong,
+                    strength: Strength::Weak,
                     text: t.text.clone(),
                 });
             }
         }
-        if t.is_ident("return") && depth == 0 && returns_early(&code, i, language) {
+        // A `return` of the test itself: at its top level with code after it, or inside an
+        // `if`/loop block (`if (process.env.CI) { return; }`).
+        let own = !functions.iter().any(|f| *f);
+        if t.is_ident("return") && own && (depth > 0 || returns_early(&code, i, language)) {
             analysis.early_returns.push(t.line);
         }
         if t.is_ident("if") && never_true(&code[i + 1..]) {
@@ -91,6 +100,24 @@ pub fn analyse(
         i += 1;
     }
     analysis
+}
+
+/// Whether the brace at `open` starts a function or closure body rather than a block.
+fn opens_function(code: &[&Token], open: usize) -> bool {
+    let start = open.saturating_sub(16);
+    let before = &code[start..open];
+    let statement = before
+        .iter()
+        .rposition(|t| t.is(';') || t.is('{') || t.is('}'))
+        .map_or(before, |at| &before[at + 1..]);
+    before.last().is_some_and(|t| t.is('|'))
+        || statement.iter().any(|t| {
+            matches!(
+                t.text.as_str(),
+                "fn" | "function" | "func" | "class" | "lambda" | "object" | "fun"
+            )
+        })
+        || statement.windows(2).any(|w| w[0].is('=') && w[1].is('>'))
 }
 
 /// Helpers named like assertions (`assert_valid(x)`, `check_user(u)`, `verifyAll()`) count as one.
@@ -142,6 +169,9 @@ fn args_text(code: &[&Token], open: usize) -> (Vec<String>, usize) {
             if depth == 0 {
                 return (args, k);
             }
+        } else if depth == 1 && t.is(',') {
+            args.push(TOP.to_owned());
+            continue;
         }
         args.push(t.text.clone());
     }
@@ -168,17 +198,28 @@ fn compares(args: &[String]) -> bool {
     .any(|op| joined.contains(op))
 }
 
+/// Marks a comma between arguments (not one nested inside an argument).
+const TOP: &str = "\u{1f}";
+
+/// The arguments, each as one normalized string.
+fn parts(args: &[String]) -> Vec<String> {
+    args.split(|a| a == TOP).map(|p| p.join(" ")).collect()
+}
+
+/// For single-condition forms (`assert!`, `assertTrue`, `assert x`, `assert.True`): the
+/// condition is always true: a literal, `x == x`, or `... || true` / `... or True`.
 fn trivially_true(args: &[String]) -> bool {
-    let first: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .take_while(|a| *a != ",")
-        .collect();
-    matches!(
-        first.as_slice(),
-        ["true" | "True" | "1"] | ["!", "false"] | ["not", "False"]
-    ) || (first.len() == 3 && (first[1] == "==" || (first[1] == "=")) && first[0] == first[2])
-        || (first.len() == 4 && first[1] == "=" && first[2] == "=" && first[0] == first[3])
+    let Some(condition) = parts(args).into_iter().next() else {
+        return false;
+    };
+    let tokens: Vec<&str> = condition.split(' ').collect();
+    matches!(tokens.as_slice(), ["true" | "True" | "1"] | ["!", "false"] | ["not", "False"])
+        || condition.ends_with("| | true")
+        || condition.ends_with("or True")
+        || (tokens.len() == 4 && tokens[1] == "=" && tokens[2] == "=" && tokens[0] == tokens[3])
+        || (tokens.len() == 3 && tokens[1] == "==" && tokens[0] == tokens[2])
+        // `assert (x == 1, "msg")`: the whole condition is a non-empty tuple, always true.
+        || whole_tuple(&tokens)
 }
 
 /// The assertion starting at `i`, and where to continue after it.
@@ -221,7 +262,7 @@ fn assertion_at(code: &[&Token], i: usize, language: Language) -> Option<(Assert
                 } else {
                     Strength::Weak
                 }
-            } else if trivially_true(&args) || (name.contains("_eq") && same_two_args(&args)) {
+            } else if name.contains("_eq") && same_two_args(&args) {
                 Strength::Trivial
             } else {
                 Strength::Strong
@@ -237,8 +278,32 @@ fn assertion_at(code: &[&Token], i: usize, language: Language) -> Option<(Assert
     }
 }
 
+/// Whether the tokens are one parenthesized group with a comma directly inside it.
+fn whole_tuple(tokens: &[&str]) -> bool {
+    if tokens.first() != Some(&"(") || tokens.last() != Some(&")") {
+        return false;
+    }
+    let mut depth = 0;
+    let mut comma = false;
+    for (at, token) in tokens.iter().enumerate() {
+        match *token {
+            "(" | "[" | "{" => depth += 1,
+            ")" | "]" | "}" => {
+                depth -= 1;
+                if depth == 0 && at + 1 != tokens.len() {
+                    return false;
+                }
+            }
+            "," if depth == 1 => comma = true,
+            _ => {}
+        }
+    }
+    comma
+}
+
+/// For equality forms: both sides are the same expression.
 fn same_two_args(args: &[String]) -> bool {
-    let parts: Vec<String> = args.split(|a| a == ",").map(|p| p.join(" ")).collect();
+    let parts = parts(args);
     parts.len() >= 2 && !parts[0].is_empty() && parts[0] == parts[1]
 }
 
@@ -283,7 +348,18 @@ fn python_assertion(code: &[&Token], i: usize) -> Option<(Strength, usize)> {
         && code.get(i + 1)?.is('(')
     {
         let (args, end) = args_text(code, i + 1);
-        let strength = if trivially_true(&args) {
+        let single = matches!(name, "assertTrue" | "assert_");
+        let equality = matches!(
+            name,
+            "assertEqual"
+                | "assertEquals"
+                | "assertIs"
+                | "assertAlmostEqual"
+                | "assertCountEqual"
+                | "assertListEqual"
+                | "assertDictEqual"
+        );
+        let strength = if (single && trivially_true(&args)) || (equality && same_two_args(&args)) {
             Strength::Trivial
         } else if matches!(
             name,
@@ -364,7 +440,13 @@ fn js_assertion(code: &[&Token], i: usize) -> Option<(Strength, usize)> {
                 )
                 || v.len() == 1 && v[0].starts_with(['"', '\''])
         };
-        let strength = if literal(&subject) && literal(&matcher_args) && subject == matcher_args {
+        // `expect(x).toBe(x)`, `expect(true).toBe(true)`: the subject checked against itself.
+        let self_check = !subject.is_empty()
+            && subject == matcher_args
+            && matches!(matcher.as_str(), "toBe" | "toEqual" | "toStrictEqual");
+        let strength = if (literal(&subject) && literal(&matcher_args) && subject == matcher_args)
+            || self_check
+        {
             Strength::Trivial
         } else if JS_STRONG.contains(&matcher.as_str())
             && !(negated
@@ -394,16 +476,22 @@ fn js_assertion(code: &[&Token], i: usize) -> Option<(Strength, usize)> {
             let method = code.get(i + 2)?.text.as_str();
             if code.get(i + 3)?.is('(') {
                 let (args, end) = args_text(code, i + 3);
-                let strength = if trivially_true(&args) {
-                    Strength::Trivial
-                } else if matches!(
+                let single = matches!(method, "ok" | "isOk" | "isTrue");
+                let equality = matches!(
                     method,
-                    "ok" | "isOk" | "exists" | "isDefined" | "isNotNull" | "isTrue"
-                ) {
-                    Strength::Weak
-                } else {
-                    Strength::Strong
-                };
+                    "equal" | "strictEqual" | "deepEqual" | "deepStrictEqual" | "equals" | "eql"
+                );
+                let strength =
+                    if (single && trivially_true(&args)) || (equality && same_two_args(&args)) {
+                        Strength::Trivial
+                    } else if matches!(
+                        method,
+                        "ok" | "isOk" | "exists" | "isDefined" | "isNotNull" | "isTrue"
+                    ) {
+                        Strength::Weak
+                    } else {
+                        Strength::Strong
+                    };
                 return Some((strength, end));
             }
         }
@@ -458,20 +546,22 @@ fn go_assertion(code: &[&Token], i: usize) -> Option<(Strength, usize)> {
         let (args, end) = args_text(code, i + 3);
         let after_t: Vec<String> = args
             .iter()
-            .skip_while(|a| *a != ",")
+            .skip_while(|a| *a != TOP)
             .skip(1)
             .cloned()
             .collect();
-        let strength = if trivially_true(&after_t) || (method == "Equal" && same_two_args(&after_t))
-        {
-            Strength::Trivial
-        } else if GO_STRONG.contains(&method.as_str())
-            || ((method == "True" || method == "False") && compares(&after_t))
-        {
-            Strength::Strong
-        } else {
-            Strength::Weak
-        };
+        let single = matches!(method.as_str(), "True");
+        let equality = matches!(method.as_str(), "Equal" | "EqualValues" | "Exactly");
+        let strength =
+            if (single && trivially_true(&after_t)) || (equality && same_two_args(&after_t)) {
+                Strength::Trivial
+            } else if GO_STRONG.contains(&method.as_str())
+                || ((method == "True" || method == "False") && compares(&after_t))
+            {
+                Strength::Strong
+            } else {
+                Strength::Weak
+            };
         return Some((strength, end));
     }
     None
@@ -516,7 +606,12 @@ fn jvm_assertion(code: &[&Token], i: usize) -> Option<(Strength, usize)> {
             };
             return Some((strength, end));
         }
-        let strength = if trivially_true(&args) {
+        let single = name == "assertTrue";
+        let equality = matches!(
+            name,
+            "assertEquals" | "assertSame" | "assertArrayEquals" | "assertIterableEquals"
+        );
+        let strength = if (single && trivially_true(&args)) || (equality && same_two_args(&args)) {
             Strength::Trivial
         } else if matches!(
             name,

@@ -11,6 +11,9 @@ use crate::git::{Repo, blob_id};
 
 /// A finding's identity: what changed and where, not on which line it now sits.
 pub fn fingerprint(finding: &FindingReport) -> String {
+    if !finding.identity.is_empty() {
+        return finding.identity.clone();
+    }
     let text = format!(
         "{:?}\n{}\n{}\n{}\n{}",
         finding.kind,

@@ -17,6 +17,8 @@ pub struct Side {
     pub files: HashMap<PathBuf, (Language, FileTests)>,
     /// Source text per file, for the lines a finding shows.
     pub sources: HashMap<PathBuf, String>,
+    /// Helpers of every file, per language family, built once.
+    helpers: std::cell::OnceCell<HashMap<u8, HashMap<String, Vec<super::lexer::Token>>>>,
 }
 
 impl Side {
@@ -31,21 +33,26 @@ impl Side {
     }
 
     fn analyse(&self, test: &TestCase, language: Language) -> Analysis {
-        // Helpers of the test's own file first, then of any changed file of the same family
-        // (assertions moved into `tests/common/mod.rs` still count for the test).
-        let mut helpers = self
-            .files
-            .get(&test.file)
-            .map(|(_, f)| f.helpers.clone())
-            .unwrap_or_default();
-        for (l, file) in self.files.values() {
-            if family(*l) == family(language) {
+        // Helpers of any changed file of the same family count: assertions moved into
+        // `tests/common/mod.rs` still belong to the test.
+        let all = self.helpers.get_or_init(|| {
+            let mut all: HashMap<u8, HashMap<String, Vec<super::lexer::Token>>> = HashMap::new();
+            for (l, file) in self.files.values() {
+                let family_helpers = all.entry(family(*l)).or_default();
                 for (name, body) in &file.helpers {
-                    helpers.entry(name.clone()).or_insert_with(|| body.clone());
+                    family_helpers
+                        .entry(name.clone())
+                        .or_insert_with(|| body.clone());
                 }
             }
-        }
-        let mut analysis = analyse(&test.body, language, &helpers);
+            all
+        });
+        let empty = HashMap::new();
+        let mut analysis = analyse(
+            &test.body,
+            language,
+            all.get(&family(language)).unwrap_or(&empty),
+        );
         analysis.assertions.extend(test.declared.iter().cloned());
         analysis
     }
@@ -74,6 +81,10 @@ fn family(language: Language) -> u8 {
 
 /// Findings about tests: deleted, skipped, fewer or weaker assertions. `deleted_files` are
 /// test files gone from the target; their lost tests become one deleted-test-file finding.
+#[expect(
+    clippy::too_many_lines,
+    reason = "indexes, then matching by name, short name, body: one pass, in order"
+)]
 pub fn compare(
     base: &Side,
     target: &Side,
@@ -81,23 +92,44 @@ pub fn compare(
 ) -> (Vec<FindingReport>, HashSet<PathBuf>) {
     let targets = target.tests();
     let mut matched = vec![false; targets.len()];
+    // Indexes, so that matching thousands of tests stays linear.
+    let mut by_name: HashMap<(u8, &str), Vec<usize>> = HashMap::new();
+    let mut by_body: HashMap<(u8, String), Vec<usize>> = HashMap::new();
+    let mut by_short: HashMap<(&Path, &str), Vec<usize>> = HashMap::new();
+    for (k, (t, l)) in targets.iter().enumerate() {
+        by_name
+            .entry((family(*l), t.name.as_str()))
+            .or_default()
+            .push(k);
+        by_body
+            .entry((family(*l), t.body_key()))
+            .or_default()
+            .push(k);
+        by_short
+            .entry((t.file.as_path(), t.short_name()))
+            .or_default()
+            .push(k);
+    }
+    let take = |candidates: Option<&Vec<usize>>,
+                matched: &[bool],
+                prefer: &dyn Fn(usize) -> bool|
+     -> Option<usize> {
+        let free: Vec<usize> = candidates
+            .map(|c| c.iter().copied().filter(|&k| !matched[k]).collect())
+            .unwrap_or_default();
+        free.iter()
+            .copied()
+            .find(|&k| prefer(k))
+            .or_else(|| free.first().copied())
+    };
     let mut pairs = Vec::new();
     let mut missing = Vec::new();
     for (b, language) in base.tests() {
-        let same_name =
-            |t: &(&TestCase, Language)| t.0.name == b.name && family(t.1) == family(language);
-        let found = targets
-            .iter()
-            .enumerate()
-            .find(|(k, t)| !matched[*k] && same_name(t) && t.0.file == b.file)
-            .or_else(|| {
-                targets
-                    .iter()
-                    .enumerate()
-                    .find(|(k, t)| !matched[*k] && same_name(t))
-            })
-            .map(|(k, _)| k);
-        match found {
+        match take(
+            by_name.get(&(family(language), b.name.as_str())),
+            &matched,
+            &|k| targets[k].0.file == b.file,
+        ) {
             Some(k) => {
                 matched[k] = true;
                 pairs.push((b, language, k));
@@ -105,33 +137,35 @@ pub fn compare(
             None => missing.push((b, language)),
         }
     }
-    // Renamed or moved with an identical body; or the same test whose container changed
-    // (a unittest class turned into pytest functions): same file, same own name, only one.
+    // Renamed or moved with an identical body, or the same test whose container changed (a
+    // unittest class turned into pytest functions): still judged, markers and all.
     let mut unresolved = Vec::new();
     for (b, language) in missing {
-        let same_short: Vec<usize> = (0..targets.len())
-            .filter(|&k| {
-                !matched[k]
-                    && targets[k].0.file == b.file
-                    && targets[k].0.short_name() == b.short_name()
-                    && family(targets[k].1) == family(language)
+        let same_short = by_short
+            .get(&(b.file.as_path(), b.short_name()))
+            .map(|c| {
+                c.iter()
+                    .copied()
+                    .filter(|&k| !matched[k] && family(targets[k].1) == family(language))
+                    .collect::<Vec<_>>()
             })
-            .collect();
-        if let [k] = same_short.as_slice() {
-            matched[*k] = true;
-            pairs.push((b, language, *k));
-            continue;
+            .unwrap_or_default();
+        let found = if let [k] = same_short.as_slice() {
+            Some(*k)
+        } else {
+            take(
+                by_body.get(&(family(language), b.body_key())),
+                &matched,
+                &|_| true,
+            )
+        };
+        match found {
+            Some(k) => {
+                matched[k] = true;
+                pairs.push((b, language, k));
+            }
+            None => unresolved.push((b, language)),
         }
-        let key = b.body_key();
-        if let Some(k) = (0..targets.len()).find(|&k| {
-            !matched[k]
-                && family(targets[k].1) == family(language)
-                && targets[k].0.body_key() == key
-        }) {
-            matched[k] = true;
-            continue;
-        }
-        unresolved.push((b, language));
     }
     // Assertions of tests that are new: where checks that left a test may have gone.
     let new_assertions: Vec<String> = (0..targets.len())
@@ -358,9 +392,9 @@ pub fn diff_lines(before: &[String], after: &[String]) -> (Vec<String>, Vec<Stri
     for change in diff.iter_all_changes() {
         let line = change.value().trim_end_matches('\n').to_owned();
         match change.tag() {
-            ChangeTag::Delete if removed.len() < 12 => removed.push(line),
-            ChangeTag::Insert if added.len() < 12 => added.push(line),
-            _ => {}
+            ChangeTag::Delete => removed.push(line),
+            ChangeTag::Insert => added.push(line),
+            ChangeTag::Equal => {}
         }
     }
     (removed, added)
@@ -376,14 +410,24 @@ pub fn finding(
     added: Vec<String>,
     why: String,
 ) -> FindingReport {
+    let file = file.to_string_lossy().into_owned();
+    let identity = crate::git::blob_id(
+        format!(
+            "{kind:?}\n{file}\n{why}\n{}\n--\n{}",
+            removed.join("\n"),
+            added.join("\n")
+        )
+        .as_bytes(),
+    );
     FindingReport {
         kind,
-        file: file.to_string_lossy().into_owned(),
+        file,
         base_line,
         target_line,
         removed: cap(removed),
         added: cap(added),
         why,
+        identity,
     }
 }
 

@@ -159,6 +159,27 @@ fn effective(base: Option<ProtectConfig>, target: Option<ProtectConfig>) -> Opti
     })
 }
 
+/// The protected gate's plan regardless of triggers (for `backstop approve`), with the same
+/// combined base and target `[protect]` the runs use.
+pub fn plan_any_trigger(
+    repo: &Repo,
+    config: &GatesConfig,
+    base: Option<Oid>,
+    target: Side,
+    file_set: &FileSet,
+) -> Option<ProtectPlan> {
+    let protect = effective(
+        base.and_then(|b| protect_at(repo, b)),
+        config.protect.clone(),
+    )?;
+    Some(ProtectPlan {
+        config: protect,
+        base,
+        target,
+        changes: file_set.changes.clone(),
+    })
+}
+
 /// Runs the gate: every finding, before approvals are applied.
 #[expect(
     clippy::too_many_lines,
@@ -173,6 +194,8 @@ pub fn run(repo: &Repo, plan: &ProtectPlan) -> Result<Vec<FindingReport>> {
     let mut tests: Vec<String> = USUAL_TESTS.iter().map(|s| (*s).to_owned()).collect();
     tests.extend(plan.config.tests.clone().unwrap_or_default());
     let tests = GlobList::new(&tests).map_err(anyhow::Error::msg)?;
+    let custom_tests = GlobList::new(&plan.config.tests.clone().unwrap_or_default())
+        .map_err(anyhow::Error::msg)?;
     let paths = plan
         .config
         .paths
@@ -228,10 +251,15 @@ pub fn run(repo: &Repo, plan: &ProtectPlan) -> Result<Vec<FindingReport>> {
         if !is_test_path && language != Language::Rust {
             continue;
         }
-        for (side, bytes) in [(&mut base, &before), (&mut target, &after)] {
+        for (is_target, side, bytes) in [(false, &mut base, &before), (true, &mut target, &after)] {
             if let Some(bytes) = bytes {
                 let source = String::from_utf8_lossy(bytes).into_owned();
-                let found = extract::extract(path, &source, language, is_test_path);
+                let mut found = extract::extract(path, &source, language, is_test_path);
+                // A test moved to a file its runner no longer collects (`test_x.py` ->
+                // `x_check.py`) is gone as far as the runner is concerned.
+                if is_target && !collected(path, language, &custom_tests) {
+                    found.tests.clear();
+                }
                 side.files.insert(path.clone(), (language, found));
                 side.sources.insert(path.clone(), source);
             }
@@ -290,14 +318,58 @@ pub fn run(repo: &Repo, plan: &ProtectPlan) -> Result<Vec<FindingReport>> {
     Ok(findings)
 }
 
+/// Whether the language's usual runner collects tests from `path` by default (or the user
+/// named it in `protect.tests`).
+fn collected(path: &Path, language: Language, custom: &GlobList) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let under = |dir: &str| path.components().any(|c| c.as_os_str() == dir);
+    custom.is_match(path)
+        || match language {
+            Language::Rust => true,
+            Language::Python => name.starts_with("test_") || name.ends_with("_test.py"),
+            // Jest/Vitest/Playwright need `.test`/`.spec` or `__tests__`; Mocha and node:test read `test/`.
+            Language::Js => {
+                name.contains(".test.")
+                    || name.contains(".spec.")
+                    || under("__tests__")
+                    || under("test")
+            }
+            Language::Go => name.ends_with("_test.go"),
+            Language::Java | Language::Kotlin => {
+                under("test")
+                    || ["Test.", "Tests.", "IT.", "TestCase."]
+                        .iter()
+                        .any(|s| name.contains(s))
+                    || name.starts_with("Test")
+            }
+        }
+}
+
 /// Whether a deleted file's content reappears in an added file (a move).
 fn moved_elsewhere(file: &PathBuf, base: &compare::Side, target: &compare::Side) -> bool {
     let Some(old) = base.sources.get(file) else {
         return false;
     };
-    target.sources.iter().any(|(path, new)| {
-        path != file && similar::TextDiff::from_lines(old.as_str(), new.as_str()).ratio() > 0.6
-    })
+    if target
+        .sources
+        .iter()
+        .any(|(path, new)| path != file && new == old)
+    {
+        return true;
+    }
+    // Similar content only among a few likely candidates (same name or same directory), so a
+    // move of thousands of files is not thousands squared of text diffs.
+    let name = file.file_name();
+    let parent = file.parent();
+    target
+        .sources
+        .iter()
+        .filter(|(path, _)| *path != file && (path.file_name() == name || path.parent() == parent))
+        .take(10)
+        .any(|(_, new)| similar::TextDiff::from_lines(old.as_str(), new.as_str()).ratio() > 0.6)
 }
 
 fn changed(

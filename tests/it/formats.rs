@@ -477,6 +477,7 @@ fn report_with_findings() -> backstop::report::Report {
                 ],
                 added: Vec::new(),
                 why: "the test `test_divide` existed in the base and exists nowhere now".to_owned(),
+                identity: String::new(),
             },
             FindingReport {
                 kind: FindingKind::SkippedTest,
@@ -486,6 +487,7 @@ fn report_with_findings() -> backstop::report::Report {
                 removed: Vec::new(),
                 added: vec!["@pytest.mark.skip(reason=\"flaky, <later>\")".to_owned()],
                 why: "a new skip marker on `test_negative`".to_owned(),
+                identity: String::new(),
             },
         ],
     }

@@ -7,6 +7,15 @@ use crate::protected::lexer::{Kind, Token};
 pub(super) fn extract(all: &[Token]) -> FileTests {
     let tokens = code(all);
     let mut found = FileTests::default();
+    // `//go:build ignore` (or `// +build ignore`) keeps the whole file out of `go test`.
+    let mut file_markers: Vec<(String, u32)> = all
+        .iter()
+        .filter(|t| {
+            t.kind == Kind::Comment
+                && (t.text.contains("go:build ignore") || t.text.contains("+build ignore"))
+        })
+        .map(|t| (t.text.clone(), t.line))
+        .collect();
     let mut i = 0;
     while i < tokens.len() {
         if tokens[i].is_ident("func")
@@ -19,7 +28,17 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
                 break;
             };
             let close = matching(&tokens, open);
-            let is_test = name.starts_with("Test")
+            // A TestMain that never calls m.Run() runs no test of the package.
+            if name == "TestMain" {
+                let runs = tokens[open..close]
+                    .windows(2)
+                    .any(|w| w[0].is('.') && w[1].is_ident("Run"));
+                if !runs {
+                    file_markers.push(("TestMain without m.Run()".to_owned(), tokens[i].line));
+                }
+            }
+            let is_test = name != "TestMain"
+                && name.starts_with("Test")
                 && tokens[i + 2..params_end]
                     .iter()
                     .any(|t| t.is_ident("testing"));
@@ -32,6 +51,9 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             continue;
         }
         i += 1;
+    }
+    for test in &mut found.tests {
+        test.markers.extend(file_markers.iter().cloned());
     }
     found
 }

@@ -28,6 +28,25 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
     // (name, indent, is a test class, markers from its decorators)
     let mut classes: Vec<Class> = Vec::new();
     let mut decorators: Vec<&Line> = Vec::new();
+    // `pytestmark = pytest.mark.skip`, `pytest.skip(..., allow_module_level=True)`,
+    // `__test__ = False` at the top level switch the whole module off.
+    let file_markers: Vec<(String, u32)> = lines
+        .iter()
+        .filter(|l| l.indent == 0)
+        .filter(|l| {
+            let text: Vec<&str> = l.tokens.iter().map(|t| t.text.as_str()).collect();
+            (text.first() == Some(&"pytestmark") && text.iter().any(|t| SKIPS.contains(t)))
+                || (text.starts_with(&["pytest", ".", "skip"])
+                    && text.contains(&"allow_module_level"))
+                || text.starts_with(&["__test__", "=", "False"])
+        })
+        .map(|l| {
+            (
+                l.tokens.iter().map(|t| t.text.as_str()).collect::<String>(),
+                l.tokens[0].line,
+            )
+        })
+        .collect();
     let mut i = 0;
     while i < lines.len() {
         let line = &lines[i];
@@ -85,8 +104,8 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
                     ),
                     None => name.clone(),
                 };
-                let mut markers: Vec<(String, u32)> =
-                    classes.iter().flat_map(|c| c.3.clone()).collect();
+                let mut markers: Vec<(String, u32)> = file_markers.clone();
+                markers.extend(classes.iter().flat_map(|c| c.3.clone()));
                 markers.extend(skip_markers(&decorators));
                 markers.extend(body_skips(&body));
                 let start = decorators.first().map_or(first.line, |d| d.tokens[0].line);

@@ -15,14 +15,24 @@ const TEST_ATTRS: [&str; 7] = [
     "test_log",
 ];
 
+/// A module: its name, where it ends, and the markers its attributes put on its tests.
+type Module = (String, usize, Vec<(String, u32)>);
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over the tokens: attributes, modules, functions"
+)]
 pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
     let tokens = code(all);
     let mut found = FileTests::default();
-    let mut modules: Vec<(String, usize)> = Vec::new();
+    // Modules: name, where they end, and the markers their attributes put on every test inside.
+    let mut modules: Vec<Module> = Vec::new();
+    // `#![cfg(...)]` at the top of a file switches the whole file off.
+    let mut file_markers: Vec<(String, u32)> = Vec::new();
     let mut attributes: Vec<(String, u32)> = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        modules.retain(|(_, end)| *end > i);
+        modules.retain(|(_, end, _)| *end > i);
         let token = &tokens[i];
         if token.is('#') && tokens.get(i + 1).is_some_and(|t| t.is('[') || t.is('!')) {
             let open = if tokens[i + 1].is('!') { i + 2 } else { i + 1 };
@@ -31,13 +41,24 @@ pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
                 .iter()
                 .map(|t| t.text.as_str())
                 .collect();
-            attributes.push((text, token.line));
+            if tokens[i + 1].is('!') {
+                if disables(&text) {
+                    file_markers.push((format!("#![{text}]"), token.line));
+                }
+            } else {
+                attributes.push((text, token.line));
+            }
             i = close + 1;
             continue;
         }
         if token.is_ident("mod") && tokens.get(i + 2).is_some_and(|t| t.is('{')) {
             let end = matching(&tokens, i + 2);
-            modules.push((tokens[i + 1].text.clone(), end));
+            let markers = attributes
+                .iter()
+                .filter(|(a, _)| disables(a))
+                .map(|(a, l)| (format!("#[{a}]"), *l))
+                .collect();
+            modules.push((tokens[i + 1].text.clone(), end, markers));
             attributes.clear();
             i += 3;
             continue;
@@ -59,17 +80,20 @@ pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
             let is_test = attributes.iter().any(|(a, _)| is_test_attribute(a));
             if is_test {
                 let start = attributes.first().map_or(token.line, |(_, l)| *l);
-                let path: Vec<&str> = modules.iter().map(|(m, _)| m.as_str()).collect();
+                let path: Vec<&str> = modules.iter().map(|(m, _, _)| m.as_str()).collect();
                 let qualified = if path.is_empty() {
                     name
                 } else {
                     format!("{}::{name}", path.join("::"))
                 };
-                let markers = attributes
-                    .iter()
-                    .filter(|(a, _)| a.starts_with("ignore"))
-                    .map(|(a, l)| (format!("#[{a}]"), *l))
-                    .collect();
+                let mut markers: Vec<(String, u32)> = file_markers.clone();
+                markers.extend(modules.iter().flat_map(|(_, _, m)| m.clone()));
+                markers.extend(
+                    attributes
+                        .iter()
+                        .filter(|(a, _)| a.starts_with("ignore") || disables(a))
+                        .map(|(a, l)| (format!("#[{a}]"), *l)),
+                );
                 let mut test = test_case(qualified, start, tokens[close].line, body, markers);
                 test.declared = attributes
                     .iter()
@@ -111,4 +135,12 @@ fn is_test_attribute(attribute: &str) -> bool {
     let path = attribute.split('(').next().unwrap_or_default();
     let last = path.rsplit("::").next().unwrap_or_default();
     TEST_ATTRS.contains(&last) || TEST_ATTRS.contains(&path)
+}
+
+/// A `cfg` that is not plain `cfg(test)` (on a test or its module it can only switch tests
+/// off: `cfg(any())`, `cfg(false)`, `cfg(all(test, feature = "never"))`), or a
+/// `cfg_attr(..., ignore)`.
+fn disables(attribute: &str) -> bool {
+    (attribute.starts_with("cfg(") && attribute != "cfg(test)")
+        || (attribute.starts_with("cfg_attr(") && attribute.contains("ignore"))
 }
