@@ -2,6 +2,7 @@
 //! `settings.feedback_lines` lines and under 10,000 characters.
 
 use super::problems;
+use crate::config::PROTECTED_GATE;
 use crate::report::{GateReport, Report};
 
 /// The hard cap on the text's characters (agents truncate or refuse longer hook output).
@@ -39,7 +40,12 @@ pub fn render(report: &Report, max_lines: usize) -> String {
         "Then run `backstop run {}` to check.",
         report.trigger.as_str()
     );
-    let mut sections: Vec<Vec<String>> = report.failures().map(gate_section).collect();
+    // The protected gate's output is its findings again; their own section says it once.
+    let mut sections: Vec<Vec<String>> = report
+        .failures()
+        .filter(|g| g.name != PROTECTED_GATE || report.protected.is_empty())
+        .map(gate_section)
+        .collect();
     if !report.protected.is_empty() {
         sections.push(protected_section(report));
     }

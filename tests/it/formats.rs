@@ -557,6 +557,39 @@ fn protected_findings_in_every_format() {
     insta::assert_snapshot!("protected_agent", agent);
 }
 
+/// In a real run the protected gate is in the list, failed, with the findings as its output:
+/// the feedback shows them once, in the findings section, and not again as quoted output.
+#[test]
+fn the_agent_text_shows_protected_findings_once() {
+    use backstop::render::Format;
+    use backstop::report::{GateReport, GateStatus};
+    let mut report = report_with_findings();
+    report.gates.push(GateReport {
+        name: "protected".to_owned(),
+        status: GateStatus::Failed,
+        exit_code: None,
+        duration_ms: 10,
+        command: "(built-in)".to_owned(),
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+        output: Some(
+            "tests/test_calc.py:12: deleted-test: the test `test_divide` existed in the base\n  - def test_divide():\n".to_owned(),
+        ),
+        reason: None,
+    });
+    let agent = render(Format::Agent, &report);
+    assert!(
+        agent.starts_with("backstop: 2 of 3 gates failed: pytest, protected\n"),
+        "{agent}"
+    );
+    assert_eq!(agent.matches("test_divide").count(), 1, "{agent}");
+    assert!(!agent.contains("protected failed"), "{agent}");
+    assert!(
+        agent.contains("protected: 2 finding(s) in tests or protected files:"),
+        "{agent}"
+    );
+}
+
 #[test]
 fn the_agent_text_stays_under_ten_thousand_characters() {
     use backstop::report::{Diagnostic, Severity};
