@@ -33,10 +33,16 @@ pub struct GateDraft {
     pub cwd: Option<String>,
     /// How to read diagnostics, when the default `path:line:col: message` pattern does not.
     pub parser: Option<&'static str>,
+    /// The `JUnit` report the command writes, for `parser = "junit"`.
+    pub report: Option<&'static str>,
 }
 
 /// The triggers for slow gates (test suites): not on every commit.
 const SLOW: [&str; 4] = ["pre-push", "stop", "ci", "manual"];
+
+/// Where the vitest gate writes its `JUnit` report: under `node_modules/.cache`, which every
+/// npm, pnpm and yarn project already ignores, so the report never shows up as a change.
+const VITEST_REPORT: &str = "node_modules/.cache/backstop/vitest-junit.xml";
 
 fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
     GateDraft {
@@ -49,6 +55,7 @@ fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
         timeout: None,
         cwd: None,
         parser: None,
+        report: None,
     }
 }
 
@@ -293,11 +300,19 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
         gates.push(tsc);
     }
     let unit = if has_dep("vitest") {
-        Some(draft(
+        // Vitest's own reporter says where a test failed only in a `❯ file:line:col` line
+        // apart from the message; its JUnit report keeps the two together. People still get
+        // the default reporter's output.
+        let mut vitest = draft(
             "vitest",
-            &format!("{exec} vitest run"),
+            &format!(
+                "{exec} vitest run --reporter=default --reporter=junit --outputFile.junit={VITEST_REPORT}"
+            ),
             &[sources[0], "package.json"],
-        ))
+        );
+        vitest.parser = Some("junit");
+        vitest.report = Some(VITEST_REPORT);
+        Some(vitest)
     } else if has_dep("jest") {
         Some(draft(
             "jest",
@@ -478,6 +493,9 @@ pub fn render(projects: &[Detected]) -> String {
         }
         if let Some(parser) = gate.parser {
             let _ = writeln!(out, "parser = {}", quote(parser));
+        }
+        if let Some(report) = gate.report {
+            let _ = writeln!(out, "report = {}", quote(report));
         }
     }
     out.push_str(

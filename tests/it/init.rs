@@ -130,9 +130,17 @@ fn detects_node_with_eslint_typescript_vitest_and_playwright() {
         key(&config, "tsc", "run"),
         Some("npx --no-install tsc --noEmit")
     );
+    // JUnit: vitest's own output keeps the failure's place apart from its message.
     assert_eq!(
         key(&config, "vitest", "run"),
-        Some("npx --no-install vitest run")
+        Some(
+            "npx --no-install vitest run --reporter=default --reporter=junit --outputFile.junit=node_modules/.cache/backstop/vitest-junit.xml"
+        )
+    );
+    assert_eq!(key(&config, "vitest", "parser"), Some("junit"));
+    assert_eq!(
+        key(&config, "vitest", "report"),
+        Some("node_modules/.cache/backstop/vitest-junit.xml")
     );
     assert_eq!(list(&config, "vitest", "on"), SLOW);
     assert_eq!(
