@@ -238,6 +238,71 @@ impl Repo {
         })
     }
 
+    /// Every file of one version with its content id (sorted by path): the cache key's input.
+    /// For the worktree, the index's ids stand for files git's status finds unchanged (by
+    /// size and mtime, so an unchanged tree is not re-read); changed and untracked files are
+    /// hashed from disk.
+    pub fn content_ids(&self, side: Side) -> Result<Vec<(PathBuf, String)>> {
+        let mut ids: std::collections::BTreeMap<PathBuf, String> =
+            std::collections::BTreeMap::new();
+        match side {
+            Side::Commit(commit) => {
+                let tree = self.tree_of(commit)?;
+                tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+                    if entry.kind() == Some(git2::ObjectType::Blob) {
+                        let mut bytes = dir.as_bytes().to_vec();
+                        bytes.extend_from_slice(entry.name_bytes());
+                        ids.insert(
+                            PathBuf::from(OsStr::from_bytes(&bytes)),
+                            entry.id().to_string(),
+                        );
+                    }
+                    TreeWalkResult::Ok
+                })?;
+            }
+            Side::Index | Side::WorkTree => {
+                let index = self.index()?;
+                for entry in index.iter() {
+                    ids.insert(
+                        PathBuf::from(OsStr::from_bytes(&entry.path)),
+                        entry.id.to_string(),
+                    );
+                }
+                if side == Side::WorkTree {
+                    let mut options = DiffOptions::new();
+                    options
+                        .include_untracked(true)
+                        .recurse_untracked_dirs(true)
+                        .include_typechange(true)
+                        .ignore_submodules(true);
+                    let diff = self
+                        .inner
+                        .diff_index_to_workdir(Some(&index), Some(&mut options))?;
+                    for delta in diff.deltas() {
+                        let file = if delta.status() == Delta::Deleted {
+                            delta.old_file()
+                        } else {
+                            delta.new_file()
+                        };
+                        let Some(bytes) = file.path_bytes() else {
+                            continue;
+                        };
+                        let path = PathBuf::from(OsStr::from_bytes(bytes));
+                        match std::fs::read(self.root.join(&path)) {
+                            Ok(content) => {
+                                ids.insert(path, super::blob_id(&content));
+                            }
+                            Err(_) => {
+                                ids.remove(&path);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(ids.into_iter().collect())
+    }
+
     /// The bytes of `path` in a commit.
     pub fn file_at(&self, commit: Oid, path: &std::path::Path) -> Option<Vec<u8>> {
         let entry = self.tree_of(commit).ok()?.get_path(path).ok()?;

@@ -79,6 +79,10 @@ pub struct Job {
     pub pattern: Option<String>,
     /// The `JUnit` XML file the command writes (relative to `cwd`), for `parser = "junit"`.
     pub report: Option<String>,
+    /// The gate's definition as configured, for the cache key.
+    pub definition: String,
+    /// Globs whose content the cache key covers (`None`: the whole target tree).
+    pub inputs: Option<Vec<String>>,
 }
 
 /// Who asked to skip a gate.
@@ -233,6 +237,8 @@ fn plan_job(
             .collect(),
         timeout: gate.timeout(),
         parser: gate.parser,
+        definition: serde_json::to_string(gate).unwrap_or_default(),
+        inputs: gate.inputs.clone(),
         pattern: gate.pattern.clone(),
         report: gate.report.clone(),
     })))
