@@ -2,8 +2,8 @@
 //!
 //! Paths are kept as raw bytes turned into `PathBuf`, so names that are not UTF-8 survive.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -238,69 +238,80 @@ impl Repo {
         })
     }
 
-    /// Every file of one version with its content id (sorted by path): the cache key's input.
-    /// For the worktree, the index's ids stand for files git's status finds unchanged (by
-    /// size and mtime, so an unchanged tree is not re-read); changed and untracked files are
-    /// hashed from disk.
-    pub fn content_ids(&self, side: Side) -> Result<Vec<(PathBuf, String)>> {
-        let mut ids: std::collections::BTreeMap<PathBuf, String> =
-            std::collections::BTreeMap::new();
-        match side {
-            Side::Commit(commit) => {
-                let tree = self.tree_of(commit)?;
-                tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-                    if entry.kind() == Some(git2::ObjectType::Blob) {
-                        let mut bytes = dir.as_bytes().to_vec();
-                        bytes.extend_from_slice(entry.name_bytes());
-                        ids.insert(
-                            PathBuf::from(OsStr::from_bytes(&bytes)),
-                            entry.id().to_string(),
-                        );
-                    }
-                    TreeWalkResult::Ok
-                })?;
-            }
-            Side::Index | Side::WorkTree => {
-                let index = self.index()?;
-                for entry in index.iter() {
-                    ids.insert(
-                        PathBuf::from(OsStr::from_bytes(&entry.path)),
-                        entry.id.to_string(),
-                    );
+    /// Every file of one version with its content id, sorted by path bytes: the cache key's
+    /// input. For the worktree, the index's ids stand for files git's status finds unchanged
+    /// (by size and mtime, so an unchanged tree is not re-read); changed and untracked files
+    /// are hashed from disk.
+    pub fn content_ids(&self, side: Side) -> Result<Vec<(PathBuf, Oid)>> {
+        let mut ids: Vec<(PathBuf, Oid)> = Vec::new();
+        if let Side::Commit(commit) = side {
+            let tree = self.tree_of(commit)?;
+            tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Blob) {
+                    let mut bytes = dir.as_bytes().to_vec();
+                    bytes.extend_from_slice(entry.name_bytes());
+                    ids.push((PathBuf::from(OsString::from_vec(bytes)), entry.id()));
                 }
-                if side == Side::WorkTree {
-                    let mut options = DiffOptions::new();
-                    options
-                        .include_untracked(true)
-                        .recurse_untracked_dirs(true)
-                        .include_typechange(true)
-                        .ignore_submodules(true);
-                    let diff = self
-                        .inner
-                        .diff_index_to_workdir(Some(&index), Some(&mut options))?;
-                    for delta in diff.deltas() {
-                        let file = if delta.status() == Delta::Deleted {
-                            delta.old_file()
-                        } else {
-                            delta.new_file()
-                        };
-                        let Some(bytes) = file.path_bytes() else {
-                            continue;
-                        };
-                        let path = PathBuf::from(OsStr::from_bytes(bytes));
-                        match std::fs::read(self.root.join(&path)) {
-                            Ok(content) => {
-                                ids.insert(path, super::blob_id(&content));
-                            }
-                            Err(_) => {
-                                ids.remove(&path);
-                            }
-                        }
-                    }
-                }
-            }
+                TreeWalkResult::Ok
+            })?;
+            sort_by_bytes(&mut ids);
+            return Ok(ids);
         }
-        Ok(ids.into_iter().collect())
+        let index = self.index()?;
+        // Conflicted paths have several stages; the last one read stands for the path.
+        ids.extend(
+            index
+                .iter()
+                .map(|entry| (PathBuf::from(OsString::from_vec(entry.path)), entry.id)),
+        );
+        ids.dedup_by(|later, earlier| later.0 == earlier.0);
+        if side == Side::Index {
+            return Ok(ids);
+        }
+        let mut options = DiffOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_typechange(true)
+            .ignore_submodules(true);
+        let diff = self
+            .inner
+            .diff_index_to_workdir(Some(&index), Some(&mut options))?;
+        let mut on_disk: std::collections::HashMap<PathBuf, Option<Oid>> =
+            std::collections::HashMap::new();
+        for delta in diff.deltas() {
+            let file = if delta.status() == Delta::Deleted {
+                delta.old_file()
+            } else {
+                delta.new_file()
+            };
+            let Some(bytes) = file.path_bytes() else {
+                continue;
+            };
+            let path = PathBuf::from(OsStr::from_bytes(bytes));
+            let id = std::fs::read(self.root.join(&path))
+                .ok()
+                .and_then(|content| Oid::hash_object(git2::ObjectType::Blob, &content).ok());
+            on_disk.insert(path, id);
+        }
+        if on_disk.is_empty() {
+            return Ok(ids);
+        }
+        ids.retain_mut(|(path, id)| match on_disk.remove(path) {
+            Some(Some(current)) => {
+                *id = current;
+                true
+            }
+            Some(None) => false,
+            None => true,
+        });
+        ids.extend(
+            on_disk
+                .into_iter()
+                .filter_map(|(path, id)| Some((path, id?))),
+        );
+        sort_by_bytes(&mut ids);
+        Ok(ids)
     }
 
     /// The bytes of `path` in a commit.
@@ -417,4 +428,9 @@ impl Contents<'_> {
             _ => std::fs::read(self.repo.root.join(path)).ok(),
         }
     }
+}
+
+/// Sorts by the paths' bytes (git's order), much cheaper than comparing path components.
+fn sort_by_bytes(ids: &mut [(PathBuf, Oid)]) {
+    ids.sort_unstable_by(|a, b| a.0.as_os_str().as_bytes().cmp(b.0.as_os_str().as_bytes()));
 }

@@ -2,7 +2,12 @@
 //! definition, the backstop version, the gate's files and the content ids of its `inputs` in
 //! the target. A hit starts no process. Failures are never stored.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use std::sync::Mutex;
+
+use git2::Oid;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,8 +26,12 @@ const MAX_AGE: Duration = Duration::from_hours(30 * 24);
 pub struct Cache {
     dir: PathBuf,
     root: PathBuf,
-    contents: Vec<(PathBuf, String)>,
+    contents: Vec<(PathBuf, Oid)>,
     environment: String,
+    /// Digests of `contents` seen from a cwd through `inputs`, computed once per distinct pair:
+    /// most gates share one, and hashing every id of a large tree per gate would cost more
+    /// than the run.
+    digests: Mutex<HashMap<(PathBuf, Option<Vec<String>>), String>>,
     /// Whether this run stored a pass, so pruning (a directory scan) runs once, at the end.
     stored: AtomicBool,
 }
@@ -33,7 +42,7 @@ impl Cache {
     pub fn new(
         common_dir: &Path,
         root: &Path,
-        contents: Vec<(PathBuf, String)>,
+        contents: Vec<(PathBuf, Oid)>,
         environment: &[(OsString, OsString)],
     ) -> Cache {
         let environment = environment.iter().fold(String::new(), |mut text, (k, v)| {
@@ -45,6 +54,7 @@ impl Cache {
             root: root.to_path_buf(),
             contents,
             environment,
+            digests: Mutex::new(HashMap::new()),
             stored: AtomicBool::new(false),
         }
     }
@@ -64,21 +74,40 @@ impl Cache {
             text.push('\0');
         }
         text.push('\n');
-        // Content ids of the gate's inputs, relative to its cwd (as `files` are).
         let cwd = job.cwd.strip_prefix(&self.root).unwrap_or(Path::new(""));
-        let inputs = job
-            .inputs
-            .as_ref()
-            .and_then(|patterns| GlobList::new(patterns).ok());
+        text.push_str(&self.contents_digest(cwd, job.inputs.as_ref()));
+        blob_id(text.as_bytes())
+    }
+
+    /// The digest of the content ids a gate in `cwd` depends on: its `inputs`, relative to its
+    /// cwd (as `files` are), or everything under the cwd.
+    fn contents_digest(&self, cwd: &Path, inputs: Option<&Vec<String>>) -> String {
+        let memo = (cwd.to_path_buf(), inputs.cloned());
+        if let Some(digest) = self.digests.lock().ok().and_then(|d| d.get(&memo).cloned()) {
+            return digest;
+        }
+        let globs = inputs.and_then(|patterns| GlobList::new(patterns).ok());
+        let mut bytes = Vec::with_capacity(self.contents.len() * 64);
         for (path, id) in &self.contents {
-            let Ok(relative) = path.strip_prefix(cwd) else {
-                continue;
+            let relative = if cwd.as_os_str().is_empty() {
+                path.as_path()
+            } else {
+                match path.strip_prefix(cwd) {
+                    Ok(relative) => relative,
+                    Err(_) => continue,
+                }
             };
-            if inputs.as_ref().is_none_or(|g| g.is_match(relative)) {
-                text.push_str(&format!("{}\0{id}\n", relative.to_string_lossy()));
+            if globs.as_ref().is_none_or(|g| g.is_match(relative)) {
+                bytes.extend_from_slice(relative.as_os_str().as_bytes());
+                bytes.push(0);
+                bytes.extend_from_slice(id.as_bytes());
             }
         }
-        blob_id(text.as_bytes())
+        let digest = blob_id(&bytes);
+        if let Ok(mut digests) = self.digests.lock() {
+            digests.insert(memo, digest.clone());
+        }
+        digest
     }
 
     /// How long ago the pass with this key was stored, if it was.
@@ -196,7 +225,12 @@ mod tests {
     fn cache(contents: &[(&str, &str)], environment: &[(&str, &str)]) -> Cache {
         let contents = contents
             .iter()
-            .map(|(p, id)| (PathBuf::from(p), (*id).to_owned()))
+            .map(|(p, id)| {
+                (
+                    PathBuf::from(p),
+                    Oid::hash_object(git2::ObjectType::Blob, id.as_bytes()).unwrap(),
+                )
+            })
             .collect();
         let environment: Vec<(OsString, OsString)> = environment
             .iter()
