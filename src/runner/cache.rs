@@ -22,6 +22,9 @@ const MAX_ENTRIES: usize = 4000;
 /// Entries older than this are dropped.
 const MAX_AGE: Duration = Duration::from_hours(30 * 24);
 
+/// A gate's view of the target: its cwd (relative to the root) and its `inputs`.
+type DigestScope = (PathBuf, Option<Vec<String>>);
+
 /// The cache of one run: where entries live and the target's content ids.
 pub struct Cache {
     dir: PathBuf,
@@ -31,7 +34,7 @@ pub struct Cache {
     /// Digests of `contents` seen from a cwd through `inputs`, computed once per distinct pair:
     /// most gates share one, and hashing every id of a large tree per gate would cost more
     /// than the run.
-    digests: Mutex<HashMap<(PathBuf, Option<Vec<String>>), String>>,
+    digests: Mutex<HashMap<DigestScope, String>>,
     /// Whether this run stored a pass, so pruning (a directory scan) runs once, at the end.
     stored: AtomicBool,
 }
