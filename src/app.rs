@@ -148,6 +148,7 @@ fn run_gates(
         snapshot.base.clone(),
         snapshot.target.clone(),
     )?;
+    plan.worktree_diff = snapshot.worktree_diff();
     plan.protect = crate::protected::plan_for(
         &workspace.repo,
         &config,
@@ -516,9 +517,11 @@ fn result_cache(
                 .with_context(|| format!("target {commit} is not a commit id"))?,
         ),
     };
-    let contents = repo
-        .content_ids(side)
-        .context("cannot read the target's content ids for the cache")?;
+    let contents = match (&plan.worktree_diff, side) {
+        (Some((base, changes)), Side::WorkTree) => repo.content_ids_after(*base, changes),
+        _ => repo.content_ids(side),
+    }
+    .context("cannot read the target's content ids for the cache")?;
     Ok(runner::cache::Cache::new(
         repo.common_dir(),
         repo.root(),

@@ -26,6 +26,9 @@ pub struct Plan {
     pub file_set_paths: Vec<PathBuf>,
     /// The built-in protected gate, when `[protect]` runs on this trigger.
     pub protect: Option<crate::protected::ProtectPlan>,
+    /// For a working-tree target: the base and every change since it, when known, so the
+    /// cache need not scan the tree a second time.
+    pub worktree_diff: Option<(Option<git2::Oid>, FileSet)>,
 }
 
 /// One gate of the plan, to run or already decided to skip.
@@ -161,6 +164,7 @@ impl Plan {
             gates,
             file_set_paths: file_set.changes.iter().map(|c| c.path.clone()).collect(),
             protect: None,
+            worktree_diff: None,
         })
     }
 }
