@@ -207,35 +207,105 @@ fn a_change_cannot_switch_off_its_own_protection() {
 /// One file before and after, and the finding kind expected (`None`: a legitimate change).
 fn judged(path: &str, before: &str, after: &str) -> Vec<String> {
     let repo = TestRepo::new();
-    repo.config("[protect]\n").write(path, before).commit_all("base");
+    repo.config("[protect]\n")
+        .write(path, before)
+        .commit_all("base");
     repo.write(path, after);
     let (_, report) = repo.report(&["run", "--gate", "protected"]);
-    report["protected"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap().to_owned()).collect()
+    report["protected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
 fn review_evasions_are_caught() {
     let cases: [(&str, &str, &str, &str); 12] = [
         // A test renamed with an identical body, gaining a skip marker.
-        ("tests/test_a.py", "def test_add():\n    assert add(1, 2) == 3\n", "import pytest\n\n@pytest.mark.skip\ndef test_add_numbers():\n    assert add(1, 2) == 3\n", "skipped-test"),
-        ("a.test.js", "it('adds', () => {\n  expect(add(1, 2)).toBe(3);\n});\n", "it.skip('adds numbers', () => {\n  expect(add(1, 2)).toBe(3);\n});\n", "skipped-test"),
+        (
+            "tests/test_a.py",
+            "def test_add():\n    assert add(1, 2) == 3\n",
+            "import pytest\n\n@pytest.mark.skip\ndef test_add_numbers():\n    assert add(1, 2) == 3\n",
+            "skipped-test",
+        ),
+        (
+            "a.test.js",
+            "it('adds', () => {\n  expect(add(1, 2)).toBe(3);\n});\n",
+            "it.skip('adds numbers', () => {\n  expect(add(1, 2)).toBe(3);\n});\n",
+            "skipped-test",
+        ),
         // An early return inside a block.
-        ("a.test.js", "test('adds', () => {\n  expect(add(1, 2)).toBe(3);\n});\n", "test('adds', () => {\n  if (process.env.CI) { return; }\n  expect(add(1, 2)).toBe(3);\n});\n", "weakened-assertion"),
-        ("tests/a.rs", "#[test]\nfn adds() {\n    assert_eq!(add(1, 2), 3);\n}\n", "#[test]\nfn adds() {\n    if std::env::var(\"CI\").is_ok() {\n        return;\n    }\n    assert_eq!(add(1, 2), 3);\n}\n", "weakened-assertion"),
+        (
+            "a.test.js",
+            "test('adds', () => {\n  expect(add(1, 2)).toBe(3);\n});\n",
+            "test('adds', () => {\n  if (process.env.CI) { return; }\n  expect(add(1, 2)).toBe(3);\n});\n",
+            "weakened-assertion",
+        ),
+        (
+            "tests/a.rs",
+            "#[test]\nfn adds() {\n    assert_eq!(add(1, 2), 3);\n}\n",
+            "#[test]\nfn adds() {\n    if std::env::var(\"CI\").is_ok() {\n        return;\n    }\n    assert_eq!(add(1, 2), 3);\n}\n",
+            "weakened-assertion",
+        ),
         // Always true.
-        ("tests/test_a.py", "def test_x():\n    assert x == 3\n", "def test_x():\n    assert x == 3 or True\n", "weakened-assertion"),
-        ("a.test.js", "test('x', () => {\n  expect(x).toBe(3);\n});\n", "test('x', () => {\n  expect(x).toBe(x);\n});\n", "weakened-assertion"),
-        ("tests/test_a.py", "def test_add():\n    assert add(2, 3) == 5\n", "def test_add():\n    assert add(2, 3)\n", "weakened-assertion"),
+        (
+            "tests/test_a.py",
+            "def test_x():\n    assert x == 3\n",
+            "def test_x():\n    assert x == 3 or True\n",
+            "weakened-assertion",
+        ),
+        (
+            "a.test.js",
+            "test('x', () => {\n  expect(x).toBe(3);\n});\n",
+            "test('x', () => {\n  expect(x).toBe(x);\n});\n",
+            "weakened-assertion",
+        ),
+        (
+            "tests/test_a.py",
+            "def test_add():\n    assert add(2, 3) == 5\n",
+            "def test_add():\n    assert add(2, 3)\n",
+            "weakened-assertion",
+        ),
         // Whole files switched off.
-        ("a_test.go", "package a\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n", "//go:build ignore\n\npackage a\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n", "skipped-test"),
-        ("src/lib.rs", "#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(1 + 1, 2);\n    }\n}\n", "#[cfg(any())]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(1 + 1, 2);\n    }\n}\n", "skipped-test"),
-        ("tests/test_a.py", "def test_add():\n    assert add(1, 2) == 3\n", "import pytest\n\npytestmark = pytest.mark.skip\n\n\ndef test_add():\n    assert add(1, 2) == 3\n", "skipped-test"),
-        ("a_test.go", "package a\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n", "package a\n\nimport \"testing\"\n\nfunc TestMain(m *testing.M) {}\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n", "skipped-test"),
-        ("tests/a.rs", "#[test]\n#[should_panic(expected = \"overflow\")]\nfn overflows() {\n    add(u8::MAX, 1);\n}\n", "#[test]\n#[should_panic]\nfn overflows() {\n    add(u8::MAX, 1);\n}\n", "weakened-assertion"),
+        (
+            "a_test.go",
+            "package a\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n",
+            "//go:build ignore\n\npackage a\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n",
+            "skipped-test",
+        ),
+        (
+            "src/lib.rs",
+            "#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(1 + 1, 2);\n    }\n}\n",
+            "#[cfg(any())]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(1 + 1, 2);\n    }\n}\n",
+            "skipped-test",
+        ),
+        (
+            "tests/test_a.py",
+            "def test_add():\n    assert add(1, 2) == 3\n",
+            "import pytest\n\npytestmark = pytest.mark.skip\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+            "skipped-test",
+        ),
+        (
+            "a_test.go",
+            "package a\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n",
+            "package a\n\nimport \"testing\"\n\nfunc TestMain(m *testing.M) {}\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n",
+            "skipped-test",
+        ),
+        (
+            "tests/a.rs",
+            "#[test]\n#[should_panic(expected = \"overflow\")]\nfn overflows() {\n    add(u8::MAX, 1);\n}\n",
+            "#[test]\n#[should_panic]\nfn overflows() {\n    add(u8::MAX, 1);\n}\n",
+            "weakened-assertion",
+        ),
     ];
     for (path, before, after, expected) in cases {
         let kinds = judged(path, before, after);
-        assert!(kinds.iter().any(|k| k == expected), "{path}: expected {expected}, got {kinds:?}\n{after}");
+        assert!(
+            kinds.iter().any(|k| k == expected),
+            "{path}: expected {expected}, got {kinds:?}\n{after}"
+        );
     }
 }
 
@@ -243,38 +313,79 @@ fn review_evasions_are_caught() {
 fn review_false_positives_are_gone() {
     let cases: [(&str, &str, &str); 5] = [
         // An expected value changed to 1 or true is not "trivially true".
-        ("tests/a.rs", "#[test]\nfn counts() {\n    assert_eq!(2, count());\n}\n", "#[test]\nfn counts() {\n    assert_eq!(1, count());\n}\n"),
-        ("tests/test_a.py", "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_x(self):\n        self.assertEqual(2, x())\n", "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_x(self):\n        self.assertEqual(1, x())\n"),
-        ("a_test.go", "package a\n\nimport (\n\t\"testing\"\n\t\"github.com/stretchr/testify/require\"\n)\n\nfunc TestX(t *testing.T) {\n\trequire.Equal(t, 2, got())\n}\n", "package a\n\nimport (\n\t\"testing\"\n\t\"github.com/stretchr/testify/require\"\n)\n\nfunc TestX(t *testing.T) {\n\trequire.Equal(t, 1, got())\n}\n"),
+        (
+            "tests/a.rs",
+            "#[test]\nfn counts() {\n    assert_eq!(2, count());\n}\n",
+            "#[test]\nfn counts() {\n    assert_eq!(1, count());\n}\n",
+        ),
+        (
+            "tests/test_a.py",
+            "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_x(self):\n        self.assertEqual(2, x())\n",
+            "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_x(self):\n        self.assertEqual(1, x())\n",
+        ),
+        (
+            "a_test.go",
+            "package a\n\nimport (\n\t\"testing\"\n\t\"github.com/stretchr/testify/require\"\n)\n\nfunc TestX(t *testing.T) {\n\trequire.Equal(t, 2, got())\n}\n",
+            "package a\n\nimport (\n\t\"testing\"\n\t\"github.com/stretchr/testify/require\"\n)\n\nfunc TestX(t *testing.T) {\n\trequire.Equal(t, 1, got())\n}\n",
+        ),
         // A closure's own return is not the test's.
-        ("a.test.js", "test('maps', () => {\n  expect([1].map((x) => x * 2)).toEqual([2]);\n});\n", "test('maps', () => {\n  expect([1].map((x) => { return x * 2; })).toEqual([2]);\n});\n"),
+        (
+            "a.test.js",
+            "test('maps', () => {\n  expect([1].map((x) => x * 2)).toEqual([2]);\n});\n",
+            "test('maps', () => {\n  expect([1].map((x) => { return x * 2; })).toEqual([2]);\n});\n",
+        ),
         // A tuple-looking comparison is a comparison.
-        ("tests/test_a.py", "def test_pair():\n    assert pair() == (1, 2)\n", "def test_pair():\n    assert (pair()[0], pair()[1]) == (1, 2)\n"),
+        (
+            "tests/test_a.py",
+            "def test_pair():\n    assert pair() == (1, 2)\n",
+            "def test_pair():\n    assert (pair()[0], pair()[1]) == (1, 2)\n",
+        ),
     ];
     for (path, before, after) in cases {
         let kinds = judged(path, before, after);
-        assert!(kinds.is_empty(), "{path}: a legitimate change reported {kinds:?}\n{after}");
+        assert!(
+            kinds.is_empty(),
+            "{path}: a legitimate change reported {kinds:?}\n{after}"
+        );
     }
 }
 
 #[test]
 fn a_test_moved_to_a_file_its_runner_ignores_is_deleted() {
     let repo = TestRepo::new();
-    repo.config("[protect]\n").write("tests/test_calc.py", "def test_add():\n    assert add(1, 2) == 3\n").commit_all("base");
+    repo.config("[protect]\n")
+        .write(
+            "tests/test_calc.py",
+            "def test_add():\n    assert add(1, 2) == 3\n",
+        )
+        .commit_all("base");
     repo.git(&["mv", "tests/test_calc.py", "tests/calc_check.py"]);
     let (_, report) = repo.report(&["run", "--gate", "protected"]);
-    let kinds: Vec<&str> = report["protected"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"deleted-test-file") || kinds.contains(&"deleted-test"), "{kinds:?}");
+    let kinds: Vec<&str> = report["protected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"deleted-test-file") || kinds.contains(&"deleted-test"),
+        "{kinds:?}"
+    );
 }
 
 #[test]
 fn an_approval_does_not_cover_a_later_change_beyond_the_lines_shown() {
     let repo = TestRepo::new();
-    repo.config("[protect]\npaths = [\"ci/**\"]\n").write("ci/pipeline.yml", "steps: []\n").commit_all("base");
-    let many: String = (0..13).map(|n| format!("step{n}: run\n")).collect();
+    repo.config("[protect]\npaths = [\"ci/**\"]\n")
+        .write("ci/pipeline.yml", "steps: []\n")
+        .commit_all("base");
+    let many = (0..13).fold(String::new(), |text, n| text + &format!("step{n}: run\n"));
     repo.write("ci/pipeline.yml", format!("steps: []\n{many}"));
     repo.run(&["approve"]).expect_code(0);
     repo.run(&["run", "--gate", "protected"]).expect_code(0);
-    repo.write("ci/pipeline.yml", format!("steps: []\n{many}tests: skip-all\n"));
+    repo.write(
+        "ci/pipeline.yml",
+        format!("steps: []\n{many}tests: skip-all\n"),
+    );
     repo.run(&["run", "--gate", "protected"]).expect_code(1);
 }
