@@ -123,14 +123,20 @@ on = ["stop"]
 
 # The scripted work: a new function with a debug print the lint gate rejects (calc.py:6:5),
 # and the edit that takes the print out again.
-BREAK = ["calc.py", "    return a + b", '    return a + b\n\n\ndef sub(a, b):\n    print("debug", a, b)\n    return a - b']
+BREAK = [
+    "calc.py",
+    "    return a + b",
+    '    return a + b\n\n\ndef sub(a, b):\n    print("debug", a, b)\n    return a - b',
+]
 FIX = ["calc.py", '    print("debug", a, b)\n    return a - b', "    return a - b"]
 FIXED_CALC = CALC + "\n\ndef sub(a, b):\n    return a - b\n"
 
 
 def git(repo, *args, check=True):
     home = os.path.join(os.path.dirname(repo), "home")
-    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, env=scrubbed_env(HOME=home))
+    result = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, env=scrubbed_env(HOME=home)
+    )
     if check and result.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)}: {result.stderr}")
     return result.stdout.strip()
@@ -175,7 +181,9 @@ def make_project(name, agents=(), git_hooks=False, stop_retries=3):
     for d in (repo, home, tmp, os.path.join(repo, "tests")):
         os.makedirs(d)
     with open(os.path.join(home, ".gitconfig"), "w") as f:
-        f.write("[user]\n\tname = Scripted Model\n\temail = model@example.invalid\n[init]\n\tdefaultBranch = main\n")
+        f.write(
+            "[user]\n\tname = Scripted Model\n\temail = model@example.invalid\n[init]\n\tdefaultBranch = main\n"
+        )
     files = {
         "calc.py": CALC,
         "tests/__init__.py": "",
@@ -239,9 +247,6 @@ class Run:
         body = self.requests[n + 1]["body"]
         return claude_replies(body) if self.client == "claude" else codex_replies(body)
 
-    def reply_text(self, n):
-        return "\n".join(text for _, text, _ in self.replies(n))
-
     def describe(self):
         """Enough to debug a failure without opening the files."""
         return (
@@ -301,9 +306,16 @@ def run_client(client, project, steps, prompt="Make the change, then finish.", e
     with MockModel(dialect, steps, log, project.repo) as model:
         if client == "claude":
             command = [
-                claude_binary(), "-p", prompt,
-                "--output-format", "stream-json", "--verbose", "--include-hook-events",
-                "--allowedTools", "Bash,Edit,Write,Read", *extra_args,
+                claude_binary(),
+                "-p",
+                prompt,
+                "--output-format",
+                "stream-json",
+                "--verbose",
+                "--include-hook-events",
+                "--allowedTools",
+                "Bash,Edit,Write,Read",
+                *extra_args,
             ]
             env = scrubbed_env(
                 HOME=project.home,
@@ -319,17 +331,25 @@ def run_client(client, project, steps, prompt="Make the change, then finish.", e
             codex_home = os.path.join(project.home, ".codex")
             configure_codex(project, model.url)
             command = [codex_binary(), "exec", *extra_args, prompt]
-            env = scrubbed_env(HOME=project.home, TMPDIR=project.tmp, CODEX_HOME=codex_home, MOCK_API_KEY="mock-key")
+            env = scrubbed_env(
+                HOME=project.home, TMPDIR=project.tmp, CODEX_HOME=codex_home, MOCK_API_KEY="mock-key"
+            )
         strace_log = None
         if ISOLATION == "strace":
             strace_log = os.path.join(project.dir, f"{client}.strace")
             command = ["strace", "-f", "-qq", "-e", "trace=connect", "-o", strace_log, *command]
         started = time.monotonic()
-        with open(os.path.join(project.dir, f"{client}.stdout"), "w+") as out, open(
-            os.path.join(project.dir, f"{client}.stderr"), "w+"
-        ) as err:
+        with (
+            open(os.path.join(project.dir, f"{client}.stdout"), "w+") as out,
+            open(os.path.join(project.dir, f"{client}.stderr"), "w+") as err,
+        ):
             process = subprocess.Popen(
-                command, cwd=project.repo, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                command,
+                cwd=project.repo,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
                 start_new_session=True,
             )
             try:
@@ -343,7 +363,17 @@ def run_client(client, project, steps, prompt="Make the change, then finish.", e
             err.seek(0)
             stdout, stderr = out.read(), err.read()
         requests = list(model.script.requests)
-        run = Run(client, project, returncode, seconds, stdout, stderr, requests, model.script.served, model.script.overrun)
+        run = Run(
+            client,
+            project,
+            returncode,
+            seconds,
+            stdout,
+            stderr,
+            requests,
+            model.script.served,
+            model.script.overrun,
+        )
     if strace_log:
         run.connects = foreign_connects(strace_log)
     return run
@@ -410,7 +440,7 @@ def write_codex_trust(project, entries):
 
 def trust_project(project):
     """Step 1 alone, for a project without backstop (no install output to copy it from)."""
-    write_codex_trust(project, f"[projects.{json.dumps(project.repo)}]\ntrust_level = \"trusted\"\n")
+    write_codex_trust(project, f'[projects.{json.dumps(project.repo)}]\ntrust_level = "trusted"\n')
 
 
 def trust_codex(project, hooks=True):
@@ -433,8 +463,14 @@ def codex_hooks(project):
     """The hooks Codex sees for the repository (`hooks/list` over app-server JSON-RPC)."""
     env = scrubbed_env(HOME=project.home, TMPDIR=project.tmp, CODEX_HOME=os.path.join(project.home, ".codex"))
     process = subprocess.Popen(
-        [codex_binary(), "app-server"], cwd=project.repo, env=env, text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+        [codex_binary(), "app-server"],
+        cwd=project.repo,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
 

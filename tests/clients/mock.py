@@ -139,7 +139,13 @@ def responses_events(step, n):
     if "say" in step:
         item_id = f"msg_mock_{n}"
         text = step["say"]
-        added = {"type": "message", "id": item_id, "role": "assistant", "status": "in_progress", "content": []}
+        added = {
+            "type": "message",
+            "id": item_id,
+            "role": "assistant",
+            "status": "in_progress",
+            "content": [],
+        }
         done = {
             "type": "message",
             "id": item_id,
@@ -195,9 +201,15 @@ def responses_events(step, n):
     base = {"id": response_id, "object": "response", "model": "mock", "output": []}
     return [
         sse("response.created", {"type": "response.created", "response": dict(base, status="in_progress")}),
-        sse("response.output_item.added", {"type": "response.output_item.added", "output_index": 0, "item": added}),
+        sse(
+            "response.output_item.added",
+            {"type": "response.output_item.added", "output_index": 0, "item": added},
+        ),
         *middle,
-        sse("response.output_item.done", {"type": "response.output_item.done", "output_index": 0, "item": done}),
+        sse(
+            "response.output_item.done",
+            {"type": "response.output_item.done", "output_index": 0, "item": done},
+        ),
         sse(
             "response.completed",
             {
@@ -260,7 +272,9 @@ class Handler(BaseHTTPRequestHandler):
             if dialect == "anthropic":
                 error = {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
             else:
-                error = {"error": {"type": "invalid_request_error", "code": "script_exhausted", "message": message}}
+                error = {
+                    "error": {"type": "invalid_request_error", "code": "script_exhausted", "message": message}
+                }
             self._send(400, error)
             return
         if dialect == "anthropic":

@@ -70,12 +70,17 @@ def isolate():
         probe = subprocess.run(["unshare", "--net", "true"], capture_output=True, text=True)
         if probe.returncode == 0:
             os.environ[MARK] = "netns"
-            os.execvp("unshare", ["unshare", "--net", "--", sys.executable, os.path.abspath(__file__), *sys.argv[1:]])
+            os.execvp(
+                "unshare",
+                ["unshare", "--net", "--", sys.executable, os.path.abspath(__file__), *sys.argv[1:]],
+            )
         if forced == "netns":
             sys.exit(f"unshare --net failed: {probe.stderr.strip()}")
         print(f"clients: no network namespace ({probe.stderr.strip()}); tracing connections instead")
     if not shutil.which("strace"):
-        sys.exit("clients: cannot keep the clients off the network: no `unshare --net` (needs root) and no strace")
+        sys.exit(
+            "clients: cannot keep the clients off the network: no `unshare --net` (needs root) and no strace"
+        )
     os.environ[MARK] = "strace"
     return "strace"
 
@@ -92,13 +97,21 @@ def main():
         sys.exit(f"clients: no backstop binary at {harness.BACKSTOP}: run `cargo build` first")
     claude = harness.claude_binary()
     versions = [
-        subprocess.run([claude, "--version"], capture_output=True, text=True, env=harness.scrubbed_env()).stdout.strip(),
-        subprocess.run([harness.codex_binary(), "--version"], capture_output=True, text=True,
-                       env=harness.scrubbed_env(HOME=harness.WORK)).stdout.strip(),
+        subprocess.run(
+            [claude, "--version"], capture_output=True, text=True, env=harness.scrubbed_env()
+        ).stdout.strip(),
+        subprocess.run(
+            [harness.codex_binary(), "--version"],
+            capture_output=True,
+            text=True,
+            env=harness.scrubbed_env(HOME=harness.WORK),
+        ).stdout.strip(),
     ]
     shutil.rmtree(harness.WORK, ignore_errors=True)
     os.makedirs(harness.WORK)
-    print(f"clients: {', '.join(versions)}; isolation: {mode}; backstop: {harness.BACKSTOP}; work: {harness.WORK}")
+    print(
+        f"clients: {', '.join(versions)}; isolation: {mode}; backstop: {harness.BACKSTOP}; work: {harness.WORK}"
+    )
     started = time.monotonic()
     program = unittest.main(module="test_clients", argv=[sys.argv[0], "-v", *sys.argv[1:]], exit=False)
     print(f"clients: {time.monotonic() - started:.1f}s")

@@ -19,7 +19,7 @@ import tomllib
 import unittest
 
 import harness
-from harness import BREAK, CALC, FIX, FIXED_CALC, GATES, make_project, run_client
+from harness import BREAK, FIX, FIXED_CALC, GATES, make_project, run_client
 
 LINT_AT = "calc.py:6:5"
 LINT_MESSAGE = "debug print left in the code"
@@ -95,8 +95,12 @@ class Scenarios:
 
     def run_script(self, project, steps):
         run = run_client(self.client, project, steps)
-        print(f"\n    {self.client}: {os.path.basename(project.dir)}: {run.served} steps, "
-              f"{len(run.requests)} requests, {run.seconds:.1f}s", end="", flush=True)
+        print(
+            f"\n    {self.client}: {os.path.basename(project.dir)}: {run.served} steps, "
+            f"{len(run.requests)} requests, {run.seconds:.1f}s",
+            end="",
+            flush=True,
+        )
         self.assertNotEqual(run.returncode, "timeout", run.describe())
         self.assertEqual(run.connects, [], "connections that left loopback:\n" + "\n".join(run.connects))
         return run
@@ -128,18 +132,32 @@ class Scenarios:
 
     def deny_reason(self, project, tool_name, tool_input):
         """What backstop's guard answers for this tool call, asked directly."""
-        payload = {"hook_event_name": "PreToolUse", "cwd": project.repo, "session_id": "probe",
-                   "tool_name": tool_name, "tool_input": tool_input}
+        payload = {
+            "hook_event_name": "PreToolUse",
+            "cwd": project.repo,
+            "session_id": "probe",
+            "tool_name": tool_name,
+            "tool_input": tool_input,
+        }
         out = subprocess.run(
-            [harness.BACKSTOP, "hook", self.client, "pre-tool-use"], input=json.dumps(payload),
-            capture_output=True, text=True, cwd=project.repo, env=harness.scrubbed_env(HOME=project.home),
+            [harness.BACKSTOP, "hook", self.client, "pre-tool-use"],
+            input=json.dumps(payload),
+            capture_output=True,
+            text=True,
+            cwd=project.repo,
+            env=harness.scrubbed_env(HOME=project.home),
         ).stdout
         return json.loads(out)["hookSpecificOutput"]["permissionDecisionReason"]
 
     def hook_outputs(self, run, event="Stop"):
         """Claude only: what each run of `event`'s hook printed, from stream-json hook events."""
-        return [e.get("output", "").strip() for e in run.events
-                if e.get("type") == "system" and e.get("subtype") == "hook_response" and e.get("hook_event") == event]
+        return [
+            e.get("output", "").strip()
+            for e in run.events
+            if e.get("type") == "system"
+            and e.get("subtype") == "hook_response"
+            and e.get("hook_event") == event
+        ]
 
     def hook_outcomes(self, run, event):
         """Codex only: the outcome of each run of `event`'s hooks, from the transcript's
@@ -195,10 +213,14 @@ class Scenarios:
         released = "the agent was let stop after 3 attempts, but gates still fail: lint"
         if self.client == "claude":
             outputs = self.hook_outputs(run)
-            self.assertEqual([json.loads(o).get("decision") for o in outputs], ["block"] * STOP_RETRIES + [None])
+            self.assertEqual(
+                [json.loads(o).get("decision") for o in outputs], ["block"] * STOP_RETRIES + [None]
+            )
             self.assertIn(released, json.loads(outputs[-1])["systemMessage"])
         else:
-            self.assertEqual(self.hook_outcomes(run, "Stop"), ["Blocked"] * STOP_RETRIES + ["Completed"], run.describe())
+            self.assertEqual(
+                self.hook_outcomes(run, "Stop"), ["Blocked"] * STOP_RETRIES + ["Completed"], run.describe()
+            )
         self.assertEqual(project.backstop("run", "stop").returncode, 1, "the gate still fails")
 
     def test_control_loop_a_hook_that_never_lets_go_is_caught_by_the_mock(self):
@@ -267,7 +289,7 @@ class Scenarios:
         base = project.log()
         run = self.run_script(project, GUARD_SCRIPT)
         self.assertEnded(run, len(GUARD_SCRIPT))
-        text, error = self.tool_result(run, 2)
+        text, _ = self.tool_result(run, 2)
         self.assertNotIn("backstop", text)
         self.assertEqual(project.log()[-len(base) - 1 :], ["wip: debug output", *base])
         self.assertNotIn(LINT_AT, self.tool_result(run, 3)[0], "no git hook ran")
@@ -333,7 +355,9 @@ class CodexCLI(Scenarios, unittest.TestCase):
         path = os.path.join(project.home, ".codex", "trust.toml")
         with open(path) as f:
             entries = f.read()
-        harness.write_codex_trust(project, entries.replace(harness.printed_project_trust(project.install_output), ""))
+        harness.write_codex_trust(
+            project, entries.replace(harness.printed_project_trust(project.install_output), "")
+        )
         self.assertEqual(harness.codex_hooks(project), [])
         run = self.run_script(project, STOP_SCRIPT)
         self.assertEnded(run, 3)
@@ -358,10 +382,10 @@ class Isolation(unittest.TestCase):
         lines = [
             '12 connect(3, {sa_family=AF_INET, sin_port=htons(4000), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
             '12 connect(4, {sa_family=AF_UNIX, sun_path="/run/x.sock"}, 110) = 0',
-            '13 connect(5, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
+            "13 connect(5, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), "
             'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0',
             '14 connect(6, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.2")}, 16) = 0',
-            '15 connect(7, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
+            "15 connect(7, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), "
             'inet_pton(AF_INET6, "2606:4700::1", &sin6_addr), sin6_scope_id=0}, 28) = -1 EINPROGRESS',
         ]
         with open(path, "w") as f:
