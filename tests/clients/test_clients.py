@@ -250,6 +250,7 @@ class Scenarios:
             self.assertTrue(error, "Claude marks a denied call as an error")
         else:
             self.assertTrue(text.startswith("Command blocked by PreToolUse hook: "), text)
+            self.assertIn(f"{reason}. Command: {NO_VERIFY}", text, "one full stop before Codex's suffix")
 
         # The ordinary commit ran and the git hook refused it, naming the lint failure.
         text, _ = self.tool_result(run, 3)

@@ -344,12 +344,12 @@ fn the_guard_denies_bypasses_in_each_agents_shape_and_allows_the_rest() {
         &fixture("codex-pre-tool-use", &repo, ""),
     ))
     .unwrap();
-    assert!(
-        codex["hookSpecificOutput"]["permissionDecisionReason"]
-            .as_str()
-            .unwrap()
-            .contains("gates.toml is protected")
-    );
+    let reason = codex["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("gates.toml is protected"), "{reason}");
+    // Codex appends ". Command: …" to the reason it shows the model.
+    assert!(!reason.ends_with('.'), "{reason}");
     // Claude's Edit tool on a protected path.
     let edit = json!({"session_id": "s", "cwd": repo.root(), "hook_event_name": "PreToolUse", "tool_name": "Edit", "tool_input": {"file_path": repo.root().join("gates.toml"), "old_string": "a", "new_string": "b"}});
     assert!(answer(&hook(&repo, "claude", "pre-tool-use", &edit.to_string())).is_some());
