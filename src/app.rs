@@ -457,6 +457,9 @@ fn install_hooks(global: &GlobalArgs, install: &cli::InstallArgs) -> Result<u8> 
                 "{}",
                 crate::install::agents::install(&workspace.repo, &config, *agent)?
             );
+            if let Some(steps) = crate::install::agents::next_steps(&workspace.repo, *agent) {
+                crate::say!("{steps}");
+            }
         }
         if !install.git {
             return Ok(EXIT_OK);
