@@ -3,10 +3,11 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use crate::cli::{
-    self, CliArgs, CommandArgs, ConfigArgs, FileSelectionArgs, GlobalArgs, HookArgs, ListArgs,
+    self, CacheArgs, CliArgs, CommandArgs, ConfigArgs, FileSelectionArgs, GlobalArgs, HookArgs,
+    ListArgs,
 };
 use crate::gates::GateContext;
 use crate::plan::{Action, Plan};
@@ -63,6 +64,14 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
             Ok(crate::hook::agent::run(&args.global, agent, event))
         }
         CommandArgs::Approve(approve) => approve_findings(&args.global, approve.show),
+        CommandArgs::Cache(CacheArgs::Clear) => {
+            let workspace = Workspace::open(&args.global)?;
+            let removed = runner::cache::clear(workspace.repo.common_dir()).context(
+                "cannot delete the result cache; check the permissions of .git/backstop",
+            )?;
+            crate::say!("cache cleared: {removed} stored passes removed");
+            Ok(EXIT_OK)
+        }
         CommandArgs::Recover => {
             let workspace = Workspace::open(&args.global)?;
             match crate::setaside::recover(&workspace.repo)? {
@@ -139,6 +148,7 @@ fn run_gates(
         snapshot.base.clone(),
         snapshot.target.clone(),
     )?;
+    plan.worktree_diff = snapshot.worktree_diff();
     plan.protect = crate::protected::plan_for(
         &workspace.repo,
         &config,
@@ -199,7 +209,14 @@ pub fn run_plan(
         .protect
         .as_ref()
         .map(|p| run_protected(repo, p, settings.allow_protected, &display));
-    let outcomes = runner::run(plan, &context, settings.runner, &display);
+    // A commit message is new every time and is not part of the target: a run that hands
+    // gates such arguments (commit-msg) is never answered from the cache.
+    let cache = if settings.cache && !plan.gates.is_empty() && context.args.is_empty() {
+        Some(result_cache(repo, plan, &context.env)?)
+    } else {
+        None
+    };
+    let outcomes = runner::run(plan, &context, settings.runner, &display, cache.as_ref());
     let mut report = Report::new(plan, outcomes, started.elapsed());
     if let Some((outcome, findings)) = protected {
         report.add_protected(outcome, findings);
@@ -440,6 +457,9 @@ fn install_hooks(global: &GlobalArgs, install: &cli::InstallArgs) -> Result<u8> 
                 "{}",
                 crate::install::agents::install(&workspace.repo, &config, *agent)?
             );
+            if let Some(steps) = crate::install::agents::next_steps(&workspace.repo, *agent) {
+                crate::say!("{steps}");
+            }
         }
         if !install.git {
             return Ok(EXIT_OK);
@@ -483,4 +503,32 @@ fn uninstall_hooks(global: &GlobalArgs, uninstall: &cli::UninstallArgs) -> Resul
         crate::say!("{line}");
     }
     Ok(EXIT_OK)
+}
+
+/// The result cache for this run's target.
+fn result_cache(
+    repo: &crate::git::Repo,
+    plan: &Plan,
+    environment: &[(std::ffi::OsString, std::ffi::OsString)],
+) -> Result<runner::cache::Cache> {
+    use crate::git::Side;
+    let side = match plan.target.as_str() {
+        "index" => Side::Index,
+        "worktree" => Side::WorkTree,
+        commit => Side::Commit(
+            git2::Oid::from_str(commit)
+                .with_context(|| format!("target {commit} is not a commit id"))?,
+        ),
+    };
+    let contents = match (&plan.worktree_diff, side) {
+        (Some((base, changes)), Side::WorkTree) => repo.content_ids_after(*base, changes),
+        _ => repo.content_ids(side),
+    }
+    .context("cannot read the target's content ids for the cache")?;
+    Ok(runner::cache::Cache::new(
+        repo.common_dir(),
+        repo.root(),
+        contents,
+        environment,
+    ))
 }

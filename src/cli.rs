@@ -104,6 +104,9 @@ pub enum CommandArgs {
         after_help = "Examples:\n  backstop config check\n  backstop config schema > gates.schema.json"
     )]
     Config(ConfigArgs),
+    /// Manage the result cache (passes stored under the git common dir).
+    #[command(subcommand, after_help = "Example:\n  backstop cache clear")]
+    Cache(CacheArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  backstop completions bash > ~/.local/share/bash-completion/completions/backstop"
@@ -360,6 +363,13 @@ pub enum ConfigArgs {
     Check,
     /// Print the JSON Schema of gates.toml.
     Schema,
+}
+
+/// `backstop cache`.
+#[derive(Debug, Subcommand)]
+pub enum CacheArgs {
+    /// Delete every stored pass of this repository (all its worktrees share them).
+    Clear,
 }
 
 /// `backstop completions`.

@@ -20,6 +20,18 @@ pub struct Snapshot {
     pub base_commit: Option<Oid>,
     /// Which version of the files is judged.
     pub side: Side,
+    /// Whether `file_set` is every path that differs between the base and the target (not a
+    /// listed or --all-files selection), so the target's content is the base's plus it.
+    pub complete_diff: bool,
+}
+
+impl Snapshot {
+    /// For a working-tree target described by a complete diff: the base and the changes, from
+    /// which the cache reads the target's content ids without scanning the tree again.
+    pub fn worktree_diff(&self) -> Option<(Option<Oid>, FileSet)> {
+        (self.side == Side::WorkTree && self.complete_diff)
+            .then(|| (self.base_commit, self.file_set.clone()))
+    }
 }
 
 /// Decides base and target for the trigger and lists the files between them.
@@ -48,6 +60,7 @@ pub fn resolve(
             file_set: repo.changed_between(Some(from_id), to_id)?,
             base_commit: Some(from_id),
             side: Side::Commit(to_id),
+            complete_diff: true,
         });
     }
     let head = repo.head();
@@ -86,6 +99,7 @@ pub fn resolve(
     };
     let base_commit = base;
     let side = target;
+    let complete_diff = matches!(files, FileSelection::Trigger) && trigger != Trigger::CommitMsg;
     let base = Some(base.map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string()));
     let target = match target {
         Side::Index => "index".to_owned(),
@@ -98,6 +112,7 @@ pub fn resolve(
         file_set,
         base_commit,
         side,
+        complete_diff,
     })
 }
 
@@ -124,5 +139,6 @@ pub fn since(repo: &Repo, base: Oid) -> Result<Snapshot> {
         file_set: repo.changed_since(Some(base))?,
         base_commit: Some(base),
         side: Side::WorkTree,
+        complete_diff: true,
     })
 }

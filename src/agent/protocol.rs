@@ -169,7 +169,13 @@ pub fn give_up(agent: Agent, text: &str) -> Option<Value> {
 /// The object that denies a tool call, with the reason the agent reads.
 pub fn deny(agent: Agent, reason: &str) -> Value {
     match agent {
-        Agent::Claude | Agent::Codex => {
+        Agent::Claude => {
+            json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": reason}})
+        }
+        // Codex shows the model `Command blocked by PreToolUse hook: {reason}. Command: {cmd}`
+        // (seen with Codex CLI 0.169.0): a closing full stop of ours would double.
+        Agent::Codex => {
+            let reason = reason.trim_end().trim_end_matches('.');
             json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": reason}})
         }
         Agent::Gemini => json!({"decision": "deny", "reason": reason}),

@@ -2,8 +2,8 @@
 //!
 //! Paths are kept as raw bytes turned into `PathBuf`, so names that are not UTF-8 survive.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -238,6 +238,133 @@ impl Repo {
         })
     }
 
+    /// Every file of one version with its content id, sorted by path bytes: the cache key's
+    /// input. For the worktree, the index's ids stand for files git's status finds unchanged
+    /// (by size and mtime, so an unchanged tree is not re-read); changed and untracked files
+    /// are hashed from disk.
+    pub fn content_ids(&self, side: Side) -> Result<Vec<(PathBuf, Oid)>> {
+        let mut ids: Vec<(PathBuf, Oid)> = Vec::new();
+        if let Side::Commit(commit) = side {
+            let tree = self.tree_of(commit)?;
+            tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Blob) {
+                    let mut bytes = dir.as_bytes().to_vec();
+                    bytes.extend_from_slice(entry.name_bytes());
+                    ids.push((PathBuf::from(OsString::from_vec(bytes)), entry.id()));
+                }
+                TreeWalkResult::Ok
+            })?;
+            sort_by_bytes(&mut ids);
+            return Ok(ids);
+        }
+        let index = self.index()?;
+        // Conflicted paths have several stages; the last one read stands for the path.
+        ids.extend(
+            index
+                .iter()
+                .map(|entry| (PathBuf::from(OsString::from_vec(entry.path)), entry.id)),
+        );
+        ids.dedup_by(|later, earlier| later.0 == earlier.0);
+        if side == Side::Index {
+            return Ok(ids);
+        }
+        let mut options = DiffOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_typechange(true)
+            .ignore_submodules(true);
+        let diff = self
+            .inner
+            .diff_index_to_workdir(Some(&index), Some(&mut options))?;
+        let mut on_disk: std::collections::HashMap<PathBuf, Option<Oid>> =
+            std::collections::HashMap::new();
+        for delta in diff.deltas() {
+            let file = if delta.status() == Delta::Deleted {
+                delta.old_file()
+            } else {
+                delta.new_file()
+            };
+            let Some(bytes) = file.path_bytes() else {
+                continue;
+            };
+            let path = PathBuf::from(OsStr::from_bytes(bytes));
+            let id = self.worktree_blob_id(&path);
+            on_disk.insert(path, id);
+        }
+        if on_disk.is_empty() {
+            return Ok(ids);
+        }
+        ids.retain_mut(|(path, id)| match on_disk.remove(path) {
+            Some(Some(current)) => {
+                *id = current;
+                true
+            }
+            Some(None) => false,
+            None => true,
+        });
+        ids.extend(
+            on_disk
+                .into_iter()
+                .filter_map(|(path, id)| Some((path, id?))),
+        );
+        sort_by_bytes(&mut ids);
+        Ok(ids)
+    }
+
+    /// The working tree's content ids, read as `base`'s tree plus `changes` (every path that
+    /// differs from it): only the changed files are read from disk. The result equals
+    /// [`Repo::content_ids`] for the working tree, without a second scan of the whole tree.
+    pub fn content_ids_after(
+        &self,
+        base: Option<Oid>,
+        changes: &FileSet,
+    ) -> Result<Vec<(PathBuf, Oid)>> {
+        let mut ids = match base {
+            Some(commit) => self.content_ids(Side::Commit(commit))?,
+            None => Vec::new(),
+        };
+        if changes.changes.is_empty() {
+            return Ok(ids);
+        }
+        let mut on_disk: std::collections::HashMap<&std::path::Path, Option<Oid>> = changes
+            .changes
+            .iter()
+            .filter(|change| !change.submodule)
+            .map(|change| (change.path.as_path(), self.worktree_blob_id(&change.path)))
+            .collect();
+        ids.retain_mut(|(path, id)| match on_disk.remove(path.as_path()) {
+            Some(Some(current)) => {
+                *id = current;
+                true
+            }
+            Some(None) => false,
+            None => true,
+        });
+        ids.extend(
+            on_disk
+                .into_iter()
+                .filter_map(|(path, id)| Some((path.to_path_buf(), id?))),
+        );
+        sort_by_bytes(&mut ids);
+        Ok(ids)
+    }
+
+    /// The blob id of a working-tree file as git would store it (a symlink: its target),
+    /// or `None` when there is no file.
+    fn worktree_blob_id(&self, path: &std::path::Path) -> Option<Oid> {
+        let full = self.root.join(path);
+        let metadata = std::fs::symlink_metadata(&full).ok()?;
+        let content = if metadata.file_type().is_symlink() {
+            std::fs::read_link(&full).ok()?.into_os_string().into_vec()
+        } else if metadata.is_file() {
+            std::fs::read(&full).ok()?
+        } else {
+            return None;
+        };
+        Oid::hash_object(git2::ObjectType::Blob, &content).ok()
+    }
+
     /// The bytes of `path` in a commit.
     pub fn file_at(&self, commit: Oid, path: &std::path::Path) -> Option<Vec<u8>> {
         let entry = self.tree_of(commit).ok()?.get_path(path).ok()?;
@@ -350,6 +477,78 @@ impl Contents<'_> {
             (Side::Index, Some(index)) => self.repo.file_in_index(index, path),
             (Side::Commit(commit), _) => self.repo.file_at(commit, path),
             _ => std::fs::read(self.repo.root.join(path)).ok(),
+        }
+    }
+}
+
+/// Sorts by the paths' bytes (git's order), much cheaper than comparing path components.
+fn sort_by_bytes(ids: &mut [(PathBuf, Oid)]) {
+    ids.sort_unstable_by(|a, b| a.0.as_os_str().as_bytes().cmp(b.0.as_os_str().as_bytes()));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn git(dir: &std::path::Path, args: &[&str]) {
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn the_worktree_read_from_a_diff_equals_a_full_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        let write = |path: &str, text: &str| {
+            let full = root.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        };
+        write(".gitignore", "*.log\n");
+        write("src/a.rs", "a\n");
+        write("src/b.rs", "b\n");
+        write("docs/old.md", "old\n");
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-qm", "base"]);
+        write("src/c.rs", "c\n");
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-qm", "second"]);
+
+        write("src/a.rs", "a changed\n");
+        std::fs::remove_file(root.join("docs/old.md")).unwrap();
+        write("src/new.rs", "untracked\n");
+        write("src/staged.rs", "staged\n");
+        git(root, &["add", "src/staged.rs"]);
+        write("src/staged.rs", "staged, then edited\n");
+        write("build.log", "ignored\n");
+        std::os::unix::fs::symlink("src/b.rs", root.join("link")).unwrap();
+
+        let repo = Repo::discover(root).unwrap();
+        let full_scan = repo.content_ids(Side::WorkTree).unwrap();
+        assert!(full_scan.iter().any(|(p, _)| p == Path::new("link")));
+        assert!(!full_scan.iter().any(|(p, _)| p == Path::new("build.log")));
+        assert!(!full_scan.iter().any(|(p, _)| p == Path::new("docs/old.md")));
+        let head = repo.head().unwrap();
+        let first = repo.commit_id("HEAD~1").unwrap();
+        for base in [Some(head), Some(first), None] {
+            let changes = repo.changed_since(base).unwrap();
+            assert_eq!(
+                repo.content_ids_after(base, &changes).unwrap(),
+                full_scan,
+                "base {base:?}"
+            );
         }
     }
 }

@@ -226,6 +226,7 @@ fn judge(global: &GlobalArgs, workspace: &Workspace, session: &str) -> Result<Re
         snapshot.base.clone(),
         snapshot.target.clone(),
     )?;
+    plan.worktree_diff = snapshot.worktree_diff();
     plan.protect = crate::protected::plan_for(
         &workspace.repo,
         &config,

@@ -209,6 +209,31 @@ pub fn install(repo: &Repo, config: &GatesConfig, agent: Agent) -> Result<String
     Ok(format!("{}: installed ({})", agent.as_str(), file(agent)))
 }
 
+/// What the person still has to do before the agent runs the hooks, when there is something.
+///
+/// Codex loads a project's `.codex/hooks.json` only in a trusted project, and runs each hook
+/// only once the person has trusted it (by hash, so again after any change); an untrusted hook
+/// is skipped without a word. Checked with Codex CLI 0.169.0 (tests/clients).
+pub fn next_steps(repo: &Repo, agent: Agent) -> Option<String> {
+    if agent != Agent::Codex {
+        return None;
+    }
+    let config = std::env::var_os("CODEX_HOME").map_or_else(
+        || "~/.codex/config.toml".to_owned(),
+        |home| Path::new(&home).join("config.toml").display().to_string(),
+    );
+    let project = toml::Value::String(repo.root().display().to_string());
+    Some(format!(
+        "codex: Codex skips these hooks, without a word, until you trust them:\n\
+         \x20 1. trust this project: start `codex` here and accept, or add to {config}:\n\
+         \x20      [projects.{project}]\n\
+         \x20      trust_level = \"trusted\"\n\
+         \x20 2. trust the hooks: in `codex`, open /hooks and trust backstop's SessionStart, Stop and\n\
+         \x20    PreToolUse hooks (again after .codex/hooks.json changes: a changed hook is untrusted)\n\
+         \x20 In automation, `codex exec --dangerously-bypass-hook-trust` replaces step 2."
+    ))
+}
+
 /// Removes backstop's hooks from the agent's file, and nothing else.
 pub fn uninstall(repo: &Repo, agent: Agent) -> Result<String> {
     let path = repo.root().join(file(agent));

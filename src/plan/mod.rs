@@ -26,6 +26,9 @@ pub struct Plan {
     pub file_set_paths: Vec<PathBuf>,
     /// The built-in protected gate, when `[protect]` runs on this trigger.
     pub protect: Option<crate::protected::ProtectPlan>,
+    /// For a working-tree target: the base and every change since it, when known, so the
+    /// cache need not scan the tree a second time.
+    pub worktree_diff: Option<(Option<git2::Oid>, FileSet)>,
 }
 
 /// One gate of the plan, to run or already decided to skip.
@@ -79,6 +82,10 @@ pub struct Job {
     pub pattern: Option<String>,
     /// The `JUnit` XML file the command writes (relative to `cwd`), for `parser = "junit"`.
     pub report: Option<String>,
+    /// The gate's definition as configured, for the cache key.
+    pub definition: String,
+    /// Globs whose content the cache key covers (`None`: the whole target tree).
+    pub inputs: Option<Vec<String>>,
 }
 
 /// Who asked to skip a gate.
@@ -157,6 +164,7 @@ impl Plan {
             gates,
             file_set_paths: file_set.changes.iter().map(|c| c.path.clone()).collect(),
             protect: None,
+            worktree_diff: None,
         })
     }
 }
@@ -233,6 +241,8 @@ fn plan_job(
             .collect(),
         timeout: gate.timeout(),
         parser: gate.parser,
+        definition: serde_json::to_string(gate).unwrap_or_default(),
+        inputs: gate.inputs.clone(),
         pattern: gate.pattern.clone(),
         report: gate.report.clone(),
     })))

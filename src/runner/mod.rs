@@ -1,5 +1,6 @@
 //! The scheduler: starts gates whose `after` gates are done, at most `jobs` at once.
 
+pub mod cache;
 pub mod signals;
 
 use std::panic::AssertUnwindSafe;
@@ -38,7 +39,9 @@ pub fn run(
     context: &GateContext,
     settings: RunnerSettings,
     observer: &dyn Observer,
+    cache: Option<&cache::Cache>,
 ) -> Vec<GateOutcome> {
+    let mut keys: Vec<Option<String>> = vec![None; plan.gates.len()];
     let mut states: Vec<State> = plan
         .gates
         .iter()
@@ -57,6 +60,8 @@ pub fn run(
         let mut failed = false;
         loop {
             let stop_starting = signals::interrupted().is_some() || (settings.fail_fast && failed);
+            // A cached pass finishes at once and may let later gates start: scan again.
+            let mut progressed = false;
             if !stop_starting {
                 for index in 0..plan.gates.len() {
                     if running >= settings.jobs.max(1) {
@@ -69,6 +74,23 @@ pub fn run(
                             .iter()
                             .all(|dep| matches!(states[*dep], State::Done(_)));
                     if let (true, Action::Run(job)) = (ready, &gate.action) {
+                        // A fixer changes files: its run is never answered from the cache.
+                        if let Some(cache) = cache.filter(|_| !job.fix_first) {
+                            let key = cache.key(job);
+                            if let Some(age) = cache.hit(&key) {
+                                let mut outcome = GateOutcome::skipped(format!(
+                                    "cached pass, {} old",
+                                    cache::age(age)
+                                ));
+                                outcome.status = GateStatus::Cached;
+                                outcome.exit_code = Some(0);
+                                observer.finished(&gate.name, &outcome);
+                                states[index] = State::Done(outcome);
+                                progressed = true;
+                                continue;
+                            }
+                            keys[index] = Some(key);
+                        }
                         states[index] = State::Running;
                         running += 1;
                         observer.started(job);
@@ -83,6 +105,9 @@ pub fn run(
                 }
             }
             if running == 0 {
+                if progressed {
+                    continue;
+                }
                 break;
             }
             let Ok((index, outcome)) = finished.recv() else {
@@ -94,6 +119,11 @@ pub fn run(
                 GateStatus::Passed | GateStatus::Skipped | GateStatus::Cached
             );
             observer.finished(&plan.gates[index].name, &outcome);
+            if let (Some(cache), Some(key), GateStatus::Passed) =
+                (cache, &keys[index], outcome.status)
+            {
+                cache.store(key);
+            }
             states[index] = State::Done(outcome);
         }
     });

@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::support::TestRepo;
+use crate::support::{Run, TestRepo};
 
 const FAILING: &str = "[settings]\nstop_retries = 2\n[gates.no-bad]\nrun = \"! grep -n BAD\"\nfiles = [\"*.txt\"]\npass_files = true\n[gates.no-ugly]\nrun = \"! grep -n UGLY\"\nfiles = [\"*.txt\"]\npass_files = true\n";
 
@@ -344,12 +344,12 @@ fn the_guard_denies_bypasses_in_each_agents_shape_and_allows_the_rest() {
         &fixture("codex-pre-tool-use", &repo, ""),
     ))
     .unwrap();
-    assert!(
-        codex["hookSpecificOutput"]["permissionDecisionReason"]
-            .as_str()
-            .unwrap()
-            .contains("gates.toml is protected")
-    );
+    let reason = codex["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("gates.toml is protected"), "{reason}");
+    // Codex appends ". Command: …" to the reason it shows the model.
+    assert!(!reason.ends_with('.'), "{reason}");
     // Claude's Edit tool on a protected path.
     let edit = json!({"session_id": "s", "cwd": repo.root(), "hook_event_name": "PreToolUse", "tool_name": "Edit", "tool_input": {"file_path": repo.root().join("gates.toml"), "old_string": "a", "new_string": "b"}});
     assert!(answer(&hook(&repo, "claude", "pre-tool-use", &edit.to_string())).is_some());
@@ -503,6 +503,49 @@ fn each_agent_file_has_its_own_shape() {
         b"{ \"hooks\": // a comment\n }",
         "nothing is clobbered"
     );
+}
+
+#[test]
+fn codex_install_says_how_to_trust_the_project_and_its_hooks() {
+    // Codex skips untrusted hooks silently (tests/clients shows it with the real CLI), so
+    // install says what to do: the project trust entry, /hooks, and the automation flag.
+    let repo = repo_with(FAILING);
+    let codex_home = repo.home().join("codex-home");
+    let run = Run(repo
+        .backstop()
+        .args(["install", "--codex"])
+        .env("CODEX_HOME", &codex_home)
+        .output()
+        .unwrap());
+    run.expect_code(0);
+    let out = run.stdout();
+    let root = repo.root().display().to_string();
+    assert!(
+        out.contains(&format!(
+            "add to {}:",
+            codex_home.join("config.toml").display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("[projects.\"{root}\"]\n"))
+            && out.contains("trust_level = \"trusted\"\n"),
+        "{out}"
+    );
+    assert!(out.contains("/hooks") && out.contains("--dangerously-bypass-hook-trust"));
+    let without = Run(repo
+        .backstop()
+        .args(["install", "--codex"])
+        .env_remove("CODEX_HOME")
+        .output()
+        .unwrap());
+    assert!(without.stdout().contains("add to ~/.codex/config.toml:"));
+    assert!(
+        without.stdout().contains("already installed"),
+        "said again on a second install"
+    );
+    let claude = repo.run(&["install", "--claude"]);
+    assert!(!claude.stdout().contains("trust"), "{}", claude.stdout());
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The one integration test binary: the real `backstop` binary in temporary git repositories.
 
 mod agents;
+mod cache;
 mod commit;
 mod config;
 mod example;

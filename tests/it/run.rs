@@ -58,7 +58,8 @@ files = ["*.md"]
         "passing output is not shown:\n{out}"
     );
 
-    let (run, report) = repo.report(&["run"]);
+    // The human run above stored good's pass; this run must judge afresh to show `passed`.
+    let (run, report) = repo.report(&["run", "--no-cache"]);
     run.expect_code(1);
     assert_eq!(report["ok"], false);
     assert_eq!(gate(&report, "good")["status"], "passed");

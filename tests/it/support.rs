@@ -59,7 +59,15 @@ impl TestRepo {
             .current_dir(self.root());
     }
 
-    /// Runs git and panics with its output when it fails.
+    /// Runs git and returns its output, whether it succeeded or not.
+    pub fn git_output(&self, args: &[&str]) -> Output {
+        let mut command = Command::new("git");
+        command.args(args);
+        self.isolate(&mut command);
+        command.output().unwrap()
+    }
+
+    /// Runs git and returns its stdout; panics when it fails.
     pub fn git(&self, args: &[&str]) -> String {
         let mut command = Command::new("git");
         command.args(args);

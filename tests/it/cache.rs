@@ -1,0 +1,279 @@
+//! The result cache: a pass is reused while nothing it depends on changed; failures never are.
+
+use std::path::Path;
+
+use crate::support::{TestRepo, gate};
+
+/// A gate config whose command appends a line to `log` (outside the repository, so the log
+/// itself is not an input) and then exits with `code`.
+fn counting_gate(log: &Path, code: i32) -> String {
+    format!(
+        "[gates.check]\nrun = \"echo ran >> '{}'; exit {code}\"\npass_files = false\n",
+        log.display()
+    )
+}
+
+fn runs(log: &Path) -> usize {
+    std::fs::read_to_string(log).map_or(0, |text| text.lines().count())
+}
+
+fn status(repo: &TestRepo, args: &[&str]) -> String {
+    let (_, report) = repo.report(args);
+    gate(&report, "check")["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn a_cached_pass_starts_no_process_and_shows_its_age() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0))
+        .write("src/lib.rs", "pub fn f() {}\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "pub fn f() { }\n");
+    assert_eq!(status(&repo, &["run"]), "passed");
+    assert_eq!(runs(&log), 1);
+    assert_eq!(status(&repo, &["run"]), "cached");
+    assert_eq!(runs(&log), 1, "a cached pass starts no process");
+    let human = repo.run(&["run"]);
+    human.expect_code(0);
+    assert!(
+        human.stdout().contains("cached pass, "),
+        "{}",
+        human.stdout()
+    );
+    assert!(human.stdout().contains(" old"), "{}", human.stdout());
+    assert_eq!(runs(&log), 1);
+}
+
+#[test]
+fn a_change_to_an_input_or_the_definition_runs_the_gate_again() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0))
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    repo.run(&["run"]).expect_code(0);
+    repo.run(&["run"]).expect_code(0);
+    assert_eq!(runs(&log), 1);
+
+    // Content of a file in the target.
+    repo.write("src/lib.rs", "c\n");
+    assert_eq!(status(&repo, &["run"]), "passed");
+    assert_eq!(runs(&log), 2);
+    // A new untracked file is part of the working tree.
+    repo.write("src/new.rs", "n\n");
+    assert_eq!(status(&repo, &["run"]), "passed");
+    assert_eq!(runs(&log), 3);
+    // The gate's definition: its environment.
+    repo.config(&format!(
+        "{}env = {{ MODE = \"strict\" }}\n",
+        counting_gate(&log, 0)
+    ));
+    assert_eq!(status(&repo, &["run"]), "passed");
+    assert_eq!(runs(&log), 4);
+    assert_eq!(status(&repo, &["run"]), "cached");
+    // ... and its command.
+    repo.config(&counting_gate(&log, 0).replace("exit 0", "exit 0 # v2"));
+    assert_eq!(status(&repo, &["run"]), "passed");
+    assert_eq!(runs(&log), 5);
+}
+
+#[test]
+fn inputs_limit_what_invalidates_a_pass() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&format!(
+        "{}files = [\"src/**\"]\ninputs = [\"src/**\"]\n",
+        counting_gate(&log, 0)
+    ))
+    .write("src/lib.rs", "a\n")
+    .write("README.md", "hello\n")
+    .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    repo.run(&["run"]).expect_code(0);
+    repo.write("README.md", "hello again\n");
+    assert_eq!(status(&repo, &["run"]), "cached");
+    assert_eq!(
+        runs(&log),
+        1,
+        "a file outside `inputs` does not invalidate the pass"
+    );
+    repo.write("src/lib.rs", "c\n");
+    assert_eq!(status(&repo, &["run"]), "passed");
+    assert_eq!(runs(&log), 2);
+}
+
+#[test]
+fn a_failure_is_never_cached() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 3))
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    for expected in 1..=3 {
+        assert_eq!(status(&repo, &["run"]), "failed");
+        assert_eq!(runs(&log), expected);
+    }
+}
+
+#[test]
+fn no_cache_the_setting_and_cache_clear_each_run_the_gate_again() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0))
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    repo.run(&["run"]).expect_code(0);
+    assert_eq!(status(&repo, &["run", "--no-cache"]), "passed");
+    assert_eq!(runs(&log), 2);
+    assert_eq!(status(&repo, &["run"]), "cached");
+
+    let cleared = repo.run(&["cache", "clear"]);
+    cleared.expect_code(0);
+    assert!(
+        cleared.stdout().contains("cache cleared"),
+        "{}",
+        cleared.stdout()
+    );
+    assert_eq!(status(&repo, &["run"]), "passed");
+    assert_eq!(runs(&log), 3);
+
+    repo.config(&format!(
+        "[settings]\ncache = false\n\n{}",
+        counting_gate(&log, 0)
+    ));
+    repo.run(&["run"]).expect_code(0);
+    repo.run(&["run"]).expect_code(0);
+    assert_eq!(runs(&log), 5, "settings.cache = false runs every time");
+}
+
+#[test]
+fn pre_commit_passes_are_keyed_by_the_index_not_unstaged_edits() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0).replace(
+        "pass_files = false\n",
+        "pass_files = false\non = [\"pre-commit\"]\n",
+    ))
+    .write("src/lib.rs", "a\n")
+    .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    repo.git(&["add", "src/lib.rs"]);
+    assert_eq!(status(&repo, &["run", "pre-commit"]), "passed");
+    repo.write("src/lib.rs", "b, then an unstaged edit\n");
+    assert_eq!(status(&repo, &["run", "pre-commit"]), "cached");
+    assert_eq!(runs(&log), 1);
+    repo.git(&["add", "src/lib.rs"]);
+    assert_eq!(status(&repo, &["run", "pre-commit"]), "passed");
+    assert_eq!(runs(&log), 2);
+}
+
+#[test]
+fn worktrees_share_the_cache() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0))
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    repo.run(&["run", "--all-files"]).expect_code(0);
+    let linked = repo.home().join("linked");
+    repo.git(&["worktree", "add", "-q", linked.to_str().unwrap()]);
+    let mut command = repo.backstop();
+    command
+        .current_dir(&linked)
+        .args(["run", "--all-files", "--format", "json"]);
+    let output = command.output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(gate(&report, "check")["status"], "cached", "{report:#}");
+    assert_eq!(runs(&log), 1);
+}
+
+#[test]
+fn concurrent_runs_do_not_corrupt_the_cache() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    let mut config = String::new();
+    for n in 0..12 {
+        config.push_str(&format!(
+            "[gates.g{n}]\nrun = \"echo {n} >> '{}'\"\npass_files = false\n",
+            log.display()
+        ));
+    }
+    repo.config(&config)
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            let mut command = repo.backstop();
+            command
+                .args(["run", "--all-files", "--format", "json"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            command.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let (run, report) = repo.report(&["run", "--all-files"]);
+    run.expect_code(0);
+    for n in 0..12 {
+        assert_eq!(
+            gate(&report, &format!("g{n}"))["status"],
+            "cached",
+            "{report:#}"
+        );
+    }
+    let cache = repo.root().join(".git/backstop/cache");
+    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    for entry in &entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            !name.starts_with('.'),
+            "a temporary file was left behind: {name}"
+        );
+        assert_eq!(std::fs::read(entry.path()).unwrap(), b"pass\n");
+    }
+    assert_eq!(entries.len(), 12);
+}
+
+#[test]
+fn a_commit_message_gate_is_never_answered_from_the_cache() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&format!(
+        "[gates.check]\nrun = \"echo ran >> '{}'; grep -q '^feat' \\\"$1\\\"\"\non = [\"commit-msg\"]\npass_files = false\n",
+        log.display()
+    ))
+    .write("src/lib.rs", "a\n")
+    .commit_all("base");
+    repo.run(&["install"]).expect_code(0);
+    repo.write("src/lib.rs", "b\n");
+    repo.git(&["add", "src/lib.rs"]);
+    let good = repo.git_output(&["commit", "-q", "-m", "feat: b"]);
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    repo.write("src/lib.rs", "c\n");
+    repo.git(&["add", "src/lib.rs"]);
+    let bad = repo.git_output(&["commit", "-q", "-m", "whatever"]);
+    assert!(
+        !bad.status.success(),
+        "the second message is checked, not answered from a cache"
+    );
+    assert_eq!(runs(&log), 2);
+}
