@@ -90,7 +90,10 @@ fn sections(output: &str) -> Vec<Section> {
                     .entries
                     .push((c["file"].to_owned(), number(Some(&c["line"])).unwrap_or(0)));
             } else if let Some(error) = line.strip_prefix('E').filter(|r| r.starts_with(' ')) {
-                section.errors.push(error.trim().to_owned());
+                // pytest separates a string comparison from its diff with an `E` line of spaces.
+                if !error.trim().is_empty() {
+                    section.errors.push(error.trim().to_owned());
+                }
             }
         }
     }
@@ -187,6 +190,35 @@ mod tests {
         assert_eq!(found.len(), 5, "{found:#?}");
         assert_eq!(found[0], COLLECTING);
         assert_eq!(found[1], FAILURES[0]);
+    }
+
+    #[test]
+    fn a_string_comparison_keeps_its_diff_without_the_blank_line() {
+        // pytest 9.2.0 -q on examples/python with `letter` off by one (the e2e suite's case).
+        let output =
+            "=================================== FAILURES ===================================
+_______________________ test_letters_at_their_boundaries _______________________
+
+    def test_letters_at_their_boundaries() -> None:
+        assert letter(100.0) == \"A\"
+>       assert letter(90.0) == \"A\"
+E       AssertionError: assert 'B' == 'A'
+E         
+E         - A
+E         + B
+
+tests/test_grades.py:18: AssertionError
+=========================== short test summary info ============================
+FAILED tests/test_grades.py::test_letters_at_their_boundaries - AssertionErro...
+1 failed, 14 passed in 0.05s
+";
+        let fixture = Fixture::new("pytest");
+        assert_eq!(
+            lines(&parse(output, &fixture.place())),
+            [
+                "error tests/test_grades.py:18 test_letters_at_their_boundaries: AssertionError: assert 'B' == 'A'⏎- A⏎+ B"
+            ]
+        );
     }
 
     #[test]
