@@ -62,8 +62,6 @@ struct Place<'a> {
     location: String,
     /// `example / case (file:line)`, for messages.
     what: String,
-    /// The Claude session of the case.
-    session: String,
 }
 
 /// Runs every check of one case; the project is left with the good change committed.
@@ -98,7 +96,6 @@ pub fn check(project: &Project, case: &Case) {
         case,
         line,
         what: format!("{} / {} ({location})", project.example, case.name),
-        session: format!("e2e-{}-{}", project.example, case.name.replace(' ', "-")),
         location,
     };
 
@@ -127,7 +124,7 @@ pub fn check(project: &Project, case: &Case) {
 fn stop_is_sent_back(project: &Project, place: &Place<'_>) {
     let (case, what, location) = (place.case, &place.what, &place.location);
     let timer = Instant::now();
-    let reason = stop_blocks(project, &place.session, what);
+    let reason = stop_blocks(project, what);
     eprintln!("   stop: {:.1}s", timer.elapsed().as_secs_f64());
     eprintln!("-- {what}: the Stop hook blocked with:\n{reason}");
     assert_eq!(
@@ -200,7 +197,7 @@ fn hook_refuses(project: &Project, place: &Place<'_>) {
 /// The good version of the change passes the Stop hook, the CI formats, and the git hooks.
 fn fix_passes(project: &Project, place: &Place<'_>) {
     let (case, what) = (place.case, &place.what);
-    let stopped = project.claude_stop(&place.session);
+    let stopped = project.claude_stop();
     assert_success(&stopped, &format!("{what}: the Stop hook after the fix"));
     assert_eq!(
         text(&stopped.stdout),
@@ -275,8 +272,8 @@ fn failed_gates(reason: &str) -> BTreeSet<String> {
 }
 
 /// Runs the Claude Stop hook and returns the block reason; checks the block object's shape.
-fn stop_blocks(project: &Project, session: &str, what: &str) -> String {
-    let stop = project.claude_stop(session);
+fn stop_blocks(project: &Project, what: &str) -> String {
+    let stop = project.claude_stop();
     assert_success(&stop, &format!("{what}: the Stop hook"));
     let answer: serde_json::Value = serde_json::from_slice(&stop.stdout).unwrap_or_else(|e| {
         panic!(

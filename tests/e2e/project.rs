@@ -38,8 +38,8 @@ pub struct Project {
 impl Project {
     /// Copies `examples/<example>` (its tracked and untracked-not-ignored files), links its
     /// installed dependencies, checks that `backstop init` writes the committed gates.toml,
-    /// commits and pushes it, installs the git and Claude hooks and commits those, and checks
-    /// that every gate passes on the untouched project.
+    /// commits and pushes it, installs the git and Claude hooks and commits those, checks
+    /// that every gate passes on the untouched project, and starts a Claude session.
     pub fn new(example: &'static str) -> Project {
         let dir = tempfile::Builder::new()
             .prefix(&format!("backstop-e2e-{example}-"))
@@ -97,6 +97,14 @@ impl Project {
         assert_success(
             &green,
             &format!("examples/{example}: backstop run --all-files"),
+        );
+        // One agent session for every case: it starts here, which is the base of its stops.
+        let start = project.claude_hook("SessionStart", "claude-session-start.json");
+        assert_success(&start, "the SessionStart hook");
+        assert_eq!(
+            text(&start.stdout),
+            "",
+            "the SessionStart hook said something"
         );
         project
     }
@@ -256,23 +264,30 @@ impl Project {
 
     /// Runs the Stop hook exactly as Claude Code would: the command that `install --claude`
     /// wrote into .claude/settings.json, through `sh -c`, with a Stop payload on stdin.
-    pub fn claude_stop(&self, session: &str) -> Output {
+    pub fn claude_stop(&self) -> Output {
+        self.claude_hook("Stop", "claude-stop.json")
+    }
+
+    /// Runs one hook of .claude/settings.json with the payload of `fixture` (under
+    /// tests/fixtures/agents/), this project as `cwd` and the project's session id.
+    fn claude_hook(&self, event: &str, fixture: &str) -> Output {
         let settings: serde_json::Value =
             serde_json::from_str(&self.read(".claude/settings.json")).unwrap();
-        let hook = settings["hooks"]["Stop"][0]["hooks"][0]["command"]
+        let hook = settings["hooks"][event][0]["hooks"][0]["command"]
             .as_str()
-            .expect("a Stop hook command in .claude/settings.json")
+            .unwrap_or_else(|| panic!("no {event} hook in .claude/settings.json"))
             .to_owned();
         assert!(
-            hook.contains("backstop hook claude stop"),
-            "unexpected Stop hook: {hook}"
+            hook.contains("backstop hook claude "),
+            "unexpected {event} hook: {hook}"
         );
-        let fixture =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agents/claude-stop.json");
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/agents")
+            .join(fixture);
         let mut payload: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
         payload["cwd"] = self.root().to_string_lossy().into_owned().into();
-        payload["session_id"] = session.into();
+        payload["session_id"] = format!("e2e-{}", self.example).into();
         let mut child = self
             .command("sh")
             .args(["-c", &hook])
