@@ -246,18 +246,30 @@ impl Repo {
         let mut ids: Vec<(PathBuf, Oid)> = Vec::new();
         if let Side::Commit(commit) = side {
             let tree = self.tree_of(commit)?;
+            let mut submodule = false;
             tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Commit) {
+                    submodule = true;
+                    return TreeWalkResult::Abort;
+                }
                 if entry.kind() == Some(git2::ObjectType::Blob) {
                     let mut bytes = dir.as_bytes().to_vec();
                     bytes.extend_from_slice(entry.name_bytes());
                     ids.push((PathBuf::from(OsString::from_vec(bytes)), entry.id()));
                 }
                 TreeWalkResult::Ok
-            })?;
+            })
+            .or_else(|e| if submodule { Ok(()) } else { Err(e) })?;
+            if submodule {
+                return Err(HasSubmodules.into());
+            }
             sort_by_bytes(&mut ids);
             return Ok(ids);
         }
         let index = self.index()?;
+        if index.iter().any(|entry| entry.mode == GITLINK_MODE) {
+            return Err(HasSubmodules.into());
+        }
         // Conflicted paths have several stages; the last one read stands for the path.
         ids.extend(
             index
@@ -327,10 +339,12 @@ impl Repo {
         if changes.changes.is_empty() {
             return Ok(ids);
         }
+        if changes.changes.iter().any(|change| change.submodule) {
+            return Err(HasSubmodules.into());
+        }
         let mut on_disk: std::collections::HashMap<&std::path::Path, Option<Oid>> = changes
             .changes
             .iter()
-            .filter(|change| !change.submodule)
             .map(|change| (change.path.as_path(), self.worktree_blob_id(&change.path)))
             .collect();
         ids.retain_mut(|(path, id)| match on_disk.remove(path.as_path()) {
@@ -480,6 +494,22 @@ impl Contents<'_> {
         }
     }
 }
+
+/// The index mode of a gitlink (a submodule's commit).
+const GITLINK_MODE: u32 = 0o160_000;
+
+/// The target has submodules: their checkouts are not content the cache key can see, so a
+/// run there neither reads nor writes the cache.
+#[derive(Debug, Clone, Copy)]
+pub struct HasSubmodules;
+
+impl std::fmt::Display for HasSubmodules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the target has submodules, whose checkouts the cache key cannot see")
+    }
+}
+
+impl std::error::Error for HasSubmodules {}
 
 /// Sorts by the paths' bytes (git's order), much cheaper than comparing path components.
 fn sort_by_bytes(ids: &mut [(PathBuf, Oid)]) {
