@@ -22,7 +22,10 @@ fi
 lefthook="$tools/node_modules/.bin/lefthook"
 if [ ! -x "$lefthook" ]; then
   echo "installing lefthook into $tools" >&2
-  npm install --silent --prefix "$tools" lefthook >&2 || echo "lefthook: install failed (n/a)" >&2
+  # --ignore-scripts: lefthook's postinstall runs `lefthook install` in the directory npm was
+  # started from, which would wire hooks into the checkout running the benchmark; the native
+  # binary comes from an optional dependency and needs no script
+  npm install --silent --ignore-scripts --prefix "$tools" lefthook >&2 || echo "lefthook: install failed (n/a)" >&2
 fi
 # node_modules/.bin/lefthook is a node script that starts the native binary of the platform
 # package (~100 ms of node start-up): time the native binary, as a Go install would be
