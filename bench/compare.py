@@ -404,7 +404,9 @@ def main():
     root = keep or tempfile.mkdtemp(prefix="backstop-compare-")
     os.makedirs(root, exist_ok=True)
     ENV = dict(os.environ, **GIT_ENV, PRE_COMMIT_HOME=os.path.join(root, "pre-commit-home"),
-               PREK_HOME=os.path.join(root, "prek-home"), HOME=os.path.join(root, "home"))
+               PREK_HOME=os.path.join(root, "prek-home"), HOME=os.path.join(root, "home"),
+               # prek caps concurrent hooks at the core count; the gates here all get jobs = 4
+               PREK_MAX_CONCURRENCY="4")
     os.makedirs(ENV["HOME"], exist_ok=True)
     try:
         log(f"runs: {RUNS}; repositories under {root}")
