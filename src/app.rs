@@ -243,7 +243,7 @@ pub fn run_plan(
     let outcomes = runner::run(plan, &context, settings.runner, &display, cache.as_ref());
     if let Some(cache) = &cache
         && cache.has_pending()
-        && let Some(contents) = seen_contents(repo, plan, sees)
+        && let Some(contents) = contents_after_the_run(repo, plan, sees)
     {
         cache.commit(&contents);
     }
@@ -548,13 +548,19 @@ fn result_cache(
     use std::os::unix::ffi::OsStrExt;
     let contents = seen_contents(repo, plan, sees)?;
     let mut run_context = format!(
-        "trigger {}\nbase {}\nfrom {}\n",
+        "trigger {}\nbase {}\nfrom {}\nsees {sees:?}\n",
         context.trigger,
         context.base.as_deref().unwrap_or("-"),
         if from_hook { "hook" } else { "command line" }
     )
     .into_bytes();
-    for (name, value) in &context.env {
+    // Gates inherit backstop's environment: a pass got with `FAKE=0` or another PATH must
+    // not stand for a run without. Variables a shell changes on its own are left out.
+    let mut inherited: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
+        .filter(|(name, _)| !VOLATILE_VARIABLES.iter().any(|v| name == v))
+        .collect();
+    inherited.sort();
+    for (name, value) in inherited.iter().chain(&context.env) {
         // The pre-commit hook's index copy has a new path every time; its content is the
         // index, which the content ids already cover.
         if name != "GIT_INDEX_FILE" {
@@ -569,6 +575,56 @@ fn result_cache(
         contents,
         run_context,
     ))
+}
+
+/// Environment variables that differ between otherwise equal invocations and that no gate's
+/// verdict should depend on.
+const VOLATILE_VARIABLES: &[&str] = &[
+    "_",
+    "SHLVL",
+    "OLDPWD",
+    "PWD",
+    "GIT_INDEX_FILE",
+    "BACKSTOP_HOOK_SCRIPT",
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "WINDOWID",
+    "TMUX_PANE",
+    "TERM_SESSION_ID",
+    "ITERM_SESSION_ID",
+    "INVOCATION_ID",
+    "JOURNAL_STREAM",
+    "GPG_TTY",
+];
+
+/// What the gates saw when the run ended, read afresh (the working tree's diff too), so a
+/// pass is stored only if nothing changed while gates ran.
+fn contents_after_the_run(
+    repo: &crate::git::Repo,
+    plan: &Plan,
+    sees: GatesSee,
+) -> Option<Vec<(std::path::PathBuf, git2::Oid)>> {
+    use crate::git::Side;
+    let result = match (sees, &plan.worktree_diff) {
+        // A commit's tree cannot change.
+        (GatesSee::TargetCommit, _) => return seen_contents(repo, plan, sees),
+        // The gates saw the working tree with unstaged work set aside: every tracked file
+        // must still be what the index holds (untracked files are not in the key).
+        (GatesSee::Index, _) => repo.content_ids(Side::Index).and_then(|index| {
+            let worktree = repo.content_ids(Side::WorkTree)?;
+            let tracked: std::collections::HashSet<&std::path::Path> =
+                index.iter().map(|(path, _)| path.as_path()).collect();
+            Ok(worktree
+                .into_iter()
+                .filter(|(path, _)| tracked.contains(path.as_path()))
+                .collect())
+        }),
+        (GatesSee::WorkingTree, Some((base, _))) => repo
+            .changed_since(*base)
+            .and_then(|changes| repo.content_ids_after(*base, &changes)),
+        (GatesSee::WorkingTree, None) => repo.content_ids(Side::WorkTree),
+    };
+    result.ok()
 }
 
 /// The content ids of what the gates of this run see.
@@ -588,7 +644,7 @@ fn seen_contents(
     };
     match result {
         Ok(contents) => Some(contents),
-        Err(error) if error.is::<crate::git::HasSubmodules>() => None,
+        Err(error) if error.is::<crate::git::Uncacheable>() => None,
         Err(error) => {
             eprintln!("backstop: running without the result cache: {error:#}");
             None

@@ -261,14 +261,14 @@ impl Repo {
             })
             .or_else(|e| if submodule { Ok(()) } else { Err(e) })?;
             if submodule {
-                return Err(HasSubmodules.into());
+                return Err(Uncacheable(SUBMODULES).into());
             }
             sort_by_bytes(&mut ids);
             return Ok(ids);
         }
         let index = self.index()?;
-        if index.iter().any(|entry| entry.mode == GITLINK_MODE) {
-            return Err(HasSubmodules.into());
+        if let Some(reason) = uncacheable(&index) {
+            return Err(Uncacheable(reason).into());
         }
         // Conflicted paths have several stages; the last one read stands for the path.
         ids.extend(
@@ -340,7 +340,10 @@ impl Repo {
             return Ok(ids);
         }
         if changes.changes.iter().any(|change| change.submodule) {
-            return Err(HasSubmodules.into());
+            return Err(Uncacheable(SUBMODULES).into());
+        }
+        if let Some(reason) = uncacheable(&self.index()?) {
+            return Err(Uncacheable(reason).into());
         }
         let mut on_disk: std::collections::HashMap<&std::path::Path, Option<Oid>> = changes
             .changes
@@ -497,19 +500,37 @@ impl Contents<'_> {
 
 /// The index mode of a gitlink (a submodule's commit).
 const GITLINK_MODE: u32 = 0o160_000;
+/// `assume-unchanged` (`git update-index --assume-unchanged`), in an entry's flags.
+const ASSUME_UNCHANGED: u16 = 0x8000;
+/// `skip-worktree` (sparse checkouts, `git update-index --skip-worktree`), in the extended flags.
+const SKIP_WORKTREE: u16 = 0x4000;
+const SUBMODULES: &str = "the target has submodules, whose checkouts the cache key cannot see";
 
-/// The target has submodules: their checkouts are not content the cache key can see, so a
-/// run there neither reads nor writes the cache.
+/// The content the gates see cannot be read as content ids: the run neither reads nor writes
+/// the cache. Carries why.
 #[derive(Debug, Clone, Copy)]
-pub struct HasSubmodules;
+pub struct Uncacheable(pub &'static str);
 
-impl std::fmt::Display for HasSubmodules {
+impl std::fmt::Display for Uncacheable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the target has submodules, whose checkouts the cache key cannot see")
+        f.write_str(self.0)
     }
 }
 
-impl std::error::Error for HasSubmodules {}
+impl std::error::Error for Uncacheable {}
+
+/// Why an index hides working-tree content from git's own diffs, if it does.
+fn uncacheable(index: &Index) -> Option<&'static str> {
+    index.iter().find_map(|entry| {
+        if entry.mode == GITLINK_MODE {
+            Some(SUBMODULES)
+        } else if entry.flags & ASSUME_UNCHANGED != 0 || entry.flags_extended & SKIP_WORKTREE != 0 {
+            Some("files marked assume-unchanged or skip-worktree differ from what git reports")
+        } else {
+            None
+        }
+    })
+}
 
 /// Sorts by the paths' bytes (git's order), much cheaper than comparing path components.
 fn sort_by_bytes(ids: &mut [(PathBuf, Oid)]) {

@@ -425,3 +425,56 @@ fn pushes_judged_in_a_temporary_worktree_key_on_the_pushed_commit() {
     );
     assert_eq!(runs(&log), 2);
 }
+
+#[test]
+fn a_file_created_while_the_gate_ran_voids_the_pass() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0).replace("exit 0", "echo generated > src/generated.rs"))
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    repo.run(&["run", "stop"]).expect_code(0);
+    assert_eq!(
+        status(&repo, &["run", "stop"]),
+        "passed",
+        "the first pass saw a tree that changed under it"
+    );
+    assert_eq!(
+        status(&repo, &["run", "stop"]),
+        "cached",
+        "the second run left the tree as it found it"
+    );
+    assert_eq!(runs(&log), 2);
+}
+
+#[test]
+fn the_inherited_environment_is_part_of_the_key() {
+    let repo = TestRepo::new();
+    repo.config("[gates.check]\nrun = \"exit ${FAKE_PASS:-1}\"\npass_files = false\n")
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    let mut faked = repo.backstop();
+    faked.args(["run", "stop"]).env("FAKE_PASS", "0");
+    assert_eq!(faked.output().unwrap().status.code(), Some(0));
+    assert_eq!(
+        status(&repo, &["run", "stop"]),
+        "failed",
+        "a pass got with a doctored environment does not stand for a run without it"
+    );
+}
+
+#[test]
+fn files_git_is_told_to_ignore_changes_to_keep_the_cache_off() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0).replace("exit 0", "grep -q good conf.yml"))
+        .write("conf.yml", "good\n")
+        .commit_all("base");
+    repo.git(&["update-index", "--assume-unchanged", "conf.yml"]);
+    repo.run(&["run", "--all-files"]).expect_code(0);
+    repo.write("conf.yml", "bad\n");
+    assert_eq!(status(&repo, &["run", "--all-files"]), "failed");
+    assert_eq!(runs(&log), 2);
+}
