@@ -610,15 +610,11 @@ fn contents_after_the_run(
         (GatesSee::TargetCommit, _) => return seen_contents(repo, plan, sees),
         // The gates saw the working tree with unstaged work set aside: every tracked file
         // must still be what the index holds (untracked files are not in the key).
-        (GatesSee::Index, _) => repo.content_ids(Side::Index).and_then(|index| {
-            let worktree = repo.content_ids(Side::WorkTree)?;
-            let tracked: std::collections::HashSet<&std::path::Path> =
-                index.iter().map(|(path, _)| path.as_path()).collect();
-            Ok(worktree
-                .into_iter()
-                .filter(|(path, _)| tracked.contains(path.as_path()))
-                .collect())
-        }),
+        (GatesSee::Index, _) => match repo.tracked_files_match_index() {
+            Ok(true) => repo.content_ids(Side::Index),
+            Ok(false) => return None,
+            Err(error) => Err(error),
+        },
         (GatesSee::WorkingTree, Some((base, _))) => repo
             .changed_since(*base)
             .and_then(|changes| repo.content_ids_after(*base, &changes)),

@@ -324,6 +324,21 @@ impl Repo {
         Ok(ids)
     }
 
+    /// Whether every tracked file in the working tree is what the index holds (untracked
+    /// files aside): after the pre-commit set-aside, the gates saw exactly the index.
+    pub fn tracked_files_match_index(&self) -> Result<bool> {
+        let index = self.index()?;
+        let mut options = DiffOptions::new();
+        options
+            .include_untracked(false)
+            .include_typechange(true)
+            .ignore_submodules(true);
+        let diff = self
+            .inner
+            .diff_index_to_workdir(Some(&index), Some(&mut options))?;
+        Ok(diff.deltas().len() == 0)
+    }
+
     /// The working tree's content ids, read as `base`'s tree plus `changes` (every path that
     /// differs from it): only the changed files are read from disk. The result equals
     /// [`Repo::content_ids`] for the working tree, without a second scan of the whole tree.
