@@ -176,6 +176,24 @@ pub struct GateInputs {
     pub args: Vec<std::ffi::OsString>,
     /// Extra environment.
     pub env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    /// What the gates see, which decides whose content ids key the cache.
+    pub sees: GatesSee,
+    /// Whether a hook (git's or an agent's) asked: a person's or an agent's own `backstop run`
+    /// never answers a hook from the cache, so a pass obtained with a doctored environment
+    /// cannot stand in for the hook's verdict.
+    pub from_hook: bool,
+}
+
+/// What the gates of a run see on disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GatesSee {
+    /// The user's working tree as it is.
+    #[default]
+    WorkingTree,
+    /// The working tree with unstaged work set aside: the index (the pre-commit hook).
+    Index,
+    /// A fresh checkout of the target commit (a push judged in a temporary worktree).
+    TargetCommit,
 }
 
 /// Runs a plan with the live display and returns the report.
@@ -195,6 +213,7 @@ pub fn run_plan(
                 "set TMPDIR to a writable directory",
             )
         })?;
+    let (sees, from_hook) = (inputs.sees, inputs.from_hook);
     let context = GateContext {
         scratch: scratch.path().to_path_buf(),
         trigger: plan.trigger,
@@ -210,13 +229,24 @@ pub fn run_plan(
         .as_ref()
         .map(|p| run_protected(repo, p, settings.allow_protected, &display));
     // A commit message is new every time and is not part of the target: a run that hands
-    // gates such arguments (commit-msg) is never answered from the cache.
-    let cache = if settings.cache && !plan.gates.is_empty() && context.args.is_empty() {
-        Some(result_cache(repo, plan, &context.env)?)
+    // gates such arguments (commit-msg) is never answered from the cache. A fixer changes
+    // files after the content ids are read: a run with fixers neither reads nor writes it.
+    let cache = if settings.cache
+        && !plan.runs_nothing()
+        && context.args.is_empty()
+        && !plan.jobs().any(|job| job.fix_first)
+    {
+        result_cache(repo, plan, &context, sees, from_hook)
     } else {
         None
     };
     let outcomes = runner::run(plan, &context, settings.runner, &display, cache.as_ref());
+    if let Some(cache) = &cache
+        && cache.has_pending()
+        && let Some(contents) = contents_after_the_run(repo, plan, sees)
+    {
+        cache.commit(&contents);
+    }
     let mut report = Report::new(plan, outcomes, started.elapsed());
     if let Some((outcome, findings)) = protected {
         report.add_protected(outcome, findings);
@@ -505,30 +535,115 @@ fn uninstall_hooks(global: &GlobalArgs, uninstall: &cli::UninstallArgs) -> Resul
     Ok(EXIT_OK)
 }
 
-/// The result cache for this run's target.
+/// The result cache for this run, or `None` when the content the gates see cannot be keyed
+/// (a submodule, whose checkout the key cannot see; an unreadable tree: the run goes on
+/// without the cache).
 fn result_cache(
     repo: &crate::git::Repo,
     plan: &Plan,
-    environment: &[(std::ffi::OsString, std::ffi::OsString)],
-) -> Result<runner::cache::Cache> {
-    use crate::git::Side;
-    let side = match plan.target.as_str() {
-        "index" => Side::Index,
-        "worktree" => Side::WorkTree,
-        commit => Side::Commit(
-            git2::Oid::from_str(commit)
-                .with_context(|| format!("target {commit} is not a commit id"))?,
-        ),
-    };
-    let contents = match (&plan.worktree_diff, side) {
-        (Some((base, changes)), Side::WorkTree) => repo.content_ids_after(*base, changes),
-        _ => repo.content_ids(side),
+    context: &GateContext,
+    sees: GatesSee,
+    from_hook: bool,
+) -> Option<runner::cache::Cache> {
+    use std::os::unix::ffi::OsStrExt;
+    let contents = seen_contents(repo, plan, sees)?;
+    let mut run_context = format!(
+        "trigger {}\nbase {}\nfrom {}\nsees {sees:?}\n",
+        context.trigger,
+        context.base.as_deref().unwrap_or("-"),
+        if from_hook { "hook" } else { "command line" }
+    )
+    .into_bytes();
+    // Gates inherit backstop's environment: a pass got with `FAKE=0` or another PATH must
+    // not stand for a run without. Variables a shell changes on its own are left out.
+    let mut inherited: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
+        .filter(|(name, _)| !VOLATILE_VARIABLES.iter().any(|v| name == v))
+        .collect();
+    inherited.sort();
+    for (name, value) in inherited.iter().chain(&context.env) {
+        // The pre-commit hook's index copy has a new path every time; its content is the
+        // index, which the content ids already cover.
+        if name != "GIT_INDEX_FILE" {
+            run_context.extend_from_slice(name.as_bytes());
+            run_context.push(b'=');
+            run_context.extend_from_slice(value.as_bytes());
+            run_context.push(0);
+        }
     }
-    .context("cannot read the target's content ids for the cache")?;
-    Ok(runner::cache::Cache::new(
+    Some(runner::cache::Cache::new(
         repo.common_dir(),
-        repo.root(),
         contents,
-        environment,
+        run_context,
     ))
+}
+
+/// Environment variables that differ between otherwise equal invocations and that no gate's
+/// verdict should depend on.
+const VOLATILE_VARIABLES: &[&str] = &[
+    "_",
+    "SHLVL",
+    "OLDPWD",
+    "PWD",
+    "GIT_INDEX_FILE",
+    "BACKSTOP_HOOK_SCRIPT",
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "WINDOWID",
+    "TMUX_PANE",
+    "TERM_SESSION_ID",
+    "ITERM_SESSION_ID",
+    "INVOCATION_ID",
+    "JOURNAL_STREAM",
+    "GPG_TTY",
+];
+
+/// What the gates saw when the run ended, read afresh (the working tree's diff too), so a
+/// pass is stored only if nothing changed while gates ran.
+fn contents_after_the_run(
+    repo: &crate::git::Repo,
+    plan: &Plan,
+    sees: GatesSee,
+) -> Option<Vec<(std::path::PathBuf, git2::Oid)>> {
+    use crate::git::Side;
+    let result = match (sees, &plan.worktree_diff) {
+        // A commit's tree cannot change.
+        (GatesSee::TargetCommit, _) => return seen_contents(repo, plan, sees),
+        // The gates saw the working tree with unstaged work set aside: every tracked file
+        // must still be what the index holds (untracked files are not in the key).
+        (GatesSee::Index, _) => match repo.tracked_files_match_index() {
+            Ok(true) => repo.content_ids(Side::Index),
+            Ok(false) => return None,
+            Err(error) => Err(error),
+        },
+        (GatesSee::WorkingTree, Some((base, _))) => repo
+            .changed_since(*base)
+            .and_then(|changes| repo.content_ids_after(*base, &changes)),
+        (GatesSee::WorkingTree, None) => repo.content_ids(Side::WorkTree),
+    };
+    result.ok()
+}
+
+/// The content ids of what the gates of this run see.
+fn seen_contents(
+    repo: &crate::git::Repo,
+    plan: &Plan,
+    sees: GatesSee,
+) -> Option<Vec<(std::path::PathBuf, git2::Oid)>> {
+    use crate::git::Side;
+    let result = match (sees, &plan.worktree_diff) {
+        (GatesSee::Index, _) => repo.content_ids(Side::Index),
+        (GatesSee::TargetCommit, _) => git2::Oid::from_str(&plan.target)
+            .map_err(anyhow::Error::from)
+            .and_then(|commit| repo.content_ids(Side::Commit(commit))),
+        (GatesSee::WorkingTree, Some((base, changes))) => repo.content_ids_after(*base, changes),
+        (GatesSee::WorkingTree, None) => repo.content_ids(Side::WorkTree),
+    };
+    match result {
+        Ok(contents) => Some(contents),
+        Err(error) if error.is::<crate::git::Uncacheable>() => None,
+        Err(error) => {
+            eprintln!("backstop: running without the result cache: {error:#}");
+            None
+        }
+    }
 }

@@ -101,6 +101,19 @@ fn check_gate(
         &[Step::Key("gates"), Step::Key(name), Step::Key("inputs")],
         gate.inputs.as_deref(),
     );
+    if let Some(outside) = gate
+        .inputs
+        .iter()
+        .flatten()
+        .find(|p| p.split('/').any(|part| part == ".."))
+    {
+        errors.push(at.error(
+            &here("inputs"),
+            false,
+            format!("input {outside:?} leaves the gate's cwd; inputs are globs relative to it"),
+            Some("to depend on files outside `cwd`, leave `inputs` out: the key then covers the whole tree".to_owned()),
+        ));
+    }
     if let Some(timeout) = &gate.timeout
         && let Err(problem) = parse_duration(timeout)
     {

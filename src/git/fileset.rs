@@ -246,18 +246,30 @@ impl Repo {
         let mut ids: Vec<(PathBuf, Oid)> = Vec::new();
         if let Side::Commit(commit) = side {
             let tree = self.tree_of(commit)?;
+            let mut submodule = false;
             tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Commit) {
+                    submodule = true;
+                    return TreeWalkResult::Abort;
+                }
                 if entry.kind() == Some(git2::ObjectType::Blob) {
                     let mut bytes = dir.as_bytes().to_vec();
                     bytes.extend_from_slice(entry.name_bytes());
                     ids.push((PathBuf::from(OsString::from_vec(bytes)), entry.id()));
                 }
                 TreeWalkResult::Ok
-            })?;
+            })
+            .or_else(|e| if submodule { Ok(()) } else { Err(e) })?;
+            if submodule {
+                return Err(Uncacheable(SUBMODULES).into());
+            }
             sort_by_bytes(&mut ids);
             return Ok(ids);
         }
         let index = self.index()?;
+        if let Some(reason) = uncacheable(&index) {
+            return Err(Uncacheable(reason).into());
+        }
         // Conflicted paths have several stages; the last one read stands for the path.
         ids.extend(
             index
@@ -312,6 +324,21 @@ impl Repo {
         Ok(ids)
     }
 
+    /// Whether every tracked file in the working tree is what the index holds (untracked
+    /// files aside): after the pre-commit set-aside, the gates saw exactly the index.
+    pub fn tracked_files_match_index(&self) -> Result<bool> {
+        let index = self.index()?;
+        let mut options = DiffOptions::new();
+        options
+            .include_untracked(false)
+            .include_typechange(true)
+            .ignore_submodules(true);
+        let diff = self
+            .inner
+            .diff_index_to_workdir(Some(&index), Some(&mut options))?;
+        Ok(diff.deltas().len() == 0)
+    }
+
     /// The working tree's content ids, read as `base`'s tree plus `changes` (every path that
     /// differs from it): only the changed files are read from disk. The result equals
     /// [`Repo::content_ids`] for the working tree, without a second scan of the whole tree.
@@ -327,10 +354,15 @@ impl Repo {
         if changes.changes.is_empty() {
             return Ok(ids);
         }
+        if changes.changes.iter().any(|change| change.submodule) {
+            return Err(Uncacheable(SUBMODULES).into());
+        }
+        if let Some(reason) = uncacheable(&self.index()?) {
+            return Err(Uncacheable(reason).into());
+        }
         let mut on_disk: std::collections::HashMap<&std::path::Path, Option<Oid>> = changes
             .changes
             .iter()
-            .filter(|change| !change.submodule)
             .map(|change| (change.path.as_path(), self.worktree_blob_id(&change.path)))
             .collect();
         ids.retain_mut(|(path, id)| match on_disk.remove(path.as_path()) {
@@ -479,6 +511,40 @@ impl Contents<'_> {
             _ => std::fs::read(self.repo.root.join(path)).ok(),
         }
     }
+}
+
+/// The index mode of a gitlink (a submodule's commit).
+const GITLINK_MODE: u32 = 0o160_000;
+/// `assume-unchanged` (`git update-index --assume-unchanged`), in an entry's flags.
+const ASSUME_UNCHANGED: u16 = 0x8000;
+/// `skip-worktree` (sparse checkouts, `git update-index --skip-worktree`), in the extended flags.
+const SKIP_WORKTREE: u16 = 0x4000;
+const SUBMODULES: &str = "the target has submodules, whose checkouts the cache key cannot see";
+
+/// The content the gates see cannot be read as content ids: the run neither reads nor writes
+/// the cache. Carries why.
+#[derive(Debug, Clone, Copy)]
+pub struct Uncacheable(pub &'static str);
+
+impl std::fmt::Display for Uncacheable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Uncacheable {}
+
+/// Why an index hides working-tree content from git's own diffs, if it does.
+fn uncacheable(index: &Index) -> Option<&'static str> {
+    index.iter().find_map(|entry| {
+        if entry.mode == GITLINK_MODE {
+            Some(SUBMODULES)
+        } else if entry.flags & ASSUME_UNCHANGED != 0 || entry.flags_extended & SKIP_WORKTREE != 0 {
+            Some("files marked assume-unchanged or skip-worktree differ from what git reports")
+        } else {
+            None
+        }
+    })
 }
 
 /// Sorts by the paths' bytes (git's order), much cheaper than comparing path components.

@@ -240,7 +240,10 @@ fn judge(global: &GlobalArgs, workspace: &Workspace, session: &str) -> Result<Re
         &workspace.repo,
         &plan,
         &settings,
-        GateInputs::default(),
+        GateInputs {
+            from_hook: true,
+            ..GateInputs::default()
+        },
         Instant::now(),
     )
 }

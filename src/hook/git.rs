@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::app::{GateInputs, finish, run_plan};
+use crate::app::{GateInputs, GatesSee, finish, run_plan};
 use crate::cli::{FileSelectionArgs, GlobalArgs, RunOptionsArgs};
 use crate::config::{self, GatesConfig};
 use crate::error::{EXIT_OK, usage};
@@ -47,8 +47,8 @@ pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
         return Ok(chained);
     }
     let inputs = GateInputs {
-        args: Vec::new(),
-        env: Vec::new(),
+        from_hook: true,
+        ..GateInputs::default()
     };
     match trigger {
         Trigger::PreCommit => pre_commit(&workspace, global, inputs),
@@ -236,6 +236,11 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
             return Ok(crate::error::EXIT_FAILED);
         }
     }
+    // Unstaged work is set aside now: the gates see the index.
+    let inputs = GateInputs {
+        sees: GatesSee::Index,
+        ..inputs
+    };
     run_guarding_the_index(repo, &plan, settings, inputs, started, aside)
 }
 
@@ -502,7 +507,11 @@ fn push_elsewhere(
             Side::Commit(tip),
             file_set,
         );
-        let report = run_plan(repo, &plan, settings, inputs.clone(), Instant::now())?;
+        let inputs = GateInputs {
+            sees: GatesSee::TargetCommit,
+            ..inputs.clone()
+        };
+        let report = run_plan(repo, &plan, settings, inputs, Instant::now())?;
         finish(&report, settings)
     })();
     if let Err(error) = repo.remove_worktree(&place) {

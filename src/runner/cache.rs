@@ -3,14 +3,11 @@
 //! the target. A hit starts no process. Failures are never stored.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Mutex;
 
 use git2::Oid;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::git::blob_id;
@@ -22,43 +19,35 @@ const MAX_ENTRIES: usize = 4000;
 /// Entries older than this are dropped.
 const MAX_AGE: Duration = Duration::from_hours(30 * 24);
 
-/// A gate's view of the target: its cwd (relative to the root) and its `inputs`.
+/// A gate's view of the target: its cwd (relative to its root) and its `inputs`.
 type DigestScope = (PathBuf, Option<Vec<String>>);
 
-/// The cache of one run: where entries live and the target's content ids.
+/// The cache of one run: where entries live, the content ids of what the gates see, and what
+/// else every gate of the run shares (trigger, base, who asked, environment).
 pub struct Cache {
     dir: PathBuf,
-    root: PathBuf,
     contents: Vec<(PathBuf, Oid)>,
-    environment: String,
+    run_context: Vec<u8>,
     /// Digests of `contents` seen from a cwd through `inputs`, computed once per distinct pair:
     /// most gates share one, and hashing every id of a large tree per gate would cost more
     /// than the run.
     digests: Mutex<HashMap<DigestScope, String>>,
-    /// Whether this run stored a pass, so pruning (a directory scan) runs once, at the end.
-    stored: AtomicBool,
+    /// Passes of this run, written only once [`Cache::commit`] has seen that the content the
+    /// gates judged did not change while they ran.
+    pending: Mutex<Vec<String>>,
 }
 
 impl Cache {
-    /// A cache under `<common_dir>/backstop/cache` for a target with these content ids and
-    /// the environment every gate of the run gets.
-    pub fn new(
-        common_dir: &Path,
-        root: &Path,
-        contents: Vec<(PathBuf, Oid)>,
-        environment: &[(OsString, OsString)],
-    ) -> Cache {
-        let environment = environment.iter().fold(String::new(), |mut text, (k, v)| {
-            let _ = write!(text, "{}={}\0", k.to_string_lossy(), v.to_string_lossy());
-            text
-        });
+    /// A cache under `<common_dir>/backstop/cache` for a target with these content ids.
+    /// `run_context` is everything else a gate's verdict may depend on that all gates of the
+    /// run share: trigger, base, whether a hook or a person asked, the extra environment.
+    pub fn new(common_dir: &Path, contents: Vec<(PathBuf, Oid)>, run_context: Vec<u8>) -> Cache {
         Cache {
             dir: directory(common_dir),
-            root: root.to_path_buf(),
             contents,
-            environment,
+            run_context,
             digests: Mutex::new(HashMap::new()),
-            stored: AtomicBool::new(false),
+            pending: Mutex::new(Vec::new()),
         }
     }
 
@@ -68,23 +57,23 @@ impl Cache {
     }
 
     fn key_for_version(&self, job: &Job, version: &str) -> String {
-        let mut text = format!(
-            "backstop {version}\n{}\n{}\n",
-            job.definition, self.environment
-        );
+        let mut text = format!("backstop {version}\n{}\n", job.definition).into_bytes();
+        text.extend_from_slice(&self.run_context);
+        text.push(b'\n');
         for file in &job.files {
-            text.push_str(&file.to_string_lossy());
-            text.push('\0');
+            text.extend_from_slice(file.as_os_str().as_bytes());
+            text.push(0);
         }
-        text.push('\n');
-        let cwd = job.cwd.strip_prefix(&self.root).unwrap_or(Path::new(""));
-        text.push_str(&self.contents_digest(cwd, job.inputs.as_ref()));
-        blob_id(text.as_bytes())
+        text.push(b'\n');
+        let cwd = job.cwd.strip_prefix(&job.root).unwrap_or(Path::new(""));
+        text.extend_from_slice(self.contents_digest(cwd, job.inputs.as_ref()).as_bytes());
+        blob_id(&text)
     }
 
-    /// The digest of the content ids a gate in `cwd` depends on: its `inputs`, relative to its
-    /// cwd (as `files` are), or everything under the cwd.
+    /// The digest of the content ids a gate depends on: its `inputs` (relative to its cwd, as
+    /// `files` are), or, without `inputs`, the whole target (a gate may read outside its cwd).
     fn contents_digest(&self, cwd: &Path, inputs: Option<&Vec<String>>) -> String {
+        let cwd = if inputs.is_some() { cwd } else { Path::new("") };
         let memo = (cwd.to_path_buf(), inputs.cloned());
         if let Some(digest) = self.digests.lock().ok().and_then(|d| d.get(&memo).cloned()) {
             return digest;
@@ -125,18 +114,43 @@ impl Cache {
         (age < MAX_AGE).then_some(age)
     }
 
-    /// Records a pass (atomically: concurrent runs and worktrees share the directory).
+    /// Notes a pass; it is written by [`Cache::commit`].
     pub fn store(&self, key: &str) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push(key.to_owned());
+        }
+    }
+
+    /// Whether this run has passes to write.
+    pub fn has_pending(&self) -> bool {
+        self.pending.lock().is_ok_and(|p| !p.is_empty())
+    }
+
+    /// Writes this run's passes if the content the gates judged is still `contents_now` (an
+    /// edit made while a gate ran was judged by the gate, not by the key); then prunes.
+    /// Entries are written by rename: concurrent runs and worktrees share the directory.
+    pub fn commit(&self, contents_now: &[(PathBuf, Oid)]) {
+        let pending = std::mem::take(
+            &mut *self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if pending.is_empty() || contents_now != self.contents.as_slice() {
+            return;
+        }
         if std::fs::create_dir_all(&self.dir).is_err() {
             return;
         }
-        let temporary = self.dir.join(format!(".{key}.{}", std::process::id()));
-        if std::fs::write(&temporary, b"pass\n").is_ok()
-            && std::fs::rename(&temporary, self.dir.join(key)).is_err()
-        {
-            let _ = std::fs::remove_file(&temporary);
+        for key in pending {
+            let temporary = self.dir.join(format!(".{key}.{}", std::process::id()));
+            if std::fs::write(&temporary, b"pass\n").is_ok()
+                && std::fs::rename(&temporary, self.dir.join(&key)).is_err()
+            {
+                let _ = std::fs::remove_file(&temporary);
+            }
         }
-        self.stored.store(true, Ordering::Relaxed);
+        self.prune();
     }
 
     /// Drops entries past [`MAX_AGE`] (and temporary files a crash left), then the oldest
@@ -164,14 +178,6 @@ impl Cache {
         let excess = all.len() - MAX_ENTRIES * 3 / 4;
         for (_, path) in all.into_iter().take(excess) {
             let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-impl Drop for Cache {
-    fn drop(&mut self) {
-        if self.stored.load(Ordering::Relaxed) {
-            self.prune();
         }
     }
 }
@@ -225,31 +231,27 @@ mod tests {
         }
     }
 
-    fn cache(contents: &[(&str, &str)], environment: &[(&str, &str)]) -> Cache {
-        let contents = contents
+    fn ids(contents: &[(&str, &str)]) -> Vec<(PathBuf, Oid)> {
+        contents
             .iter()
-            .map(|(p, id)| {
-                (
-                    PathBuf::from(p),
-                    Oid::hash_object(git2::ObjectType::Blob, id.as_bytes()).unwrap(),
-                )
+            .map(|(p, text)| {
+                let id = Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).unwrap();
+                (PathBuf::from(p), id)
             })
-            .collect();
-        let environment: Vec<(OsString, OsString)> = environment
-            .iter()
-            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
-            .collect();
+            .collect()
+    }
+
+    fn cache(contents: &[(&str, &str)], run_context: &str) -> Cache {
         Cache::new(
             Path::new("/nonexistent/.git"),
-            Path::new("/repo"),
-            contents,
-            &environment,
+            ids(contents),
+            run_context.as_bytes().to_vec(),
         )
     }
 
     #[test]
     fn the_key_covers_version_definition_environment_and_inputs() {
-        let base = cache(&[("src/a.rs", "1"), ("README.md", "2")], &[]);
+        let base = cache(&[("src/a.rs", "1"), ("README.md", "2")], "stop");
         let lint = job(r#"{"run":"lint"}"#, None);
         let key = base.key(&lint);
         assert_eq!(key, base.key(&lint), "the key is deterministic");
@@ -257,11 +259,11 @@ mod tests {
         assert_ne!(key, base.key(&job(r#"{"run":"lint --strict"}"#, None)));
         assert_ne!(
             key,
-            cache(&[("src/a.rs", "1"), ("README.md", "3")], &[]).key(&lint)
+            cache(&[("src/a.rs", "1"), ("README.md", "3")], "stop").key(&lint)
         );
         assert_ne!(
             key,
-            cache(&[("src/a.rs", "1"), ("README.md", "2")], &[("CI", "1")]).key(&lint)
+            cache(&[("src/a.rs", "1"), ("README.md", "2")], "pre-push").key(&lint)
         );
         let mut other_files = job(r#"{"run":"lint"}"#, None);
         other_files.files.push(PathBuf::from("src/b.rs"));
@@ -271,11 +273,43 @@ mod tests {
     #[test]
     fn inputs_narrow_what_the_key_covers() {
         let only_src = job(r#"{"run":"lint"}"#, Some(vec!["src/**".into()]));
-        let before = cache(&[("src/a.rs", "1"), ("README.md", "2")], &[]).key(&only_src);
-        let docs_changed = cache(&[("src/a.rs", "1"), ("README.md", "9")], &[]).key(&only_src);
-        let source_changed = cache(&[("src/a.rs", "5"), ("README.md", "2")], &[]).key(&only_src);
+        let before = cache(&[("src/a.rs", "1"), ("README.md", "2")], "stop").key(&only_src);
+        let docs_changed = cache(&[("src/a.rs", "1"), ("README.md", "9")], "stop").key(&only_src);
+        let source_changed = cache(&[("src/a.rs", "5"), ("README.md", "2")], "stop").key(&only_src);
         assert_eq!(before, docs_changed);
         assert_ne!(before, source_changed);
+    }
+
+    #[test]
+    fn a_gate_with_a_cwd_and_no_inputs_depends_on_the_whole_tree() {
+        let mut web = job(r#"{"run":"lint","cwd":"web"}"#, None);
+        web.cwd = PathBuf::from("/repo/web");
+        let before = cache(&[("web/a.ts", "1"), ("shared/lib.ts", "2")], "stop").key(&web);
+        let shared_changed = cache(&[("web/a.ts", "1"), ("shared/lib.ts", "3")], "stop").key(&web);
+        assert_ne!(before, shared_changed);
+    }
+
+    #[test]
+    fn passes_are_written_only_if_the_content_did_not_change_while_gates_ran() {
+        let dir = tempfile::tempdir().unwrap();
+        let contents = ids(&[("src/a.rs", "1")]);
+        let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
+        cache.store("k1");
+        cache.commit(&ids(&[("src/a.rs", "edited meanwhile")]));
+        assert!(
+            cache.hit("k1").is_none(),
+            "an edit during the run voids its passes"
+        );
+        let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
+        cache.store("k2");
+        cache.commit(&contents);
+        assert!(cache.hit("k2").is_some());
+        let leftovers: Vec<_> = std::fs::read_dir(directory(dir.path()))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty());
     }
 
     #[test]

@@ -154,7 +154,7 @@ fn no_cache_the_setting_and_cache_clear_each_run_the_gate_again() {
 }
 
 #[test]
-fn pre_commit_passes_are_keyed_by_the_index_not_unstaged_edits() {
+fn the_pre_commit_hook_keys_on_the_index_not_unstaged_edits() {
     let repo = TestRepo::new();
     let log = repo.home().join("ran.log");
     repo.config(&counting_gate(&log, 0).replace(
@@ -163,13 +163,24 @@ fn pre_commit_passes_are_keyed_by_the_index_not_unstaged_edits() {
     ))
     .write("src/lib.rs", "a\n")
     .commit_all("base");
+    repo.run(&["install"]).expect_code(0);
     repo.write("src/lib.rs", "b\n");
     repo.git(&["add", "src/lib.rs"]);
-    assert_eq!(status(&repo, &["run", "pre-commit"]), "passed");
     repo.write("src/lib.rs", "b, then an unstaged edit\n");
-    assert_eq!(status(&repo, &["run", "pre-commit"]), "cached");
+    repo.git(&["commit", "-q", "-m", "b"]);
     assert_eq!(runs(&log), 1);
-    repo.git(&["add", "src/lib.rs"]);
+    // The same index committed again, with other unstaged work: the hook's pass stands.
+    repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
+    repo.write("src/lib.rs", "b, then another unstaged edit\n");
+    repo.git(&["commit", "-q", "-m", "b again"]);
+    assert_eq!(
+        runs(&log),
+        1,
+        "the real hook answers the same index from the cache"
+    );
+    assert_eq!(repo.read("src/lib.rs"), b"b, then another unstaged edit\n");
+    // A command-line pre-commit run sees the working tree, unstaged edit included: its own key.
+    repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
     assert_eq!(status(&repo, &["run", "pre-commit"]), "passed");
     assert_eq!(runs(&log), 2);
 }
@@ -268,12 +279,202 @@ fn a_commit_message_gate_is_never_answered_from_the_cache() {
         "{}",
         String::from_utf8_lossy(&good.stderr)
     );
-    repo.write("src/lib.rs", "c\n");
-    repo.git(&["add", "src/lib.rs"]);
-    let bad = repo.git_output(&["commit", "-q", "-m", "whatever"]);
+    // The same tree with another message: only the message differs.
+    let bad = repo.git_output(&["commit", "-q", "--allow-empty", "-m", "whatever"]);
     assert!(
         !bad.status.success(),
         "the second message is checked, not answered from a cache"
     );
+    assert_eq!(runs(&log), 2);
+}
+
+#[test]
+fn a_manual_run_never_answers_the_agents_stop_hook() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0))
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    // An agent could run this with a doctored environment; its pass must not become the hook's.
+    repo.run(&["run", "stop"]).expect_code(0);
+    assert_eq!(runs(&log), 1);
+    let payload = format!(
+        r#"{{"session_id":"s1","transcript_path":"/dev/null","cwd":"{}","hook_event_name":"Stop","stop_hook_active":false}}"#,
+        repo.root().display()
+    );
+    for _ in 0..2 {
+        let mut child = repo
+            .backstop()
+            .args(["hook", "claude", "stop"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), payload.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.stdout, b"", "a passing stop prints nothing");
+    }
+    assert_eq!(
+        runs(&log),
+        2,
+        "the hook ran the gate itself once, then reused its own pass"
+    );
+}
+
+#[test]
+fn a_fix_run_neither_reads_nor_writes_the_cache() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&format!(
+        "[gates.fmt]\nrun = \"true\"\nfix = \"sed -i s/bad/good/ src/lib.rs\"\npass_files = false\n{}after = [\"fmt\"]\n",
+        counting_gate(&log, 0).replace("exit 0", "grep -q good src/lib.rs")
+    ))
+    .write("src/lib.rs", "a\n")
+    .commit_all("base");
+    repo.write("src/lib.rs", "bad\n");
+    repo.run(&["run", "--fix"]).expect_code(0);
+    assert_eq!(repo.read("src/lib.rs"), b"good\n");
+    repo.write("src/lib.rs", "bad\n");
+    assert_eq!(
+        status(&repo, &["run"]),
+        "failed",
+        "the pre-fix content was never stored as a pass"
+    );
+}
+
+#[test]
+fn a_repository_with_submodules_is_never_answered_from_the_cache() {
+    let library = TestRepo::new();
+    library.write("lib.txt", "good\n").commit_all("good");
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0)).commit_all("base");
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        library.root().to_str().unwrap(),
+        "lib",
+    ]);
+    repo.git(&["commit", "-q", "-m", "submodule"]);
+    repo.run(&["run", "--all-files"]).expect_code(0);
+    repo.run(&["run", "--all-files"]).expect_code(0);
+    assert_eq!(
+        runs(&log),
+        2,
+        "a submodule's checkout is not in the key: no cache"
+    );
+}
+
+#[test]
+fn a_commit_judged_in_the_working_tree_is_keyed_by_what_the_gates_saw() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0).replace("exit 0", "grep -q good src/lib.rs"))
+        .write("src/lib.rs", "good\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "bad\n").commit_all("bad");
+    // The commit is bad, the working tree holds the fix: the gates judge the working tree.
+    repo.write("src/lib.rs", "good\n");
+    assert_eq!(
+        status(&repo, &["run", "--from", "HEAD~1", "--to", "HEAD"]),
+        "passed"
+    );
+    repo.git(&["checkout", "-q", "src/lib.rs"]);
+    assert_eq!(
+        status(&repo, &["run", "--from", "HEAD~1", "--to", "HEAD"]),
+        "failed",
+        "a pass seen in a fixed working tree does not stand for the bad commit"
+    );
+}
+
+#[test]
+fn pushes_judged_in_a_temporary_worktree_key_on_the_pushed_commit() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&format!(
+        "{}on = [\"pre-push\"]\n",
+        counting_gate(&log, 0).replace("exit 0", "grep -q good src/lib.rs")
+    ))
+    .write("src/lib.rs", "start\n")
+    .commit_all("base");
+    let remote = repo.home().join("remote.git");
+    repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.run(&["install"]).expect_code(0);
+    for (branch, content) in [("feat1", "good\n"), ("feat2", "bad\n")] {
+        repo.git(&["checkout", "-q", "-b", branch, "main"]);
+        repo.write("src/lib.rs", content).commit_all(branch);
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    // Uncommitted work on main: both pushes are judged in a temporary worktree.
+    repo.write("notes.txt", "wip\n");
+    assert!(
+        repo.git_output(&["push", "-q", "origin", "feat1"])
+            .status
+            .success()
+    );
+    let bad = repo.git_output(&["push", "-q", "origin", "feat2"]);
+    assert!(
+        !bad.status.success(),
+        "feat2's content differs: its push is judged, not cached"
+    );
+    assert_eq!(runs(&log), 2);
+}
+
+#[test]
+fn a_file_created_while_the_gate_ran_voids_the_pass() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0).replace("exit 0", "echo generated > src/generated.rs"))
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    repo.run(&["run", "stop"]).expect_code(0);
+    assert_eq!(
+        status(&repo, &["run", "stop"]),
+        "passed",
+        "the first pass saw a tree that changed under it"
+    );
+    assert_eq!(
+        status(&repo, &["run", "stop"]),
+        "cached",
+        "the second run left the tree as it found it"
+    );
+    assert_eq!(runs(&log), 2);
+}
+
+#[test]
+fn the_inherited_environment_is_part_of_the_key() {
+    let repo = TestRepo::new();
+    repo.config("[gates.check]\nrun = \"exit ${FAKE_PASS:-1}\"\npass_files = false\n")
+        .write("src/lib.rs", "a\n")
+        .commit_all("base");
+    repo.write("src/lib.rs", "b\n");
+    let mut faked = repo.backstop();
+    faked.args(["run", "stop"]).env("FAKE_PASS", "0");
+    assert_eq!(faked.output().unwrap().status.code(), Some(0));
+    assert_eq!(
+        status(&repo, &["run", "stop"]),
+        "failed",
+        "a pass got with a doctored environment does not stand for a run without it"
+    );
+}
+
+#[test]
+fn files_git_is_told_to_ignore_changes_to_keep_the_cache_off() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&counting_gate(&log, 0).replace("exit 0", "grep -q good conf.yml"))
+        .write("conf.yml", "good\n")
+        .commit_all("base");
+    repo.git(&["update-index", "--assume-unchanged", "conf.yml"]);
+    repo.run(&["run", "--all-files"]).expect_code(0);
+    repo.write("conf.yml", "bad\n");
+    assert_eq!(status(&repo, &["run", "--all-files"]), "failed");
     assert_eq!(runs(&log), 2);
 }

@@ -256,3 +256,19 @@ fn a_symlinked_cwd_inside_the_worktree_is_refused_with_the_real_name() {
         run.stderr()
     );
 }
+
+#[test]
+fn inputs_that_leave_the_gates_cwd_are_rejected() {
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.root().join("web")).unwrap();
+    repo.config(
+        "[gates.web]\nrun = \"true\"\ncwd = \"web\"\ninputs = [\"**\", \"../shared/**\"]\n",
+    );
+    let check = repo.run(&["config", "check"]);
+    check.expect_code(2);
+    let text = format!("{}{}", check.stdout(), check.stderr());
+    assert!(
+        text.contains("../shared/**") && text.contains("leave `inputs` out"),
+        "{text}"
+    );
+}
