@@ -304,23 +304,7 @@ impl Repo {
             let id = self.worktree_blob_id(&path);
             on_disk.insert(path, id);
         }
-        if on_disk.is_empty() {
-            return Ok(ids);
-        }
-        ids.retain_mut(|(path, id)| match on_disk.remove(path) {
-            Some(Some(current)) => {
-                *id = current;
-                true
-            }
-            Some(None) => false,
-            None => true,
-        });
-        ids.extend(
-            on_disk
-                .into_iter()
-                .filter_map(|(path, id)| Some((path, id?))),
-        );
-        sort_by_bytes(&mut ids);
+        overlay(&mut ids, on_disk);
         Ok(ids)
     }
 
@@ -360,25 +344,12 @@ impl Repo {
         if let Some(reason) = uncacheable(&self.index()?) {
             return Err(Uncacheable(reason).into());
         }
-        let mut on_disk: std::collections::HashMap<&std::path::Path, Option<Oid>> = changes
+        let on_disk = changes
             .changes
             .iter()
-            .map(|change| (change.path.as_path(), self.worktree_blob_id(&change.path)))
+            .map(|change| (change.path.clone(), self.worktree_blob_id(&change.path)))
             .collect();
-        ids.retain_mut(|(path, id)| match on_disk.remove(path.as_path()) {
-            Some(Some(current)) => {
-                *id = current;
-                true
-            }
-            Some(None) => false,
-            None => true,
-        });
-        ids.extend(
-            on_disk
-                .into_iter()
-                .filter_map(|(path, id)| Some((path.to_path_buf(), id?))),
-        );
-        sort_by_bytes(&mut ids);
+        overlay(&mut ids, on_disk);
         Ok(ids)
     }
 
@@ -545,6 +516,31 @@ fn uncacheable(index: &Index) -> Option<&'static str> {
             None
         }
     })
+}
+
+/// Applies what is on disk to a version's ids: a new id replaces the old, `None` (no file)
+/// removes the path, paths the version lacks are added; the result is sorted again.
+fn overlay(
+    ids: &mut Vec<(PathBuf, Oid)>,
+    mut on_disk: std::collections::HashMap<PathBuf, Option<Oid>>,
+) {
+    if on_disk.is_empty() {
+        return;
+    }
+    ids.retain_mut(|(path, id)| match on_disk.remove(path) {
+        Some(Some(current)) => {
+            *id = current;
+            true
+        }
+        Some(None) => false,
+        None => true,
+    });
+    ids.extend(
+        on_disk
+            .into_iter()
+            .filter_map(|(path, id)| Some((path, id?))),
+    );
+    sort_by_bytes(ids);
 }
 
 /// Sorts by the paths' bytes (git's order), much cheaper than comparing path components.
