@@ -175,7 +175,8 @@ pub fn deny(agent: Agent, reason: &str) -> Value {
         // Codex shows the model `Command blocked by PreToolUse hook: {reason}. Command: {cmd}`
         // (seen with Codex CLI 0.169.0): a closing full stop of ours would double.
         Agent::Codex => {
-            let reason = reason.trim_end().trim_end_matches('.');
+            let reason = reason.trim_end();
+            let reason = reason.strip_suffix('.').unwrap_or(reason);
             json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": reason}})
         }
         Agent::Gemini => json!({"decision": "deny", "reason": reason}),

@@ -18,6 +18,11 @@ use super::{GateContext, GateOutcome};
 /// warnings are diagnostics too).
 pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
     let started_at = SystemTime::now();
+    let report_before = job
+        .report
+        .as_ref()
+        .and_then(|report| std::fs::metadata(job.cwd.join(report)).ok())
+        .and_then(|metadata| metadata.modified().ok());
     let mut outcome = execute(job, context);
     if let Some(output) = &outcome.output {
         let request = parsers::Request {
@@ -25,6 +30,7 @@ pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
             pattern: job.pattern.as_deref(),
             report: job.report.as_deref(),
             started: Some(started_at),
+            report_before,
         };
         let place = parsers::Place {
             root: &job.root,

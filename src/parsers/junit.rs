@@ -30,9 +30,10 @@ pub fn from_report(request: &Request<'_>, output: &str, place: &Place<'_>) -> Ve
     let problem = match (place.files.read(&path), place.files.modified(&path)) {
         (None, _) => format!("no JUnit report at {report}: the command did not write it"),
         (Some(_), Some(modified))
-            if request
-                .started
-                .is_some_and(|started| modified + CLOCK_SLACK < started) =>
+            if request.report_before == Some(modified)
+                || request
+                    .started
+                    .is_some_and(|started| modified + CLOCK_SLACK < started) =>
         {
             format!("the JUnit report {report} is older than this run; it was not read")
         }
@@ -259,6 +260,7 @@ mod tests {
             pattern: None,
             report: Some("out/junit.xml"),
             started,
+            report_before: None,
         };
         assert_eq!(
             lines(&from_report(&request(None), output, &place)),
@@ -280,6 +282,20 @@ mod tests {
         let later = std::time::SystemTime::now() + Duration::from_mins(1);
         assert_eq!(
             lines(&from_report(&request(Some(later)), output, &place))[0],
+            "note - the JUnit report out/junit.xml is older than this run; it was not read"
+        );
+        // Written a moment before this run started and not rewritten by it: stale, even
+        // within the clock slack.
+        let written = std::fs::metadata(root.join("out/junit.xml"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let unchanged = Request {
+            report_before: Some(written),
+            ..request(Some(written))
+        };
+        assert_eq!(
+            lines(&from_report(&unchanged, output, &place))[0],
             "note - the JUnit report out/junit.xml is older than this run; it was not read"
         );
         std::fs::write(root.join("out/junit.xml"), "<testsuite>").unwrap();

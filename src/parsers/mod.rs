@@ -35,6 +35,9 @@ pub struct Request<'a> {
     pub report: Option<&'a str>,
     /// When the gate started: a `JUnit` report older than this was left by an earlier run.
     pub started: Option<SystemTime>,
+    /// When the report was last written before the gate started, if it existed: a report
+    /// still carrying that time was not rewritten by this run (however close the runs were).
+    pub report_before: Option<SystemTime>,
 }
 
 /// The diagnostics of one gate: deduplicated, in the tool's order, at most [`MAX_DIAGNOSTICS`].

@@ -147,6 +147,10 @@ fn protected_section(report: &Report) -> Vec<String> {
     for finding in &report.protected {
         lines.push(format!("  {}", problems::finding_line(finding)));
     }
+    lines.push(
+        "  Put the tests back. If the change is intended, ask a person to run `backstop approve`."
+            .to_owned(),
+    );
     lines
 }
 
