@@ -1,13 +1,19 @@
 //! Command-line arguments. The only module that imports clap's parser; everything it
 //! produces is resolved into settings before any work starts.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::builder::PossibleValue;
-use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{
+    Arg, ArgAction, ArgMatches, Args, Command, CommandFactory, FromArgMatches, Parser, Subcommand,
+    ValueEnum,
+};
 
+use crate::agent::{self, Agent, Event};
 use crate::render::Format;
-use crate::trigger::Trigger;
+use crate::settings::{ColorChoice, FileRequest, GlobalOptions, RunOptions};
+use crate::trigger::{GitHook, Trigger};
 
 /// Deterministic quality gates for code written by people and by coding agents.
 #[derive(Debug, Parser)]
@@ -44,6 +50,23 @@ pub struct GlobalArgs {
     /// When to use colours (`NO_COLOR` is honoured in auto).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
     pub color: ColorArg,
+}
+
+impl GlobalArgs {
+    /// The options as the rest of backstop takes them.
+    pub fn options(&self) -> GlobalOptions {
+        GlobalOptions {
+            directory: self.directory.clone(),
+            config: self.config.clone(),
+            quiet: self.quiet,
+            verbose: self.verbose,
+            color: match self.color {
+                ColorArg::Auto => ColorChoice::Auto,
+                ColorArg::Always => ColorChoice::Always,
+                ColorArg::Never => ColorChoice::Never,
+            },
+        }
+    }
 }
 
 /// `--color`.
@@ -124,11 +147,23 @@ pub struct InstallArgs {
     #[command(flatten)]
     pub agents: AgentSelection,
     /// Which git hooks (default: those some gate is `on`).
-    #[arg(long = "hook", value_delimiter = ',', value_parser = ["pre-commit", "pre-merge-commit", "pre-push", "commit-msg"])]
-    pub hooks: Vec<String>,
+    #[arg(long = "hook", value_delimiter = ',')]
+    pub hooks: Vec<GitHook>,
     /// Install even where a user-wide core.hooksPath would otherwise make install refuse.
     #[arg(long)]
     pub force: bool,
+}
+
+impl InstallArgs {
+    /// What to wire, as the install command takes it.
+    pub fn wiring(&self) -> crate::commands::install::Wiring {
+        crate::commands::install::Wiring {
+            git: self.git,
+            agents: self.agents.agents.clone(),
+            hooks: self.hooks.clone(),
+            force: self.force,
+        }
+    }
 }
 
 /// `backstop approve`.
@@ -150,112 +185,157 @@ pub struct UninstallArgs {
     pub agents: AgentSelection,
 }
 
-/// `--claude --codex --gemini --cursor --copilot`.
-#[derive(Debug, Args, Clone, Copy, Default)]
-pub struct AgentSelection {
-    /// Claude Code: .claude/settings.json.
-    #[arg(long)]
-    pub claude: bool,
-    /// Codex CLI: .codex/hooks.json.
-    #[arg(long)]
-    pub codex: bool,
-    /// Gemini CLI: .gemini/settings.json.
-    #[arg(long)]
-    pub gemini: bool,
-    /// Cursor: .cursor/hooks.json.
-    #[arg(long)]
-    pub cursor: bool,
-    /// GitHub Copilot: .github/hooks/backstop.json.
-    #[arg(long)]
-    pub copilot: bool,
-}
-
-impl AgentSelection {
-    /// The agents selected.
-    pub fn agents(self) -> Vec<crate::agent::Agent> {
-        use crate::agent::Agent;
-        [
-            (self.claude, Agent::Claude),
-            (self.codex, Agent::Codex),
-            (self.gemini, Agent::Gemini),
-            (self.cursor, Agent::Cursor),
-            (self.copilot, Agent::Copilot),
-        ]
-        .into_iter()
-        .filter_map(|(on, agent)| on.then_some(agent))
-        .collect()
+impl UninstallArgs {
+    /// What to unwire, as the uninstall command takes it.
+    pub fn wiring(&self) -> crate::commands::install::Wiring {
+        crate::commands::install::Wiring {
+            git: self.git,
+            agents: self.agents.agents.clone(),
+            ..crate::commands::install::Wiring::default()
+        }
     }
 }
 
-/// `backstop hook`.
-#[derive(Debug, Subcommand)]
+/// `--claude --codex ...`: one flag per agent of the registry ([`agent::ALL`]).
+#[derive(Debug, Clone, Default)]
+pub struct AgentSelection {
+    /// The agents selected, in registry order.
+    pub agents: Vec<&'static dyn Agent>,
+}
+
+impl FromArgMatches for AgentSelection {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(AgentSelection {
+            agents: agent::ALL
+                .iter()
+                .copied()
+                .filter(|a| matches.get_flag(a.name()))
+                .collect(),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for AgentSelection {
+    fn augment_args(command: Command) -> Command {
+        agent::ALL.iter().fold(command, |command, a| {
+            command.arg(
+                Arg::new(a.name())
+                    .long(a.name())
+                    .action(ArgAction::SetTrue)
+                    .help(format!("{}.", a.title())),
+            )
+        })
+    }
+
+    fn augment_args_for_update(command: Command) -> Command {
+        Self::augment_args(command)
+    }
+}
+
+/// `backstop hook`: `git <name> [ARGS]`, or `<agent> <event>` for each agent of the registry.
+#[derive(Debug)]
 pub enum HookArgs {
-    /// A git hook: pre-commit, pre-push or commit-msg, with git's arguments.
+    /// A git hook, with git's arguments.
     Git {
-        /// The hook's name.
+        /// The hook's name as git calls it.
         name: String,
         /// The arguments git passed.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<std::ffi::OsString>,
+        args: Vec<OsString>,
     },
-    /// Claude Code (JSON on stdin).
-    Claude {
-        /// The event.
-        event: EventArg,
+    /// An agent's hook (JSON on stdin).
+    Agent {
+        /// Which agent.
+        agent: &'static dyn Agent,
+        /// Which event.
+        event: Event,
     },
-    /// `OpenAI` Codex CLI (JSON on stdin).
-    Codex {
-        /// The event.
-        event: EventArg,
-    },
-    /// Gemini CLI (JSON on stdin).
-    Gemini {
-        /// The event.
-        event: EventArg,
-    },
-    /// Cursor (JSON on stdin).
-    Cursor {
-        /// The event.
-        event: EventArg,
-    },
-    /// GitHub Copilot (JSON on stdin).
-    Copilot {
-        /// The event.
-        event: EventArg,
-    },
+}
+
+impl FromArgMatches for HookArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let missing = || clap::Error::new(clap::error::ErrorKind::MissingSubcommand);
+        match matches.subcommand() {
+            Some(("git", sub)) => Ok(HookArgs::Git {
+                name: sub.get_one::<String>("name").cloned().ok_or_else(missing)?,
+                args: sub
+                    .get_many::<OsString>("args")
+                    .map(|values| values.cloned().collect())
+                    .unwrap_or_default(),
+            }),
+            Some((name, sub)) => Ok(HookArgs::Agent {
+                agent: agent::by_name(name).ok_or_else(missing)?,
+                event: sub.get_one::<EventArg>("event").ok_or_else(missing)?.0,
+            }),
+            None => Err(missing()),
+        }
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Subcommand for HookArgs {
+    fn augment_subcommands(command: Command) -> Command {
+        let git = Command::new("git")
+            .about("A git hook: pre-commit, pre-push or commit-msg, with git's arguments.")
+            .arg(Arg::new("name").required(true).help("The hook's name."))
+            .arg(
+                Arg::new("args")
+                    .num_args(0..)
+                    .action(ArgAction::Append)
+                    .trailing_var_arg(true)
+                    .allow_hyphen_values(true)
+                    .value_parser(clap::value_parser!(OsString))
+                    .help("The arguments git passed."),
+            );
+        agent::ALL
+            .iter()
+            .fold(command.subcommand(git), |command, a| {
+                command.subcommand(
+                    Command::new(a.name())
+                        .about(format!("{} (JSON on stdin).", a.title()))
+                        .arg(
+                            Arg::new("event")
+                                .required(true)
+                                .value_parser(clap::value_parser!(EventArg))
+                                .help("The event."),
+                        ),
+                )
+            })
+    }
+
+    fn augment_subcommands_for_update(command: Command) -> Command {
+        Self::augment_subcommands(command)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        name == "git" || agent::by_name(name).is_some()
+    }
 }
 
 /// An agent hook event.
 #[derive(Debug, Clone, Copy)]
-pub struct EventArg(pub crate::agent::Event);
+pub struct EventArg(pub Event);
 
 impl ValueEnum for EventArg {
     fn value_variants<'a>() -> &'a [Self] {
         &[
-            EventArg(crate::agent::Event::SessionStart),
-            EventArg(crate::agent::Event::Stop),
-            EventArg(crate::agent::Event::SubagentStop),
-            EventArg(crate::agent::Event::PreToolUse),
+            EventArg(Event::SessionStart),
+            EventArg(Event::Stop),
+            EventArg(Event::SubagentStop),
+            EventArg(Event::PreToolUse),
         ]
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.0.as_str()))
-    }
-}
-
-impl HookArgs {
-    /// The agent and event of an agent hook; `None` for git.
-    pub fn agent(&self) -> Option<(crate::agent::Agent, crate::agent::Event)> {
-        use crate::agent::Agent;
-        match self {
-            HookArgs::Git { .. } => None,
-            HookArgs::Claude { event } => Some((Agent::Claude, event.0)),
-            HookArgs::Codex { event } => Some((Agent::Codex, event.0)),
-            HookArgs::Gemini { event } => Some((Agent::Gemini, event.0)),
-            HookArgs::Cursor { event } => Some((Agent::Cursor, event.0)),
-            HookArgs::Copilot { event } => Some((Agent::Copilot, event.0)),
-        }
     }
 }
 
@@ -282,6 +362,18 @@ pub struct FileSelectionArgs {
     /// ...to this commit.
     #[arg(long, value_name = "REF", requires = "from")]
     pub to: Option<String>,
+}
+
+impl FileSelectionArgs {
+    /// The request as the rest of backstop takes it.
+    pub fn request(&self) -> FileRequest {
+        FileRequest {
+            all_files: self.all_files,
+            files: self.files.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
 }
 
 /// Options of a gate run.
@@ -318,6 +410,22 @@ pub struct RunOptionsArgs {
     /// Where each --format goes, paired by position; filled in after parsing.
     #[arg(skip)]
     pub destinations: Vec<(Format, Option<PathBuf>)>,
+}
+
+impl RunOptionsArgs {
+    /// The options as the rest of backstop takes them.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            gates: self.gates.clone(),
+            skip: self.skip.clone(),
+            destinations: self.destinations.clone(),
+            jobs: self.jobs,
+            no_cache: self.no_cache,
+            fail_fast: self.fail_fast,
+            fix: self.fix,
+            allow_protected: self.allow_protected,
+        }
+    }
 }
 
 /// `backstop run`.
@@ -395,6 +503,16 @@ impl ValueEnum for Trigger {
             Trigger::Manual => "a person at the terminal: the working tree",
         };
         Some(PossibleValue::new(self.as_str()).help(help))
+    }
+}
+
+impl ValueEnum for GitHook {
+    fn value_variants<'a>() -> &'a [Self] {
+        &GitHook::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
     }
 }
 

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::cli::GlobalArgs;
 use crate::config;
 use crate::error::usage;
+use crate::git::{DiscoverError, Repo};
+use crate::settings::GlobalOptions;
 
 /// One gate that init writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,8 +72,8 @@ pub struct Detected {
 }
 
 /// Writes gates.toml for what is found; refuses to overwrite without `force`.
-pub fn run(global: &GlobalArgs, force: bool) -> Result<u8> {
-    let (root, target) = crate::settings::init_paths(global)?;
+pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
+    let (root, target) = init_paths(global)?;
     if target.exists() && !force {
         return Err(usage(
             format!("{} already exists", target.display()),
@@ -106,6 +107,38 @@ pub fn run(global: &GlobalArgs, force: bool) -> Result<u8> {
         );
     }
     Ok(crate::error::EXIT_OK)
+}
+
+/// Where `init` writes: the worktree root (or the directory given, outside a repository) and
+/// the config path (`--config` relative to `-C`).
+fn init_paths(global: &GlobalOptions) -> Result<(PathBuf, PathBuf)> {
+    let here = std::env::current_dir().context("cannot read the current directory")?;
+    let start = global
+        .directory
+        .as_ref()
+        .map_or_else(|| here.clone(), |d| here.join(d));
+    if !start.is_dir() {
+        return Err(usage(
+            format!("-C {}: no such directory", start.display()),
+            "name an existing directory",
+        ));
+    }
+    let start = start.canonicalize().unwrap_or(start);
+    let root = match Repo::discover(&start) {
+        Ok(repo) => repo.root().to_path_buf(),
+        Err(e @ DiscoverError::Bare(_)) => {
+            return Err(usage(
+                e.to_string(),
+                "run init in a worktree of the repository (git worktree add)",
+            ));
+        }
+        Err(_) => start.clone(),
+    };
+    let target = global
+        .config
+        .as_ref()
+        .map_or_else(|| root.join(config::FILE_NAME), |c| start.join(c));
+    Ok((root, target))
 }
 
 /// Finds projects at `root` and in its direct subdirectories.

@@ -1,36 +1,104 @@
-//! What a run judges: the base, the target and the file set between them (SPEC §1).
+//! What a run judges: the trigger, the base, the target and the file set between them
+//! (SPEC §1), as typed values; the strings reports show are derived from them.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
 use crate::error::usage;
 use crate::git::{EMPTY_TREE, FileSet, Oid, Repo, Side};
-use crate::settings::FileSelection;
 use crate::trigger::Trigger;
+
+/// Which files a run is about.
+#[derive(Debug, Clone)]
+pub enum FileSelection {
+    /// The trigger's own file set (SPEC §1).
+    Trigger,
+    /// Every tracked file.
+    AllFiles,
+    /// Exactly these worktree-relative files.
+    Listed(Vec<PathBuf>),
+    /// What changed between two revisions.
+    Range {
+        /// From this revision.
+        from: String,
+        /// To this revision.
+        to: String,
+    },
+}
 
 /// The base, target and file set of one run.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    /// The base commit id, the empty tree id before the first commit, or `None`.
-    pub base: Option<String>,
-    /// A commit id, `index` or `worktree`.
-    pub target: String,
+    /// Why the gates run.
+    pub trigger: Trigger,
+    /// The base commit; `None` is the empty tree (before the first commit).
+    pub base: Option<Oid>,
+    /// Which version of the files is judged.
+    pub target: Side,
     /// The paths in question.
     pub file_set: FileSet,
-    /// The base commit (`None`: the empty tree).
-    pub base_commit: Option<Oid>,
-    /// Which version of the files is judged.
-    pub side: Side,
     /// Whether `file_set` is every path that differs between the base and the target (not a
     /// listed or --all-files selection), so the target's content is the base's plus it.
     pub complete_diff: bool,
 }
 
 impl Snapshot {
+    /// The base as reports and `BACKSTOP_BASE` show it: a commit id, or the empty tree's id.
+    pub fn base_id(&self) -> String {
+        self.base
+            .map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string())
+    }
+
+    /// The target as reports show it: a commit id, `index` or `worktree`.
+    pub fn target_name(&self) -> String {
+        match self.target {
+            Side::Index => "index".to_owned(),
+            Side::WorkTree => "worktree".to_owned(),
+            Side::Commit(id) => id.to_string(),
+        }
+    }
+
     /// For a working-tree target described by a complete diff: the base and the changes, from
     /// which the cache reads the target's content ids without scanning the tree again.
-    pub fn worktree_diff(&self) -> Option<(Option<Oid>, FileSet)> {
-        (self.side == Side::WorkTree && self.complete_diff)
-            .then(|| (self.base_commit, self.file_set.clone()))
+    pub fn worktree_diff(&self) -> Option<(Option<Oid>, &FileSet)> {
+        (self.target == Side::WorkTree && self.complete_diff).then_some((self.base, &self.file_set))
+    }
+
+    /// Every path of the file set, relative to the worktree root.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.file_set
+            .changes
+            .iter()
+            .map(|c| c.path.clone())
+            .collect()
+    }
+
+    /// Whether `path` is part of the file set.
+    pub fn contains(&self, path: &Path) -> bool {
+        self.file_set.changes.iter().any(|c| c.path == path)
+    }
+
+    /// The working tree against a given base commit (an agent session's recorded base).
+    pub fn since(repo: &Repo, trigger: Trigger, base: Oid) -> Result<Snapshot> {
+        Ok(Snapshot {
+            trigger,
+            base: Some(base),
+            target: Side::WorkTree,
+            file_set: repo.changed_since(Some(base))?,
+            complete_diff: true,
+        })
+    }
+
+    /// A pushed commit against the remote's old commit (or the merge-base of a new branch).
+    pub fn pushed(repo: &Repo, base: Option<Oid>, tip: Oid) -> Result<Snapshot> {
+        Ok(Snapshot {
+            trigger: Trigger::PrePush,
+            base,
+            target: Side::Commit(tip),
+            file_set: repo.changed_between(base, tip)?,
+            complete_diff: true,
+        })
     }
 }
 
@@ -55,11 +123,10 @@ pub fn resolve(
             )
         })?;
         return Ok(Snapshot {
-            base: Some(from_id.to_string()),
-            target: to_id.to_string(),
+            trigger,
+            base: Some(from_id),
+            target: Side::Commit(to_id),
             file_set: repo.changed_between(Some(from_id), to_id)?,
-            base_commit: Some(from_id),
-            side: Side::Commit(to_id),
             complete_diff: true,
         });
     }
@@ -97,22 +164,12 @@ pub fn resolve(
         (_, Side::WorkTree) => repo.changed_since(base)?,
         (_, Side::Commit(id)) => repo.changed_between(base, *id)?,
     };
-    let base_commit = base;
-    let side = target;
-    let complete_diff = matches!(files, FileSelection::Trigger) && trigger != Trigger::CommitMsg;
-    let base = Some(base.map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string()));
-    let target = match target {
-        Side::Index => "index".to_owned(),
-        Side::WorkTree => "worktree".to_owned(),
-        Side::Commit(id) => id.to_string(),
-    };
     Ok(Snapshot {
+        trigger,
         base,
         target,
         file_set,
-        base_commit,
-        side,
-        complete_diff,
+        complete_diff: matches!(files, FileSelection::Trigger) && trigger != Trigger::CommitMsg,
     })
 }
 
@@ -129,16 +186,4 @@ fn branch_base(repo: &Repo, base_ref: &str) -> Option<Oid> {
         );
     }
     found
-}
-
-/// The working tree against a given base commit (an agent session's recorded base).
-pub fn since(repo: &Repo, base: Oid) -> Result<Snapshot> {
-    Ok(Snapshot {
-        base: Some(base.to_string()),
-        target: "worktree".to_owned(),
-        file_set: repo.changed_since(Some(base))?,
-        base_commit: Some(base),
-        side: Side::WorkTree,
-        complete_diff: true,
-    })
 }

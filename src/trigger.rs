@@ -60,3 +60,56 @@ impl fmt::Display for Trigger {
         f.write_str(self.as_str())
     }
 }
+
+/// The git hooks backstop installs and answers, each with the trigger it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GitHook {
+    /// `git commit`, before the commit is made.
+    PreCommit,
+    /// What git runs instead of pre-commit for a merge without conflicts.
+    PreMergeCommit,
+    /// `git push`, with the pushed refs on stdin.
+    PrePush,
+    /// `git commit`, with the message file as `$1`.
+    CommitMsg,
+}
+
+impl GitHook {
+    /// Every hook, in the order install writes them.
+    pub const ALL: [GitHook; 4] = [
+        GitHook::PreCommit,
+        GitHook::PreMergeCommit,
+        GitHook::PrePush,
+        GitHook::CommitMsg,
+    ];
+
+    /// The file name git looks for in its hooks directory.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GitHook::PreCommit => "pre-commit",
+            GitHook::PreMergeCommit => "pre-merge-commit",
+            GitHook::PrePush => "pre-push",
+            GitHook::CommitMsg => "commit-msg",
+        }
+    }
+
+    /// The hook with this file name, if backstop has it.
+    pub fn from_name(name: &str) -> Option<GitHook> {
+        Self::ALL.into_iter().find(|h| h.as_str() == name)
+    }
+
+    /// The trigger whose gates the hook runs.
+    pub fn trigger(self) -> Trigger {
+        match self {
+            GitHook::PreCommit | GitHook::PreMergeCommit => Trigger::PreCommit,
+            GitHook::PrePush => Trigger::PrePush,
+            GitHook::CommitMsg => Trigger::CommitMsg,
+        }
+    }
+}
+
+impl fmt::Display for GitHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -408,34 +408,25 @@ fn inside_git_dir(path: &Path) -> bool {
 /// Where agents read their hooks (or a switch that turns them all off): the project's files
 /// and the user's, whatever `protect.paths` says.
 fn agent_config(path: &Path, context: &GuardContext<'_>) -> Option<String> {
-    const PROJECT: [&str; 7] = [
-        ".claude/settings.json",
-        ".claude/settings.local.json",
-        ".codex/hooks.json",
-        ".codex/config.toml",
-        ".gemini/settings.json",
-        ".cursor/hooks.json",
-        ".github/hooks",
-    ];
-    const HOME: [&str; 8] = [
-        ".claude/settings.json",
-        ".claude/settings.local.json",
-        ".codex/config.toml",
-        ".codex/hooks.json",
-        ".gemini/settings.json",
-        ".cursor/hooks.json",
-        ".gitconfig",
-        ".config/git/config",
-    ];
+    // git's own user-wide config can set core.hooksPath for every repository.
+    const GIT_HOME: [&str; 2] = [".gitconfig", ".config/git/config"];
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let in_project = path
-        .strip_prefix(context.root)
-        .ok()
-        .is_some_and(|r| PROJECT.iter().any(|p| r.starts_with(p)));
+    let in_project = path.strip_prefix(context.root).ok().is_some_and(|r| {
+        super::ALL
+            .iter()
+            .flat_map(|a| a.project_files())
+            .any(|p| r.starts_with(p))
+    });
     let in_home = home
         .as_ref()
         .and_then(|h| path.strip_prefix(h).ok())
-        .is_some_and(|r| HOME.iter().any(|p| r == Path::new(p)));
+        .is_some_and(|r| {
+            super::ALL
+                .iter()
+                .flat_map(|a| a.home_files())
+                .chain(&GIT_HOME)
+                .any(|p| r == Path::new(p))
+        });
     (in_project || in_home).then(|| {
         format!(
             "backstop: {} configures the agent's hooks or git itself; changing it could switch the gates off. \

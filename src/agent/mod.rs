@@ -1,45 +1,165 @@
-//! Coding agents: their hook protocols, sessions, the stop gate's answers, the bypass guard.
+//! Coding agents: one file per agent ([`claude`], [`codex`], [`gemini`], [`cursor`],
+//! [`copilot`]), each implementing [`Agent`]: where its hooks live and in what shape, which of
+//! its tools the guard reads, and the objects it understands as answers. [`ALL`] is the
+//! registry: the command line, `install`, the guard and the protected gate's defaults take the
+//! agents from it, so adding one is a new file and a line here (docs/adding-an-agent.md).
 
+pub mod claude;
+pub mod codex;
+pub mod copilot;
+pub mod cursor;
+pub mod gemini;
 pub mod guard;
-pub mod protocol;
+pub mod payload;
 pub mod session;
 pub mod shell;
 
-/// The agents backstop speaks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Agent {
-    /// Claude Code.
-    Claude,
-    /// `OpenAI` Codex CLI.
-    Codex,
-    /// Gemini CLI.
-    Gemini,
-    /// Cursor.
-    Cursor,
-    /// GitHub Copilot (CLI and cloud agent).
-    Copilot,
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::config::GatesConfig;
+
+/// Every agent backstop speaks to, in the order `--help` lists them.
+pub static ALL: [&dyn Agent; 5] = [
+    &claude::Claude,
+    &codex::Codex,
+    &gemini::Gemini,
+    &cursor::Cursor,
+    &copilot::Copilot,
+];
+
+/// The agent named `name` on the command line (`claude`, `codex`, ...).
+pub fn by_name(name: &str) -> Option<&'static dyn Agent> {
+    ALL.iter().copied().find(|a| a.name() == name)
 }
 
-impl Agent {
-    /// Every agent.
-    pub const ALL: [Agent; 5] = [
-        Agent::Claude,
-        Agent::Codex,
-        Agent::Gemini,
-        Agent::Cursor,
-        Agent::Copilot,
-    ];
+/// One coding agent's hook protocol.
+pub trait Agent: Sync {
+    /// The name on the command line and in hook commands: `backstop hook <name> <event>`.
+    fn name(&self) -> &'static str;
 
-    /// The name used on the command line and in hook commands.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Agent::Claude => "claude",
-            Agent::Codex => "codex",
-            Agent::Gemini => "gemini",
-            Agent::Cursor => "cursor",
-            Agent::Copilot => "copilot",
-        }
+    /// What people call it (for `--help`).
+    fn title(&self) -> &'static str;
+
+    /// The project file `install` merges the hooks into, relative to the worktree root.
+    fn hooks_file(&self) -> &'static str;
+
+    /// `protect.paths` defaults for this agent: globs of the files its hooks live in.
+    fn protected_globs(&self) -> &'static [&'static str];
+
+    /// Project files (or folders) through which the agent's hooks can be changed or turned off;
+    /// the guard denies writes to them whatever `protect.paths` says.
+    fn project_files(&self) -> &'static [&'static str];
+
+    /// The same under the user's home directory.
+    fn home_files(&self) -> &'static [&'static str] {
+        &[]
     }
+
+    /// The hooks `install` writes. `stop_seconds` is how long a stop may take (every stop
+    /// gate's timeout in a row, plus a margin).
+    fn hooks(&self, stop_seconds: u64, config: &GatesConfig) -> Vec<HookEntry>;
+
+    /// How handlers sit under an event key in the hooks file.
+    fn layout(&self) -> Layout {
+        Layout::Grouped
+    }
+
+    /// The file's `version` key, for agents whose file has one.
+    fn file_version(&self) -> Option<u64> {
+        None
+    }
+
+    /// Whether the hooks file is backstop's alone (uninstall then removes it once empty).
+    fn owns_file(&self) -> bool {
+        false
+    }
+
+    /// The shell that tells the person backstop is missing, in a way this agent shows.
+    fn missing_backstop(&self, message: &str) -> String {
+        format!("echo '{message}' >&2")
+    }
+
+    /// What the person must still do before the agent runs the hooks (trust steps), if anything.
+    fn next_steps(&self, _root: &Path) -> Option<String> {
+        None
+    }
+
+    /// Tool names whose input is a shell command line.
+    fn shell_tools(&self) -> &'static [&'static str];
+
+    /// Tool names that write or edit the files named in their input.
+    fn edit_tools(&self) -> &'static [&'static str];
+
+    /// Tool names whose input is a patch (Codex's `apply_patch`).
+    fn patch_tools(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The object that keeps the agent working, with `text` as its instructions.
+    fn block(&self, text: &str) -> Value;
+
+    /// What lets the agent stop while telling the person that gates still fail, if the agent
+    /// has a way to show it (`None`: print nothing).
+    fn give_up(&self, text: &str) -> Option<Value>;
+
+    /// The object that denies a tool call, with the reason the agent reads.
+    fn deny(&self, reason: &str) -> Value;
+}
+
+impl std::fmt::Debug for dyn Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq for dyn Agent {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+/// One hook `install` writes into an agent's file.
+#[derive(Debug, Clone)]
+pub struct HookEntry {
+    /// The event key in the agent's file (`Stop`, `AfterAgent`, `agentStop`, ...).
+    pub event: &'static str,
+    /// The tool matcher, for agents that group handlers under one.
+    pub matcher: Option<&'static str>,
+    /// The handler object, with backstop's command in it.
+    pub handler: Value,
+}
+
+/// How an agent's file lists handlers under an event key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `[{"matcher": ..., "hooks": [handler]}]` (Claude Code, Codex, Gemini CLI).
+    Grouped,
+    /// `[handler]` (Cursor, Copilot).
+    Flat,
+}
+
+/// The shell command a hook runs: backstop on PATH, or the agent's way of saying it is missing.
+pub fn hook_command(agent: &dyn Agent, event: Event) -> String {
+    let run = format!("backstop hook {} {}", agent.name(), event.as_str());
+    let missing = format!(
+        "backstop is not installed here: install it (cargo install --locked backstop, or see its README), or remove its hooks from {}",
+        agent.hooks_file()
+    );
+    format!(
+        "if command -v backstop >/dev/null 2>&1; then {run}; else {}; fi",
+        agent.missing_backstop(&missing)
+    )
+}
+
+/// `protect.paths` defaults: gates.toml and every agent's hook files.
+pub fn protected_paths() -> Vec<&'static str> {
+    let mut paths = vec![crate::config::FILE_NAME];
+    for agent in ALL {
+        paths.extend(agent.protected_globs());
+    }
+    paths
 }
 
 /// The agent events backstop handles.
@@ -73,4 +193,15 @@ impl Event {
             Event::PreToolUse => "pre-tool-use",
         }
     }
+}
+
+/// A handler in the `{"type": "command", "command": ..., "timeout": seconds}` shape that
+/// Claude Code and Codex share.
+pub fn command_handler(agent: &dyn Agent, event: Event, seconds: u64) -> Value {
+    serde_json::json!({"type": "command", "command": hook_command(agent, event), "timeout": seconds})
+}
+
+/// The `{"hookSpecificOutput": ...}` denial that Claude Code and Codex share.
+pub fn hook_specific_deny(reason: &str) -> Value {
+    serde_json::json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": reason}})
 }

@@ -53,6 +53,7 @@ fn execute(job: &Job, context: &GateContext) -> GateOutcome {
         diagnostics: Vec::new(),
         output: Some(capture.text()),
         reason,
+        findings: Vec::new(),
     };
     let files_list = context.scratch.join(format!("{}.files", job.name));
     match write_files_list(&files_list, &job.files) {

@@ -1,12 +1,15 @@
 //! Gates: run one planned gate and return its outcome. Gates never print.
 
 pub mod command;
+pub mod protected;
 
 use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::diagnostic::Diagnostic;
+use crate::finding::FindingReport;
 use crate::trigger::Trigger;
 
 /// What every gate of a run shares.
@@ -39,6 +42,8 @@ pub struct GateOutcome {
     pub output: Option<String>,
     /// Why the gate did not run, or why it is an error.
     pub reason: Option<String>,
+    /// The protected gate's unapproved findings (empty for command gates).
+    pub findings: Vec<FindingReport>,
 }
 
 impl GateOutcome {
@@ -59,6 +64,7 @@ impl GateOutcome {
             diagnostics: Vec::new(),
             output: None,
             reason: Some(reason.into()),
+            findings: Vec::new(),
         }
     }
 }
@@ -101,38 +107,4 @@ impl GateStatus {
             GateStatus::Error => "error",
         }
     }
-}
-
-/// Severity of a diagnostic, most severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Fails the gate.
-    Error,
-    /// Worth a look.
-    Warning,
-    /// Information.
-    Note,
-}
-
-/// A problem pinned to a place in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
-#[schemars(extend("additionalProperties" = false))]
-pub struct Diagnostic {
-    /// Repository-relative path, or null.
-    pub file: Option<String>,
-    /// 1-based line.
-    pub line: Option<u32>,
-    /// 1-based column.
-    pub column: Option<u32>,
-    /// Last line of the span.
-    pub end_line: Option<u32>,
-    /// Last column of the span.
-    pub end_column: Option<u32>,
-    /// error, warning or note.
-    pub severity: Option<Severity>,
-    /// What the tool said.
-    pub message: String,
-    /// The tool's rule or code, like `clippy::needless_return` or `E0308`.
-    pub rule: Option<String>,
 }

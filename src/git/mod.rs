@@ -17,6 +17,22 @@ pub use worktree::{WorktreeChange, blob_id};
 /// The id of git's empty tree: the base of a first commit.
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
+/// Why no worktree was found.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    /// No repository contains the directory.
+    #[error("{} is not inside a git repository ({why})", start.display())]
+    NotARepository {
+        /// Where the search started.
+        start: PathBuf,
+        /// What git said.
+        why: String,
+    },
+    /// The repository has no worktree.
+    #[error("the repository at {} is bare; gates need a worktree", .0.display())]
+    Bare(PathBuf),
+}
+
 /// An open repository, seen from one worktree.
 pub struct Repo {
     inner: Repository,
@@ -25,7 +41,7 @@ pub struct Repo {
 
 impl Repo {
     /// Finds the repository containing `start`, as git would (honouring `GIT_DIR` when set).
-    pub fn discover(start: &Path) -> Result<Repo> {
+    pub fn discover(start: &Path) -> Result<Repo, DiscoverError> {
         // Re-hashing every object read is what git itself skips; on a hook's hot path it was
         // a tenth of the run (objects are still checked when written).
         git2::opts::strict_hash_verification(false);
@@ -34,21 +50,13 @@ impl Repo {
         } else {
             Repository::discover(start)
         }
-        .map_err(|e| {
-            anyhow!(
-                "{} is not inside a git repository ({})",
-                start.display(),
-                e.message()
-            )
+        .map_err(|e| DiscoverError::NotARepository {
+            start: start.to_path_buf(),
+            why: e.message().to_owned(),
         })?;
         let root = inner
             .workdir()
-            .ok_or_else(|| {
-                anyhow!(
-                    "the repository at {} is bare; gates need a worktree",
-                    inner.path().display()
-                )
-            })?
+            .ok_or_else(|| DiscoverError::Bare(inner.path().to_path_buf()))?
             .to_path_buf();
         let root = root.canonicalize().unwrap_or(root);
         Ok(Repo { inner, root })

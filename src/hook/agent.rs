@@ -5,28 +5,28 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 use serde_json::Value;
 
 use crate::agent::guard::{self, GuardContext};
-use crate::agent::protocol::{self, Payload};
+use crate::agent::payload::Payload;
 use crate::agent::{Agent, Event, session};
-use crate::app::{GateInputs, run_plan};
-use crate::cli::{FileSelectionArgs, GlobalArgs, RunOptionsArgs};
+use crate::config::SettingsConfig;
 use crate::glob::GlobList;
-use crate::plan::Plan;
+use crate::pipeline::{self, GateInputs};
 use crate::report::Report;
 use crate::runner::signals;
-use crate::settings::{RunSettings, Workspace};
+use crate::settings::{GlobalOptions, RunSettings, Workspace};
+use crate::snapshot::Snapshot;
 use crate::trigger::Trigger;
 
 /// How long to wait for the payload before treating it as empty.
 const STDIN_WAIT: Duration = Duration::from_secs(10);
 
 /// Runs the hook; always exit 0 (the answer is on stdout).
-pub fn run(global: &GlobalArgs, agent: Agent, event: Event) -> u8 {
+pub fn run(global: &GlobalOptions, agent: &dyn Agent, event: Event) -> u8 {
     let payload = Payload::parse(&read_stdin());
     let answer = match event {
         Event::SessionStart => {
@@ -63,22 +63,21 @@ fn read_stdin() -> Vec<u8> {
     })
 }
 
-fn workspace_at(global: &GlobalArgs, cwd: &Path) -> Result<Workspace> {
-    let at = GlobalArgs {
+fn workspace_at(global: &GlobalOptions, cwd: &Path) -> Result<Workspace> {
+    let at = GlobalOptions {
         directory: Some(
             global
                 .directory
                 .clone()
                 .unwrap_or_else(|| cwd.to_path_buf()),
         ),
-        config: global.config.clone(),
-        ..*global
+        ..global.clone()
     };
     Workspace::open(&at)
 }
 
 /// `SessionStart`: remember `HEAD` as this session's base.
-fn start(global: &GlobalArgs, payload: &Payload) {
+fn start(global: &GlobalOptions, payload: &Payload) {
     let Ok(workspace) = workspace_at(global, &payload.cwd()) else {
         return;
     };
@@ -93,7 +92,7 @@ fn start(global: &GlobalArgs, payload: &Payload) {
 }
 
 /// `Stop` / `SubagentStop`: the block object, the give-up message, or nothing.
-fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
+fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<Value> {
     let _ = signals::install();
     let session = payload.session();
     // A subagent's stops have a budget of their own; the base is the session's.
@@ -127,9 +126,10 @@ fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
         }
         Ok(report) => {
             let path = write_report(&workspace, &report);
-            let lines = workspace
-                .load_config()
-                .map_or(60, |c| c.settings.feedback_lines);
+            let lines = workspace.load_config().map_or_else(
+                |_| SettingsConfig::default().feedback_lines,
+                |c| c.settings.feedback_lines,
+            );
             let mut text = crate::render::agent::render(&report, lines);
             text.push_str(&format!("Full report: {}\n", path.display()));
             (Some(report), text)
@@ -149,9 +149,10 @@ fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
     let fingerprint = report
         .as_ref()
         .map_or_else(|| crate::git::blob_id(text.as_bytes()), failure_fingerprint);
-    let retries = workspace
-        .load_config()
-        .map_or(5, |c| c.settings.stop_retries);
+    let retries = workspace.load_config().map_or_else(
+        |_| SettingsConfig::default().stop_retries,
+        |c| c.settings.stop_retries,
+    );
     let mut state = session::load(repo, &counter);
     state.total += 1;
     let same = state.fingerprint.as_deref() == Some(fingerprint.as_str());
@@ -177,7 +178,7 @@ fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
             },
             last_report_path(&workspace).display()
         );
-        return protocol::give_up(agent, &message);
+        return agent.give_up(&message);
     }
     if same {
         state.blocks += 1;
@@ -186,66 +187,27 @@ fn stop(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
         state.blocks = 1;
     }
     session::save(repo, &counter, &state);
-    Some(protocol::block(agent, &cap(&text)))
+    Some(agent.block(&cap(&text)))
 }
 
 /// Runs the stop gates on the working tree against the session base (else SPEC §1's).
-fn judge(global: &GlobalArgs, workspace: &Workspace, session: &str) -> Result<Report> {
+fn judge(global: &GlobalOptions, workspace: &Workspace, session: &str) -> Result<Report> {
     crate::setaside::refuse_if_interrupted(&workspace.repo)?;
     let config = workspace.load_config()?;
-    let options = RunOptionsArgs {
-        destinations: Vec::new(),
-        ..RunOptionsArgs::default()
-    };
-    let mut settings = RunSettings::resolve(
-        workspace,
-        &config,
-        global,
-        Trigger::Stop,
-        &FileSelectionArgs::default(),
-        &options,
-        None,
-    )?;
+    let mut settings = RunSettings::for_hook(workspace, &config, global, Trigger::Stop)?;
     // stdout belongs to the agent's protocol.
+    settings.destinations.clear();
     settings.human_sink = None;
-    let snapshot = match session::base(&workspace.repo, session) {
-        Some(base) => crate::snapshot::since(&workspace.repo, base)?,
-        None => crate::snapshot::resolve(
-            &workspace.repo,
-            Trigger::Stop,
-            &settings.files,
-            &settings.base_ref,
-        )?,
+    let repo = &workspace.repo;
+    let snapshot = match session::base(repo, session) {
+        Some(base) => Snapshot::since(repo, Trigger::Stop, base)?,
+        None => crate::snapshot::resolve(repo, Trigger::Stop, &settings.files, &settings.base_ref)?,
     };
-    let mut plan = Plan::build(
-        &config,
-        workspace.repo.root(),
-        Trigger::Stop,
-        &snapshot.file_set,
-        &settings.selection,
-        snapshot.base.clone(),
-        snapshot.target.clone(),
-    )?;
-    plan.worktree_diff = snapshot.worktree_diff();
-    plan.protect = crate::protected::plan_for(
-        &workspace.repo,
-        &config,
-        Trigger::Stop,
-        &settings.selection,
-        snapshot.base_commit,
-        snapshot.side,
-        &snapshot.file_set,
-    );
-    run_plan(
-        &workspace.repo,
-        &plan,
-        &settings,
-        GateInputs {
-            from_hook: true,
-            ..GateInputs::default()
-        },
-        Instant::now(),
-    )
+    let inputs = GateInputs {
+        from_hook: true,
+        ..GateInputs::default()
+    };
+    pipeline::run(repo, &config, &settings, snapshot, inputs)
 }
 
 /// What makes two failures "the same": which gates failed how, where, and which findings.
@@ -299,24 +261,19 @@ fn cap(text: &str) -> String {
 }
 
 /// `PreToolUse` / `BeforeTool`: deny a bypass with the reason, allow the rest (print nothing).
-fn pre_tool(global: &GlobalArgs, agent: Agent, payload: &Payload) -> Option<Value> {
+fn pre_tool(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<Value> {
     let cwd = payload.cwd();
     let workspace = workspace_at(global, &cwd).ok()?;
     let paths = workspace
         .load_config()
         .ok()
         .and_then(|c| c.protect.and_then(|p| p.paths))
-        .unwrap_or_else(|| {
-            crate::protected::DEFAULT_PATHS
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect()
-        });
+        .unwrap_or_else(crate::protected::default_paths);
     let protected = GlobList::new(&paths).ok()?;
     let context = GuardContext {
         cwd: &cwd,
         root: workspace.repo.root(),
         protected: &protected,
     };
-    guard::check(&payload.tool_call(), &context).map(|reason| protocol::deny(agent, &reason))
+    guard::check(&payload.tool_call(), &context).map(|reason| agent.deny(&reason))
 }

@@ -8,41 +8,34 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::app::{GateInputs, GatesSee, finish, run_plan};
-use crate::cli::{FileSelectionArgs, GlobalArgs, RunOptionsArgs};
 use crate::config::{self, GatesConfig};
 use crate::error::{EXIT_OK, usage};
-use crate::git::{Oid, Repo, Side};
+use crate::git::{Oid, Repo};
 use crate::install::git::chained_path;
+use crate::pipeline::{self, GateInputs, GatesSee};
 use crate::plan::Plan;
-use crate::render::Format;
 use crate::runner::signals;
 use crate::setaside::{self, SetAside, Snapshot, WorktreeLock};
-use crate::settings::{RunSettings, Workspace};
-use crate::trigger::Trigger;
+use crate::settings::{GlobalOptions, RunSettings, Workspace};
+use crate::trigger::{GitHook, Trigger};
 
 /// Runs the hook `name` with git's arguments; returns the exit status for git.
-pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
+pub fn run(global: &GlobalOptions, name: &str, args: &[OsString]) -> Result<u8> {
     signals::install()?;
-    let trigger = match name {
-        "pre-commit" | "pre-merge-commit" => Trigger::PreCommit,
-        "pre-push" => Trigger::PrePush,
-        "commit-msg" => Trigger::CommitMsg,
-        other => {
-            return Err(usage(
-                format!("backstop has no `{other}` hook"),
-                "reinstall with `backstop install --git`",
-            ));
-        }
-    };
-    let stdin = if trigger == Trigger::PrePush {
+    let hook = GitHook::from_name(name).ok_or_else(|| {
+        usage(
+            format!("backstop has no `{name}` hook"),
+            "reinstall with `backstop install --git`",
+        )
+    })?;
+    let stdin = if hook == GitHook::PrePush {
         read_stdin()?
     } else {
         Vec::new()
     };
     let workspace = Workspace::open(global)?;
     setaside::refuse_if_interrupted(&workspace.repo)?;
-    let chained = run_chained(&workspace.repo, name, args, &stdin)?;
+    let chained = run_chained(&workspace.repo, hook, args, &stdin)?;
     if chained != EXIT_OK {
         return Ok(chained);
     }
@@ -50,56 +43,44 @@ pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
         from_hook: true,
         ..GateInputs::default()
     };
-    match trigger {
-        Trigger::PreCommit => pre_commit(&workspace, global, inputs),
-        Trigger::CommitMsg => {
-            let index = workspace.repo.index()?;
-            let staged = workspace
-                .repo
-                .file_in_index(&index, Path::new(config::FILE_NAME));
-            let config = config_for(
-                &workspace,
-                global,
-                staged.map(|b| (b, "gates.toml (staged)".to_owned())),
-            )?;
-            let settings = settings_for(&workspace, global, &config, trigger)?;
-            let message = args
-                .first()
-                .map(|m| workspace.cwd.join(m))
-                .context("git passes commit-msg the message file")?;
-            let snapshot = crate::snapshot::resolve(
-                &workspace.repo,
-                trigger,
-                &settings.files,
-                &settings.base_ref,
-            )?;
-            let mut plan = Plan::build(
-                &config,
-                workspace.repo.root(),
-                trigger,
-                &snapshot.file_set,
-                &settings.selection,
-                snapshot.base,
-                snapshot.target,
-            )?;
-            plan.protect = crate::protected::plan_for(
-                &workspace.repo,
-                &config,
-                trigger,
-                &settings.selection,
-                snapshot.base_commit,
-                snapshot.side,
-                &snapshot.file_set,
-            );
-            let inputs = GateInputs {
-                args: vec![message.into_os_string()],
-                ..inputs
-            };
-            let report = run_plan(&workspace.repo, &plan, &settings, inputs, Instant::now())?;
-            finish(&report, &settings)
-        }
-        _ => pre_push(&workspace, global, &inputs, &stdin),
+    match hook {
+        GitHook::PreCommit | GitHook::PreMergeCommit => pre_commit(&workspace, global, inputs),
+        GitHook::CommitMsg => commit_msg(&workspace, global, inputs, args),
+        GitHook::PrePush => pre_push(&workspace, global, &inputs, &stdin),
     }
+}
+
+/// Judges the message file (the gates get it as `$1`) with the staged gates.toml.
+fn commit_msg(
+    workspace: &Workspace,
+    global: &GlobalOptions,
+    inputs: GateInputs,
+    args: &[OsString],
+) -> Result<u8> {
+    let repo = &workspace.repo;
+    let staged = repo.file_in_index(&repo.index()?, Path::new(config::FILE_NAME));
+    let config = config_for(
+        workspace,
+        global,
+        staged.map(|b| (b, "gates.toml (staged)".to_owned())),
+    )?;
+    let settings = RunSettings::for_hook(workspace, &config, global, Trigger::CommitMsg)?;
+    let message = args
+        .first()
+        .map(|m| workspace.cwd.join(m))
+        .context("git passes commit-msg the message file")?;
+    let snapshot = crate::snapshot::resolve(
+        repo,
+        Trigger::CommitMsg,
+        &settings.files,
+        &settings.base_ref,
+    )?;
+    let inputs = GateInputs {
+        args: vec![message.into_os_string()],
+        ..inputs
+    };
+    let report = pipeline::run(repo, &config, &settings, snapshot, inputs)?;
+    pipeline::finish(&report, &settings)
 }
 
 /// The gates.toml a snapshot is judged by: the one it contains (staged, or in the pushed
@@ -107,7 +88,7 @@ pub fn run(global: &GlobalArgs, name: &str, args: &[OsString]) -> Result<u8> {
 /// blocks: deleting the config must not be a way past the gates.
 fn config_for(
     workspace: &Workspace,
-    global: &GlobalArgs,
+    global: &GlobalOptions,
     contained: Option<(Vec<u8>, String)>,
 ) -> Result<GatesConfig> {
     if global.config.is_none()
@@ -130,30 +111,7 @@ fn config_for(
     workspace.load_config()
 }
 
-fn settings_for(
-    workspace: &Workspace,
-    global: &GlobalArgs,
-    config: &GatesConfig,
-    trigger: Trigger,
-) -> Result<RunSettings> {
-    let mut settings = RunSettings::resolve(
-        workspace,
-        config,
-        global,
-        trigger,
-        &FileSelectionArgs::default(),
-        &RunOptionsArgs {
-            destinations: vec![(Format::Human, None)],
-            ..RunOptionsArgs::default()
-        },
-        None,
-    )?;
-    // Fixers run in their own phase (pre-commit), where re-staging is decided.
-    settings.selection.fix = false;
-    Ok(settings)
-}
-
-fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) -> Result<u8> {
+fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs) -> Result<u8> {
     let started = Instant::now();
     let repo = &workspace.repo;
     let staged = repo.file_in_index(&repo.index()?, Path::new(config::FILE_NAME));
@@ -162,45 +120,27 @@ fn pre_commit(workspace: &Workspace, global: &GlobalArgs, inputs: GateInputs) ->
         global,
         staged.map(|b| (b, "gates.toml (staged)".to_owned())),
     )?;
-    let settings = &settings_for(workspace, global, config, Trigger::PreCommit)?;
+    let settings = &RunSettings::for_hook(workspace, config, global, Trigger::PreCommit)?;
     let snapshot = crate::snapshot::resolve(
         repo,
         Trigger::PreCommit,
         &settings.files,
         &settings.base_ref,
     )?;
-    let mut plan = Plan::build(
-        config,
-        repo.root(),
-        Trigger::PreCommit,
-        &snapshot.file_set,
-        &settings.selection,
-        snapshot.base,
-        snapshot.target,
-    )?;
-    plan.protect = crate::protected::plan_for(
-        repo,
-        config,
-        Trigger::PreCommit,
-        &settings.selection,
-        snapshot.base_commit,
-        snapshot.side,
-        &snapshot.file_set,
-    );
+    let plan = pipeline::plan(repo, config, settings, snapshot, repo.root())?;
     if plan.runs_nothing() {
-        let report = run_plan(repo, &plan, settings, inputs, started)?;
-        return finish(&report, settings);
+        let report = pipeline::judge(repo, &plan, settings, inputs, started)?;
+        return pipeline::finish(&report, settings);
     }
     let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
     let mut index = repo.index()?;
-    let changes =
-        repo.worktree_changes(&index, config.settings.hide_untracked, &plan.file_set_paths)?;
+    let committed = plan.snapshot.paths();
+    let changes = repo.worktree_changes(&index, config.settings.hide_untracked, &committed)?;
     let (untracked, tracked): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| c.untracked);
     let tracked: Vec<PathBuf> = tracked.into_iter().map(|c| c.path).collect();
     // A committed path behind a directory that is now a symlink cannot be shown to the gates
     // as committed; failing closed is the only safe verdict.
-    if let Some(path) = plan
-        .file_set_paths
+    if let Some(path) = committed
         .iter()
         .find(|p| setaside::behind_symlink(repo.root(), p))
     {
@@ -271,7 +211,7 @@ fn run_guarding_the_index(
             .env
             .push(("GIT_INDEX_FILE".into(), index_copy.into_os_string()));
     }
-    let report = run_plan(repo, plan, settings, inputs, started);
+    let report = pipeline::judge(repo, plan, settings, inputs, started);
     // Entries, not bytes: git refreshing stat data or its untracked cache is not a change.
     let index_changed = repo.index_fingerprint(&index_file) != entries_before;
     if index_changed && let Some(bytes) = &index_before {
@@ -284,7 +224,7 @@ fn run_guarding_the_index(
     if let Some(aside) = aside {
         setaside::report_kept(&aside.restore()?);
     }
-    let status = finish(&report?, settings)?;
+    let status = pipeline::finish(&report?, settings)?;
     if index_changed {
         eprintln!(
             "backstop: a gate changed the index being committed ({}); it was put back and the commit is blocked. \
@@ -310,8 +250,8 @@ fn run_fixers(
         .tempdir()
         .context("cannot create a temporary directory")?;
     let context = crate::gates::GateContext {
-        trigger: plan.trigger,
-        base: plan.base.clone(),
+        trigger: plan.trigger(),
+        base: Some(plan.snapshot.base_id()),
         scratch: scratch.path().to_path_buf(),
         args: inputs.args.clone(),
         env: inputs.env.clone(),
@@ -339,7 +279,7 @@ fn run_fixers(
         .collect();
     // Only files this commit contains are re-staged; a fixer that touched others (a whole-tree
     // formatter) does not pull them into the commit.
-    let in_commit = |p: &PathBuf| plan.file_set_paths.contains(p);
+    let in_commit = |p: &PathBuf| plan.snapshot.contains(p);
     let (changed, outside): (Vec<PathBuf>, Vec<PathBuf>) = changed.into_iter().partition(in_commit);
     // Those files go back to their committed version, so the checks judge exactly what is
     // committed; the fixer's version is kept for the person.
@@ -390,7 +330,7 @@ struct PushedRef {
 
 fn pre_push(
     workspace: &Workspace,
-    global: &GlobalArgs,
+    global: &GlobalOptions,
     inputs: &GateInputs,
     stdin: &[u8],
 ) -> Result<u8> {
@@ -415,19 +355,17 @@ fn pre_push(
             .file_at(local, Path::new(config::FILE_NAME))
             .map(|b| (b, format!("gates.toml (in {})", &local.to_string()[..12])));
         let config = &config_for(workspace, global, contained)?;
-        let settings = &settings_for(workspace, global, config, Trigger::PrePush)?;
+        let settings = &RunSettings::for_hook(workspace, config, global, Trigger::PrePush)?;
         let base = pushed.remote.or_else(|| {
             repo.commit_id(&settings.base_ref)
                 .ok()
                 .and_then(|b| repo.merge_base(b, pushed.local).ok())
         });
-        let file_set = repo.changed_between(base, pushed.local)?;
-        let base_text =
-            Some(base.map_or_else(|| crate::git::EMPTY_TREE.to_owned(), |b| b.to_string()));
+        let snapshot = crate::snapshot::Snapshot::pushed(repo, base, pushed.local)?;
         println!(
             "backstop: pre-push {} ({} changed paths)",
             pushed.local_ref,
-            file_set.changes.len()
+            snapshot.file_set.changes.len()
         );
         // The user's worktree and index are never touched on push: the pushed commit is judged
         // in place only when it is exactly what is checked out, else in a temporary worktree.
@@ -440,36 +378,10 @@ fn pre_push(
             && repo.changes_since_head()?.is_empty()
             && !untracked_matter;
         let status = if in_place {
-            let mut plan = Plan::build(
-                config,
-                repo.root(),
-                Trigger::PrePush,
-                &file_set,
-                &settings.selection,
-                base_text,
-                pushed.local.to_string(),
-            )?;
-            plan.protect = crate::protected::plan_for(
-                repo,
-                config,
-                Trigger::PrePush,
-                &settings.selection,
-                base,
-                Side::Commit(pushed.local),
-                &file_set,
-            );
-            let report = run_plan(repo, &plan, settings, inputs.clone(), Instant::now())?;
-            finish(&report, settings)?
+            let report = pipeline::run(repo, config, settings, snapshot, inputs.clone())?;
+            pipeline::finish(&report, settings)?
         } else {
-            push_elsewhere(
-                repo,
-                config,
-                settings,
-                inputs,
-                &file_set,
-                (base_text, base),
-                pushed.local,
-            )?
+            push_elsewhere(repo, config, settings, inputs, snapshot)?
         };
         worst = worst.max(status);
     }
@@ -482,37 +394,22 @@ fn push_elsewhere(
     config: &GatesConfig,
     settings: &RunSettings,
     inputs: &GateInputs,
-    file_set: &crate::git::FileSet,
-    (base, base_commit): (Option<String>, Option<Oid>),
-    tip: Oid,
+    snapshot: crate::snapshot::Snapshot,
 ) -> Result<u8> {
+    let crate::git::Side::Commit(tip) = snapshot.target else {
+        unreachable!("a pushed snapshot's target is the pushed commit")
+    };
     let place = setaside::area(repo).join(format!("push-{}-{tip}", std::process::id()));
     repo.add_detached_worktree(&place, tip)?;
     let result = (|| {
-        let mut plan = Plan::build(
-            config,
-            &place,
-            Trigger::PrePush,
-            file_set,
-            &settings.selection,
-            base,
-            tip.to_string(),
-        )?;
-        plan.protect = crate::protected::plan_for(
-            repo,
-            config,
-            Trigger::PrePush,
-            &settings.selection,
-            base_commit,
-            Side::Commit(tip),
-            file_set,
-        );
+        let started = Instant::now();
+        let plan = pipeline::plan(repo, config, settings, snapshot, &place)?;
         let inputs = GateInputs {
             sees: GatesSee::TargetCommit,
             ..inputs.clone()
         };
-        let report = run_plan(repo, &plan, settings, inputs, Instant::now())?;
-        finish(&report, settings)
+        let report = pipeline::judge(repo, &plan, settings, inputs, started)?;
+        pipeline::finish(&report, settings)
     })();
     if let Err(error) = repo.remove_worktree(&place) {
         eprintln!(
@@ -543,7 +440,8 @@ fn parse_pushed(stdin: &[u8]) -> Vec<PushedRef> {
 }
 
 /// Runs the hook that was installed before backstop, with the same arguments and stdin.
-fn run_chained(repo: &Repo, name: &str, args: &[OsString], stdin: &[u8]) -> Result<u8> {
+fn run_chained(repo: &Repo, hook: GitHook, args: &[OsString], stdin: &[u8]) -> Result<u8> {
+    let name = hook.as_str();
     let script = match std::env::var_os("BACKSTOP_HOOK_SCRIPT") {
         Some(script) => PathBuf::from(script),
         None => repo.hooks_dir()?.path.join(name),

@@ -7,37 +7,11 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::{Map, Value, json};
 
-use crate::agent::{Agent, Event};
+use crate::agent::{Agent, Layout};
 use crate::config::GatesConfig;
 use crate::error::usage;
 use crate::git::Repo;
 use crate::trigger::Trigger;
-
-/// The project file an agent reads its hooks from.
-pub fn file(agent: Agent) -> &'static str {
-    match agent {
-        Agent::Claude => ".claude/settings.json",
-        Agent::Codex => ".codex/hooks.json",
-        Agent::Gemini => ".gemini/settings.json",
-        Agent::Cursor => ".cursor/hooks.json",
-        Agent::Copilot => ".github/hooks/backstop.json",
-    }
-}
-
-/// The shell command a hook runs: backstop on PATH, or a message saying how to get it.
-fn command(agent: Agent, event: Event) -> String {
-    let run = format!("backstop hook {} {}", agent.as_str(), event.as_str());
-    let missing = format!(
-        "backstop is not installed here: install it (cargo install --locked backstop, or see its README), or remove its hooks from {}",
-        file(agent)
-    );
-    let fallback = match agent {
-        // These show a `systemMessage` to the person.
-        Agent::Claude | Agent::Gemini => format!("echo '{}'", json!({ "systemMessage": missing })),
-        _ => format!("echo '{missing}' >&2"),
-    };
-    format!("if command -v backstop >/dev/null 2>&1; then {run}; else {fallback}; fi")
-}
 
 /// Seconds a stop hook may take: every stop gate's timeout in a row, plus a margin.
 fn stop_seconds(config: &GatesConfig) -> u64 {
@@ -58,78 +32,9 @@ fn stop_seconds(config: &GatesConfig) -> u64 {
     (gates + 60).clamp(600, 4 * 3600).max(longest + 60)
 }
 
-/// (event key in the agent's file, matcher, handler) for each hook backstop adds.
-fn wanted(agent: Agent, config: &GatesConfig) -> Vec<(&'static str, Option<&'static str>, Value)> {
-    let stop = stop_seconds(config);
-    let handler = |event: Event, seconds: u64| json!({"type": "command", "command": command(agent, event), "timeout": seconds});
-    match agent {
-        Agent::Claude => vec![
-            ("SessionStart", None, handler(Event::SessionStart, 30)),
-            ("Stop", None, handler(Event::Stop, stop)),
-            ("SubagentStop", None, handler(Event::SubagentStop, stop)),
-            (
-                "PreToolUse",
-                Some("Bash|Edit|Write|MultiEdit|NotebookEdit"),
-                handler(Event::PreToolUse, 30),
-            ),
-        ],
-        Agent::Codex => vec![
-            ("SessionStart", None, handler(Event::SessionStart, 30)),
-            ("Stop", None, handler(Event::Stop, stop)),
-            (
-                "PreToolUse",
-                Some("Bash|apply_patch"),
-                handler(Event::PreToolUse, 30),
-            ),
-        ],
-        Agent::Gemini => {
-            let gemini = |event: Event, name: &str, millis: u64| json!({"type": "command", "command": command(agent, event), "name": name, "timeout": millis});
-            vec![
-                (
-                    "SessionStart",
-                    None,
-                    gemini(Event::SessionStart, "backstop-session-start", 30_000),
-                ),
-                (
-                    "AfterAgent",
-                    None,
-                    gemini(Event::Stop, "backstop-stop", stop * 1000),
-                ),
-                (
-                    "BeforeTool",
-                    Some("run_shell_command|write_file|replace"),
-                    gemini(Event::PreToolUse, "backstop-guard", 30_000),
-                ),
-            ]
-        }
-        Agent::Cursor => vec![
-            // Cursor stops following up after `loop_limit`; backstop's own retry budget decides first.
-            (
-                "stop",
-                None,
-                json!({"command": command(agent, Event::Stop), "loop_limit": config.settings.stop_retries + 1}),
-            ),
-            (
-                "beforeShellExecution",
-                None,
-                json!({"command": command(agent, Event::PreToolUse)}),
-            ),
-        ],
-        Agent::Copilot => {
-            let copilot = |event: Event, seconds: u64| json!({"type": "command", "bash": command(agent, event), "timeoutSec": seconds});
-            vec![
-                ("sessionStart", None, copilot(Event::SessionStart, 30)),
-                ("agentStop", None, copilot(Event::Stop, stop)),
-                ("subagentStop", None, copilot(Event::SubagentStop, stop)),
-                ("preToolUse", None, copilot(Event::PreToolUse, 30)),
-            ]
-        }
-    }
-}
-
 /// Whether a handler is backstop's, for this agent.
-fn ours(handler: &Value, agent: Agent) -> bool {
-    let marker = format!("backstop hook {} ", agent.as_str());
+fn ours(handler: &Value, agent: &dyn Agent) -> bool {
+    let marker = format!("backstop hook {} ", agent.name());
     ["command", "bash"].iter().any(|k| {
         handler
             .get(*k)
@@ -138,19 +43,16 @@ fn ours(handler: &Value, agent: Agent) -> bool {
     })
 }
 
-/// Cursor lists handlers directly under the event; the others group them under a matcher.
-fn grouped(agent: Agent) -> bool {
-    !matches!(agent, Agent::Cursor | Agent::Copilot)
-}
-
 /// Merges backstop's hooks into the agent's file; returns what happened.
-pub fn install(repo: &Repo, config: &GatesConfig, agent: Agent) -> Result<String> {
-    let path = repo.root().join(file(agent));
+pub fn install(repo: &Repo, config: &GatesConfig, agent: &dyn Agent) -> Result<String> {
+    let path = repo.root().join(agent.hooks_file());
     let before = std::fs::read(&path).ok();
     let mut root = read(&path, before.as_deref())?;
     let object = root.as_object_mut().context("checked by read")?;
-    if matches!(agent, Agent::Cursor | Agent::Copilot) && !object.contains_key("version") {
-        object.insert("version".to_owned(), json!(1));
+    if let Some(version) = agent.file_version()
+        && !object.contains_key("version")
+    {
+        object.insert("version".to_owned(), json!(version));
     }
     let hooks = object.entry("hooks").or_insert_with(|| json!({}));
     let Some(hooks) = hooks.as_object_mut() else {
@@ -159,7 +61,12 @@ pub fn install(repo: &Repo, config: &GatesConfig, agent: Agent) -> Result<String
             "fix the file by hand, then install again",
         ));
     };
-    for (event, matcher, handler) in wanted(agent, config) {
+    for crate::agent::HookEntry {
+        event,
+        matcher,
+        handler,
+    } in agent.hooks(stop_seconds(config), config)
+    {
         let list = hooks.entry(event).or_insert_with(|| json!([]));
         let Some(list) = list.as_array_mut() else {
             return Err(usage(
@@ -167,7 +74,7 @@ pub fn install(repo: &Repo, config: &GatesConfig, agent: Agent) -> Result<String
                 "fix the file by hand, then install again",
             ));
         };
-        if grouped(agent) {
+        if agent.layout() == Layout::Grouped {
             let existing = list.iter_mut().find(|group| {
                 group
                     .get("hooks")
@@ -201,53 +108,32 @@ pub fn install(repo: &Repo, config: &GatesConfig, agent: Agent) -> Result<String
     if before.as_deref() == Some(text.as_bytes()) {
         return Ok(format!(
             "{}: already installed ({})",
-            agent.as_str(),
-            file(agent)
+            agent.name(),
+            agent.hooks_file()
         ));
     }
     write(&path, &text)?;
-    Ok(format!("{}: installed ({})", agent.as_str(), file(agent)))
-}
-
-/// What the person still has to do before the agent runs the hooks, when there is something.
-///
-/// Codex loads a project's `.codex/hooks.json` only in a trusted project, and runs each hook
-/// only once the person has trusted it (by hash, so again after any change); an untrusted hook
-/// is skipped without a word. Checked with Codex CLI 0.169.0 (tests/clients).
-pub fn next_steps(repo: &Repo, agent: Agent) -> Option<String> {
-    if agent != Agent::Codex {
-        return None;
-    }
-    let config = std::env::var_os("CODEX_HOME").map_or_else(
-        || "~/.codex/config.toml".to_owned(),
-        |home| Path::new(&home).join("config.toml").display().to_string(),
-    );
-    let project = toml::Value::String(repo.root().display().to_string());
-    Some(format!(
-        "codex: Codex skips these hooks, without a word, until you trust them:\n\
-         \x20 1. trust this project: start `codex` here and accept, or add to {config}:\n\
-         \x20      [projects.{project}]\n\
-         \x20      trust_level = \"trusted\"\n\
-         \x20 2. trust the hooks: in `codex`, open /hooks and trust backstop's SessionStart, Stop and\n\
-         \x20    PreToolUse hooks (again after .codex/hooks.json changes: a changed hook is untrusted)\n\
-         \x20 In automation, `codex exec --dangerously-bypass-hook-trust` replaces step 2."
+    Ok(format!(
+        "{}: installed ({})",
+        agent.name(),
+        agent.hooks_file()
     ))
 }
 
 /// Removes backstop's hooks from the agent's file, and nothing else.
-pub fn uninstall(repo: &Repo, agent: Agent) -> Result<String> {
-    let path = repo.root().join(file(agent));
+pub fn uninstall(repo: &Repo, agent: &dyn Agent) -> Result<String> {
+    let path = repo.root().join(agent.hooks_file());
     let Some(before) = std::fs::read(&path).ok() else {
         return Ok(format!(
             "{}: nothing to remove ({} does not exist)",
-            agent.as_str(),
-            file(agent)
+            agent.name(),
+            agent.hooks_file()
         ));
     };
     let mut root = read(&path, Some(&before))?;
     if let Some(hooks) = root.get_mut("hooks").and_then(Value::as_object_mut) {
         for list in hooks.values_mut().filter_map(Value::as_array_mut) {
-            if grouped(agent) {
+            if agent.layout() == Layout::Grouped {
                 for group in list.iter_mut() {
                     if let Some(handlers) = group.get_mut("hooks").and_then(Value::as_array_mut) {
                         handlers.retain(|h| !ours(h, agent));
@@ -271,24 +157,24 @@ pub fn uninstall(repo: &Repo, agent: Agent) -> Result<String> {
         && root
             .as_object()
             .is_some_and(|o| o.keys().all(|k| k == "hooks" || k == "version"));
-    if agent == Agent::Copilot && only_ours_left {
+    if agent.owns_file() && only_ours_left {
         // backstop's own file: nothing else was ever in it.
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
-        return Ok(format!("{}: removed {}", agent.as_str(), file(agent)));
+        return Ok(format!("{}: removed {}", agent.name(), agent.hooks_file()));
     }
     let text = serde_json::to_string_pretty(&root)? + "\n";
     if text.as_bytes() == before.as_slice() {
         return Ok(format!(
             "{}: no backstop hooks in {}",
-            agent.as_str(),
-            file(agent)
+            agent.name(),
+            agent.hooks_file()
         ));
     }
     write(&path, &text)?;
     Ok(format!(
         "{}: removed backstop's hooks from {}",
-        agent.as_str(),
-        file(agent)
+        agent.name(),
+        agent.hooks_file()
     ))
 }
 

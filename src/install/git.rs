@@ -9,20 +9,16 @@ use anyhow::{Context, Result, bail};
 use crate::config::GatesConfig;
 use crate::error::usage;
 use crate::git::{HooksSource, Repo};
-use crate::trigger::Trigger;
+use crate::trigger::{GitHook, Trigger};
 
 /// The line that marks a hook as backstop's.
 pub const MARKER: &str = "# backstop-managed-hook";
 /// Suffix of a foreign hook kept beside the shim and run first.
 pub const CHAINED_SUFFIX: &str = ".backstop-chained";
-/// The git hooks backstop can install.
-/// `pre-merge-commit` is what git runs instead of pre-commit for a merge without conflicts.
-pub const HOOKS: [&str; 4] = ["pre-commit", "pre-merge-commit", "pre-push", "commit-msg"];
-
 const TEMPLATE: &str = include_str!("../../hooks/git-hook.sh");
 
 /// The hooks that some gate (or the protected gate) runs on.
-pub fn hooks_for(config: &GatesConfig) -> Vec<&'static str> {
+pub fn hooks_for(config: &GatesConfig) -> Vec<GitHook> {
     let mut triggers: Vec<Trigger> = config
         .gates
         .values()
@@ -31,24 +27,17 @@ pub fn hooks_for(config: &GatesConfig) -> Vec<&'static str> {
     if let Some(protect) = &config.protect {
         triggers.extend(protect.on.clone().unwrap_or_else(Trigger::default_on));
     }
-    HOOKS
+    GitHook::ALL
         .into_iter()
-        .filter(|hook| {
-            let trigger = if *hook == "pre-merge-commit" {
-                "pre-commit"
-            } else {
-                hook
-            };
-            triggers.iter().any(|t| t.as_str() == trigger)
-        })
+        .filter(|hook| triggers.contains(&hook.trigger()))
         .collect()
 }
 
 /// The shim for `hook`, calling the backstop at `binary` first and `backstop` on PATH second.
-pub fn shim(hook: &str, binary: &Path) -> String {
+pub fn shim(hook: GitHook, binary: &Path) -> String {
     TEMPLATE
         .replace("{{VERSION}}", env!("CARGO_PKG_VERSION"))
-        .replace("{{HOOK}}", hook)
+        .replace("{{HOOK}}", hook.as_str())
         .replace("{{BACKSTOP_PATH}}", &shell_quote(&binary.to_string_lossy()))
 }
 
@@ -57,7 +46,7 @@ fn shell_quote(text: &str) -> String {
 }
 
 /// Installs shims for `hooks`; returns one line per hook saying what happened.
-pub fn install(repo: &Repo, hooks: &[&str], force: bool) -> Result<Vec<String>> {
+pub fn install(repo: &Repo, hooks: &[GitHook], force: bool) -> Result<Vec<String>> {
     let dir = repo.hooks_dir()?;
     if let (HooksSource::UserWide(scope), false) = (&dir.source, force) {
         let value = dir.configured.clone().unwrap_or_default();
@@ -99,8 +88,8 @@ pub fn install(repo: &Repo, hooks: &[&str], force: bool) -> Result<Vec<String>> 
     let binary = std::env::current_exe().context("cannot find the backstop binary")?;
     let binary = binary.canonicalize().unwrap_or(binary);
     let mut said = Vec::new();
-    for hook in hooks {
-        let path = dir.path.join(hook);
+    for &hook in hooks {
+        let path = dir.path.join(hook.as_str());
         let chained = chained_path(&path);
         let wanted = shim(hook, &binary);
         let action = match std::fs::symlink_metadata(&path) {
@@ -163,8 +152,8 @@ pub fn install(repo: &Repo, hooks: &[&str], force: bool) -> Result<Vec<String>> 
 pub fn uninstall(repo: &Repo) -> Result<Vec<String>> {
     let dir = repo.hooks_dir()?;
     let mut said = Vec::new();
-    for hook in HOOKS {
-        let path = dir.path.join(hook);
+    for hook in GitHook::ALL {
+        let path = dir.path.join(hook.as_str());
         // Only the regular files install wrote; a symlink was never backstop's to remove.
         let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
         if !regular || !is_ours(&path) {
@@ -229,7 +218,7 @@ mod tests {
 
     #[test]
     fn shim_quotes_the_binary_path_and_names_the_hook() {
-        let text = shim("pre-push", Path::new("/opt/it's here/backstop"));
+        let text = shim(GitHook::PrePush, Path::new("/opt/it's here/backstop"));
         assert!(text.contains("hook_name=pre-push"));
         assert!(text.contains(r"recorded='/opt/it'\''s here/backstop'"));
         assert!(text.starts_with("#!/bin/sh\n") && text.contains(MARKER));

@@ -8,7 +8,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::{Place, number};
-use crate::gates::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// One line of `--message-format=json`; only compiler messages matter.
 #[derive(Deserialize)]

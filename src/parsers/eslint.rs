@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::{Place, json_values};
-use crate::gates::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

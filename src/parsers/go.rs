@@ -10,7 +10,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::{Place, number};
-use crate::gates::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// A `go test -json` event.
 #[derive(Deserialize)]

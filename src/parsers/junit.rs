@@ -9,7 +9,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::{Place, Request, SOURCE_EXTENSIONS, number, pattern};
-use crate::gates::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// Coarse file-system clocks: a report this much older than the gate's start still counts.
 const CLOCK_SLACK: Duration = Duration::from_secs(2);

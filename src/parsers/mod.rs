@@ -19,7 +19,8 @@ use std::time::SystemTime;
 pub use place::{Files, Place, RealFiles};
 
 use crate::config::ParserKind;
-use crate::gates::{Diagnostic, Severity};
+pub use crate::diagnostic::severity_from;
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// At most this many diagnostics are kept per gate; the rest are counted in a note.
 pub const MAX_DIAGNOSTICS: usize = 1000;
@@ -80,20 +81,6 @@ fn finish(found: Vec<Diagnostic>) -> Vec<Diagnostic> {
 }
 
 impl Diagnostic {
-    /// A diagnostic with a message and nothing located yet.
-    pub fn new(severity: Option<Severity>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            file: None,
-            line: None,
-            column: None,
-            end_line: None,
-            end_column: None,
-            severity,
-            message: message.into(),
-            rule: None,
-        }
-    }
-
     /// Pins the diagnostic to `file` as the tool printed it (absolute, or relative to the gate's
     /// `cwd`). A file outside the repository cannot be pinned: its place goes into the message.
     #[must_use]
@@ -118,44 +105,6 @@ impl Diagnostic {
             self.message = format!("{} (at {shown})", self.message);
         }
         self
-    }
-
-    /// Sets the end of the span when it is a real position after the start.
-    #[must_use]
-    pub fn until(mut self, end_line: Option<u32>, end_column: Option<u32>) -> Diagnostic {
-        if let (Some(line), Some(end)) = (self.line, end_line.filter(|e| *e > 0))
-            && end >= line
-        {
-            self.end_line = Some(end);
-            self.end_column = end_column.filter(|c| *c > 0);
-        }
-        self
-    }
-
-    /// Sets the tool's rule or code.
-    #[must_use]
-    pub fn rule(mut self, rule: Option<impl Into<String>>) -> Diagnostic {
-        self.rule = rule.map(Into::into).filter(|r: &String| !r.is_empty());
-        self
-    }
-}
-
-/// A severity word as tools print it (`error`, `Warning`, `[warn]`, `E`, `info`...).
-pub fn severity_from(word: &str) -> Option<Severity> {
-    // "fatal error" and "error" alike: the first word decides.
-    let word = word
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_ascii_lowercase();
-    match word.as_str() {
-        "e" | "error" | "err" | "fatal" | "failure" | "critical" | "crit" => Some(Severity::Error),
-        "w" | "warning" | "warn" => Some(Severity::Warning),
-        "n" | "i" | "note" | "info" | "information" | "hint" | "notice" | "help" | "message" => {
-            Some(Severity::Note)
-        }
-        _ => None,
     }
 }
 
@@ -277,7 +226,7 @@ pub(crate) mod fixture {
     use std::path::{Path, PathBuf};
 
     use super::{Files, Place};
-    use crate::gates::Diagnostic;
+    use crate::diagnostic::Diagnostic;
 
     /// Where `capture.sh` ran each tool; the outputs name files under it.
     const CAPTURED_IN: &str = "/tmp/backstop-capture";
@@ -368,9 +317,9 @@ pub(crate) mod fixture {
                     }
                 }
                 let severity = d.severity.map_or("none", |s| match s {
-                    crate::gates::Severity::Error => "error",
-                    crate::gates::Severity::Warning => "warning",
-                    crate::gates::Severity::Note => "note",
+                    crate::diagnostic::Severity::Error => "error",
+                    crate::diagnostic::Severity::Warning => "warning",
+                    crate::diagnostic::Severity::Note => "note",
                 });
                 let rule = d
                     .rule

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Place, looks_like_source, number, severity_from};
-use crate::gates::Diagnostic;
+use crate::diagnostic::Diagnostic;
 
 /// The default pattern. The path has no spaces or colons; a severity word is optional.
 static DEFAULT: LazyLock<Regex> = LazyLock::new(|| {

@@ -10,7 +10,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::{Place, json_values};
-use crate::gates::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// Lines of an error message kept before the rest is cut (the call log, the code frame).
 const MESSAGE_LINES: usize = 8;

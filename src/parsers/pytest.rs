@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Place, number};
-use crate::gates::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// `____ test_add ____` or `____ ERROR collecting tests/x.py ____`.
 static SECTION: LazyLock<Regex> =

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Place, number, severity_from};
-use crate::gates::Diagnostic;
+use crate::diagnostic::Diagnostic;
 
 static PLAIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?P<file>[^\s(][^(]*)\((?P<line>\d+),(?P<col>\d+)\): (?P<severity>error|warning|message) (?P<code>TS\d+): (?P<message>.*)$")

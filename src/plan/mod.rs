@@ -1,34 +1,28 @@
-//! The plan: which gates run for this trigger, on which files, in what order.
+//! The plan: which gates run for this snapshot, on which files, in what order. The built-in
+//! protected gate is planned here too ([`protect`]), beside the command gates.
+
+pub mod protect;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
 
+pub use protect::ProtectJob;
+
 use crate::config::{GateConfig, GatesConfig, ParserKind};
-use crate::git::FileSet;
+use crate::git::{FileSet, Repo};
 use crate::glob::GlobList;
+use crate::snapshot::Snapshot;
 use crate::trigger::Trigger;
 
-/// Everything needed to run the gates of one trigger.
+/// Everything needed to run the gates of one snapshot.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// Why the gates run.
-    pub trigger: Trigger,
-    /// The commit (or empty tree) the target is compared with; `None` when there is none.
-    pub base: Option<String>,
-    /// What is judged: a commit id, `index` or `worktree`.
-    pub target: String,
-    /// Gates in config order.
+    /// What is judged: trigger, base, target and file set.
+    pub snapshot: Snapshot,
+    /// Gates in config order; the protected gate, when it runs, last.
     pub gates: Vec<PlannedGate>,
-    /// Every path of the file set (relative to the worktree root), for deciding what a fixer
-    /// may re-stage.
-    pub file_set_paths: Vec<PathBuf>,
-    /// The built-in protected gate, when `[protect]` runs on this trigger.
-    pub protect: Option<crate::protected::ProtectPlan>,
-    /// For a working-tree target: the base and every change since it, when known, so the
-    /// cache need not scan the tree a second time.
-    pub worktree_diff: Option<(Option<git2::Oid>, FileSet)>,
 }
 
 /// One gate of the plan, to run or already decided to skip.
@@ -49,8 +43,23 @@ pub struct PlannedGate {
 pub enum Action {
     /// Start the job.
     Run(Box<Job>),
+    /// Run the built-in protected gate (in-process: it reads git objects, starts no process).
+    Protect(Box<ProtectJob>),
     /// Report the gate as skipped, with the reason.
     Skip(String),
+}
+
+/// What the result cache keys a planned gate by, beyond what every gate of the run shares.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheScope<'a> {
+    /// The gate's definition as configured (JSON).
+    pub definition: &'a str,
+    /// The gate's files.
+    pub files: &'a [PathBuf],
+    /// The gate's working directory, relative to the worktree root (`""` for the root).
+    pub cwd: &'a Path,
+    /// Globs whose content the key covers (`None`: the whole target tree).
+    pub inputs: Option<&'a Vec<String>>,
 }
 
 /// A gate ready to run.
@@ -88,7 +97,7 @@ pub struct Job {
     pub inputs: Option<Vec<String>>,
 }
 
-/// Who asked to skip a gate.
+/// Which gates the person chose, and how they run.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// `--gate`: run only these (whatever their `on`).
@@ -99,32 +108,60 @@ pub struct Selection {
     pub env_skip: Vec<String>,
     /// Run each gate's `fix` before its check.
     pub fix: bool,
+    /// Report protected findings without failing (`--allow-protected`, for CI).
+    pub allow_protected: bool,
+}
+
+impl Job {
+    /// What the result cache keys this job by.
+    pub fn cache_scope(&self) -> CacheScope<'_> {
+        CacheScope {
+            definition: &self.definition,
+            files: &self.files,
+            cwd: self.cwd.strip_prefix(&self.root).unwrap_or(Path::new("")),
+            inputs: self.inputs.as_ref(),
+        }
+    }
 }
 
 impl Plan {
+    /// Why the gates run.
+    pub fn trigger(&self) -> Trigger {
+        self.snapshot.trigger
+    }
+
     /// The jobs that will run, in plan order.
     pub fn jobs(&self) -> impl Iterator<Item = &Job> {
         self.gates.iter().filter_map(|g| match &g.action {
             Action::Run(job) => Some(job.as_ref()),
-            Action::Skip(_) => None,
+            Action::Protect(_) | Action::Skip(_) => None,
         })
     }
 
-    /// Whether no gate will start a process.
+    /// Whether no gate will start a process (the protected gate starts none).
     pub fn runs_nothing(&self) -> bool {
         self.jobs().next().is_none()
     }
 
-    /// Selects gates for `trigger` and matches each against the file set.
+    /// The protected gate's job, when it runs.
+    pub fn protect(&self) -> Option<&ProtectJob> {
+        self.gates.iter().find_map(|g| match &g.action {
+            Action::Protect(job) => Some(job.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// Selects gates for the snapshot's trigger and matches each against its file set; the
+    /// command gates run in `root` (the worktree, or a temporary one for a push).
     pub fn build(
+        repo: &Repo,
         config: &GatesConfig,
-        root: &Path,
-        trigger: Trigger,
-        file_set: &FileSet,
+        snapshot: Snapshot,
         selection: &Selection,
-        base: Option<String>,
-        target: String,
+        root: &Path,
     ) -> Result<Plan> {
+        let trigger = snapshot.trigger;
+        let file_set = &snapshot.file_set;
         let chosen: Vec<(&String, &GateConfig)> = config
             .gates
             .iter()
@@ -157,15 +194,15 @@ impl Plan {
                 action,
             });
         }
-        Ok(Plan {
-            trigger,
-            base,
-            target,
-            gates,
-            file_set_paths: file_set.changes.iter().map(|c| c.path.clone()).collect(),
-            protect: None,
-            worktree_diff: None,
-        })
+        if let Some(job) = protect::job(repo, config, &snapshot, selection) {
+            gates.push(PlannedGate {
+                name: crate::config::PROTECTED_GATE.to_owned(),
+                command: "(built-in)".to_owned(),
+                after: Vec::new(),
+                action: Action::Protect(Box::new(job)),
+            });
+        }
+        Ok(Plan { snapshot, gates })
     }
 }
 

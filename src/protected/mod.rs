@@ -14,17 +14,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::config::{self, GatesConfig, ProtectConfig};
+use crate::config;
+use crate::config::ProtectConfig;
 use crate::finding::{FindingKind, FindingReport};
-use crate::git::{ChangeKind, FileChange, FileSet, Oid, Repo, Side};
+use crate::git::{ChangeKind, Repo, Side};
+use crate::git::{FileChange, Oid};
 use crate::glob::GlobList;
-use crate::plan::Selection;
-use crate::trigger::Trigger;
 use compare::{diff_lines, finding};
 use lexer::Language;
-
-/// The gate's name in reports.
-pub const GATE_NAME: &str = "protected";
 
 /// Where tests usually live, per language, beyond `protect.tests`.
 const USUAL_TESTS: [&str; 19] = [
@@ -50,134 +47,26 @@ const USUAL_TESTS: [&str; 19] = [
 ];
 /// Snapshot files of insta, Jest/Vitest and syrupy.
 const SNAPSHOTS: [&str; 3] = ["*.snap", "**/__snapshots__/**", "*.ambr"];
-/// `protect.paths` when not given: the config and the agent hook configs install writes.
-pub const DEFAULT_PATHS: [&str; 6] = [
-    config::FILE_NAME,
-    ".claude/settings.json",
-    ".codex/hooks.json",
-    ".gemini/settings.json",
-    ".cursor/hooks.json",
-    ".github/hooks/**",
-];
-
-/// What the protected gate judges in one run.
-#[derive(Debug, Clone)]
-pub struct ProtectPlan {
-    /// `[protect]` as configured.
-    pub config: ProtectConfig,
+/// What the protected gate compares: the `[protect]` it judges under, the base, the target and
+/// every changed path (deletions included).
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// `[protect]` (the base's and the target's combined).
+    pub config: &'a ProtectConfig,
     /// The base commit; `None` is the empty tree (nothing to protect yet).
     pub base: Option<Oid>,
     /// The version judged.
     pub target: Side,
-    /// Every changed path, deletions included.
-    pub changes: Vec<FileChange>,
+    /// Every changed path.
+    pub changes: &'a [FileChange],
 }
 
-/// The protected gate's part of a run, when `[protect]` exists, runs on `trigger`, and the
-/// person did not skip it (`--gate` naming others, `--skip protected`, `BACKSTOP_SKIP`).
-pub fn plan_for(
-    repo: &Repo,
-    config: &GatesConfig,
-    trigger: Trigger,
-    selection: &Selection,
-    base: Option<Oid>,
-    target: Side,
-    file_set: &FileSet,
-) -> Option<ProtectPlan> {
-    let protect = effective(
-        base.and_then(|b| protect_at(repo, b)),
-        config.protect.clone(),
-    )?;
-    let on = protect.on.clone().unwrap_or_else(Trigger::default_on);
-    let named = |list: &[String]| list.iter().any(|n| n == GATE_NAME);
-    let chosen = if selection.only.is_empty() {
-        on.contains(&trigger)
-    } else {
-        named(&selection.only)
-    };
-    if !chosen || named(&selection.skip) || named(&selection.env_skip) {
-        return None;
-    }
-    Some(ProtectPlan {
-        config: protect,
-        base,
-        target,
-        changes: file_set.changes.clone(),
-    })
-}
-
-/// `[protect]` as the base commit had it, read leniently (an unreadable one counts as absent).
-fn protect_at(repo: &Repo, commit: Oid) -> Option<ProtectConfig> {
-    let text = repo.file_at(commit, Path::new(config::FILE_NAME))?;
-    let table: toml::Table = String::from_utf8_lossy(&text).parse().ok()?;
-    table.get("protect")?.clone().try_into().ok()
-}
-
-/// The protection a change is judged under: the base's and the target's together, so a change
-/// cannot switch off or narrow the protection of itself (removing `[protect]`, narrowing `on`,
-/// `tests` or `paths`, or allowing more kinds is itself reported, and judged by the base).
-fn effective(base: Option<ProtectConfig>, target: Option<ProtectConfig>) -> Option<ProtectConfig> {
-    let (base, target) = match (base, target) {
-        (None, None) => return None,
-        (Some(only), None) | (None, Some(only)) => return Some(only),
-        (Some(base), Some(target)) => (base, target),
-    };
-    let union = |a: Option<Vec<String>>,
-                 b: Option<Vec<String>>,
-                 defaults: &[&str]|
-     -> Option<Vec<String>> {
-        if a.is_none() && b.is_none() {
-            return None;
-        }
-        let mut all: Vec<String> =
-            a.unwrap_or_else(|| defaults.iter().map(|s| (*s).to_owned()).collect());
-        for item in b.unwrap_or_else(|| defaults.iter().map(|s| (*s).to_owned()).collect()) {
-            if !all.contains(&item) {
-                all.push(item);
-            }
-        }
-        Some(all)
-    };
-    let on = {
-        let mut on = base.on.unwrap_or_else(Trigger::default_on);
-        for trigger in target.on.unwrap_or_else(Trigger::default_on) {
-            if !on.contains(&trigger) {
-                on.push(trigger);
-            }
-        }
-        Some(on)
-    };
-    Some(ProtectConfig {
-        tests: union(base.tests, target.tests, &[]),
-        paths: union(base.paths, target.paths, &DEFAULT_PATHS),
-        allow: base
-            .allow
-            .into_iter()
-            .filter(|k| target.allow.contains(k))
-            .collect(),
-        on,
-    })
-}
-
-/// The protected gate's plan regardless of triggers (for `backstop approve`), with the same
-/// combined base and target `[protect]` the runs use.
-pub fn plan_any_trigger(
-    repo: &Repo,
-    config: &GatesConfig,
-    base: Option<Oid>,
-    target: Side,
-    file_set: &FileSet,
-) -> Option<ProtectPlan> {
-    let protect = effective(
-        base.and_then(|b| protect_at(repo, b)),
-        config.protect.clone(),
-    )?;
-    Some(ProtectPlan {
-        config: protect,
-        base,
-        target,
-        changes: file_set.changes.clone(),
-    })
+/// `protect.paths` when not given: gates.toml and the hook files of every agent.
+pub fn default_paths() -> Vec<String> {
+    crate::agent::protected_paths()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Runs the gate: every finding, before approvals are applied.
@@ -185,29 +74,25 @@ pub fn plan_any_trigger(
     clippy::too_many_lines,
     reason = "one pass over the changed paths, each kind of finding in turn"
 )]
-pub fn run(repo: &Repo, plan: &ProtectPlan) -> Result<Vec<FindingReport>> {
-    let Some(base_commit) = plan.base else {
+pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
+    let Some(base_commit) = scope.base else {
         return Ok(Vec::new());
     };
     let base_files = repo.contents(Side::Commit(base_commit))?;
-    let target_files = repo.contents(plan.target)?;
+    let target_files = repo.contents(scope.target)?;
     let mut tests: Vec<String> = USUAL_TESTS.iter().map(|s| (*s).to_owned()).collect();
-    tests.extend(plan.config.tests.clone().unwrap_or_default());
+    tests.extend(scope.config.tests.clone().unwrap_or_default());
     let tests = GlobList::new(&tests).map_err(anyhow::Error::msg)?;
-    let custom_tests = GlobList::new(&plan.config.tests.clone().unwrap_or_default())
+    let custom_tests = GlobList::new(&scope.config.tests.clone().unwrap_or_default())
         .map_err(anyhow::Error::msg)?;
-    let paths = plan
-        .config
-        .paths
-        .clone()
-        .unwrap_or_else(|| DEFAULT_PATHS.iter().map(|s| (*s).to_owned()).collect());
+    let paths = scope.config.paths.clone().unwrap_or_else(default_paths);
     let protected_paths = GlobList::new(&paths).map_err(anyhow::Error::msg)?;
     let snapshots = GlobList::new(&SNAPSHOTS.map(str::to_owned)).map_err(anyhow::Error::msg)?;
 
     let mut findings = Vec::new();
     let (mut base, mut target) = (compare::Side::default(), compare::Side::default());
     let mut deleted_test_files = HashSet::new();
-    for change in plan.changes.iter().filter(|c| !c.submodule) {
+    for change in scope.changes.iter().filter(|c| !c.submodule) {
         let path = &change.path;
         let before = (change.kind != ChangeKind::Added)
             .then(|| base_files.read(path))
@@ -311,7 +196,7 @@ pub fn run(repo: &Repo, plan: &ProtectPlan) -> Result<Vec<FindingReport>> {
             ));
         }
     }
-    findings.retain(|f| !plan.config.allow.contains(&f.kind));
+    findings.retain(|f| !scope.config.allow.contains(&f.kind));
     findings.sort_by(|a, b| {
         (&a.file, a.target_line.or(a.base_line)).cmp(&(&b.file, b.target_line.or(b.base_line)))
     });

@@ -3,9 +3,10 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+pub use crate::diagnostic::{Diagnostic, Severity};
 pub use crate::finding::FindingReport;
 use crate::gates::GateOutcome;
-pub use crate::gates::{Diagnostic, GateStatus, Severity};
+pub use crate::gates::GateStatus;
 use crate::plan::{Action, Plan};
 use crate::trigger::Trigger;
 
@@ -61,59 +62,46 @@ pub struct GateReport {
 }
 
 impl Report {
-    /// Assembles the report from the plan and the outcomes, in plan order.
+    /// Assembles the report from the plan and the outcomes, in plan order; the protected
+    /// gate's findings go to `protected`.
     pub fn new(plan: &Plan, outcomes: Vec<GateOutcome>, duration: std::time::Duration) -> Report {
+        let mut protected = Vec::new();
         let gates: Vec<GateReport> = plan
             .gates
             .iter()
             .zip(outcomes)
-            .map(|(gate, outcome)| GateReport {
-                name: gate.name.clone(),
-                status: outcome.status,
-                exit_code: outcome.exit_code,
-                duration_ms: millis(outcome.duration),
-                command: gate.command.clone(),
-                files: match &gate.action {
-                    Action::Run(job) => job
-                        .files
-                        .iter()
-                        .map(|f| f.to_string_lossy().into_owned())
-                        .collect(),
-                    Action::Skip(_) => Vec::new(),
-                },
-                diagnostics: outcome.diagnostics,
-                output: outcome.output,
-                reason: outcome.reason,
+            .map(|(gate, mut outcome)| {
+                protected.append(&mut outcome.findings);
+                GateReport {
+                    name: gate.name.clone(),
+                    status: outcome.status,
+                    exit_code: outcome.exit_code,
+                    duration_ms: millis(outcome.duration),
+                    command: gate.command.clone(),
+                    files: match &gate.action {
+                        Action::Run(job) => job
+                            .files
+                            .iter()
+                            .map(|f| f.to_string_lossy().into_owned())
+                            .collect(),
+                        Action::Protect(_) | Action::Skip(_) => Vec::new(),
+                    },
+                    diagnostics: outcome.diagnostics,
+                    output: outcome.output,
+                    reason: outcome.reason,
+                }
             })
             .collect();
-        let protected = Vec::new();
         Report {
             schema: SCHEMA_ID.to_owned(),
-            trigger: plan.trigger,
-            base: plan.base.clone(),
-            target: plan.target.clone(),
+            trigger: plan.trigger(),
+            base: Some(plan.snapshot.base_id()),
+            target: plan.snapshot.target_name(),
             ok: gates.iter().all(|g| !g.status.is_failure()),
             duration_ms: millis(duration),
             gates,
             protected,
         }
-    }
-
-    /// Adds the protected gate's outcome and its findings.
-    pub fn add_protected(&mut self, outcome: GateOutcome, findings: Vec<FindingReport>) {
-        self.gates.push(GateReport {
-            name: crate::protected::GATE_NAME.to_owned(),
-            status: outcome.status,
-            exit_code: None,
-            duration_ms: millis(outcome.duration),
-            command: "(built-in)".to_owned(),
-            files: Vec::new(),
-            diagnostics: Vec::new(),
-            output: outcome.output,
-            reason: outcome.reason,
-        });
-        self.protected = findings;
-        self.ok = self.gates.iter().all(|g| !g.status.is_failure());
     }
 
     /// The gates that failed, timed out or errored.

@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Mutex;
 
-use git2::Oid;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::git::blob_id;
+use crate::git::{Oid, blob_id};
 use crate::glob::GlobList;
-use crate::plan::Job;
+use crate::plan::CacheScope;
 
 /// Entries kept at most; the oldest go first.
 const MAX_ENTRIES: usize = 4000;
@@ -51,22 +50,21 @@ impl Cache {
         }
     }
 
-    /// The key of a job: what must be equal for an earlier pass to stand.
-    pub fn key(&self, job: &Job) -> String {
-        self.key_for_version(job, env!("CARGO_PKG_VERSION"))
+    /// The key of a gate: what must be equal for an earlier pass to stand.
+    pub fn key(&self, scope: CacheScope<'_>) -> String {
+        self.key_for_version(scope, env!("CARGO_PKG_VERSION"))
     }
 
-    fn key_for_version(&self, job: &Job, version: &str) -> String {
-        let mut text = format!("backstop {version}\n{}\n", job.definition).into_bytes();
+    fn key_for_version(&self, scope: CacheScope<'_>, version: &str) -> String {
+        let mut text = format!("backstop {version}\n{}\n", scope.definition).into_bytes();
         text.extend_from_slice(&self.run_context);
         text.push(b'\n');
-        for file in &job.files {
+        for file in scope.files {
             text.extend_from_slice(file.as_os_str().as_bytes());
             text.push(0);
         }
         text.push(b'\n');
-        let cwd = job.cwd.strip_prefix(&job.root).unwrap_or(Path::new(""));
-        text.extend_from_slice(self.contents_digest(cwd, job.inputs.as_ref()).as_bytes());
+        text.extend_from_slice(self.contents_digest(scope.cwd, scope.inputs).as_bytes());
         blob_id(&text)
     }
 
@@ -210,6 +208,7 @@ pub fn age(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Job;
 
     fn job(definition: &str, inputs: Option<Vec<String>>) -> Job {
         Job {
@@ -235,7 +234,7 @@ mod tests {
         contents
             .iter()
             .map(|(p, text)| {
-                let id = Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).unwrap();
+                let id = Oid::from_str(&blob_id(text.as_bytes())).unwrap();
                 (PathBuf::from(p), id)
             })
             .collect()
@@ -253,29 +252,39 @@ mod tests {
     fn the_key_covers_version_definition_environment_and_inputs() {
         let base = cache(&[("src/a.rs", "1"), ("README.md", "2")], "stop");
         let lint = job(r#"{"run":"lint"}"#, None);
-        let key = base.key(&lint);
-        assert_eq!(key, base.key(&lint), "the key is deterministic");
-        assert_ne!(key, base.key_for_version(&lint, "0.0.0-other"));
-        assert_ne!(key, base.key(&job(r#"{"run":"lint --strict"}"#, None)));
+        let key = base.key(lint.cache_scope());
+        assert_eq!(
+            key,
+            base.key(lint.cache_scope()),
+            "the key is deterministic"
+        );
+        assert_ne!(key, base.key_for_version(lint.cache_scope(), "0.0.0-other"));
         assert_ne!(
             key,
-            cache(&[("src/a.rs", "1"), ("README.md", "3")], "stop").key(&lint)
+            base.key(job(r#"{"run":"lint --strict"}"#, None).cache_scope())
         );
         assert_ne!(
             key,
-            cache(&[("src/a.rs", "1"), ("README.md", "2")], "pre-push").key(&lint)
+            cache(&[("src/a.rs", "1"), ("README.md", "3")], "stop").key(lint.cache_scope())
+        );
+        assert_ne!(
+            key,
+            cache(&[("src/a.rs", "1"), ("README.md", "2")], "pre-push").key(lint.cache_scope())
         );
         let mut other_files = job(r#"{"run":"lint"}"#, None);
         other_files.files.push(PathBuf::from("src/b.rs"));
-        assert_ne!(key, base.key(&other_files));
+        assert_ne!(key, base.key(other_files.cache_scope()));
     }
 
     #[test]
     fn inputs_narrow_what_the_key_covers() {
         let only_src = job(r#"{"run":"lint"}"#, Some(vec!["src/**".into()]));
-        let before = cache(&[("src/a.rs", "1"), ("README.md", "2")], "stop").key(&only_src);
-        let docs_changed = cache(&[("src/a.rs", "1"), ("README.md", "9")], "stop").key(&only_src);
-        let source_changed = cache(&[("src/a.rs", "5"), ("README.md", "2")], "stop").key(&only_src);
+        let before =
+            cache(&[("src/a.rs", "1"), ("README.md", "2")], "stop").key(only_src.cache_scope());
+        let docs_changed =
+            cache(&[("src/a.rs", "1"), ("README.md", "9")], "stop").key(only_src.cache_scope());
+        let source_changed =
+            cache(&[("src/a.rs", "5"), ("README.md", "2")], "stop").key(only_src.cache_scope());
         assert_eq!(before, docs_changed);
         assert_ne!(before, source_changed);
     }
@@ -284,8 +293,10 @@ mod tests {
     fn a_gate_with_a_cwd_and_no_inputs_depends_on_the_whole_tree() {
         let mut web = job(r#"{"run":"lint","cwd":"web"}"#, None);
         web.cwd = PathBuf::from("/repo/web");
-        let before = cache(&[("web/a.ts", "1"), ("shared/lib.ts", "2")], "stop").key(&web);
-        let shared_changed = cache(&[("web/a.ts", "1"), ("shared/lib.ts", "3")], "stop").key(&web);
+        let before =
+            cache(&[("web/a.ts", "1"), ("shared/lib.ts", "2")], "stop").key(web.cache_scope());
+        let shared_changed =
+            cache(&[("web/a.ts", "1"), ("shared/lib.ts", "3")], "stop").key(web.cache_scope());
         assert_ne!(before, shared_changed);
     }
 

@@ -8,7 +8,8 @@ use std::sync::mpsc;
 
 use crate::gates::GateStatus;
 use crate::gates::{self, GateContext, GateOutcome};
-use crate::plan::{Action, Job, Plan};
+use crate::git::Repo;
+use crate::plan::{Action, CacheScope, Job, Plan};
 
 /// Hears about gates as they start and finish (the live display).
 pub trait Observer: Sync {
@@ -33,17 +34,34 @@ enum State {
     Done(GateOutcome),
 }
 
-/// Runs the plan and returns one outcome per planned gate, in plan order.
-pub fn run(
+/// A cached pass of the gate with this cache scope, if there is one.
+fn cached(
+    cache: Option<&cache::Cache>,
+    scope: CacheScope<'_>,
+) -> (Option<GateOutcome>, Option<String>) {
+    let Some(cache) = cache else {
+        return (None, None);
+    };
+    let key = cache.key(scope);
+    match cache.hit(&key) {
+        Some(age) => {
+            let mut outcome = GateOutcome::skipped(format!("cached pass, {} old", cache::age(age)));
+            outcome.status = GateStatus::Cached;
+            (Some(outcome), None)
+        }
+        None => (None, Some(key)),
+    }
+}
+
+/// Where each gate starts: skipped gates and the protected gate are done (the protected gate
+/// runs here, from the cache or in-process), command gates wait for the scheduler.
+fn first_states(
+    repo: &Repo,
     plan: &Plan,
-    context: &GateContext,
-    settings: RunnerSettings,
     observer: &dyn Observer,
     cache: Option<&cache::Cache>,
-) -> Vec<GateOutcome> {
-    let mut keys: Vec<Option<String>> = vec![None; plan.gates.len()];
-    let mut states: Vec<State> = plan
-        .gates
+) -> Vec<State> {
+    plan.gates
         .iter()
         .map(|gate| match &gate.action {
             Action::Skip(reason) => {
@@ -51,9 +69,40 @@ pub fn run(
                 observer.finished(&gate.name, &outcome);
                 State::Done(outcome)
             }
+            Action::Protect(job) => {
+                let outcome = match cached(cache, job.cache_scope()) {
+                    (Some(hit), _) => hit,
+                    (None, key) => {
+                        let outcome = gates::protected::run(repo, job);
+                        if let (Some(cache), Some(key), GateStatus::Passed) =
+                            (cache, key, outcome.status)
+                        {
+                            cache.store(&key);
+                        }
+                        outcome
+                    }
+                };
+                observer.finished(&gate.name, &outcome);
+                State::Done(outcome)
+            }
             Action::Run(_) => State::Waiting,
         })
-        .collect();
+        .collect()
+}
+
+/// Runs the plan and returns one outcome per planned gate, in plan order. The protected gate
+/// runs first, in this thread (it reads `repo`'s objects and starts no process); command gates
+/// run in threads of their own.
+pub fn run(
+    repo: &Repo,
+    plan: &Plan,
+    context: &GateContext,
+    settings: RunnerSettings,
+    observer: &dyn Observer,
+    cache: Option<&cache::Cache>,
+) -> Vec<GateOutcome> {
+    let mut keys: Vec<Option<String>> = vec![None; plan.gates.len()];
+    let mut states = first_states(repo, plan, observer, cache);
     let (sender, finished) = mpsc::channel::<(usize, GateOutcome)>();
     std::thread::scope(|scope| {
         let mut running = 0;
@@ -75,21 +124,16 @@ pub fn run(
                             .all(|dep| matches!(states[*dep], State::Done(_)));
                     if let (true, Action::Run(job)) = (ready, &gate.action) {
                         // A fixer changes files: its run is never answered from the cache.
-                        if let Some(cache) = cache.filter(|_| !job.fix_first) {
-                            let key = cache.key(job);
-                            if let Some(age) = cache.hit(&key) {
-                                let mut outcome = GateOutcome::skipped(format!(
-                                    "cached pass, {} old",
-                                    cache::age(age)
-                                ));
-                                outcome.status = GateStatus::Cached;
-                                outcome.exit_code = Some(0);
-                                observer.finished(&gate.name, &outcome);
-                                states[index] = State::Done(outcome);
+                        let usable = cache.filter(|_| !job.fix_first);
+                        match cached(usable, job.cache_scope()) {
+                            (Some(mut hit), _) => {
+                                hit.exit_code = Some(0);
+                                observer.finished(&gate.name, &hit);
+                                states[index] = State::Done(hit);
                                 progressed = true;
                                 continue;
                             }
-                            keys[index] = Some(key);
+                            (None, key) => keys[index] = key,
                         }
                         states[index] = State::Running;
                         running += 1;

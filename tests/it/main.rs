@@ -1,6 +1,7 @@
 //! The one integration test binary: the real `backstop` binary in temporary git repositories.
 
 mod agents;
+mod architecture;
 mod cache;
 mod commit;
 mod config;

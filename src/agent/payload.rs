@@ -1,11 +1,11 @@
-//! Reading what an agent sends (leniently: every field optional, unknown fields ignored, a
-//! byte-order mark stripped) and writing exactly the objects each agent understands.
+//! Reading what an agent sends, leniently: every field optional, unknown fields ignored, a
+//! byte-order mark stripped, and every agent's dialect accepted from any of them (Cursor, for
+//! one, runs the hooks Claude Code's file names).
 
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::Agent;
 use super::guard::ToolCall;
 
 /// A hook payload, whatever its dialect (`snake_case`, `camelCase`, Cursor's).
@@ -119,70 +119,31 @@ impl Payload {
             Some(Value::String(text)) => Some(text.clone()),
             _ => None,
         };
-        match name.as_str() {
-            "Bash" | "PowerShell" | "bash" | "powershell" | "shell" | "Shell" | "exec_command"
-            | "run_shell_command" | "local_shell" => {
-                command().map_or(ToolCall::Other, ToolCall::Shell)
-            }
-            "apply_patch" => command()
+        let named = |tools: fn(&dyn super::Agent) -> &'static [&'static str]| {
+            super::ALL
+                .iter()
+                .any(|a| tools(*a).contains(&name.as_str()))
+        };
+        if named(|a| a.shell_tools()) {
+            command().map_or(ToolCall::Other, ToolCall::Shell)
+        } else if named(|a| a.patch_tools()) {
+            command()
                 .or_else(|| field("input"))
                 .or_else(|| field("patch"))
-                .map_or(ToolCall::Other, ToolCall::Patch),
-            "Edit" | "Write" | "MultiEdit" | "NotebookEdit" | "write_file" | "replace"
-            | "create" | "edit" | "Delete" => {
-                let paths: Vec<PathBuf> = ["file_path", "notebook_path", "path", "filePath"]
-                    .iter()
-                    .filter_map(|k| field(k))
-                    .map(PathBuf::from)
-                    .collect();
-                if paths.is_empty() {
-                    ToolCall::Other
-                } else {
-                    ToolCall::Edit(paths)
-                }
+                .map_or(ToolCall::Other, ToolCall::Patch)
+        } else if named(|a| a.edit_tools()) {
+            let paths: Vec<PathBuf> = ["file_path", "notebook_path", "path", "filePath"]
+                .iter()
+                .filter_map(|k| field(k))
+                .map(PathBuf::from)
+                .collect();
+            if paths.is_empty() {
+                ToolCall::Other
+            } else {
+                ToolCall::Edit(paths)
             }
-            _ => ToolCall::Other,
+        } else {
+            ToolCall::Other
         }
-    }
-}
-
-/// The object that keeps the agent working, with `text` as its instructions.
-pub fn block(agent: Agent, text: &str) -> Value {
-    match agent {
-        Agent::Claude | Agent::Codex | Agent::Copilot => {
-            json!({"decision": "block", "reason": text})
-        }
-        Agent::Gemini => json!({"decision": "deny", "reason": text}),
-        Agent::Cursor => json!({"followup_message": text}),
-    }
-}
-
-/// What lets the agent stop while telling the person that gates still fail, if the agent
-/// has a way to show it (`None`: print nothing).
-pub fn give_up(agent: Agent, text: &str) -> Option<Value> {
-    match agent {
-        Agent::Claude | Agent::Codex | Agent::Gemini => Some(json!({"systemMessage": text})),
-        Agent::Cursor | Agent::Copilot => None,
-    }
-}
-
-/// The object that denies a tool call, with the reason the agent reads.
-pub fn deny(agent: Agent, reason: &str) -> Value {
-    match agent {
-        Agent::Claude => {
-            json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": reason}})
-        }
-        // Codex shows the model `Command blocked by PreToolUse hook: {reason}. Command: {cmd}`
-        // (seen with Codex CLI 0.169.0): a closing full stop of ours would double.
-        Agent::Codex => {
-            let reason = reason.trim_end();
-            let reason = reason.strip_suffix('.').unwrap_or(reason);
-            json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": reason}})
-        }
-        Agent::Gemini => json!({"decision": "deny", "reason": reason}),
-        Agent::Cursor => {
-            json!({"permission": "deny", "user_message": reason, "agent_message": reason})
-        }
-        Agent::Copilot => json!({"permissionDecision": "deny", "permissionDecisionReason": reason}),
     }
 }

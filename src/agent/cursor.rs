@@ -1,0 +1,81 @@
+//! Cursor: `.cursor/hooks.json` (version 1, handlers listed directly), a `stop` hook answered
+//! with `followup_message`, and `beforeShellExecution` as the guard.
+
+use serde_json::{Value, json};
+
+use super::{Agent, Event, HookEntry, Layout, hook_command};
+use crate::config::GatesConfig;
+
+/// Cursor.
+#[derive(Debug)]
+pub struct Cursor;
+
+impl Agent for Cursor {
+    fn name(&self) -> &'static str {
+        "cursor"
+    }
+
+    fn title(&self) -> &'static str {
+        "Cursor: .cursor/hooks.json"
+    }
+
+    fn hooks_file(&self) -> &'static str {
+        ".cursor/hooks.json"
+    }
+
+    fn protected_globs(&self) -> &'static [&'static str] {
+        &[".cursor/hooks.json"]
+    }
+
+    fn project_files(&self) -> &'static [&'static str] {
+        &[".cursor/hooks.json"]
+    }
+
+    fn home_files(&self) -> &'static [&'static str] {
+        &[".cursor/hooks.json"]
+    }
+
+    fn hooks(&self, _stop_seconds: u64, config: &GatesConfig) -> Vec<HookEntry> {
+        vec![
+            // Cursor stops following up after `loop_limit`; backstop's own retry budget decides first.
+            HookEntry {
+                event: "stop",
+                matcher: None,
+                handler: json!({"command": hook_command(self, Event::Stop), "loop_limit": config.settings.stop_retries + 1}),
+            },
+            HookEntry {
+                event: "beforeShellExecution",
+                matcher: None,
+                handler: json!({"command": hook_command(self, Event::PreToolUse)}),
+            },
+        ]
+    }
+
+    fn layout(&self) -> Layout {
+        Layout::Flat
+    }
+
+    fn file_version(&self) -> Option<u64> {
+        Some(1)
+    }
+
+    fn shell_tools(&self) -> &'static [&'static str] {
+        &["Shell", "shell"]
+    }
+
+    fn edit_tools(&self) -> &'static [&'static str] {
+        &["Write", "Edit", "Delete"]
+    }
+
+    fn block(&self, text: &str) -> Value {
+        json!({"followup_message": text})
+    }
+
+    fn give_up(&self, _text: &str) -> Option<Value> {
+        None
+    }
+
+    fn deny(&self, reason: &str) -> Value {
+        json!({"permission": "deny", "user_message": reason, "agent_message": reason})
+    }
+}

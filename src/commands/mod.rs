@@ -1,0 +1,8 @@
+//! The commands people type, one file each; each resolves its settings and calls into the
+//! pipeline or the module that owns the work.
+
+pub mod approve;
+pub mod install;
+pub mod list;
+pub mod maintenance;
+pub mod run;

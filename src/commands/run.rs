@@ -1,0 +1,38 @@
+//! `backstop run [TRIGGER]` and `backstop ci`: resolve the settings and the snapshot, then the
+//! pipeline.
+
+use anyhow::Result;
+
+use crate::pipeline::{self, GateInputs};
+use crate::runner::signals;
+use crate::settings::{FileRequest, GlobalOptions, RunOptions, RunSettings, Workspace};
+use crate::trigger::Trigger;
+
+/// Runs the gates of `trigger` on the files asked for; `base_override` is `ci --base`.
+pub fn run(
+    global: &GlobalOptions,
+    trigger: Trigger,
+    files: &FileRequest,
+    options: &RunOptions,
+    base_override: Option<&str>,
+) -> Result<u8> {
+    let started = std::time::Instant::now();
+    signals::install()?;
+    let workspace = Workspace::open(global)?;
+    crate::setaside::refuse_if_interrupted(&workspace.repo)?;
+    let config = workspace.load_config()?;
+    let settings = RunSettings::resolve(
+        &workspace,
+        &config,
+        global,
+        trigger,
+        files,
+        options,
+        base_override,
+    )?;
+    let repo = &workspace.repo;
+    let snapshot = crate::snapshot::resolve(repo, trigger, &settings.files, &settings.base_ref)?;
+    let plan = pipeline::plan(repo, &config, &settings, snapshot, repo.root())?;
+    let report = pipeline::judge(repo, &plan, &settings, GateInputs::default(), started)?;
+    pipeline::finish(&report, &settings)
+}

@@ -1,0 +1,156 @@
+//! Planning the built-in protected gate: whether it runs, and under which `[protect]`: the
+//! base's and the target's together, so a change cannot narrow the protection of itself.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, GatesConfig, ProtectConfig};
+use crate::git::{FileChange, Oid, Repo, Side};
+use crate::snapshot::Snapshot;
+use crate::trigger::Trigger;
+
+use super::{CacheScope, Selection};
+
+/// The protected gate of one run.
+#[derive(Debug, Clone)]
+pub struct ProtectJob {
+    /// `[protect]` as the base and the target have it, combined.
+    pub config: ProtectConfig,
+    /// The base commit; `None` is the empty tree (nothing to protect yet).
+    pub base: Option<Oid>,
+    /// The version judged.
+    pub target: Side,
+    /// Every changed path, deletions included.
+    pub changes: Vec<FileChange>,
+    /// Report findings without failing (`--allow-protected`).
+    pub allow: bool,
+    /// The combined config, `allow` and the approvals, for the cache key.
+    definition: String,
+    /// The changed paths, for the cache key.
+    paths: Vec<PathBuf>,
+}
+
+impl ProtectJob {
+    /// What the analysis compares.
+    pub fn scope(&self) -> crate::protected::Scope<'_> {
+        crate::protected::Scope {
+            config: &self.config,
+            base: self.base,
+            target: self.target,
+            changes: &self.changes,
+        }
+    }
+
+    /// What the result cache keys the gate by: its combined config, `--allow-protected`, the
+    /// approvals on record and every changed path (the base and content are the run's).
+    pub fn cache_scope(&self) -> CacheScope<'_> {
+        CacheScope {
+            definition: &self.definition,
+            files: &self.paths,
+            cwd: Path::new(""),
+            inputs: None,
+        }
+    }
+}
+
+/// The protected gate's job, when `[protect]` exists (at the base or the target), runs on the
+/// snapshot's trigger, and the person did not skip it (`--gate` naming others, `--skip
+/// protected`, `BACKSTOP_SKIP`).
+pub fn job(
+    repo: &Repo,
+    config: &GatesConfig,
+    snapshot: &Snapshot,
+    selection: &Selection,
+) -> Option<ProtectJob> {
+    let job = any_trigger(repo, config, snapshot, selection.allow_protected)?;
+    let on = job.config.on.clone().unwrap_or_else(Trigger::default_on);
+    let named = |list: &[String]| list.iter().any(|n| n == config::PROTECTED_GATE);
+    let chosen = if selection.only.is_empty() {
+        on.contains(&snapshot.trigger)
+    } else {
+        named(&selection.only)
+    };
+    (chosen && !named(&selection.skip) && !named(&selection.env_skip)).then_some(job)
+}
+
+/// The protected gate's job regardless of triggers and skips (for `backstop approve`), with
+/// the same combined `[protect]` the runs use.
+pub fn any_trigger(
+    repo: &Repo,
+    config: &GatesConfig,
+    snapshot: &Snapshot,
+    allow: bool,
+) -> Option<ProtectJob> {
+    let protect = effective(
+        snapshot.base.and_then(|b| protect_at(repo, b)),
+        config.protect.clone(),
+    )?;
+    let approved = crate::protected::approve::approved(repo);
+    let definition = serde_json::json!({
+        "protect": protect,
+        "allow": allow,
+        "approved": approved,
+    })
+    .to_string();
+    Some(ProtectJob {
+        config: protect,
+        base: snapshot.base,
+        target: snapshot.target,
+        changes: snapshot.file_set.changes.clone(),
+        allow,
+        definition,
+        paths: snapshot.paths(),
+    })
+}
+
+/// `[protect]` as the base commit had it, read leniently (an unreadable one counts as absent).
+fn protect_at(repo: &Repo, commit: Oid) -> Option<ProtectConfig> {
+    let text = repo.file_at(commit, Path::new(config::FILE_NAME))?;
+    let table: toml::Table = String::from_utf8_lossy(&text).parse().ok()?;
+    table.get("protect")?.clone().try_into().ok()
+}
+
+/// The protection a change is judged under: the base's and the target's together, so a change
+/// cannot switch off or narrow the protection of itself (removing `[protect]`, narrowing `on`,
+/// `tests` or `paths`, or allowing more kinds is itself reported, and judged by the base).
+fn effective(base: Option<ProtectConfig>, target: Option<ProtectConfig>) -> Option<ProtectConfig> {
+    let (base, target) = match (base, target) {
+        (None, None) => return None,
+        (Some(only), None) | (None, Some(only)) => return Some(only),
+        (Some(base), Some(target)) => (base, target),
+    };
+    let default_paths = crate::protected::default_paths();
+    let union = |a: Option<Vec<String>>,
+                 b: Option<Vec<String>>,
+                 defaults: &[String]|
+     -> Option<Vec<String>> {
+        if a.is_none() && b.is_none() {
+            return None;
+        }
+        let mut all: Vec<String> = a.unwrap_or_else(|| defaults.to_vec());
+        for item in b.unwrap_or_else(|| defaults.to_vec()) {
+            if !all.contains(&item) {
+                all.push(item);
+            }
+        }
+        Some(all)
+    };
+    let on = {
+        let mut on = base.on.unwrap_or_else(Trigger::default_on);
+        for trigger in target.on.unwrap_or_else(Trigger::default_on) {
+            if !on.contains(&trigger) {
+                on.push(trigger);
+            }
+        }
+        Some(on)
+    };
+    Some(ProtectConfig {
+        tests: union(base.tests, target.tests, &[]),
+        paths: union(base.paths, target.paths, &default_paths),
+        allow: base
+            .allow
+            .into_iter()
+            .filter(|k| target.allow.contains(k))
+            .collect(),
+        on,
+    })
+}

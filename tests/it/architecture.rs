@@ -1,0 +1,261 @@
+//! The shape of `src/`: data flows one way between top-level modules, and each outside crate
+//! that defines a boundary (git2, clap, duct) is imported in one place only. A new import
+//! cycle or a leak fails here with the path that closes it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn sources() -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path.strip_prefix(&root).unwrap().to_path_buf(), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The top-level module a file belongs to (`agent/claude.rs` → `agent`, `app.rs` → `app`).
+fn module_of(path: &Path) -> String {
+    let first = path
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
+    first.trim_end_matches(".rs").to_owned()
+}
+
+/// Code without comments and string literals, so a word in a doc comment is not an import.
+fn code_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut escaped = false;
+                for n in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if n == '\\' {
+                        escaped = true;
+                    } else if n == '"' {
+                        break;
+                    }
+                }
+                out.push_str("\"\"");
+            }
+            // A char literal like '"' or '{' would open a string or a group by mistake.
+            '\'' => {
+                let rest: String = chars.clone().take(3).collect();
+                if let Some(escaped) = rest.strip_prefix('\\') {
+                    let close = escaped.find('\'').map_or(0, |i| i + 2);
+                    for _ in 0..close {
+                        chars.next();
+                    }
+                } else if rest.chars().nth(1) == Some('\'') {
+                    chars.next();
+                    chars.next();
+                } else {
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every top-level module named through `crate::` in the text, `use crate::{a, b::c}` included.
+fn crate_references(code: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // Only the names at depth zero of the group are top-level modules.
+            let mut depth = 0;
+            let mut word = String::new();
+            let mut take = true;
+            for c in group.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => take = true,
+                    _ => {}
+                }
+                if depth == 0 && take {
+                    if c.is_alphanumeric() || c == '_' {
+                        word.push(c);
+                    } else if !word.is_empty() {
+                        found.insert(std::mem::take(&mut word));
+                        take = false;
+                    }
+                }
+            }
+        } else {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                found.insert(name);
+            }
+        }
+    }
+    found
+}
+
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (path, text) in sources() {
+        let from = module_of(&path);
+        if from == "lib" || from == "main" {
+            continue;
+        }
+        let edges = graph.entry(from.clone()).or_default();
+        for to in crate_references(&code_only(&text)) {
+            // `crate::say!` is a macro exported at the root, not a module.
+            if to != from && to != "say" {
+                edges.insert(to);
+            }
+        }
+    }
+    graph
+}
+
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn no_import_cycle_between_top_level_modules() {
+    let graph = graph();
+    assert!(graph.len() > 10, "the scan found the modules: {graph:?}");
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!(
+            "an import cycle between top-level modules of src/: {}",
+            cycle.join(" -> ")
+        );
+    }
+}
+
+#[test]
+fn the_cycle_finder_finds_a_cycle() {
+    // The check above must be able to fail.
+    let mut graph = BTreeMap::new();
+    graph.insert("a".to_owned(), BTreeSet::from(["b".to_owned()]));
+    graph.insert("b".to_owned(), BTreeSet::from(["c".to_owned()]));
+    graph.insert("c".to_owned(), BTreeSet::from(["a".to_owned()]));
+    assert_eq!(
+        find_cycle(&graph).unwrap(),
+        ["a", "b", "c", "a"].map(str::to_owned)
+    );
+    let refs = crate_references(&code_only(
+        "use crate::{cli::{A, B}, git::Repo};\n// crate::plan in a comment\nlet x = crate::report::x(\"crate::y\");",
+    ));
+    assert_eq!(
+        refs,
+        BTreeSet::from(["cli", "git", "report"].map(str::to_owned))
+    );
+}
+
+/// Files that may import `krate`: under `allowed` (a file, or a folder ending in `/`).
+fn only_in(krate: &str, allowed: &str) {
+    let pattern = format!("{krate}::");
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(path, _)| {
+            let shown = path.to_string_lossy();
+            if allowed.ends_with('/') {
+                !shown.starts_with(allowed)
+            } else {
+                shown != allowed
+            }
+        })
+        .filter(|(_, text)| {
+            let code = code_only(text);
+            code.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .any(|word| word.starts_with(&pattern) || word == krate)
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "{krate} is imported outside {allowed}: {offenders:?}"
+    );
+}
+
+#[test]
+fn git2_only_under_git() {
+    only_in("git2", "git/");
+}
+
+#[test]
+fn clap_only_in_cli() {
+    only_in("clap", "cli.rs");
+    only_in("clap_complete", "cli.rs");
+}
+
+#[test]
+fn duct_only_in_process() {
+    only_in("duct", "process.rs");
+}
+
+#[test]
+fn app_is_dispatch_only() {
+    let (_, app) = sources()
+        .into_iter()
+        .find(|(p, _)| p == Path::new("app.rs"))
+        .unwrap();
+    let functions = code_only(&app).matches("fn ").count();
+    assert!(
+        functions <= 3,
+        "app.rs holds {functions} functions; commands belong in src/commands/, the run path in src/pipeline/"
+    );
+}
