@@ -8,38 +8,28 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::config;
+use crate::config::{self, GateConfig, GatesConfig, ParserKind, ProtectConfig};
 use crate::error::usage;
 use crate::git::{DiscoverError, Repo};
 use crate::settings::GlobalOptions;
+use crate::trigger::Trigger;
 
-/// One gate that init writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One gate that init writes: its name and its config.
+#[derive(Debug, Clone)]
 pub struct GateDraft {
     /// Gate name (prefixed with the directory for projects below the root).
     pub name: String,
-    /// Command.
-    pub run: String,
-    /// Globs.
-    pub files: Vec<String>,
-    /// Triggers; empty means the default.
-    pub on: Vec<&'static str>,
-    /// Fixer.
-    pub fix: Option<String>,
-    /// Pass matching files as arguments.
-    pub pass_files: bool,
-    /// Timeout, when longer than the default is needed.
-    pub timeout: Option<&'static str>,
-    /// Working directory relative to the root.
-    pub cwd: Option<String>,
-    /// How to read diagnostics, when the default `path:line:col: message` pattern does not.
-    pub parser: Option<&'static str>,
-    /// The `JUnit` report the command writes, for `parser = "junit"`.
-    pub report: Option<&'static str>,
+    /// The gate as gates.toml will hold it.
+    pub gate: GateConfig,
 }
 
 /// The triggers for slow gates (test suites): not on every commit.
-const SLOW: [&str; 4] = ["pre-push", "stop", "ci", "manual"];
+const SLOW: [Trigger; 4] = [
+    Trigger::PrePush,
+    Trigger::Stop,
+    Trigger::Ci,
+    Trigger::Manual,
+];
 
 /// Where the vitest gate writes its `JUnit` report: under `node_modules/.cache`, which every
 /// npm, pnpm and yarn project already ignores, so the report never shows up as a change.
@@ -48,15 +38,21 @@ const VITEST_REPORT: &str = "node_modules/.cache/backstop/vitest-junit.xml";
 fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
     GateDraft {
         name: name.to_owned(),
-        run: run.to_owned(),
-        files: files.iter().map(|f| (*f).to_owned()).collect(),
-        on: Vec::new(),
-        fix: None,
-        pass_files: false,
-        timeout: None,
-        cwd: None,
-        parser: None,
-        report: None,
+        gate: GateConfig {
+            run: run.to_owned(),
+            files: (!files.is_empty()).then(|| files.iter().map(|f| (*f).to_owned()).collect()),
+            on: None,
+            cwd: None,
+            pass_files: false,
+            timeout: None,
+            fix: None,
+            parser: None,
+            report: None,
+            pattern: None,
+            after: Vec::new(),
+            env: indexmap::IndexMap::new(),
+            inputs: None,
+        },
     }
 }
 
@@ -201,7 +197,7 @@ pub fn detect(root: &Path) -> Vec<Detected> {
                 };
                 for gate in &mut gates {
                     gate.name = format!("{prefix}-{}", gate.name);
-                    gate.cwd = Some(dir.clone());
+                    gate.gate.cwd = Some(dir.clone());
                 }
             }
             found.push(Detected {
@@ -266,12 +262,12 @@ fn rust(dir: &Path) -> Option<Vec<GateDraft>> {
     }
     let rs = ["*.rs", "Cargo.toml", "Cargo.lock"];
     let mut fmt = draft("rustfmt", "cargo fmt --all -- --check", &["*.rs"]);
-    fmt.fix = Some("cargo fmt --all".to_owned());
+    fmt.gate.fix = Some("cargo fmt --all".to_owned());
     let mut clippy = draft("clippy", "cargo clippy --all-targets -- -D warnings", &rs);
-    clippy.parser = Some("cargo");
+    clippy.gate.parser = Some(ParserKind::Cargo);
     let mut test = draft("cargo-test", "cargo test", &rs);
-    test.on = SLOW.to_vec();
-    test.parser = Some("cargo");
+    test.gate.on = Some(SLOW.to_vec());
+    test.gate.parser = Some(ParserKind::Cargo);
     Some(vec![fmt, clippy, test])
 }
 
@@ -309,7 +305,7 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
             &format!("{exec} prettier --check ."),
             &["*.{js,jsx,mjs,cjs,ts,tsx,mts,cts,json,css,scss,md,html,vue,svelte}"],
         );
-        fmt.fix = Some(format!("{exec} prettier --write ."));
+        fmt.gate.fix = Some(format!("{exec} prettier --write ."));
         gates.push(fmt);
     }
     if has_dep("eslint") || has_file(&["eslint.config.", ".eslintrc"]) {
@@ -319,8 +315,8 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
             &format!("{exec} eslint --max-warnings=0 --format json ."),
             &sources,
         );
-        eslint.fix = Some(format!("{exec} eslint --fix ."));
-        eslint.parser = Some("eslint");
+        eslint.gate.fix = Some(format!("{exec} eslint --fix ."));
+        eslint.gate.parser = Some(ParserKind::Eslint);
         gates.push(eslint);
     }
     if has_dep("typescript") && dir.join("tsconfig.json").exists() {
@@ -329,7 +325,7 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
             &format!("{exec} tsc --noEmit"),
             &["*.{ts,tsx,mts,cts}", "tsconfig*.json", "package.json"],
         );
-        tsc.parser = Some("tsc");
+        tsc.gate.parser = Some(ParserKind::Tsc);
         gates.push(tsc);
     }
     let unit = if has_dep("vitest") {
@@ -343,8 +339,8 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
             ),
             &[sources[0], "package.json"],
         );
-        vitest.parser = Some("junit");
-        vitest.report = Some(VITEST_REPORT);
+        vitest.gate.parser = Some(ParserKind::Junit);
+        vitest.gate.report = Some(VITEST_REPORT.to_owned());
         Some(vitest)
     } else if has_dep("jest") {
         Some(draft(
@@ -361,7 +357,7 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
             .then(|| draft("npm-test", "npm test", &[sources[0], "package.json"]))
     };
     if let Some(mut unit) = unit {
-        unit.on = SLOW.to_vec();
+        unit.gate.on = Some(SLOW.to_vec());
         gates.push(unit);
     }
     if has_dep("@playwright/test") || has_file(&["playwright.config."]) {
@@ -375,9 +371,9 @@ fn node(dir: &Path) -> Option<Vec<GateDraft>> {
                 "package.json",
             ],
         );
-        e2e.on = SLOW.to_vec();
-        e2e.timeout = Some("20m");
-        e2e.parser = Some("playwright");
+        e2e.gate.on = Some(SLOW.to_vec());
+        e2e.gate.timeout = Some("20m".to_owned());
+        e2e.gate.parser = Some(ParserKind::Playwright);
         gates.push(e2e);
     }
     Some(gates)
@@ -413,15 +409,15 @@ fn python(dir: &Path) -> Option<Vec<GateDraft>> {
             &format!("{python} -m ruff check --force-exclude --output-format=concise"),
             &["*.py"],
         );
-        check.pass_files = true;
-        check.fix = Some(format!("{python} -m ruff check --fix --force-exclude"));
+        check.gate.pass_files = true;
+        check.gate.fix = Some(format!("{python} -m ruff check --fix --force-exclude"));
         let mut format = draft(
             "ruff-format",
             &format!("{python} -m ruff format --check --force-exclude"),
             &["*.py"],
         );
-        format.pass_files = true;
-        format.fix = Some(format!("{python} -m ruff format --force-exclude"));
+        format.gate.pass_files = true;
+        format.gate.fix = Some(format!("{python} -m ruff format --force-exclude"));
         gates.extend([check, format]);
     }
     if mentions("mypy") {
@@ -438,8 +434,8 @@ fn python(dir: &Path) -> Option<Vec<GateDraft>> {
     }
     if mentions("pytest") || dir.join("tests").is_dir() {
         let mut pytest = draft("pytest", &format!("{python} -m pytest -q"), &py);
-        pytest.on = SLOW.to_vec();
-        pytest.parser = Some("pytest");
+        pytest.gate.on = Some(SLOW.to_vec());
+        pytest.gate.parser = Some(ParserKind::Pytest);
         gates.push(pytest);
     }
     Some(gates)
@@ -454,28 +450,18 @@ fn go(dir: &Path) -> Option<Vec<GateDraft>> {
         r#"out=$(xargs -0 -r gofmt -l < "$BACKSTOP_FILES"); [ -z "$out" ] || { printf 'not gofmt-formatted (run gofmt -w):\n%s\n' "$out"; exit 1; }"#,
         &["*.go"],
     );
-    fmt.fix = Some("gofmt -w .".to_owned());
+    fmt.gate.fix = Some("gofmt -w .".to_owned());
     let mut vet = draft("go-vet", "go vet ./...", &["*.go", "go.mod", "go.sum"]);
-    vet.parser = Some("go");
+    vet.gate.parser = Some(ParserKind::Go);
     let mut test = draft("go-test", "go test ./...", &["*.go", "go.mod", "go.sum"]);
-    test.on = SLOW.to_vec();
-    test.parser = Some("go");
+    test.gate.on = Some(SLOW.to_vec());
+    test.gate.parser = Some(ParserKind::Go);
     Some(vec![fmt, vet, test])
 }
 
-/// The gates.toml text for the detected projects.
+/// The gates.toml text for the detected projects: the config types serialised by serde, with
+/// comments around the tables.
 pub fn render(projects: &[Detected]) -> String {
-    let quote = |s: &str| toml::Value::String(s.to_owned()).to_string();
-    let list = |items: &[String]| {
-        format!(
-            "[{}]",
-            items
-                .iter()
-                .map(|s| quote(s))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
     let mut out = String::from(
         "# backstop gates: written by `backstop init`; every key is described in gates.toml.example.\n",
     );
@@ -492,51 +478,41 @@ pub fn render(projects: &[Detected]) -> String {
     if !kinds.is_empty() {
         let _ = writeln!(out, "# Found: {}.", kinds.join(", "));
     }
-    out.push_str("\n[settings]\nbase = \"origin/main\"\n");
-    for gate in projects.iter().flat_map(|p| &p.gates) {
-        // A bare key cannot hold a `.` (it would open a nested table); quote such names.
-        let key = if gate
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-        {
-            gate.name.clone()
-        } else {
-            quote(&gate.name)
-        };
-        let _ = write!(out, "\n[gates.{key}]\nrun = {}\n", quote(&gate.run));
-        if !gate.files.is_empty() {
-            let _ = writeln!(out, "files = {}", list(&gate.files));
-        }
-        if !gate.on.is_empty() {
-            let on: Vec<String> = gate.on.iter().map(|s| (*s).to_owned()).collect();
-            let _ = writeln!(out, "on = {}", list(&on));
-        }
-        if let Some(cwd) = &gate.cwd {
-            let _ = writeln!(out, "cwd = {}", quote(cwd));
-        }
-        if gate.pass_files {
-            out.push_str("pass_files = true\n");
-        }
-        if let Some(timeout) = gate.timeout {
-            let _ = writeln!(out, "timeout = {}", quote(timeout));
-        }
-        if let Some(fix) = &gate.fix {
-            let _ = writeln!(out, "fix = {}", quote(fix));
-        }
-        if let Some(parser) = gate.parser {
-            let _ = writeln!(out, "parser = {}", quote(parser));
-        }
-        if let Some(report) = gate.report {
-            let _ = writeln!(out, "report = {}", quote(report));
-        }
+    let mut settings = toml::Table::new();
+    settings.insert(
+        "base".to_owned(),
+        GatesConfig::default().settings.base.into(),
+    );
+    let mut gates = toml::Table::new();
+    for draft in projects.iter().flat_map(|p| &p.gates) {
+        gates.insert(
+            draft.name.clone(),
+            toml::Value::try_from(&draft.gate).expect("a gate is plain TOML"),
+        );
     }
+    let mut document = toml::Table::new();
+    document.insert("settings".to_owned(), settings.into());
+    document.insert("gates".to_owned(), gates.into());
+    out.push('\n');
+    out.push_str(&toml::to_string(&document).expect("a table is plain TOML"));
+    let protect = ProtectConfig {
+        paths: Some(crate::protected::default_paths()),
+        ..ProtectConfig::default()
+    };
+    let mut table = toml::Table::new();
+    table.insert(
+        "protect".to_owned(),
+        toml::Value::try_from(&protect).expect("[protect] is plain TOML"),
+    );
+    let protect = toml::to_string(&table).expect("a table is plain TOML");
     out.push_str(
         "\n# The built-in protected gate: reports deleted or skipped tests, removed or weakened\n\
-         # assertions, and edits to the files below. Remove the table to turn it off.\n\
-         [protect]\n\
-         # tests = []   # test globs beyond the usual locations of each language\n\
-         paths = [\"gates.toml\", \".claude/settings.json\", \".codex/hooks.json\", \".gemini/settings.json\", \".cursor/hooks.json\"]\n",
+         # assertions, and edits to the files below. Remove the table to turn it off.\n",
+    );
+    let (header, rest) = protect.split_once('\n').unwrap_or((&protect, ""));
+    let _ = write!(
+        out,
+        "{header}\n# tests = []   # test globs beyond the usual locations of each language\n{rest}"
     );
     out
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::load::{Locator, Step};
+use super::locate::{Locator, Step};
 use super::{ConfigError, GatesConfig, ParserKind, parse_duration};
 
 /// The name the built-in protected gate has in reports; no command gate may take it.

@@ -653,3 +653,63 @@ fn a_failure_that_changes_every_time_is_still_bounded() {
     );
     assert!(blocks >= 2);
 }
+
+/// The registry is the one place an agent is added: every entry gets its install flag, its
+/// hook subcommand, its file protected by default, and the guard on that file, with no other
+/// list to update.
+#[test]
+fn every_agent_of_the_registry_is_wired_everywhere() {
+    for agent in backstop::agent::ALL {
+        let repo = repo_with(FAILING);
+        let flag = format!("--{}", agent.name());
+        repo.run(&["install", &flag]).expect_code(0);
+        let written = repo.root().join(agent.hooks_file());
+        let text = std::fs::read_to_string(&written)
+            .unwrap_or_else(|e| panic!("install {flag} wrote {}: {e}", written.display()));
+        assert!(
+            text.contains(&format!("backstop hook {} ", agent.name())),
+            "{flag}: {text}"
+        );
+        repo.write("a.txt", "BAD\n");
+        let stop = hook(
+            &repo,
+            agent.name(),
+            "stop",
+            &json!({"session_id": "s", "cwd": repo.root()}).to_string(),
+        );
+        let blocked = answer(&stop)
+            .unwrap_or_else(|| panic!("{}: failing gates block the stop", agent.name()));
+        assert_eq!(
+            keys(&blocked),
+            keys(&agent.block("x")),
+            "{}: the stop answers with the agent's block object",
+            agent.name()
+        );
+        let shell_write = format!("echo {{}} > {}", agent.hooks_file());
+        let tool = agent.edit_tools().first().map_or_else(
+            || {
+                let shell = agent.shell_tools().first().copied().unwrap_or("Bash");
+                json!({"tool_name": shell, "tool_input": {"command": shell_write}, "cwd": repo.root(), "command": shell_write})
+            },
+            |tool| json!({"tool_name": tool, "tool_input": {"file_path": written, "path": written}, "cwd": repo.root()}),
+        );
+        let denied = hook(&repo, agent.name(), "pre-tool-use", &tool.to_string());
+        assert!(
+            answer(&denied).is_some(),
+            "{}: the guard denies a write to {}",
+            agent.name(),
+            agent.hooks_file()
+        );
+        assert!(
+            backstop::protected::default_paths()
+                .iter()
+                .any(|glob| globset::Glob::new(glob)
+                    .unwrap()
+                    .compile_matcher()
+                    .is_match(agent.hooks_file())),
+            "{}: {} is protected by default",
+            agent.name(),
+            agent.hooks_file()
+        );
+    }
+}

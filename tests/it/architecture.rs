@@ -85,10 +85,20 @@ fn code_only(text: &str) -> String {
 
 /// Every top-level module named through `crate::` in the text, `use crate::{a, b::c}` included.
 fn crate_references(code: &str) -> BTreeSet<String> {
+    references(code, "crate::")
+}
+
+/// The first path segment after every `prefix` in the text, groups included.
+fn references(code: &str, prefix: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut rest = code;
-    while let Some(at) = rest.find("crate::") {
-        rest = &rest[at + "crate::".len()..];
+    while let Some(at) = rest.find(prefix) {
+        let before = rest[..at].chars().next_back();
+        rest = &rest[at + prefix.len()..];
+        // `super::` inside `crate::a::super::` cannot happen; `xsuper::` is another word.
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
         if let Some(group) = rest.strip_prefix('{') {
             // Only the names at depth zero of the group are top-level modules.
             let mut depth = 0;
@@ -182,6 +192,55 @@ fn no_import_cycle_between_top_level_modules() {
             "an import cycle between top-level modules of src/: {}",
             cycle.join(" -> ")
         );
+    }
+}
+
+/// Within each folder module, the files that reach each other through `super::` or
+/// `crate::<folder>::` (a file's `mod tests` reaching its own items is no edge).
+fn sibling_graphs() -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
+    let mut graphs: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let all = sources();
+    for (path, text) in &all {
+        let parts: Vec<String> = path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let [folder, file] = &parts[..] else { continue };
+        let name = file.trim_end_matches(".rs").to_owned();
+        if name == "mod" {
+            continue;
+        }
+        let siblings: BTreeSet<String> = all
+            .iter()
+            .filter_map(|(p, _)| {
+                let rest = p.strip_prefix(folder).ok()?;
+                let stem = rest.to_string_lossy().trim_end_matches(".rs").to_owned();
+                (stem != "mod" && !stem.contains('/')).then_some(stem)
+            })
+            .collect();
+        let code = code_only(text);
+        let mut edges: BTreeSet<String> = references(&code, "super::");
+        edges.extend(references(&code, &format!("crate::{folder}::")));
+        edges.retain(|e| e != &name && siblings.contains(e));
+        graphs
+            .entry(folder.clone())
+            .or_default()
+            .insert(name, edges);
+    }
+    graphs
+}
+
+#[test]
+fn no_import_cycle_between_files_of_a_folder() {
+    let graphs = sibling_graphs();
+    assert!(graphs.contains_key("config") && graphs.contains_key("agent"));
+    for (folder, graph) in &graphs {
+        if let Some(cycle) = find_cycle(graph) {
+            panic!(
+                "an import cycle between files of src/{folder}/: {}",
+                cycle.join(" -> ")
+            );
+        }
     }
 }
 
