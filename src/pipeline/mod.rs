@@ -18,7 +18,8 @@ use crate::git::Repo;
 use crate::plan::Plan;
 use crate::render::{self, Destination, Format, human};
 use crate::report::Report;
-use crate::runner::{self, signals};
+use crate::runner::flight::Flights;
+use crate::runner::{self, Shared, signals};
 use crate::settings::RunSettings;
 use crate::snapshot::Snapshot;
 
@@ -115,19 +116,32 @@ pub fn judge(
     } else {
         None
     };
+    // Passes are stored only while the content the gates judged is still there: at the end
+    // of the run, or earlier when another run waits for one (single flight).
+    let store_passes = || {
+        if let Some(cache) = &cache
+            && cache.has_pending()
+            && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)
+        {
+            cache.commit(&contents);
+        }
+    };
+    let flights = cache.as_ref().map(|_| Flights::new(repo.common_dir()));
     let outcomes = runner::run(
         repo,
         plan,
         &context,
         settings.runner,
         &display,
-        cache.as_ref(),
+        Shared {
+            cache: cache.as_ref(),
+            flights: flights.as_ref(),
+            confirm: &store_passes,
+        },
     );
-    if let Some(cache) = &cache
-        && cache.has_pending()
-        && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)
-    {
-        cache.commit(&contents);
+    store_passes();
+    if let Some(flights) = &flights {
+        flights.release_all();
     }
     Ok(Report::new(plan, outcomes, started.elapsed()))
 }

@@ -93,8 +93,9 @@ impl RunSettings {
                 );
             }
         }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let jobs = match options.jobs.unwrap_or(config.settings.jobs) {
-            0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            0 => cores,
             n => n,
         };
         let destinations: Vec<(Format, Destination)> = options
@@ -136,6 +137,10 @@ impl RunSettings {
             runner: RunnerSettings {
                 jobs,
                 fail_fast: options.fail_fast || config.settings.fail_fast,
+                machine_jobs: match config.settings.machine_jobs {
+                    0 => cores,
+                    n => n,
+                },
             },
             cache: config.settings.cache && !options.no_cache,
             destinations,
