@@ -60,7 +60,11 @@ pub fn plan(
     snapshot: Snapshot,
     root: &Path,
 ) -> Result<Plan> {
-    Plan::build(repo, config, snapshot, &settings.selection, root)
+    let plan = Plan::build(repo, config, snapshot, &settings.selection, root)?;
+    Ok(match &settings.sharding {
+        Some(sharding) => plan.shard(sharding),
+        None => plan,
+    })
 }
 
 /// Plans and judges `snapshot` in the worktree: the whole path for callers with nothing to do
@@ -146,10 +150,35 @@ pub fn judge(
     Ok(Report::new(plan, outcomes, started.elapsed()))
 }
 
+/// Where and how a report is written: what [`deliver`] needs of the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// Each requested format and where it goes.
+    pub destinations: &'a [(Format, Destination)],
+    /// Human display style.
+    pub style: human::Style,
+    /// Lines of the agent feedback text at most.
+    pub feedback_lines: usize,
+    /// `$GITHUB_STEP_SUMMARY`, where `--format github` appends its Markdown summary.
+    pub step_summary: Option<&'a Path>,
+}
+
 /// Writes every requested format and turns the report into the exit status.
 pub fn finish(report: &Report, settings: &RunSettings) -> Result<u8> {
+    let delivery = Delivery {
+        destinations: &settings.destinations,
+        style: settings.style,
+        feedback_lines: settings.feedback_lines,
+        step_summary: settings.step_summary.as_deref(),
+    };
+    deliver(report, &delivery)
+}
+
+/// Writes every requested format of `report` (a run's, or shards' merged) and turns it into
+/// the exit status.
+pub fn deliver(report: &Report, settings: &Delivery<'_>) -> Result<u8> {
     let mut write_error = None;
-    for (format, destination) in &settings.destinations {
+    for (format, destination) in settings.destinations {
         let bytes = match (format, destination, settings.style.quiet) {
             // Quiet and green: nothing to say on the terminal.
             (Format::Human, Destination::Stdout, true) if report.ok => Vec::new(),
@@ -168,7 +197,7 @@ pub fn finish(report: &Report, settings: &RunSettings) -> Result<u8> {
         }
     }
     if let (Some(path), true) = (
-        &settings.step_summary,
+        settings.step_summary,
         settings
             .destinations
             .iter()

@@ -93,7 +93,17 @@ pub struct Budget {
 /// A slot held by a running gate; dropping it frees the slot.
 #[derive(Debug)]
 pub struct Slot {
-    _file: Option<File>,
+    file: Option<File>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // Unlocked, not only closed: a gate being spawned in another thread holds a copy of
+        // every descriptor until its exec, and the lock would live on in that copy.
+        if let Some(file) = &self.file {
+            let _ = file.unlock();
+        }
+    }
 }
 
 impl Budget {
@@ -132,13 +142,13 @@ impl Budget {
             match self.try_acquire() {
                 Ok(Some(file)) => {
                     me.write_to(&file);
-                    return Some(Slot { _file: Some(file) });
+                    return Some(Slot { file: Some(file) });
                 }
                 Ok(None) => {}
                 Err(error) => {
                     // A broken slot directory must not stop the gates.
                     eprintln!("warning: the machine-wide job budget failed: {error}");
-                    return Some(Slot { _file: None });
+                    return Some(Slot { file: None });
                 }
             }
             let holders = self.holders();

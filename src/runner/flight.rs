@@ -173,6 +173,9 @@ impl Drop for Flight {
             let _ = std::fs::remove_file(&wait);
         }
         let _ = std::fs::remove_file(self.path("lock"));
+        // Unlocked, not only closed: a gate being spawned in another thread holds a copy of
+        // every descriptor until its exec, and the lock would live on in that copy.
+        let _ = self.lock.unlock();
     }
 }
 

@@ -16,5 +16,6 @@ mod protected_corpus;
 pub mod report;
 mod run;
 mod schema;
+mod shards;
 mod snapshots;
 mod support;
