@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod finding;
+pub mod fsio;
 pub mod gates;
 pub mod git;
 pub mod glob;

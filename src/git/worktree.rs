@@ -231,6 +231,13 @@ impl Repo {
     }
 }
 
+/// The git blob id of a file's bytes (no filters), hashed in chunks rather than read whole.
+pub fn blob_id_of_file(path: &Path) -> std::io::Result<String> {
+    Oid::hash_file(git2::ObjectType::Blob, path)
+        .map(|id| id.to_string())
+        .map_err(|e| std::io::Error::other(e.message().to_owned()))
+}
+
 /// The git blob id of some bytes: a content fingerprint that needs no extra hashing crate.
 pub fn blob_id(bytes: &[u8]) -> String {
     Oid::hash_object(git2::ObjectType::Blob, bytes)

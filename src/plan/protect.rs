@@ -104,7 +104,13 @@ pub fn any_trigger(
 
 /// `[protect]` as the base commit had it, read leniently (an unreadable one counts as absent).
 fn protect_at(repo: &Repo, commit: Oid) -> Option<ProtectConfig> {
-    let text = repo.file_at(commit, Path::new(config::FILE_NAME))?;
+    let text = repo
+        .small_file(
+            crate::git::SmallFileAt::Commit(commit),
+            Path::new(config::FILE_NAME),
+            config::MAX_BYTES,
+        )
+        .ok()??;
     let table: toml::Table = String::from_utf8_lossy(&text).parse().ok()?;
     table.get("protect")?.clone().try_into().ok()
 }

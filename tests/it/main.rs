@@ -17,3 +17,4 @@ mod run;
 mod schema;
 mod snapshots;
 mod support;
+mod wall;
