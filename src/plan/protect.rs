@@ -102,8 +102,21 @@ pub fn any_trigger(
     })
 }
 
-/// `[protect]` as the base commit had it, read leniently (an unreadable one counts as absent).
-fn protect_at(repo: &Repo, commit: Oid) -> Option<ProtectConfig> {
+/// The gate names of the base's gates.toml, read leniently; `None` when the base has none (or
+/// it does not parse), so there is nothing to tell new gates from old ones.
+pub fn base_gate_names(repo: &Repo, snapshot: &Snapshot) -> Option<Vec<String>> {
+    let table = table_at(repo, snapshot.base?)?;
+    Some(
+        table
+            .get("gates")
+            .and_then(toml::Value::as_table)
+            .map(|gates| gates.keys().cloned().collect())
+            .unwrap_or_default(),
+    )
+}
+
+/// gates.toml of a commit as a TOML table, read leniently (bounded; unreadable is absent).
+fn table_at(repo: &Repo, commit: Oid) -> Option<toml::Table> {
     let text = repo
         .small_file(
             crate::git::SmallFileAt::Commit(commit),
@@ -111,8 +124,16 @@ fn protect_at(repo: &Repo, commit: Oid) -> Option<ProtectConfig> {
             config::MAX_BYTES,
         )
         .ok()??;
-    let table: toml::Table = String::from_utf8_lossy(&text).parse().ok()?;
-    table.get("protect")?.clone().try_into().ok()
+    String::from_utf8_lossy(&text).parse().ok()
+}
+
+/// `[protect]` as the base commit had it, read leniently (an unreadable one counts as absent).
+fn protect_at(repo: &Repo, commit: Oid) -> Option<ProtectConfig> {
+    table_at(repo, commit)?
+        .get("protect")?
+        .clone()
+        .try_into()
+        .ok()
 }
 
 /// The protection a change is judged under: the base's and the target's together, so a change
