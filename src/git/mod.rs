@@ -2,6 +2,7 @@
 
 mod fileset;
 mod hooks;
+mod remote;
 mod worktree;
 
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use git2::Repository;
 pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
+pub use remote::Advertised;
 pub use worktree::{WorktreeChange, blob_id, blob_id_of_file};
 
 /// The id of git's empty tree: the base of a first commit.

@@ -45,7 +45,7 @@ pub fn run(global: &GlobalOptions, name: &str, args: &[OsString]) -> Result<u8> 
     match hook {
         GitHook::PreCommit | GitHook::PreMergeCommit => pre_commit(&workspace, global, inputs),
         GitHook::CommitMsg => commit_msg(&workspace, global, inputs, args),
-        GitHook::PrePush => pre_push(&workspace, global, &inputs, &stdin),
+        GitHook::PrePush => pre_push(&workspace, global, &inputs, &stdin, args),
     }
 }
 
@@ -361,8 +361,11 @@ fn pre_push(
     global: &GlobalOptions,
     inputs: &GateInputs,
     stdin: &[u8],
+    args: &[OsString],
 ) -> Result<u8> {
     let repo = &workspace.repo;
+    // What the remote has, asked once and only when a new branch needs it.
+    let mut advertised: Option<Option<crate::git::Advertised>> = None;
     // One run per worktree: recover must not remove a temporary worktree a push still uses.
     let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
     let mut worst = EXIT_OK;
@@ -386,11 +389,12 @@ fn pre_push(
         )?;
         let config = &config_for(workspace, global, contained)?;
         let settings = &RunSettings::for_hook(workspace, config, global, Trigger::PrePush)?;
-        let base = pushed.remote.or_else(|| {
-            repo.commit_id(&settings.base_ref)
-                .ok()
-                .and_then(|b| repo.merge_base(b, pushed.local).ok())
-        });
+        let base = if let Some(remote) = pushed.remote {
+            Some(remote)
+        } else {
+            let remote = advertised.get_or_insert_with(|| ask_remote(repo, args));
+            new_branch_base(repo, remote.as_ref(), pushed.local)
+        };
         let snapshot = crate::snapshot::Snapshot::pushed(repo, base, pushed.local)?;
         println!(
             "backstop: pre-push {} ({} changed paths)",
@@ -416,6 +420,51 @@ fn pre_push(
         worst = worst.max(status);
     }
     Ok(worst)
+}
+
+/// What the remote git pushes to has (git passes its URL as the second argument), or `None`
+/// with a warning when it cannot be asked.
+fn ask_remote(repo: &Repo, args: &[OsString]) -> Option<crate::git::Advertised> {
+    let url = args.get(1).or_else(|| args.first())?;
+    match repo.advertised(url) {
+        Ok(advertised) => Some(advertised),
+        Err(error) => {
+            eprintln!(
+                "backstop: warning: cannot ask {} what it has ({error:#}); every file of a new branch is judged",
+                url.to_string_lossy()
+            );
+            None
+        }
+    }
+}
+
+/// The base of a new branch: the newest commit of its history that the remote already has, as
+/// the remote says (its default branch first), never a local ref such as
+/// `refs/remotes/origin/main` or the pushed gates.toml's `settings.base`, which the pusher can
+/// move. When nothing the remote has is here, every file is judged (`None`).
+fn new_branch_base(repo: &Repo, remote: Option<&crate::git::Advertised>, tip: Oid) -> Option<Oid> {
+    let remote = remote?;
+    let local = |id: &Oid| repo.commit_id(&id.to_string()).ok();
+    if let Some(head) = remote.head.as_ref().and_then(local)
+        && let Ok(base) = repo.merge_base(head, tip)
+    {
+        return Some(base);
+    }
+    let mut best: Option<Oid> = None;
+    for commit in remote.all.iter().filter_map(local) {
+        let Ok(base) = repo.merge_base(commit, tip) else {
+            continue;
+        };
+        if best.is_none_or(|b| repo.is_descendant_of(base, b)) {
+            best = Some(base);
+        }
+    }
+    if best.is_none() && !remote.all.is_empty() {
+        println!(
+            "backstop: nothing the remote has is in this repository (git fetch first to judge only what the push adds); every file is judged"
+        );
+    }
+    best
 }
 
 /// Judges a pushed commit that is not checked out, in a temporary detached worktree.
