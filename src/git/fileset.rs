@@ -519,7 +519,8 @@ impl Contents<'_> {
         match (self.side, &self.index) {
             (Side::Index, Some(index)) => self.repo.file_in_index(index, path),
             (Side::Commit(commit), _) => self.repo.file_at(commit, path),
-            _ => std::fs::read(self.repo.root.join(path)).ok(),
+            // Never a FIFO or a device: a read that blocks or never ends.
+            _ => crate::fsio::read_regular(&self.repo.root.join(path), u64::MAX).ok(),
         }
     }
 }

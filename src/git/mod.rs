@@ -1,5 +1,6 @@
 //! The repository: discovery, revisions and file sets. The only module that imports git2.
 
+mod attributes;
 mod fileset;
 mod hooks;
 mod remote;

@@ -396,6 +396,57 @@ fn the_attribute_in_git_info_attributes_is_caught_too() {
     );
 }
 
+#[test]
+fn an_attribute_added_for_files_the_change_does_not_touch_is_reported_and_can_be_allowed() {
+    let repo = TestRepo::new();
+    repo.config(&base_config())
+        .write("a.txt", "BAD\n")
+        .commit_all("base (already bad, before the gate)");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    // Only the attribute changes; a fresh checkout would now hand the gates UTF-16.
+    repo.write(
+        ".gitattributes",
+        "[attr]wide working-tree-encoding=UTF-16LE\n*.txt wide\n",
+    )
+    .commit_all("re-encode a.txt on checkout");
+    let (run, report) = repo.report(&["ci", "--base", "main"]);
+    run.expect_code(1);
+    let found: Vec<&Value> = report["protected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "checkout-encoding")
+        .collect();
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["file"], "a.txt");
+    assert!(
+        found[0]["why"].as_str().unwrap().contains("UTF-16LE"),
+        "{report:#}"
+    );
+
+    // A project whose files are meant to be UTF-16 allows the kind in its base's [protect]
+    // (adding the allow is itself a gate-weakened change, judged by the base before it).
+    let repo = TestRepo::new();
+    let allowing = base_config().replace("[protect]", "[protect]\nallow = [\"checkout-encoding\"]");
+    repo.config(&allowing)
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write(".gitattributes", "*.rc working-tree-encoding=UTF-16LE\n")
+        .write("app.rc", utf16le("STRINGTABLE\n"));
+    repo.git(&["add", ".gitattributes", "app.rc"]);
+    repo.git(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        "a UTF-16 resource file",
+    ]);
+    let (run, report) = repo.report(&["ci", "--base", "main"]);
+    run.expect_code(0);
+    assert_eq!(kinds(&report), Vec::<String>::new(), "{report:#}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. Option injection: no file name is read as an option.
 
