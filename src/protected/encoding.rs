@@ -92,9 +92,11 @@ pub fn findings(
     } else {
         present.iter().map(|p| (*p).clone()).collect()
     };
+    // A commit that is not checked out here (a push judged in a temporary worktree) is read
+    // with `--source` (git 2.40 or later); HEAD (ci, a push in place) from the checkout.
     let source = match scope.target {
-        Side::Commit(commit) => Some(commit),
-        Side::Index | Side::WorkTree => None,
+        Side::Commit(commit) if repo.head() != Some(commit) => Some(commit),
+        Side::Commit(_) | Side::Index | Side::WorkTree => None,
     };
     let mut findings = Vec::new();
     for (path, encoding) in repo.attribute_values(ATTRIBUTE, &paths, source)? {
