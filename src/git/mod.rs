@@ -1,6 +1,7 @@
 //! The repository: discovery, revisions and file sets. The only module that imports git2.
 
 mod attributes;
+mod blob_stream;
 mod fileset;
 mod hooks;
 mod remote;

@@ -127,6 +127,13 @@ impl Repo {
     /// Writes the index's version of each path into the worktree (removing paths the index
     /// does not have), applying checkout filters, and writing no index.
     pub fn write_index_versions(&self, index: &mut Index, paths: &[PathBuf]) -> Result<()> {
+        // Large files stream (libgit2 would hold each whole in memory).
+        let (streamed, paths) = self.streamable(index, paths);
+        for (path, id, mode) in &streamed {
+            self.stream_blob(*id, path, *mode)
+                .context("cannot write the committed versions into the working tree")?;
+        }
+        let paths = paths.as_slice();
         if paths.is_empty() {
             // An empty path list would mean every path to libgit2.
             return Ok(());

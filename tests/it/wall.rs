@@ -866,6 +866,37 @@ fn restoring_never_touches_a_user_file_named_like_a_temporary() {
 }
 
 #[test]
+fn a_large_set_aside_file_streams_and_comes_back_byte_for_byte() {
+    // Over the size from which the committed version is streamed rather than checked out.
+    let committed = "committed line\n".repeat(700_000);
+    let unstaged = "unstaged BAD line\n".repeat(600_000);
+    let repo = TestRepo::new();
+    repo.config("[gates.sees-the-commit]\nrun = \"! grep -q BAD big.dat && test -x big.dat\"\n")
+        .write("big.dat", &committed)
+        .write("a.txt", "a\n");
+    std::fs::set_permissions(
+        repo.root().join("big.dat"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    repo.commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.write("big.dat", &unstaged).write("a.txt", "b\n");
+    repo.git(&["add", "a.txt"]);
+    let out = git_out(&repo, &["commit", "-q", "-m", "small change"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert_eq!(repo.read("big.dat"), unstaged.as_bytes());
+    let mode = std::fs::metadata(repo.root().join("big.dat"))
+        .unwrap()
+        .permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o755
+    );
+    assert_eq!(repo.git(&["diff", "--name-only"]), "big.dat\n");
+}
+
+#[test]
 fn install_never_replaces_a_user_file_named_like_its_temporary() {
     let repo = TestRepo::new();
     repo.config(NO_BAD).commit_all("base");
