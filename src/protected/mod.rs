@@ -5,7 +5,7 @@
 mod analysis;
 pub mod approve;
 mod compare;
-mod config_diff;
+pub mod config_diff;
 mod encoding;
 mod extract;
 mod lexer;
