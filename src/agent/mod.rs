@@ -9,6 +9,7 @@ pub mod codex;
 pub mod copilot;
 pub mod cursor;
 pub mod gemini;
+pub mod git_command;
 pub mod guard;
 pub mod payload;
 pub mod session;
@@ -57,9 +58,8 @@ pub trait Agent: Sync {
         &[]
     }
 
-    /// The hooks `install` writes. `stop_seconds` is how long a stop may take (every stop
-    /// gate's timeout in a row, plus a margin).
-    fn hooks(&self, stop_seconds: u64, config: &GatesConfig) -> Vec<HookEntry>;
+    /// The hooks `install` writes, with the time each kind may take.
+    fn hooks(&self, timeouts: &Timeouts, config: &GatesConfig) -> Vec<HookEntry>;
 
     /// How handlers sit under an event key in the hooks file.
     fn layout(&self) -> Layout {
@@ -84,6 +84,13 @@ pub trait Agent: Sync {
     /// What the person must still do before the agent runs the hooks (trust steps), if anything.
     fn next_steps(&self, _root: &Path) -> Option<String> {
         None
+    }
+
+    /// Whether git runs its hooks for the commands of the agent's shell tool. When it does not,
+    /// the pre-tool hook runs the pre-commit and pre-push gates for `git commit` and `git push`
+    /// itself (`hook/commit_gate.rs`).
+    fn shell_runs_git_hooks(&self) -> bool {
+        true
     }
 
     /// Tool names whose input is a shell command line.
@@ -118,6 +125,16 @@ impl PartialEq for dyn Agent {
     fn eq(&self, other: &Self) -> bool {
         self.name() == other.name()
     }
+}
+
+/// How long, in seconds, each kind of hook may take before the agent kills it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// A stop: every stop gate's timeout in a row, plus a margin.
+    pub stop: u64,
+    /// A pre-tool call: the guard, and the pre-commit and pre-push gates it runs for a
+    /// `git commit` or `git push` that git itself will not send through backstop.
+    pub pre_tool: u64,
 }
 
 /// One hook `install` writes into an agent's file.

@@ -70,6 +70,12 @@ impl Payload {
         })
     }
 
+    /// The agent that started this one (Copilot's `parentAgentId`): set on the stop a subagent
+    /// fires as if it were a session of its own.
+    pub fn parent_agent(&self) -> Option<String> {
+        self.text(&["parentAgentId", "parent_agent_id"])
+    }
+
     /// Where the agent works: `cwd`, Cursor's `workspace_roots[0]`, or the process's directory.
     pub fn cwd(&self) -> PathBuf {
         self.text(&["cwd"])
