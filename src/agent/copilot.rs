@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, Layout, Timeouts, hook_command};
+use super::{Agent, Event, HookEntry, Layout, PayloadFields, Timeouts, hook_command};
 use crate::config::GatesConfig;
 
 /// GitHub Copilot.
@@ -19,7 +19,7 @@ impl Agent for Copilot {
     }
 
     fn title(&self) -> &'static str {
-        "GitHub Copilot: .github/hooks/backstop.json"
+        "GitHub Copilot"
     }
 
     fn hooks_file(&self) -> &'static str {
@@ -76,6 +76,18 @@ impl Agent for Copilot {
              \x20 In automation, `copilot -p ... --trust-folder` trusts it for that one session.\n\
              \x20 The cloud agent reads .github/hooks/ from the default branch: commit and merge this file."
         ))
+    }
+
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields {
+            session: &["sessionId"],
+            subagent: &["agentId"],
+            parent: &["parentAgentId"],
+            tool_name: &["toolName"],
+            tool_input: &["toolArgs"],
+            paths: &["path", "filePath"],
+            ..PayloadFields::default()
+        }
     }
 
     fn shell_tools(&self) -> &'static [&'static str] {
