@@ -61,6 +61,11 @@ pub trait Agent: Sync {
     /// The hooks `install` writes, with the time each kind may take.
     fn hooks(&self, timeouts: &Timeouts, config: &GatesConfig) -> Vec<HookEntry>;
 
+    /// The key of a handler object that holds its shell command.
+    fn handler_command_key(&self) -> &'static str {
+        "command"
+    }
+
     /// How handlers sit under an event key in the hooks file.
     fn layout(&self) -> Layout {
         Layout::Grouped
