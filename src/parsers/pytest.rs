@@ -2,6 +2,11 @@
 //! msg`, `ERROR tests/x.py`) names what failed; the matching section of FAILURES or ERRORS gives
 //! the line (`tests/x.py:7: AssertionError`, or `tests/x.py:7: in test_y` with `--tb=short`)
 //! and the `E   ` lines give the message. (Its `JUnit` XML goes through `parser = "junit"`.)
+//!
+//! Test ids are free text: a parametrized id can hold spaces, ` - `, `::` and `\n` (escaped),
+//! and pytest prints a section title wider than the terminal between single underscores. So a
+//! summary line is split at the end of a known section title, never at the first space, and
+//! each section serves one summary line.
 
 use std::sync::LazyLock;
 
@@ -10,35 +15,52 @@ use regex::Regex;
 use super::{Place, number};
 use crate::diagnostic::{Diagnostic, Severity};
 
-/// `____ test_add ____` or `____ ERROR collecting tests/x.py ____`.
-static SECTION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^_{3,} (?P<name>.+?) _{3,}$").expect("a valid pattern"));
-
-/// A traceback entry: `tests/test_calc.py:7: AssertionError`, `calc.py:6: in divide`.
+/// A traceback entry: `tests/test_calc.py:7: AssertionError`, `calc.py:6: in divide`, or
+/// where a fixture is missing (`/path/tests/test_calc.py:30`).
 static ENTRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+):(?: .*)?$").expect("a valid pattern")
+    Regex::new(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+)(?::(?: .*)?)?$").expect("a valid pattern")
 });
 
-/// `FAILED tests/x.py::test_y - message` or `ERROR tests/x.py - message`.
+/// `FAILED tests/x.py::test_y[id] - message` or `ERROR tests/x.py - message`.
 static SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<outcome>FAILED|ERROR) (?P<node>\S+)(?: - (?P<message>.*))?$")
-        .expect("a valid pattern")
+    Regex::new(r"^(?P<outcome>FAILED|ERROR) (?P<rest>\S.*)$").expect("a valid pattern")
 });
+
+/// What an ERROR section's title starts with, before the test or the file it is about.
+const ERROR_TITLES: [&str; 3] = [
+    "ERROR at setup of ",
+    "ERROR at teardown of ",
+    "ERROR collecting ",
+];
 
 /// One section of FAILURES or ERRORS.
 struct Section {
-    name: String,
+    title: String,
     /// Traceback entries, in order: file as printed, line.
     entries: Vec<(String, u32)>,
     /// The `E` lines, without the marker.
     errors: Vec<String>,
 }
 
+impl Section {
+    /// The test (or, for a collection error, the file) the section is about, and whether it
+    /// is an error (setup, teardown, collection) rather than a failure.
+    fn subject(&self) -> (&str, bool) {
+        ERROR_TITLES
+            .iter()
+            .find_map(|prefix| self.title.strip_prefix(prefix))
+            .map_or((self.title.as_str(), false), |rest| (rest, true))
+    }
+
+    fn collecting(&self) -> Option<&str> {
+        self.title.strip_prefix("ERROR collecting ")
+    }
+}
+
 /// A diagnostic per failed test and per collection error.
 pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
     let sections = sections(output);
-    let summary: Vec<regex::Captures<'_>> =
-        output.lines().filter_map(|l| SUMMARY.captures(l)).collect();
+    let summary = summary_lines(output);
     if summary.is_empty() {
         // `-r N` or a cut-off output: the sections alone.
         return sections
@@ -46,43 +68,161 @@ pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
             .map(|s| from_section(s, None, None, place))
             .collect();
     }
+    let mut used = vec![false; sections.len()];
     summary
         .iter()
-        .map(|c| {
-            let node = &c["node"];
-            let (file, test) = node.split_once("::").unwrap_or((node, ""));
-            let wanted = if test.is_empty() {
-                format!("ERROR collecting {file}")
-            } else {
-                test.replace("::", ".")
-            };
-            let message = c.name("message").map(|m| m.as_str());
-            if let Some(section) = sections.iter().find(|s| s.name == wanted) {
-                from_section(section, Some(file), message, place)
-            } else {
-                let what = if test.is_empty() { file } else { test };
-                let said = match message {
-                    Some(m) => format!("{what}: {m}"),
-                    None => format!("{what} failed"),
-                };
-                Diagnostic::new(Some(Severity::Error), said).at(place, file, None, None)
+        .map(|(outcome, rest)| {
+            let error = *outcome == "ERROR";
+            let found = find_section(&sections, &used, rest, error, place);
+            if let Some((index, node_len)) = found {
+                used[index] = true;
+                let (file, _) = split_file(&rest[..node_len]);
+                let message = rest[node_len..].strip_prefix(" - ");
+                return from_section(&sections[index], Some(file), message, place);
             }
+            let (node, message) = split_node(rest);
+            let (file, test) = split_file(node);
+            let what = if test.is_empty() { file } else { test };
+            let said = match message {
+                Some(m) => format!("{what}: {m}"),
+                None => format!("{what} failed"),
+            };
+            Diagnostic::new(Some(Severity::Error), said).at(place, file, None, None)
         })
         .collect()
 }
 
+/// The `FAILED`/`ERROR` lines of the short test summary (anywhere, when the output has no
+/// summary header: a cut output), as (outcome, the rest of the line).
+fn summary_lines(output: &str) -> Vec<(&str, &str)> {
+    let after_header = output
+        .lines()
+        .position(|l| l.starts_with('=') && l.contains(" short test summary info "));
+    output
+        .lines()
+        .skip(after_header.map_or(0, |i| i + 1))
+        .filter_map(|line| {
+            let c = SUMMARY.captures(line)?;
+            let outcome = c.name("outcome")?.as_str();
+            Some((outcome, c.name("rest")?.as_str()))
+        })
+        .collect()
+}
+
+/// The first unused section that a summary line's node names, with the length of the node id
+/// in the line: one whose traceback passes through the node's file first (two files can hold
+/// tests of the same name), then the longest title (`test[a` is a prefix of `test[a - b]`).
+fn find_section(
+    sections: &[Section],
+    used: &[bool],
+    rest: &str,
+    error: bool,
+    place: &Place<'_>,
+) -> Option<(usize, usize)> {
+    let (file, test) = split_file(rest);
+    let test_start = rest.len() - test.len();
+    let matches: Vec<(usize, usize)> = sections
+        .iter()
+        .enumerate()
+        .filter(|(i, section)| !used[*i] && section.subject().1 == error)
+        .filter_map(|(i, section)| {
+            if let Some(collected) = section.collecting() {
+                // `ERROR tests/x.py` for `ERROR collecting tests/x.py`.
+                let len = node_end(rest, collected)?;
+                return Some((i, len));
+            }
+            if test.is_empty() {
+                return None;
+            }
+            let len = node_end(test, section.subject().0)?;
+            Some((i, test_start + len))
+        })
+        .collect();
+    let own = place.relative(file);
+    let in_own = |i: usize| {
+        own.is_some()
+            && sections[i]
+                .entries
+                .iter()
+                .any(|(f, _)| place.relative(f) == own)
+    };
+    matches
+        .into_iter()
+        .min_by_key(|&(i, len)| (!in_own(i), std::cmp::Reverse(len), i))
+}
+
+/// How many bytes of `text` the node `title` takes: the title as the section prints it (`.`
+/// between a class and its test, where the node id has `::`), then the end of the line or
+/// ` - ` before the message.
+fn node_end(text: &str, title: &str) -> Option<usize> {
+    let mut at = 0;
+    for expected in title.chars() {
+        let rest = &text[at..];
+        if expected == '.' && rest.starts_with("::") {
+            at += 2;
+        } else if rest.starts_with(expected) {
+            at += expected.len_utf8();
+        } else {
+            return None;
+        }
+    }
+    let after = &text[at..];
+    (after.is_empty() || after.starts_with(" - ")).then_some(at)
+}
+
+/// `tests/x.py::Test::test_y[id]` as (`tests/x.py`, `Test::test_y[id]`); a collection error's
+/// node is the file alone.
+fn split_file(node: &str) -> (&str, &str) {
+    node.split_once("::").unwrap_or((node, ""))
+}
+
+/// A summary line's node and message without a known section title: a parametrized id ends
+/// at the `]` before ` - ` (or the end of the line), any other node at the first ` - `.
+fn split_node(rest: &str) -> (&str, Option<&str>) {
+    let search_from = rest.find('[').unwrap_or(0);
+    let end = if rest.contains('[') {
+        rest[search_from..]
+            .find("] - ")
+            .map(|i| search_from + i + 1)
+    } else {
+        rest.find(" - ")
+    };
+    match end {
+        Some(end) => (&rest[..end], Some(&rest[end + 3..])),
+        None => (rest, None),
+    }
+}
+
+/// A section header: its title between runs of `_`. pytest centres the title in a line of
+/// `_` as wide as the terminal, keeping one `_` on each side when the title is wider, so the
+/// two runs differ by one at most; `_ _ _ _` (between traceback entries) is no header.
+fn section_title(line: &str) -> Option<&str> {
+    let inner = line.trim_start_matches('_');
+    let left = line.len() - inner.len();
+    let inner = inner.trim_end_matches('_');
+    let right = line.len() - left - inner.len();
+    if left == 0 || right == 0 || left.abs_diff(right) > 1 {
+        return None;
+    }
+    let title = inner.strip_prefix(' ')?.strip_suffix(' ')?;
+    (!title.trim().is_empty() && !title.chars().all(|c| c == '_' || c == ' ')).then_some(title)
+}
+
 fn sections(output: &str) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
+    // In a section, before its captured output (whose lines are the test's, not pytest's).
     let mut open = false;
     for line in output.lines() {
-        if let Some(c) = SECTION.captures(line) {
+        if let Some(title) = section_title(line) {
             sections.push(Section {
-                name: c["name"].to_owned(),
+                title: title.to_owned(),
                 entries: Vec::new(),
                 errors: Vec::new(),
             });
             open = true;
-        } else if line.starts_with("====") {
+        } else if line.starts_with("====")
+            || (line.starts_with("----") && line.contains(" Captured "))
+        {
             open = false;
         } else if let (true, Some(section)) = (open, sections.last_mut()) {
             if let Some(c) = ENTRY.captures(line) {
@@ -108,7 +248,7 @@ fn from_section(
     summary_message: Option<&str>,
     place: &Place<'_>,
 ) -> Diagnostic {
-    let collecting = section.name.strip_prefix("ERROR collecting ");
+    let collecting = section.collecting();
     let own_file = test_file.or(collecting);
     let in_repo = |(file, _): &&(String, u32)| place.relative(file).is_some();
     let deepest = section.entries.iter().rfind(in_repo);
@@ -126,7 +266,10 @@ fn from_section(
     } else {
         section.errors.join("\n")
     };
-    let what = collecting.map_or_else(|| section.name.clone(), |file| format!("collecting {file}"));
+    let what = collecting.map_or_else(
+        || section.title.clone(),
+        |file| format!("collecting {file}"),
+    );
     let mut message = format!("{what}: {error}");
     if let (Some(raised), Some(at)) = (deepest, in_test)
         && raised != at
@@ -218,6 +361,141 @@ FAILED tests/test_grades.py::test_letters_at_their_boundaries - AssertionErro...
             [
                 "error tests/test_grades.py:18 test_letters_at_their_boundaries: AssertionError: assert 'B' == 'A'⏎- A⏎+ B"
             ]
+        );
+    }
+
+    /// click 8.5.1's own suite with two bugs: four failures of a test whose parametrized ids
+    /// hold spaces and `\n` (pytest prints their long section titles between single
+    /// underscores), and two of another file.
+    fn click(name: &str) -> Vec<String> {
+        let fixture = Fixture::new("pytest-click");
+        lines(&parse(&fixture.output(name), &fixture.place()))
+    }
+
+    const HELP: [&str; 4] = [
+        "name_specs0-  -h, --help  Show this message and exit.\\n-True",
+        "name_specs0-  -h, --help  Show this message and exit.\\n-False",
+        "name_specs1-  -h      Show this message and exit.\\n  --help  Show this message and exit.\\n-True",
+        "name_specs1-  -h      Show this message and exit.\\n  --help  Show this message and exit.\\n-False",
+    ];
+
+    #[test]
+    fn parametrized_ids_with_spaces_map_one_to_one() {
+        for name in ["q.txt", "plain.txt", "tb-short.txt", "vv.txt"] {
+            let found = click(name);
+            assert_eq!(found.len(), 6, "{name}: {found:#?}");
+            for (i, id) in HELP.iter().enumerate() {
+                let wanted = format!(
+                    "error tests/test_options.py:1251 test_help_option_custom_names_and_class[{id}]: AssertionError: assert "
+                );
+                assert!(
+                    found[i].starts_with(&wanted),
+                    "{name}: {}\n{wanted}",
+                    found[i]
+                );
+                // The message is this test's alone.
+                assert_eq!(
+                    found[i].matches("AssertionError").count(),
+                    1,
+                    "{name}: {}",
+                    found[i]
+                );
+            }
+            assert!(
+                found[4].starts_with("error tests/test_types/test_IntRange.py:21 test_range[type7-0-1]: AssertionError: assert -1 == 1⏎+  where -1 = convert('0', None, None)"),
+                "{name}: {}",
+                found[4]
+            );
+            assert!(
+                found[5].starts_with("error tests/test_types/test_IntRange.py:21 test_range[type8-5-4]: AssertionError: assert 6 == 4"),
+                "{name}: {}",
+                found[5]
+            );
+        }
+    }
+
+    #[test]
+    fn section_headers_and_traceback_separators() {
+        assert_eq!(section_title("_ test_x[a b] _"), Some("test_x[a b]"));
+        assert_eq!(section_title("____ test_y ____"), Some("test_y"));
+        assert_eq!(section_title("____ test_y _____"), Some("test_y"));
+        assert_eq!(section_title("___ test_z_ ___"), Some("test_z_"));
+        assert_eq!(section_title("_ _ _ _ _ _ _ _ _ _"), None);
+        assert_eq!(section_title("__________"), None);
+        assert_eq!(section_title("_ short _______________"), None);
+        assert_eq!(section_title("x = _ y _"), None);
+    }
+
+    #[test]
+    fn summary_lines_split_at_a_known_title() {
+        // A title with ` - ` inside its id, a class method, a title that is a prefix of another.
+        assert_eq!(node_end("test_a[x - y] - boom", "test_a[x - y]"), Some(13));
+        assert_eq!(node_end("TestK::test_b - boom", "TestK.test_b"), Some(13));
+        // A shorter title may match too: `find_section` takes the longest.
+        assert_eq!(node_end("test_a[x - y]", "test_a[x"), Some(8));
+        assert_eq!(node_end("test_ab", "test_a"), None);
+        // Without a section: a parametrized id ends at its `]`.
+        assert_eq!(
+            split_node("t.py::test_a[x - y] - boom"),
+            ("t.py::test_a[x - y]", Some("boom"))
+        );
+        assert_eq!(
+            split_node("t.py::test_b - boom - more"),
+            ("t.py::test_b", Some("boom - more"))
+        );
+        assert_eq!(split_node("t.py::test_c"), ("t.py::test_c", None));
+    }
+
+    #[test]
+    fn tests_of_the_same_name_in_two_files_keep_their_own_sections() {
+        let fixture = Fixture::new("pytest");
+        let output =
+            "=================================== FAILURES ===================================
+___________________________________ test_same ___________________________________
+
+    def test_same():
+>       assert 1 == 2
+E       assert 1 == 2
+
+tests/test_b.py:2: AssertionError
+___________________________________ test_same ___________________________________
+
+    def test_same():
+>       assert 3 == 4
+E       assert 3 == 4
+
+tests/test_a.py:5: AssertionError
+=========================== short test summary info ============================
+FAILED tests/test_a.py::test_same - assert 3 == 4
+FAILED tests/test_b.py::test_same - assert 1 == 2
+";
+        assert_eq!(
+            lines(&parse(output, &fixture.place())),
+            [
+                "error tests/test_a.py:5 test_same: assert 3 == 4",
+                "error tests/test_b.py:2 test_same: assert 1 == 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_at_setup_map_to_their_section() {
+        let fixture = Fixture::new("pytest");
+        let output =
+            "==================================== ERRORS ====================================
+_________________________ ERROR at setup of test_db __________________________
+file /tmp/backstop-capture/pytest/tests/test_calc.py, line 30
+  def test_db(database):
+E       fixture 'database' not found
+>       available fixtures: cache, capfd
+
+/tmp/backstop-capture/pytest/tests/test_calc.py:30
+=========================== short test summary info ============================
+ERROR tests/test_calc.py::test_db
+";
+        assert_eq!(
+            lines(&parse(output, &fixture.place())),
+            ["error tests/test_calc.py:30 ERROR at setup of test_db: fixture 'database' not found"]
         );
     }
 

@@ -121,6 +121,11 @@ fn gate_section(gate: &GateReport) -> Vec<String> {
                     .iter()
                     .map(|m| format!("      {}", m.trim_end())),
             );
+            lines.extend(
+                problems::fix_lines(d.file.as_deref(), &d.fixes)
+                    .into_iter()
+                    .map(|fix| format!("      {fix}")),
+            );
         }
     } else {
         // Nothing located: the unlocated messages (a missing report), then the output's tail.

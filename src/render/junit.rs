@@ -120,6 +120,9 @@ fn failure_body(gate: &GateReport) -> String {
             Some(place) => body.push_str(&format!("{place}: {severity}{}\n", diagnostic.message)),
             None => body.push_str(&format!("{severity}{}\n", diagnostic.message)),
         }
+        for fix in problems::fix_lines(diagnostic.file.as_deref(), &diagnostic.fixes) {
+            body.push_str(&format!("  {fix}\n"));
+        }
     }
     if !gate.diagnostics.iter().any(|d| d.file.is_some()) {
         let tail = problems::output_tail(gate, QUOTED_OUTPUT_LINES);
