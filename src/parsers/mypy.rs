@@ -120,10 +120,7 @@ pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
             wrapping = false;
         }
     }
-    items
-        .iter()
-        .map(|item| diagnostic(item, place))
-        .collect()
+    items.iter().map(|item| diagnostic(item, place)).collect()
 }
 
 /// `    ^~~~~` under a source line.

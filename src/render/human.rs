@@ -185,7 +185,7 @@ impl Observer for LiveDisplay {
 /// the tool printed: JSON, a test runner's report). When one of them is an error, they say
 /// why the gate failed and replace the output (`-v` adds it). When none is (a linter failing
 /// on warnings, a failure the parser does not know), the output follows them. The output is
-/// shown less the lines that are whole JSON documents (all of it with `-v`).
+/// shown less its JSON and XML documents (`super::machine`; all of it with `-v`).
 pub fn summary(report: &Report, style: &Style) -> String {
     let mut out = String::new();
     for gate in report.failures() {
@@ -210,13 +210,14 @@ pub fn summary(report: &Report, style: &Style) -> String {
                 out.push_str(&style.paint(
                     "2",
                     &format!(
-                        "({count} lines of output not shown: -v shows them, --format json keeps them)\n"
+                        "({} of output not shown: -v shows them, --format json keeps them)\n",
+                        lines_word(count)
                     ),
                 ));
             }
         } else if !style.verbose {
             out.push_str(&clip_lines(
-                &without_json(output, *style),
+                &without_documents(output, *style),
                 SHOWN_OUTPUT_LINES,
             ));
         } else {
@@ -267,12 +268,12 @@ fn diagnostic_lines(gate: &GateReport, style: Style) -> Vec<String> {
         .collect()
 }
 
-/// The output less the lines that are whole JSON documents, with a line saying how many.
-fn without_json(output: &str, style: Style) -> String {
+/// The output less its machine-readable documents, with a line saying how many lines.
+fn without_documents(output: &str, style: Style) -> String {
     let mut kept = String::new();
     let mut dropped = 0;
-    for line in output.lines() {
-        if problems::is_json_document(line) {
+    for (line, machine) in output.lines().zip(super::machine::lines(output)) {
+        if machine {
             dropped += 1;
         } else {
             kept.push_str(line);
@@ -282,10 +283,22 @@ fn without_json(output: &str, style: Style) -> String {
     if dropped > 0 {
         kept.push_str(&style.paint(
             "2",
-            &format!("({dropped} lines of JSON not shown: --format json keeps them)\n"),
+            &format!(
+                "({} of JSON or XML not shown: --format json keeps them)\n",
+                lines_word(dropped)
+            ),
         ));
     }
     kept
+}
+
+/// `1 line`, `3 lines`.
+fn lines_word(count: usize) -> String {
+    if count == 1 {
+        "1 line".to_owned()
+    } else {
+        format!("{count} lines")
+    }
 }
 
 /// One line: how many gates failed, or that all passed.

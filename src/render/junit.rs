@@ -106,7 +106,8 @@ fn testcase(gate: &GateReport, classname: &str, counts: &mut Counts) -> String {
     case
 }
 
-/// The diagnostics (`path:line:col: message`), or the tail of the output when none is located.
+/// The diagnostics (`path:line:col: message`), then the tail of the output when no located
+/// error explains the failure.
 fn failure_body(gate: &GateReport) -> String {
     let mut body = String::new();
     for diagnostic in &gate.diagnostics {
@@ -124,7 +125,8 @@ fn failure_body(gate: &GateReport) -> String {
             body.push_str(&format!("  {fix}\n"));
         }
     }
-    if !gate.diagnostics.iter().any(|d| d.file.is_some()) {
+    // Nothing located, or only warnings: the output's tail says why the gate failed.
+    if !problems::has_located_error(gate) {
         let tail = problems::output_tail(gate, QUOTED_OUTPUT_LINES);
         if !tail.is_empty() {
             body.push_str(&tail.join("\n"));

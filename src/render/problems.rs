@@ -173,17 +173,16 @@ pub fn status_phrase(gate: &GateReport) -> String {
 }
 
 /// The last `count` non-blank lines of a gate's output, each cut at [`TAIL_WIDTH`]
-/// characters, less the lines that are whole JSON documents (`eslint --format json` prints
-/// its report, sources included, on one line: the diagnostics read from it say the same, and
-/// a quote of it says nothing).
+/// characters, less the machine-readable documents in it (`super::machine`).
 pub fn output_tail(gate: &GateReport, count: usize) -> Vec<String> {
     let Some(output) = &gate.output else {
         return Vec::new();
     };
     let lines: Vec<&str> = output
         .lines()
-        .map(str::trim_end)
-        .filter(|line| !is_json_document(line))
+        .zip(super::machine::lines(output))
+        .filter(|(_, machine)| !machine)
+        .map(|(line, _)| line.trim_end())
         .collect();
     let end = lines
         .iter()
@@ -197,14 +196,6 @@ pub fn output_tail(gate: &GateReport, count: usize) -> Vec<String> {
             None => (*line).to_owned(),
         })
         .collect()
-}
-
-/// Whether a line is a JSON object or array on its own.
-pub fn is_json_document(line: &str) -> bool {
-    let line = line.trim();
-    ((line.starts_with('{') && line.ends_with('}'))
-        || (line.starts_with('[') && line.ends_with(']')))
-        && serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok()
 }
 
 /// The fixes of a diagnostic as text lines (`fix: replace 3:5-3:9 with "x"`).
