@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, command_handler, hook_specific_deny};
+use super::{Agent, Event, HookEntry, PayloadFields, command_handler, hook_specific_deny};
 use crate::config::GatesConfig;
 
 /// Claude Code.
@@ -17,7 +17,7 @@ impl Agent for Claude {
     }
 
     fn title(&self) -> &'static str {
-        "Claude Code: .claude/settings.json"
+        "Claude Code"
     }
 
     fn hooks_file(&self) -> &'static str {
@@ -57,6 +57,14 @@ impl Agent for Claude {
 
     fn missing_backstop(&self, message: &str) -> String {
         format!("echo '{}'", json!({ "systemMessage": message }))
+    }
+
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields {
+            paths: &["file_path", "notebook_path"],
+            project_dir_env: &["CLAUDE_PROJECT_DIR"],
+            ..PayloadFields::default()
+        }
     }
 
     fn shell_tools(&self) -> &'static [&'static str] {

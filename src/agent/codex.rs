@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, command_handler, hook_specific_deny};
+use super::{Agent, Event, HookEntry, PayloadFields, command_handler, hook_specific_deny};
 use crate::config::GatesConfig;
 
 /// Codex CLI.
@@ -18,7 +18,7 @@ impl Agent for Codex {
     }
 
     fn title(&self) -> &'static str {
-        "Codex CLI: .codex/hooks.json"
+        "Codex CLI"
     }
 
     fn hooks_file(&self) -> &'static str {
@@ -73,6 +73,14 @@ impl Agent for Codex {
              \x20    PreToolUse hooks (again after .codex/hooks.json changes: a changed hook is untrusted)\n\
              \x20 In automation, `codex exec --dangerously-bypass-hook-trust` replaces step 2."
         ))
+    }
+
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields {
+            session: &["session_id", "thread-id"],
+            patch: &["input", "patch"],
+            ..PayloadFields::default()
+        }
     }
 
     fn shell_tools(&self) -> &'static [&'static str] {

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, Layout, hook_command};
+use super::{Agent, Event, HookEntry, Layout, PayloadFields, hook_command};
 use crate::config::GatesConfig;
 
 /// GitHub Copilot.
@@ -17,7 +17,7 @@ impl Agent for Copilot {
     }
 
     fn title(&self) -> &'static str {
-        "GitHub Copilot: .github/hooks/backstop.json"
+        "GitHub Copilot"
     }
 
     fn hooks_file(&self) -> &'static str {
@@ -56,6 +56,17 @@ impl Agent for Copilot {
 
     fn owns_file(&self) -> bool {
         true
+    }
+
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields {
+            session: &["sessionId"],
+            subagent: &["agentId"],
+            tool_name: &["toolName"],
+            tool_input: &["toolArgs"],
+            paths: &["path", "filePath"],
+            ..PayloadFields::default()
+        }
     }
 
     fn shell_tools(&self) -> &'static [&'static str] {

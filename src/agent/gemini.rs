@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, hook_command};
+use super::{Agent, Event, HookEntry, PayloadFields, hook_command};
 use crate::config::GatesConfig;
 
 /// Gemini CLI.
@@ -16,7 +16,7 @@ impl Agent for Gemini {
     }
 
     fn title(&self) -> &'static str {
-        "Gemini CLI: .gemini/settings.json"
+        "Gemini CLI"
     }
 
     fn hooks_file(&self) -> &'static str {
@@ -68,6 +68,13 @@ impl Agent for Gemini {
 
     fn missing_backstop(&self, message: &str) -> String {
         format!("echo '{}'", json!({ "systemMessage": message }))
+    }
+
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields {
+            project_dir_env: &["GEMINI_PROJECT_DIR"],
+            ..PayloadFields::default()
+        }
     }
 
     fn shell_tools(&self) -> &'static [&'static str] {

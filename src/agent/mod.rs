@@ -39,7 +39,7 @@ pub trait Agent: Sync {
     /// The name on the command line and in hook commands: `backstop hook <name> <event>`.
     fn name(&self) -> &'static str;
 
-    /// What people call it (for `--help`).
+    /// What people call it (`Claude Code`), for `--help`.
     fn title(&self) -> &'static str;
 
     /// The project file `install` merges the hooks into, relative to the worktree root.
@@ -86,6 +86,11 @@ pub trait Agent: Sync {
         None
     }
 
+    /// Where this agent's hook payloads keep each field.
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields::default()
+    }
+
     /// Tool names whose input is a shell command line.
     fn shell_tools(&self) -> &'static [&'static str];
 
@@ -117,6 +122,50 @@ impl std::fmt::Debug for dyn Agent {
 impl PartialEq for dyn Agent {
     fn eq(&self, other: &Self) -> bool {
         self.name() == other.name()
+    }
+}
+
+/// The keys of an agent's hook payload (and of its environment) that backstop reads. Payloads
+/// are read leniently: each field is looked up under every agent's keys (`payload.rs`).
+#[derive(Debug, Clone, Copy)]
+pub struct PayloadFields {
+    /// The session id.
+    pub session: &'static [&'static str],
+    /// The subagent whose stop this is.
+    pub subagent: &'static [&'static str],
+    /// Where the agent works (a path).
+    pub cwd: &'static [&'static str],
+    /// Lists whose first entry is where the agent works (Cursor's `workspace_roots`).
+    pub cwd_lists: &'static [&'static str],
+    /// The tool a pre-tool hook is asked about.
+    pub tool_name: &'static [&'static str],
+    /// The tool's input: an object, or an object sent as a JSON string.
+    pub tool_input: &'static [&'static str],
+    /// A shell command line at the top level (a shell-only pre-tool hook).
+    pub command: &'static [&'static str],
+    /// Keys of an edit tool's input that name the files it writes.
+    pub paths: &'static [&'static str],
+    /// Keys of a patch tool's input that hold the patch (besides `command`).
+    pub patch: &'static [&'static str],
+    /// Environment variables that name the project the agent was started in.
+    pub project_dir_env: &'static [&'static str],
+}
+
+impl Default for PayloadFields {
+    /// The shape Claude Code set and most agents follow.
+    fn default() -> Self {
+        PayloadFields {
+            session: &["session_id"],
+            subagent: &["agent_id"],
+            cwd: &["cwd"],
+            cwd_lists: &[],
+            tool_name: &["tool_name"],
+            tool_input: &["tool_input"],
+            command: &[],
+            paths: &["file_path"],
+            patch: &[],
+            project_dir_env: &[],
+        }
     }
 }
 

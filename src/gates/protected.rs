@@ -14,11 +14,10 @@ pub fn run(repo: &Repo, job: &ProtectJob) -> GateOutcome {
     let mut outcome = match protected::run(repo, &job.scope()) {
         Err(error) => GateOutcome::error(format!("{error:#}")),
         Ok(all) => {
-            let approved = approve::approved(repo);
             let total = all.len();
             let open: Vec<_> = all
                 .into_iter()
-                .filter(|f| !approved.contains(&approve::fingerprint(f)))
+                .filter(|f| !job.approved.contains(&approve::fingerprint(f)))
                 .collect();
             let settled = total - open.len();
             let mut outcome = GateOutcome::skipped("");

@@ -100,12 +100,13 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         .subagent()
         .map_or_else(|| session.clone(), |id| format!("{session}-agent-{id}"));
     // A payload `cwd` outside any repository (a scratch dir): the project the agent was started in.
-    let workspace = workspace_at(global, &payload.cwd()).or_else(|e| {
-        match std::env::var_os("CLAUDE_PROJECT_DIR") {
-            Some(dir) => workspace_at(global, Path::new(&dir)),
-            None => Err(e),
-        }
-    });
+    let workspace =
+        workspace_at(global, &payload.cwd()).or_else(
+            |e| match crate::agent::payload::project_dir() {
+                Some(dir) => workspace_at(global, &dir),
+                None => Err(e),
+            },
+        );
     let workspace = match workspace {
         Ok(workspace) => workspace,
         // Not a repository backstop can judge: nothing to hold the agent to.

@@ -1,6 +1,7 @@
 //! Planning the built-in protected gate: whether it runs, and under which `[protect]`: the
 //! base's and the target's together, so a change cannot narrow the protection of itself.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, GatesConfig, ProtectConfig};
@@ -23,13 +24,26 @@ pub struct ProtectJob {
     pub changes: Vec<FileChange>,
     /// Report findings without failing (`--allow-protected`).
     pub allow: bool,
-    /// The combined config, `allow` and the approvals, for the cache key.
+    /// The approvals on record when the run was planned: the key and the verdict read the
+    /// same set.
+    pub approved: BTreeSet<String>,
+    /// The combined config, `allow`, the approvals and a commit target's id, for the cache key.
     definition: String,
     /// The changed paths, for the cache key.
     paths: Vec<PathBuf>,
 }
 
 impl ProtectJob {
+    /// Whether the content ids of what the command gates see (`index`: the index, else the
+    /// working tree) are the content this gate judges, so the run's cache can key it.
+    pub fn judges(&self, index: bool) -> bool {
+        match self.target {
+            Side::Commit(_) => true,
+            Side::Index => index,
+            Side::WorkTree => !index,
+        }
+    }
+
     /// What the analysis compares.
     pub fn scope(&self) -> crate::protected::Scope<'_> {
         crate::protected::Scope {
@@ -41,7 +55,8 @@ impl ProtectJob {
     }
 
     /// What the result cache keys the gate by: its combined config, `--allow-protected`, the
-    /// approvals on record and every changed path (the base and content are the run's).
+    /// approvals on record, a commit target's id and every changed path (the base and the
+    /// content ids are the run's; [`ProtectJob::judges`] says when those are its target's).
     pub fn cache_scope(&self) -> CacheScope<'_> {
         CacheScope {
             definition: &self.definition,
@@ -85,10 +100,18 @@ pub fn any_trigger(
         config.protect.clone(),
     )?;
     let approved = crate::protected::approve::approved(repo);
+    // A commit's content is its id; the index and the working tree are keyed by the content
+    // ids the run reads of them (when the run reads that side: see `judges`).
+    let target = match snapshot.target {
+        Side::Commit(id) => id.to_string(),
+        Side::Index => "index".to_owned(),
+        Side::WorkTree => "worktree".to_owned(),
+    };
     let definition = serde_json::json!({
         "protect": protect,
         "allow": allow,
         "approved": approved,
+        "target": target,
     })
     .to_string();
     Some(ProtectJob {
@@ -97,6 +120,7 @@ pub fn any_trigger(
         target: snapshot.target,
         changes: snapshot.file_set.changes.clone(),
         allow,
+        approved,
         definition,
         paths: snapshot.paths(),
     })

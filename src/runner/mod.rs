@@ -53,41 +53,54 @@ fn cached(
     }
 }
 
-/// Where each gate starts: skipped gates and the protected gate are done (the protected gate
-/// runs here, from the cache or in-process), command gates wait for the scheduler.
+/// The caches of one run: the command gates' (keyed by what they see) and the protected
+/// gate's (the same cache, when what the command gates see is what the protected gate judges).
+#[derive(Clone, Copy, Default)]
+pub struct Caches<'a> {
+    /// For command gates.
+    pub commands: Option<&'a cache::Cache>,
+    /// For the protected gate.
+    pub protected: Option<&'a cache::Cache>,
+}
+
+/// Where each gate starts: the protected gate is done first (from the cache or in-process, so
+/// the display shows it first, as it is the fastest), then the skipped gates; command gates wait
+/// for the scheduler.
 fn first_states(
     repo: &Repo,
     plan: &Plan,
     observer: &dyn Observer,
     cache: Option<&cache::Cache>,
 ) -> Vec<State> {
-    plan.gates
-        .iter()
-        .map(|gate| match &gate.action {
-            Action::Skip(reason) => {
-                let outcome = GateOutcome::skipped(reason.clone());
-                observer.finished(&gate.name, &outcome);
-                State::Done(outcome)
+    let mut states: Vec<State> = plan.gates.iter().map(|_| State::Waiting).collect();
+    for (state, gate) in states.iter_mut().zip(&plan.gates) {
+        let Action::Protect(job) = &gate.action else {
+            continue;
+        };
+        let outcome = match cached(cache, job.cache_scope()) {
+            (Some(hit), _) => hit,
+            (None, key) => {
+                let outcome = gates::protected::run(repo, job);
+                // A pass with findings (`--allow-protected`) must report them again.
+                if let (Some(cache), Some(key), GateStatus::Passed, true) =
+                    (cache, key, outcome.status, outcome.findings.is_empty())
+                {
+                    cache.store(&key);
+                }
+                outcome
             }
-            Action::Protect(job) => {
-                let outcome = match cached(cache, job.cache_scope()) {
-                    (Some(hit), _) => hit,
-                    (None, key) => {
-                        let outcome = gates::protected::run(repo, job);
-                        if let (Some(cache), Some(key), GateStatus::Passed) =
-                            (cache, key, outcome.status)
-                        {
-                            cache.store(&key);
-                        }
-                        outcome
-                    }
-                };
-                observer.finished(&gate.name, &outcome);
-                State::Done(outcome)
-            }
-            Action::Run(_) => State::Waiting,
-        })
-        .collect()
+        };
+        observer.finished(&gate.name, &outcome);
+        *state = State::Done(outcome);
+    }
+    for (state, gate) in states.iter_mut().zip(&plan.gates) {
+        if let Action::Skip(reason) = &gate.action {
+            let outcome = GateOutcome::skipped(reason.clone());
+            observer.finished(&gate.name, &outcome);
+            *state = State::Done(outcome);
+        }
+    }
+    states
 }
 
 /// Runs the plan and returns one outcome per planned gate, in plan order. The protected gate
@@ -99,10 +112,11 @@ pub fn run(
     context: &GateContext,
     settings: RunnerSettings,
     observer: &dyn Observer,
-    cache: Option<&cache::Cache>,
+    caches: Caches<'_>,
 ) -> Vec<GateOutcome> {
+    let cache = caches.commands;
     let mut keys: Vec<Option<String>> = vec![None; plan.gates.len()];
-    let mut states = first_states(repo, plan, observer, cache);
+    let mut states = first_states(repo, plan, observer, caches.protected);
     let (sender, finished) = mpsc::channel::<(usize, GateOutcome)>();
     std::thread::scope(|scope| {
         let mut running = 0;

@@ -478,3 +478,137 @@ fn files_git_is_told_to_ignore_changes_to_keep_the_cache_off() {
     assert_eq!(status(&repo, &["run", "--all-files"]), "failed");
     assert_eq!(runs(&log), 2);
 }
+
+/// A repository whose protected gate watches `tests/` and whose one command gate always
+/// passes, so the protected gate's verdict alone decides.
+fn protected_repo(log: &Path) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.config(&format!("{}[protect]\n", counting_gate(log, 0)))
+        .write(
+            "tests/test_a.py",
+            "def test_a():\n    assert 1 == 1\n\ndef test_b():\n    assert 2 == 2\n",
+        )
+        .write("src/app.py", "x = 1\n")
+        .commit_all("base");
+    repo
+}
+
+fn protected_status(repo: &TestRepo, args: &[&str]) -> (i32, String) {
+    let (run, report) = repo.report(args);
+    let status = gate(&report, "protected")["status"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (run.code(), status)
+}
+
+const WITHOUT_TEST_B: &str = "def test_a():\n    assert 1 == 1\n";
+/// A legitimate change of the same file: one more test.
+const WITH_TEST_C: &str = "def test_a():\n    assert 1 == 1\n\ndef test_b():\n    assert 2 == 2\n\ndef test_c():\n    assert 3 == 3\n";
+
+#[test]
+fn a_protected_pass_for_one_commit_never_answers_for_another() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.write("tests/test_a.py", WITHOUT_TEST_B)
+        .commit_all("deletes test_b");
+    let bad = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.git(&["reset", "-q", "--hard", &base]);
+    repo.write("tests/test_a.py", WITH_TEST_C)
+        .commit_all("adds test_c");
+    let good = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    // Both ranges change the same path; the working tree is the same for both runs; only the
+    // judged commit differs.
+    assert_eq!(
+        protected_status(&repo, &["run", "--from", &base, "--to", &good]),
+        (0, "passed".to_owned())
+    );
+    assert_eq!(
+        protected_status(&repo, &["run", "--from", &base, "--to", &bad]),
+        (1, "failed".to_owned())
+    );
+}
+
+#[test]
+fn a_protected_ci_pass_never_answers_after_head_moved_under_the_same_worktree() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.git(&["branch", "base"]);
+    repo.write("tests/test_a.py", WITHOUT_TEST_B)
+        .commit_all("deletes test_b");
+    let bad = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.git(&["reset", "-q", "--hard", "base"]);
+    repo.write("tests/test_a.py", WITH_TEST_C)
+        .commit_all("adds test_c");
+    assert_eq!(
+        protected_status(&repo, &["ci", "--base", "base"]),
+        (0, "passed".to_owned())
+    );
+    // HEAD now names the bad commit; the working tree still holds the good one's files.
+    repo.git(&["reset", "-q", "--soft", &bad]);
+    assert_eq!(
+        protected_status(&repo, &["ci", "--base", "base"]),
+        (1, "failed".to_owned())
+    );
+}
+
+#[test]
+fn a_protected_pass_of_the_working_tree_never_answers_for_the_index() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.write("tests/test_a.py", WITH_TEST_C);
+    repo.git(&["add", "tests/test_a.py"]);
+    assert_eq!(
+        protected_status(&repo, &["run", "pre-commit"]),
+        (0, "passed".to_owned())
+    );
+    // Stage a version without test_b while the working tree keeps it.
+    let staged = repo.home().join("staged.py");
+    std::fs::write(&staged, WITHOUT_TEST_B).unwrap();
+    let blob = repo
+        .git(&["hash-object", "-w", staged.to_str().unwrap()])
+        .trim()
+        .to_owned();
+    repo.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{blob},tests/test_a.py"),
+    ]);
+    assert_eq!(
+        protected_status(&repo, &["run", "pre-commit"]),
+        (1, "failed".to_owned())
+    );
+}
+
+#[test]
+fn findings_allowed_by_allow_protected_are_reported_on_every_run() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.git(&["branch", "base"]);
+    repo.write("tests/test_a.py", WITHOUT_TEST_B)
+        .commit_all("deletes test_b");
+    for _ in 0..2 {
+        let (run, report) = repo.report(&["ci", "--base", "base", "--allow-protected"]);
+        run.expect_code(0);
+        assert_eq!(gate(&report, "protected")["status"], "passed");
+        assert_eq!(
+            report["protected"].as_array().unwrap().len(),
+            1,
+            "the allowed finding is reported again: {report}"
+        );
+    }
+}
+
+/// A log file outside any repository (its directory lives as long as the value).
+struct TempLog(
+    std::path::PathBuf,
+    #[expect(dead_code, reason = "kept to keep the directory")] tempfile::TempDir,
+);
+
+impl TempLog {
+    fn new() -> TempLog {
+        let dir = tempfile::tempdir().unwrap();
+        TempLog(dir.path().join("ran.log"), dir)
+    }
+}
