@@ -190,6 +190,7 @@ const SOURCE_EXTENSIONS: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
+    use super::fixture::{Fixture, lines};
     use super::*;
 
     #[test]
@@ -217,6 +218,33 @@ mod tests {
         assert_eq!(severity_from("info"), Some(Severity::Note));
         assert_eq!(severity_from("W"), Some(Severity::Warning));
         assert_eq!(severity_from("convention"), None);
+    }
+
+    /// SPEC §3: `parser = "regex"` without `pattern` is the default pattern (it read nothing).
+    #[test]
+    fn regex_without_a_pattern_reads_the_default_pattern() {
+        let fixture = Fixture::new("gcc");
+        let request = Request {
+            kind: Some(ParserKind::Regex),
+            pattern: None,
+            report: None,
+            started: None,
+            report_before: None,
+        };
+        let output = fixture.output("gcc.txt");
+        let found = lines(&parse(&request, &output, &fixture.place()));
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert_eq!(
+            found,
+            lines(&parse(
+                &Request {
+                    kind: None,
+                    ..request
+                },
+                &output,
+                &fixture.place()
+            ))
+        );
     }
 
     #[test]

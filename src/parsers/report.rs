@@ -68,3 +68,71 @@ pub fn document(
     found.extend(pattern::fallback(output, place));
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::lines;
+    use super::*;
+    use crate::config::ParserKind;
+
+    fn request(report: Option<&str>) -> Request<'_> {
+        Request {
+            kind: Some(ParserKind::Sarif),
+            pattern: None,
+            report,
+            started: None,
+            report_before: None,
+        }
+    }
+
+    #[test]
+    fn a_missing_or_unreadable_document_is_a_note_and_the_output_is_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a.rs"), "").unwrap();
+        let place = Place {
+            root,
+            cwd: root,
+            files: &super::super::RealFiles,
+        };
+        let output = "a.rs:3:1: error: from the output\n";
+        let parse = super::super::sarif::parse;
+        assert_eq!(
+            lines(&document(
+                &request(Some("out.sarif")),
+                output,
+                &place,
+                "SARIF",
+                parse
+            )),
+            [
+                "note - no SARIF report at out.sarif: the command did not write it",
+                "error a.rs:3:1 from the output",
+            ]
+        );
+        assert_eq!(
+            lines(&document(&request(None), output, &place, "SARIF", parse)),
+            [
+                "note - no SARIF in the output: no SARIF log (a JSON object with `runs`) was found",
+                "error a.rs:3:1 from the output",
+            ]
+        );
+        std::fs::write(
+            root.join("out.sarif"),
+            "{\"runs\": [{\"results\": [{\"message\": {\"text\": \"m\"}, \"level\": \"error\"}]}]}",
+        )
+        .unwrap();
+        assert_eq!(
+            lines(&document(
+                &request(Some("out.sarif")),
+                output,
+                &place,
+                "SARIF",
+                parse
+            )),
+            ["error - m"]
+        );
+        // A quiet tool (rdjsonl with nothing to say) says nothing.
+        assert!(document(&request(None), " \n", &place, "SARIF", parse).is_empty());
+    }
+}

@@ -474,6 +474,93 @@ mod tests {
         );
     }
 
+    /// What `CodeQL` writes and the captured tools do not: rules in an extension named by
+    /// `toolComponent`, a message string with arguments and links, a base id resolved through
+    /// `originalUriBaseIds`, an artifact by index, suppressed and passing results. (`CodeQL`'s
+    /// CLI comes only as a release bundle, which cannot be installed here: the log follows
+    /// SARIF 2.1.0 and the documented output of `CodeQL`.)
+    #[test]
+    fn rules_in_extensions_message_strings_bases_and_suppressions() {
+        let fixture = Fixture::new("sarif");
+        let log = serde_json::json!({
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {
+                    "driver": {"name": "CodeQL", "rules": []},
+                    "extensions": [{
+                        "name": "codeql/python-queries",
+                        "rules": [{
+                            "id": "py/command-line-injection",
+                            "defaultConfiguration": {"level": "error"},
+                            "messageStrings": {"default": {"text": "This command depends on a {0}."}}
+                        }]
+                    }]
+                },
+                "originalUriBaseIds": {
+                    "ROOT": {"uri": "file:///tmp/backstop-capture/sarif/"},
+                    "PKG": {"uri": "pkg/", "uriBaseId": "ROOT"}
+                },
+                "artifacts": [{"location": {"uri": "app.py", "uriBaseId": "PKG"}}],
+                "results": [
+                    {
+                        "rule": {"id": "py/command-line-injection", "index": 0, "toolComponent": {"index": 0}},
+                        "message": {"id": "default", "arguments": ["[user-provided value](1)"]},
+                        "locations": [{"physicalLocation": {
+                            "artifactLocation": {"index": 0},
+                            "region": {"startLine": 8, "startColumn": 32, "endColumn": 39}
+                        }}]
+                    },
+                    {
+                        "ruleId": "py/command-line-injection",
+                        "message": {"text": "suppressed"},
+                        "suppressions": [{"kind": "inSource"}],
+                        "locations": []
+                    },
+                    {
+                        "ruleId": "py/command-line-injection",
+                        "kind": "pass",
+                        "message": {"text": "passed"}
+                    }
+                ]
+            }]
+        });
+        assert_eq!(
+            lines_with_fixes(&parse(&log.to_string(), &fixture.place()).unwrap()),
+            [
+                "error pkg/app.py:8:32-8:39 [py/command-line-injection] This command depends on a user-provided value."
+            ]
+        );
+    }
+
+    #[test]
+    fn fixes_by_offsets_and_whole_lines() {
+        // clippy-sarif and others give byte offsets; a region without columns is whole lines.
+        let fixture = Fixture::new("sarif");
+        let log = serde_json::json!({"runs": [{"results": [{
+            "ruleId": "r",
+            "level": "warning",
+            "message": {"text": "m"},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": "pkg/app.py"},
+                "region": {"byteOffset": 10, "byteLength": 6}
+            }}],
+            "fixes": [{"artifactChanges": [{
+                "artifactLocation": {"uri": "pkg/app.py"},
+                "replacements": [
+                    {"deletedRegion": {"startLine": 2}},
+                    {"deletedRegion": {"charOffset": 0, "charLength": 6}, "insertedContent": {"text": "from"}}
+                ]
+            }]}]
+        }]}]});
+        assert_eq!(
+            lines_with_fixes(&parse(&log.to_string(), &fixture.place()).unwrap()),
+            [
+                "warning pkg/app.py:2:1-2:7 [r] m",
+                "  fix: delete 2:1-2:18; replace 1:1-1:7 with \"from\"",
+            ]
+        );
+    }
+
     #[test]
     fn a_log_that_is_not_there_is_an_error() {
         let fixture = Fixture::new("sarif");
