@@ -33,8 +33,15 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
         .expect("a valid pattern")
 });
 
-/// Notes that only say which function the next problems are in (`--show-error-context`).
-const CONTEXT_NOTES: [&str; 4] = ["In function ", "In member ", "In class ", "At top level:"];
+/// Notes that only say where the next problems are (`--show-error-context`, and the import
+/// chain of a module checked through another).
+const CONTEXT_NOTES: [&str; 5] = [
+    "In function ",
+    "In member ",
+    "In class ",
+    "At top level:",
+    "In module imported here",
+];
 
 /// A problem as it is read, before its place is resolved.
 struct Item {

@@ -31,7 +31,7 @@ struct Case {
     diagnostics: usize,
 }
 
-const CASES: [Case; 16] = [
+const CASES: [Case; 17] = [
     Case {
         name: "pytest_click",
         fixture: "pytest-click",
@@ -40,6 +40,15 @@ const CASES: [Case; 16] = [
         cwd: None,
         report: None,
         diagnostics: 6,
+    },
+    Case {
+        name: "pytest_native",
+        fixture: "pytest-forms",
+        output: "native.txt",
+        parser: "pytest",
+        cwd: None,
+        report: None,
+        diagnostics: 4,
     },
     Case {
         name: "mypy_pretty",

@@ -6,20 +6,18 @@
 //! Test ids are free text: a parametrized id can hold spaces, ` - `, `::` and `\n` (escaped),
 //! and pytest prints a section title wider than the terminal between single underscores. So a
 //! summary line is split at the end of a known section title, never at the first space, and
-//! each section serves one summary line.
+//! each section serves one summary line. Without titles (`--tb=line`), failures and sections
+//! are paired in order.
+
+mod sections;
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Place, number};
+use super::Place;
 use crate::diagnostic::{Diagnostic, Severity};
-
-/// A traceback entry: `tests/test_calc.py:7: AssertionError`, `calc.py:6: in divide`, or
-/// where a fixture is missing (`/path/tests/test_calc.py:30`).
-static ENTRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+)(?::(?: .*)?)?$").expect("a valid pattern")
-});
+use sections::{Section, sections};
 
 /// `FAILED tests/x.py::test_y[id] - message` or `ERROR tests/x.py - message`.
 static SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
@@ -33,28 +31,21 @@ const ERROR_TITLES: [&str; 3] = [
     "ERROR collecting ",
 ];
 
-/// One section of FAILURES or ERRORS.
-struct Section {
-    title: String,
-    /// Traceback entries, in order: file as printed, line.
-    entries: Vec<(String, u32)>,
-    /// The `E` lines, without the marker.
-    errors: Vec<String>,
-}
-
-impl Section {
-    /// The test (or, for a collection error, the file) the section is about, and whether it
-    /// is an error (setup, teardown, collection) rather than a failure.
-    fn subject(&self) -> (&str, bool) {
+/// The test (or, for a collection error, the file) a section is about, without the prefix of
+/// an error's title (`ERROR at setup of `) or a doctest's (`[doctest] `).
+fn subject(section: &Section) -> Option<&str> {
+    let title = section.title.as_deref()?;
+    Some(
         ERROR_TITLES
             .iter()
-            .find_map(|prefix| self.title.strip_prefix(prefix))
-            .map_or((self.title.as_str(), false), |rest| (rest, true))
-    }
+            .chain(&["[doctest] "])
+            .find_map(|prefix| title.strip_prefix(prefix))
+            .unwrap_or(title),
+    )
+}
 
-    fn collecting(&self) -> Option<&str> {
-        self.title.strip_prefix("ERROR collecting ")
-    }
+fn collecting(section: &Section) -> Option<&str> {
+    section.title.as_deref()?.strip_prefix("ERROR collecting ")
 }
 
 /// A diagnostic per failed test and per collection error.
@@ -73,14 +64,16 @@ pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
         .iter()
         .map(|(outcome, rest)| {
             let error = *outcome == "ERROR";
-            let found = find_section(&sections, &used, rest, error, place);
-            if let Some((index, node_len)) = found {
+            if let Some((index, node_len)) = find_section(&sections, &used, rest, error, place) {
                 used[index] = true;
-                let (file, _) = split_file(&rest[..node_len]);
                 let message = rest[node_len..].strip_prefix(" - ");
-                return from_section(&sections[index], Some(file), message, place);
+                return from_section(&sections[index], Some(&rest[..node_len]), message, place);
             }
             let (node, message) = split_node(rest);
+            if let Some(index) = untitled(&sections, &used, node, error, place) {
+                used[index] = true;
+                return from_section(&sections[index], Some(node), message, place);
+            }
             let (file, test) = split_file(node);
             let what = if test.is_empty() { file } else { test };
             let said = match message {
@@ -90,6 +83,31 @@ pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
             Diagnostic::new(Some(Severity::Error), said).at(place, file, None, None)
         })
         .collect()
+}
+
+/// The first unused section without a title (`--tb=line`) of the same kind, one whose
+/// traceback passes through the node's file first.
+fn untitled(
+    sections: &[Section],
+    used: &[bool],
+    node: &str,
+    error: bool,
+    place: &Place<'_>,
+) -> Option<usize> {
+    let own = place.relative(split_file(node).0);
+    let open: Vec<usize> = (0..sections.len())
+        .filter(|&i| !used[i] && sections[i].title.is_none() && sections[i].error == error)
+        .collect();
+    open.iter()
+        .copied()
+        .find(|&i| {
+            own.is_some()
+                && sections[i]
+                    .entries
+                    .iter()
+                    .any(|(f, _)| place.relative(f) == own)
+        })
+        .or(open.first().copied())
 }
 
 /// The `FAILED`/`ERROR` lines of the short test summary (anywhere, when the output has no
@@ -124,9 +142,9 @@ fn find_section(
     let matches: Vec<(usize, usize)> = sections
         .iter()
         .enumerate()
-        .filter(|(i, section)| !used[*i] && section.subject().1 == error)
+        .filter(|(i, section)| !used[*i] && section.error == error)
         .filter_map(|(i, section)| {
-            if let Some(collected) = section.collecting() {
+            if let Some(collected) = collecting(section) {
                 // `ERROR tests/x.py` for `ERROR collecting tests/x.py`.
                 let len = node_end(rest, collected)?;
                 return Some((i, len));
@@ -134,7 +152,7 @@ fn find_section(
             if test.is_empty() {
                 return None;
             }
-            let len = node_end(test, section.subject().0)?;
+            let len = node_end(test, subject(section)?)?;
             Some((i, test_start + len))
         })
         .collect();
@@ -193,62 +211,21 @@ fn split_node(rest: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// A section header: its title between runs of `_`. pytest centres the title in a line of
-/// `_` as wide as the terminal, keeping one `_` on each side when the title is wider, so the
-/// two runs differ by one at most; `_ _ _ _` (between traceback entries) is no header.
-fn section_title(line: &str) -> Option<&str> {
-    let inner = line.trim_start_matches('_');
-    let left = line.len() - inner.len();
-    let inner = inner.trim_end_matches('_');
-    let right = line.len() - left - inner.len();
-    if left == 0 || right == 0 || left.abs_diff(right) > 1 {
-        return None;
-    }
-    let title = inner.strip_prefix(' ')?.strip_suffix(' ')?;
-    (!title.trim().is_empty() && !title.chars().all(|c| c == '_' || c == ' ')).then_some(title)
-}
-
-fn sections(output: &str) -> Vec<Section> {
-    let mut sections: Vec<Section> = Vec::new();
-    // In a section, before its captured output (whose lines are the test's, not pytest's).
-    let mut open = false;
-    for line in output.lines() {
-        if let Some(title) = section_title(line) {
-            sections.push(Section {
-                title: title.to_owned(),
-                entries: Vec::new(),
-                errors: Vec::new(),
-            });
-            open = true;
-        } else if line.starts_with("====")
-            || (line.starts_with("----") && line.contains(" Captured "))
-        {
-            open = false;
-        } else if let (true, Some(section)) = (open, sections.last_mut()) {
-            if let Some(c) = ENTRY.captures(line) {
-                section
-                    .entries
-                    .push((c["file"].to_owned(), number(Some(&c["line"])).unwrap_or(0)));
-            } else if let Some(error) = line.strip_prefix('E').filter(|r| r.starts_with(' ')) {
-                // pytest separates a string comparison from its diff with an `E` line of spaces.
-                if !error.trim().is_empty() {
-                    section.errors.push(error.trim().to_owned());
-                }
-            }
-        }
-    }
-    sections
-}
-
 /// The diagnostic of a section: at the last traceback entry in the test's own file (where the
-/// test failed), naming the deepest entry when the error was raised elsewhere.
+/// test failed), naming the deepest entry when the error was raised elsewhere. The message is
+/// the `E` lines; else the exception that ends a native traceback; else the summary's; else
+/// the lines before the last entry (a doctest's `Expected:` and `Got:`).
 fn from_section(
     section: &Section,
-    test_file: Option<&str>,
+    node: Option<&str>,
     summary_message: Option<&str>,
     place: &Place<'_>,
 ) -> Diagnostic {
-    let collecting = section.collecting();
+    let collecting = collecting(section);
+    let (test_file, test) = node.map_or((None, ""), |n| {
+        let (file, test) = split_file(n);
+        (Some(file), test)
+    });
     let own_file = test_file.or(collecting);
     let in_repo = |(file, _): &&(String, u32)| place.relative(file).is_some();
     let deepest = section.entries.iter().rfind(in_repo);
@@ -261,15 +238,25 @@ fn from_section(
                 .rfind(|(file, _)| place.relative(file) == own)
         })
         .or(deepest);
-    let error = if section.errors.is_empty() {
-        summary_message.unwrap_or("failed").to_owned()
-    } else {
+    let error = if !section.errors.is_empty() {
         section.errors.join("\n")
+    } else if let Some(exception) = section.native_exception() {
+        exception
+    } else if let Some(said) = summary_message {
+        said.to_owned()
+    } else if !section.before.is_empty() {
+        let from = section.before.len().saturating_sub(4);
+        let lines: Vec<&str> = section.before[from..].iter().map(|l| l.trim()).collect();
+        lines.join("\n")
+    } else {
+        "failed".to_owned()
     };
-    let what = collecting.map_or_else(
-        || section.title.clone(),
-        |file| format!("collecting {file}"),
-    );
+    let what = match (collecting, &section.title) {
+        (Some(file), _) => format!("collecting {file}"),
+        (None, Some(title)) => title.clone(),
+        (None, None) if !test.is_empty() => test.replace("::", "."),
+        (None, None) => own_file.unwrap_or("pytest").to_owned(),
+    };
     let mut message = format!("{what}: {error}");
     if let (Some(raised), Some(at)) = (deepest, in_test)
         && raised != at
@@ -414,8 +401,45 @@ FAILED tests/test_grades.py::test_letters_at_their_boundaries - AssertionErro...
         }
     }
 
+    /// Every traceback style on one run: a doctest, an id with ` - `, a class, a fixture that
+    /// fails at setup. `--tb=line` prints no headers; `--tb=native` no `E` lines.
+    #[test]
+    fn every_traceback_style() {
+        let fixture = Fixture::new("pytest-forms");
+        let read = |name| lines(&parse(&fixture.output(name), &fixture.place()));
+        let long = [
+            "error src/mod.py:3 [doctest] mod.double: Expected:⏎5⏎Got:⏎4",
+            "error tests/test_x.py:5 test_v[a - b]: AssertionError: assert 'a - b' == 'c'⏎- c⏎+ a - b",
+            "error tests/test_x.py:9 TestK.test_m: assert 1 == 2",
+            "error tests/test_x.py:13 ERROR at setup of test_uses: RuntimeError: no db",
+        ];
+        assert_eq!(read("long.txt"), long);
+        assert_eq!(read("short-q.txt"), long);
+        assert_eq!(
+            read("native.txt"),
+            [
+                long[0],
+                long[1],
+                "error tests/test_x.py:9 TestK.test_m: AssertionError: assert 1 == 2",
+                long[3],
+            ]
+        );
+        assert_eq!(
+            read("line.txt"),
+            [
+                "error src/mod.py:3 mod.double: Expected:⏎5⏎Got:⏎4",
+                // The diff under the `E` line is not marked in this style.
+                "error tests/test_x.py:5 test_v[a - b]: AssertionError: assert 'a - b' == 'c'",
+                "error tests/test_x.py:9 TestK.test_m: assert 1 == 2",
+                // The setup error keeps its header, but `--tb=line` prints no place for it.
+                "error tests/test_x.py ERROR at setup of test_uses: RuntimeError: no db",
+            ]
+        );
+    }
+
     #[test]
     fn section_headers_and_traceback_separators() {
+        use sections::section_title;
         assert_eq!(section_title("_ test_x[a b] _"), Some("test_x[a b]"));
         assert_eq!(section_title("____ test_y ____"), Some("test_y"));
         assert_eq!(section_title("____ test_y _____"), Some("test_y"));
