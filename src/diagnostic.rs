@@ -115,7 +115,8 @@ impl Diagnostic {
 
 impl Fix {
     /// One line for text formats: `replace 3:5-3:12 with "x"`, `insert "y" at 4:1`,
-    /// `delete 2:1-3:1`; edits in another file than `file` name it; edits joined by `; `.
+    /// `delete 2:1-3:1`; edits in another file than `file` name it; edits joined by `; `, in
+    /// parentheses after the description when there is one.
     pub fn summary(&self, file: Option<&str>) -> String {
         let edits: Vec<String> = self
             .edits
@@ -141,7 +142,7 @@ impl Fix {
             .collect();
         match &self.description {
             Some(description) if edits.is_empty() => description.clone(),
-            Some(description) => format!("{description}: {}", edits.join("; ")),
+            Some(description) => format!("{description} ({})", edits.join("; ")),
             None => edits.join("; "),
         }
     }

@@ -405,15 +405,15 @@ mod tests {
             read("ruff.sarif", ""),
             [
                 "error pkg/app.py:1:8-1:10 [F401] `os` imported but unused",
-                "  fix: Remove unused import: `os`: delete 1:1-2:1",
+                "  fix: Remove unused import: `os` (delete 1:1-2:1)",
                 "error pkg/app.py:3:8-3:11 [F401] `sys` imported but unused",
-                "  fix: Remove unused import: `sys`: delete 3:1-4:1",
+                "  fix: Remove unused import: `sys` (delete 3:1-4:1)",
                 "error pkg/app.py:6:23-6:25 [B006] Do not use mutable data structures for argument defaults",
-                "  fix: Replace with `None`; initialize within function: replace 6:23-6:25 with \"None\"; insert \"    if args is None:\\n        args = []\\n\" at 7:1",
+                "  fix: Replace with `None`; initialize within function (replace 6:23-6:25 with \"None\"; insert \"    if args is None:\\n        args = []\\n\" at 7:1)",
                 "error pkg/app.py:11:5-11:11 [E722] Do not use bare `except`",
                 "error pkg/app.py:11:5-12:13 [S110] `try`-`except`-`pass` detected, consider logging the exception",
                 "error pkg/app.py:13:11-13:18 [F541] f-string without any placeholders",
-                "  fix: Remove extraneous `f` prefix: replace 13:11-13:18 with \"\\\"done\\\"\"",
+                "  fix: Remove extraneous `f` prefix (replace 13:11-13:18 with \"\\\"done\\\"\")",
             ]
         );
     }
