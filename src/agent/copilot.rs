@@ -46,6 +46,10 @@ impl Agent for Copilot {
         ]
     }
 
+    fn handler_command_key(&self) -> &'static str {
+        "bash"
+    }
+
     fn layout(&self) -> Layout {
         Layout::Flat
     }

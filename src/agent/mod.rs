@@ -61,6 +61,11 @@ pub trait Agent: Sync {
     /// gate's timeout in a row, plus a margin).
     fn hooks(&self, stop_seconds: u64, config: &GatesConfig) -> Vec<HookEntry>;
 
+    /// The key of a handler object that holds its shell command.
+    fn handler_command_key(&self) -> &'static str {
+        "command"
+    }
+
     /// How handlers sit under an event key in the hooks file.
     fn layout(&self) -> Layout {
         Layout::Grouped

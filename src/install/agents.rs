@@ -35,12 +35,10 @@ fn stop_seconds(config: &GatesConfig) -> u64 {
 /// Whether a handler is backstop's, for this agent.
 fn ours(handler: &Value, agent: &dyn Agent) -> bool {
     let marker = format!("backstop hook {} ", agent.name());
-    ["command", "bash"].iter().any(|k| {
-        handler
-            .get(*k)
-            .and_then(Value::as_str)
-            .is_some_and(|c| c.contains(&marker))
-    })
+    handler
+        .get(agent.handler_command_key())
+        .and_then(Value::as_str)
+        .is_some_and(|c| c.contains(&marker))
 }
 
 /// Merges backstop's hooks into the agent's file; returns what happened.

@@ -115,14 +115,14 @@ pub fn judge(
     } else {
         None
     };
-    let caches = runner::Caches {
-        commands: cache.as_ref(),
-        protected: cache.as_ref().filter(|_| {
-            plan.protect()
-                .is_some_and(|p| p.judges(sees == GatesSee::Index))
-        }),
-    };
-    let outcomes = runner::run(repo, plan, &context, settings.runner, &display, caches);
+    let outcomes = runner::run(
+        repo,
+        plan,
+        &context,
+        settings.runner,
+        &display,
+        cache.as_ref(),
+    );
     if let Some(cache) = &cache
         && cache.has_pending()
         && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)

@@ -2,14 +2,14 @@
 //! base's and the target's together, so a change cannot narrow the protection of itself.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::config::{self, GatesConfig, ProtectConfig};
 use crate::git::{FileChange, Oid, Repo, Side};
 use crate::snapshot::Snapshot;
 use crate::trigger::Trigger;
 
-use super::{CacheScope, Selection};
+use super::Selection;
 
 /// The protected gate of one run.
 #[derive(Debug, Clone)]
@@ -29,19 +29,14 @@ pub struct ProtectJob {
     pub approved: BTreeSet<String>,
     /// The combined config, `allow`, the approvals and a commit target's id, for the cache key.
     definition: String,
-    /// The changed paths, for the cache key.
-    paths: Vec<PathBuf>,
 }
 
 impl ProtectJob {
-    /// Whether the content ids of what the command gates see (`index`: the index, else the
-    /// working tree) are the content this gate judges, so the run's cache can key it.
-    pub fn judges(&self, index: bool) -> bool {
-        match self.target {
-            Side::Commit(_) => true,
-            Side::Index => index,
-            Side::WorkTree => !index,
-        }
+    /// The gate's definition for the cache key: its combined config, `--allow-protected`, the
+    /// approvals on record and a commit target's id. The key adds what the gate reads of the
+    /// target (`gates::protected::read_fingerprint`); the base is the run's.
+    pub fn definition(&self) -> &str {
+        &self.definition
     }
 
     /// What the analysis compares.
@@ -51,18 +46,6 @@ impl ProtectJob {
             base: self.base,
             target: self.target,
             changes: &self.changes,
-        }
-    }
-
-    /// What the result cache keys the gate by: its combined config, `--allow-protected`, the
-    /// approvals on record, a commit target's id and every changed path (the base and the
-    /// content ids are the run's; [`ProtectJob::judges`] says when those are its target's).
-    pub fn cache_scope(&self) -> CacheScope<'_> {
-        CacheScope {
-            definition: &self.definition,
-            files: &self.paths,
-            cwd: Path::new(""),
-            inputs: None,
         }
     }
 }
@@ -100,8 +83,8 @@ pub fn any_trigger(
         config.protect.clone(),
     )?;
     let approved = crate::protected::approve::approved(repo);
-    // A commit's content is its id; the index and the working tree are keyed by the content
-    // ids the run reads of them (when the run reads that side: see `judges`).
+    // A commit's content is its id; for the index and the working tree, the key adds the
+    // bytes the gate reads.
     let target = match snapshot.target {
         Side::Commit(id) => id.to_string(),
         Side::Index => "index".to_owned(),
@@ -122,7 +105,6 @@ pub fn any_trigger(
         allow,
         approved,
         definition,
-        paths: snapshot.paths(),
     })
 }
 

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use crate::gates::GateStatus;
 use crate::gates::{self, GateContext, GateOutcome};
 use crate::git::Repo;
-use crate::plan::{Action, CacheScope, Job, Plan};
+use crate::plan::{Action, CacheScope, Job, Plan, ProtectJob};
 
 /// Hears about gates as they start and finish (the live display).
 pub trait Observer: Sync {
@@ -53,16 +53,6 @@ fn cached(
     }
 }
 
-/// The caches of one run: the command gates' (keyed by what they see) and the protected
-/// gate's (the same cache, when what the command gates see is what the protected gate judges).
-#[derive(Clone, Copy, Default)]
-pub struct Caches<'a> {
-    /// For command gates.
-    pub commands: Option<&'a cache::Cache>,
-    /// For the protected gate.
-    pub protected: Option<&'a cache::Cache>,
-}
-
 /// Where each gate starts: the protected gate is done first (from the cache or in-process, so
 /// the display shows it first, as it is the fastest), then the skipped gates; command gates wait
 /// for the scheduler.
@@ -77,19 +67,7 @@ fn first_states(
         let Action::Protect(job) = &gate.action else {
             continue;
         };
-        let outcome = match cached(cache, job.cache_scope()) {
-            (Some(hit), _) => hit,
-            (None, key) => {
-                let outcome = gates::protected::run(repo, job);
-                // A pass with findings (`--allow-protected`) must report them again.
-                if let (Some(cache), Some(key), GateStatus::Passed, true) =
-                    (cache, key, outcome.status, outcome.findings.is_empty())
-                {
-                    cache.store(&key);
-                }
-                outcome
-            }
-        };
+        let outcome = run_protected(repo, job, cache);
         observer.finished(&gate.name, &outcome);
         *state = State::Done(outcome);
     }
@@ -103,6 +81,39 @@ fn first_states(
     states
 }
 
+/// The protected gate, answered from the cache when what it reads is what an earlier pass
+/// read. Its key names every byte it reads, so it never depends on what the command gates see.
+fn run_protected(repo: &Repo, job: &ProtectJob, cache: Option<&cache::Cache>) -> GateOutcome {
+    let read = cache.and_then(|_| gates::protected::read_fingerprint(repo, job));
+    let definition = read
+        .as_ref()
+        .map(|read| format!("{}\n{read}", job.definition()));
+    let scope = definition.as_deref().map(|definition| CacheScope {
+        definition,
+        files: &[],
+        cwd: std::path::Path::new(""),
+        inputs: None,
+        tree: false,
+    });
+    let (hit, key) = match scope {
+        Some(scope) => cached(cache, scope),
+        None => (None, None),
+    };
+    if let Some(hit) = hit {
+        return hit;
+    }
+    let outcome = gates::protected::run(repo, job);
+    // A pass with findings (`--allow-protected`) must report them again; a pass is stored only
+    // if what the gate read did not change while it ran.
+    if let (Some(cache), Some(key), GateStatus::Passed, true) =
+        (cache, key, outcome.status, outcome.findings.is_empty())
+        && gates::protected::read_fingerprint(repo, job) == read
+    {
+        cache.store(&key);
+    }
+    outcome
+}
+
 /// Runs the plan and returns one outcome per planned gate, in plan order. The protected gate
 /// runs first, in this thread (it reads `repo`'s objects and starts no process); command gates
 /// run in threads of their own.
@@ -112,11 +123,10 @@ pub fn run(
     context: &GateContext,
     settings: RunnerSettings,
     observer: &dyn Observer,
-    caches: Caches<'_>,
+    cache: Option<&cache::Cache>,
 ) -> Vec<GateOutcome> {
-    let cache = caches.commands;
     let mut keys: Vec<Option<String>> = vec![None; plan.gates.len()];
-    let mut states = first_states(repo, plan, observer, caches.protected);
+    let mut states = first_states(repo, plan, observer, cache);
     let (sender, finished) = mpsc::channel::<(usize, GateOutcome)>();
     std::thread::scope(|scope| {
         let mut running = 0;

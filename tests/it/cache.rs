@@ -612,3 +612,79 @@ impl TempLog {
         TempLog(dir.path().join("ran.log"), dir)
     }
 }
+
+#[test]
+fn an_unchanged_protected_pass_is_answered_from_the_cache() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.write("tests/test_a.py", WITH_TEST_C);
+    assert_eq!(protected_status(&repo, &["run"]), (0, "passed".to_owned()));
+    assert_eq!(protected_status(&repo, &["run"]), (0, "cached".to_owned()));
+    // The pre-commit hook judges the index: its own passes, keyed by what it read there.
+    repo.git(&["add", "tests/test_a.py"]);
+    for expected in ["passed", "cached"] {
+        let hook = repo.run(&["hook", "git", "pre-commit"]);
+        hook.expect_code(0);
+        let line = hook
+            .stdout()
+            .lines()
+            .find(|l| l.contains("protected"))
+            .map(str::to_owned)
+            .unwrap_or_default();
+        assert!(line.starts_with(expected), "{expected}: {}", hook.stdout());
+    }
+}
+
+#[test]
+fn a_protected_pass_through_a_symlink_never_answers_after_its_target_changed() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    // The test file becomes a link to an ignored copy, which the gate reads through the link.
+    repo.write(".gitignore", "copy.py\n")
+        .write("copy.py", WITH_TEST_C);
+    std::fs::remove_file(repo.root().join("tests/test_a.py")).unwrap();
+    std::os::unix::fs::symlink("../copy.py", repo.root().join("tests/test_a.py")).unwrap();
+    assert_eq!(protected_status(&repo, &["run"]), (0, "passed".to_owned()));
+    repo.write("copy.py", WITHOUT_TEST_B);
+    assert_eq!(protected_status(&repo, &["run"]), (1, "failed".to_owned()));
+}
+
+#[test]
+fn a_protected_pass_never_answers_for_a_path_judged_as_another_kind_of_change() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.git(&["rm", "-q", "--cached", "tests/test_a.py"]);
+    repo.write("tests/test_a.py", WITHOUT_TEST_B);
+    // Named through its directory, the untracked file is new; named itself, it is the
+    // tracked test file with a test gone.
+    assert_eq!(
+        protected_status(&repo, &["run", "--files", "tests"]).0,
+        0,
+        "a new file is nothing to compare"
+    );
+    assert_eq!(
+        protected_status(&repo, &["run", "--files", "tests/test_a.py"]),
+        (1, "failed".to_owned())
+    );
+}
+
+#[test]
+fn an_ignored_file_named_with_files_is_part_of_the_key() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&format!(
+        "[gates.check]\nrun = \"echo ran >> '{}'; ! grep -q BAD \\\"$@\\\"\"\npass_files = true\n",
+        log.display()
+    ))
+    .write(".gitignore", "local.txt\n")
+    .commit_all("base");
+    repo.write("local.txt", "fine\n");
+    assert_eq!(status(&repo, &["run", "--files", "local.txt"]), "passed");
+    repo.write("local.txt", "BAD\n");
+    assert_eq!(
+        status(&repo, &["run", "--files", "local.txt"]),
+        "failed",
+        "the named file changed, so the pass does not stand"
+    );
+    assert_eq!(runs(&log), 2);
+}
