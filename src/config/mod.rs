@@ -97,9 +97,11 @@ pub struct GateConfig {
     #[serde(default)]
     pub parser: Option<ParserKind>,
     /// For `parser = "regex"`: a regex with named groups file, line, col, severity, message.
+    /// Without it, `regex` reads the default `path:line[:col]: [severity:] message` lines.
     #[serde(default)]
     pub pattern: Option<String>,
-    /// For `parser = "junit"`: the `JUnit` XML file the command writes, relative to `cwd`.
+    /// The file the command writes its results to, relative to `cwd`: required with
+    /// `parser = "junit"`; with `sarif`, `checkstyle` or `rdjson`, read instead of the output.
     #[serde(default)]
     pub report: Option<String>,
     /// Gates that must finish before this one starts; otherwise gates run in parallel.
@@ -164,12 +166,22 @@ pub enum ParserKind {
     Eslint,
     /// pytest's plain output.
     Pytest,
+    /// mypy's output, plain or `pretty = true`, with notes and error codes.
+    Mypy,
     /// `go vet` and `go test -json`.
     Go,
     /// Playwright's JSON reporter.
     Playwright,
     /// A `JUnit` XML file named by `report`.
     Junit,
+    /// SARIF 2.1.0 (semgrep, ruff, clippy-sarif, `CodeQL`, eslint's SARIF formatter...), from
+    /// the output or `report`.
+    Sarif,
+    /// Checkstyle XML (ktlint, detekt, golangci-lint, phpcs, shellcheck...), from the output
+    /// or `report`.
+    Checkstyle,
+    /// reviewdog's diagnostic format (rdjson or rdjsonl), from the output or `report`.
+    Rdjson,
     /// A user `pattern`.
     Regex,
     /// No diagnostics; the tail of the output is shown.

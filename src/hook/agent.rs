@@ -127,6 +127,8 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
     };
     let (report, text) = match judge(global, &workspace, &session) {
         Ok(report) if report.ok => {
+            // The last report is this one, green: an old failure must not linger there.
+            write_report(&workspace, &report);
             let mut state = session::load(repo, &counter);
             state.fingerprint = None;
             state.blocks = 0;
