@@ -5,6 +5,7 @@ mod blob_stream;
 mod fileset;
 mod hooks;
 mod remote;
+mod scratch;
 mod worktree;
 
 use std::path::{Path, PathBuf};

@@ -10,7 +10,8 @@ use std::time::Duration;
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::agent::guard::{self, GuardContext};
+use super::stop_once::{self, Claim, Verdict};
+use crate::agent::guard::{self, GuardContext, ToolCall};
 use crate::agent::payload::Payload;
 use crate::agent::{Agent, Event, session};
 use crate::config::SettingsConfig;
@@ -42,6 +43,10 @@ pub fn run(global: &GlobalOptions, agent: &dyn Agent, event: Event) -> u8 {
                     start(global, &payload);
                     None
                 }
+                // Copilot fires agentStop for a subagent too (the child's id as its session, the
+                // parent in `parentAgentId`), then subagentStop: that one judges it, against the
+                // parent's base.
+                Event::Stop if payload.parent_agent().is_some() => None,
                 Event::Stop | Event::SubagentStop => stop(global, agent, &payload),
                 Event::PreToolUse => pre_tool(global, agent, &payload),
             }
@@ -123,14 +128,21 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         }
     };
     let repo = &workspace.repo;
+    // The same stop delivered through a second agent's hook file is answered, not judged again.
+    let claim = match stop_once::claim(repo, &counter, agent) {
+        Claim::Judge(claim) => claim,
+        Claim::Replay(verdict) => return verdict.answer(agent),
+    };
     let (report, text) = match judge(global, &workspace, &session) {
         Ok(report) if report.ok => {
+            // The last report is this one, green: an old failure must not linger there.
+            write_report(&workspace, &report);
             let mut state = session::load(repo, &counter);
             state.fingerprint = None;
             state.blocks = 0;
             state.total = 0;
             session::save(repo, &counter, &state);
-            return None;
+            return claim.answer(agent, Verdict::Pass);
         }
         Ok(report) => {
             let path = write_report(&workspace, &report);
@@ -186,7 +198,7 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
             },
             last_report_path(&workspace).display()
         );
-        return agent.give_up(&message);
+        return claim.answer(agent, Verdict::GiveUp(message));
     }
     if same {
         state.blocks += 1;
@@ -195,13 +207,13 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         state.blocks = 1;
     }
     session::save(repo, &counter, &state);
-    Some(agent.block(&cap(&text)))
+    claim.answer(agent, Verdict::Block(cap(&text)))
 }
 
 /// The repository a stop judges: the payload's `cwd`; when that is no directory of a
-/// repository (missing, a file, a scratch dir), the project the agent was started in
-/// (`CLAUDE_PROJECT_DIR`), then the directory the hook runs in (agents start hooks in the
-/// project). An error only when none of them is a repository.
+/// repository (missing, a file, a scratch dir), the project the agent was started in (its
+/// project-dir variable, `CLAUDE_PROJECT_DIR`...), then the directory the hook runs in (agents
+/// start hooks in the project). An error only when none of them is a repository.
 fn stop_workspace(global: &GlobalOptions, payload: &Payload) -> Result<Workspace> {
     let named = payload.cwd();
     let first = workspace_at(global, &named);
@@ -209,7 +221,7 @@ fn stop_workspace(global: &GlobalOptions, payload: &Payload) -> Result<Workspace
         return first;
     }
     let fallbacks = [
-        std::env::var_os("CLAUDE_PROJECT_DIR").map(PathBuf::from),
+        crate::agent::payload::project_dir(),
         std::env::current_dir().ok(),
     ];
     for dir in fallbacks.into_iter().flatten() {
@@ -310,5 +322,13 @@ fn pre_tool(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Opt
         root: workspace.repo.root(),
         protected: &protected,
     };
-    guard::check(&payload.tool_call(), &context).map(|reason| agent.deny(&reason))
+    let call = payload.tool_call();
+    if let Some(reason) = guard::check(&call, &context) {
+        return Some(agent.deny(&reason));
+    }
+    // A commit or push that git will not send through backstop's hook: judged here.
+    let ToolCall::Shell(script) = &call else {
+        return None;
+    };
+    super::commit_gate::check(agent, script, &cwd).map(|reason| agent.deny(&reason))
 }

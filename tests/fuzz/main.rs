@@ -348,10 +348,16 @@ fn fuzz_the_hook_entry_through_the_binary() {
         // Keep every run inside the scratch repository: a fuzzed `cwd` naming another
         // repository on this machine would run that repository's gates.
         let input = pinned_to(input, &root);
-        let mut child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        // No agent's project directory: a fallback there would leave the scratch repository.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().ends_with("_PROJECT_DIR") {
+                command.env_remove(key);
+            }
+        }
+        let mut child = command
             .args(["hook", agent, event])
             .current_dir(&repo)
-            .env_remove("CLAUDE_PROJECT_DIR")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .stdin(Stdio::piped())
