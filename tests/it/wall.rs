@@ -718,6 +718,24 @@ fn gates_toml_that_is_not_a_regular_file_is_refused_at_once() {
 }
 
 #[test]
+fn a_report_file_a_gate_leaves_as_a_fifo_or_dev_zero_is_not_read() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[gates.fifo]\nrun = \"rm -f r.xml && mkfifo r.xml && exit 1\"\nparser = \"junit\"\nreport = \"r.xml\"\n\
+         [gates.zero]\nrun = \"rm -f z.xml && ln -s /dev/zero z.xml && exit 1\"\nparser = \"junit\"\nreport = \"z.xml\"\n",
+    )
+    .write(".gitignore", "*.xml\n")
+    .write("a.txt", "a\n")
+    .commit_all("base");
+    let out = within(
+        limited(&repo, &["run", "--all-files"]),
+        None,
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+}
+
+#[test]
 fn a_hook_payload_without_end_is_bounded_in_size() {
     let repo = TestRepo::new();
     repo.config(NO_BAD)
