@@ -403,13 +403,14 @@ fn python(dir: &Path) -> Option<Vec<GateDraft>> {
     let py = ["*.py", "pyproject.toml"];
     let mut gates = Vec::new();
     if mentions("ruff") {
-        // Concise: one `path:line:col: CODE message` line per problem (the default pattern).
+        // SARIF: each problem with its rule, its end and ruff's fix (its text has no end).
         let mut check = draft(
             "ruff",
-            &format!("{python} -m ruff check --force-exclude --output-format=concise"),
+            &format!("{python} -m ruff check --force-exclude --output-format=sarif"),
             &["*.py"],
         );
         check.gate.pass_files = true;
+        check.gate.parser = Some(ParserKind::Sarif);
         check.gate.fix = Some(format!("{python} -m ruff check --fix --force-exclude"));
         let mut format = draft(
             "ruff-format",
@@ -430,7 +431,10 @@ fn python(dir: &Path) -> Option<Vec<GateDraft>> {
         } else {
             targets.join(" ")
         };
-        gates.push(draft("mypy", &format!("{python} -m mypy {targets}"), &py));
+        // mypy's own parser: messages wrapped by `pretty = true`, notes, error codes.
+        let mut mypy = draft("mypy", &format!("{python} -m mypy {targets}"), &py);
+        mypy.gate.parser = Some(ParserKind::Mypy);
+        gates.push(mypy);
     }
     if mentions("pytest") || dir.join("tests").is_dir() {
         let mut pytest = draft("pytest", &format!("{python} -m pytest -q"), &py);

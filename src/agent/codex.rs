@@ -5,7 +5,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, PayloadFields, command_handler, hook_specific_deny};
+use super::{
+    Agent, Event, HookEntry, PayloadFields, Timeouts, command_handler, hook_specific_deny,
+};
 use crate::config::GatesConfig;
 
 /// Codex CLI.
@@ -37,7 +39,7 @@ impl Agent for Codex {
         &[".codex/config.toml", ".codex/hooks.json"]
     }
 
-    fn hooks(&self, stop_seconds: u64, _config: &GatesConfig) -> Vec<HookEntry> {
+    fn hooks(&self, timeouts: &Timeouts, _config: &GatesConfig) -> Vec<HookEntry> {
         let entry = |event, matcher, handler_event, seconds| HookEntry {
             event,
             matcher,
@@ -45,12 +47,12 @@ impl Agent for Codex {
         };
         vec![
             entry("SessionStart", None, Event::SessionStart, 30),
-            entry("Stop", None, Event::Stop, stop_seconds),
+            entry("Stop", None, Event::Stop, timeouts.stop),
             entry(
                 "PreToolUse",
                 Some("Bash|apply_patch"),
                 Event::PreToolUse,
-                30,
+                timeouts.pre_tool,
             ),
         ]
     }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, Layout, PayloadFields, hook_command};
+use super::{Agent, Event, HookEntry, Layout, PayloadFields, Timeouts, hook_command};
 use crate::config::GatesConfig;
 
 /// Cursor.
@@ -35,7 +35,7 @@ impl Agent for Cursor {
         &[".cursor/hooks.json"]
     }
 
-    fn hooks(&self, _stop_seconds: u64, config: &GatesConfig) -> Vec<HookEntry> {
+    fn hooks(&self, _timeouts: &Timeouts, config: &GatesConfig) -> Vec<HookEntry> {
         vec![
             // Cursor stops following up after `loop_limit`; backstop's own retry budget decides first.
             HookEntry {

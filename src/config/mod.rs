@@ -24,6 +24,15 @@ pub use validate::PROTECTED_GATE;
 /// The file name backstop looks for at the root of the worktree.
 pub const FILE_NAME: &str = "gates.toml";
 
+/// The largest gates.toml backstop reads (1 MiB): far beyond any real config, and small enough
+/// that reading one costs nothing.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+
+/// The longest `run`, `fix` or environment entry (`NAME=value`) the OS passes to a process:
+/// Linux takes at most 128 KiB in one argument or variable (`MAX_ARG_STRLEN`), so `sh -c` could
+/// never start a longer one.
+pub const MAX_ARGUMENT_BYTES: usize = 128 * 1024 - 64;
+
 /// The timeout of a gate that does not set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(10);
 
@@ -101,9 +110,11 @@ pub struct GateConfig {
     #[serde(default)]
     pub parser: Option<ParserKind>,
     /// For `parser = "regex"`: a regex with named groups file, line, col, severity, message.
+    /// Without it, `regex` reads the default `path:line[:col]: [severity:] message` lines.
     #[serde(default)]
     pub pattern: Option<String>,
-    /// For `parser = "junit"`: the `JUnit` XML file the command writes, relative to `cwd`.
+    /// The file the command writes its results to, relative to `cwd`: required with
+    /// `parser = "junit"`; with `sarif`, `checkstyle` or `rdjson`, read instead of the output.
     #[serde(default)]
     pub report: Option<String>,
     /// Gates that must finish before this one starts; otherwise gates run in parallel.
@@ -168,12 +179,22 @@ pub enum ParserKind {
     Eslint,
     /// pytest's plain output.
     Pytest,
+    /// mypy's output, plain or `pretty = true`, with notes and error codes.
+    Mypy,
     /// `go vet` and `go test -json`.
     Go,
     /// Playwright's JSON reporter.
     Playwright,
     /// A `JUnit` XML file named by `report`.
     Junit,
+    /// SARIF 2.1.0 (semgrep, ruff, clippy-sarif, `CodeQL`, eslint's SARIF formatter...), from
+    /// the output or `report`.
+    Sarif,
+    /// Checkstyle XML (ktlint, detekt, golangci-lint, phpcs, shellcheck...), from the output
+    /// or `report`.
+    Checkstyle,
+    /// reviewdog's diagnostic format (rdjson or rdjsonl), from the output or `report`.
+    Rdjson,
     /// A user `pattern`.
     Regex,
     /// No diagnostics; the tail of the output is shown.

@@ -56,6 +56,9 @@ const VOLATILE_VARIABLES: &[&str] = &[
     "OLDPWD",
     "PWD",
     "GIT_INDEX_FILE",
+    // git hands a commit's hooks the commit's date, new every second.
+    "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_DATE",
     "BACKSTOP_HOOK_SCRIPT",
     "SSH_AUTH_SOCK",
     "SSH_AGENT_PID",

@@ -5,7 +5,7 @@ pub mod merge;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use crate::diagnostic::{Diagnostic, Severity};
+pub use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 pub use crate::finding::FindingReport;
 use crate::gates::GateOutcome;
 pub use crate::gates::GateStatus;

@@ -771,3 +771,19 @@ fn every_agent_of_the_registry_is_wired_everywhere() {
         );
     }
 }
+
+/// A green Stop writes the report too: `last-report.json` must not keep an old failure.
+#[test]
+fn a_passing_stop_rewrites_the_last_report() {
+    let repo = repo_with(FAILING);
+    let stdin = fixture("claude-stop", &repo, "");
+    repo.write("a.txt", "BAD line\n");
+    assert!(answer(&hook(&repo, "claude", "stop", &stdin)).is_some());
+    let path = repo.root().join(".git/backstop/last-report.json");
+    let report: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(report["ok"], false);
+    repo.write("a.txt", "fine again\n");
+    assert!(answer(&hook(&repo, "claude", "stop", &stdin)).is_none());
+    let report: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(report["ok"], true, "{report:#}");
+}

@@ -169,9 +169,11 @@ fn the_pre_commit_hook_keys_on_the_index_not_unstaged_edits() {
     repo.write("src/lib.rs", "b, then an unstaged edit\n");
     repo.git(&["commit", "-q", "-m", "b"]);
     assert_eq!(runs(&log), 1);
-    // The same index committed again, with other unstaged work: the hook's pass stands.
+    // The same index committed again, with other unstaged work: the hook's pass stands, also
+    // a second later (git hands the hook the commit's date in GIT_AUTHOR_DATE).
     repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
     repo.write("src/lib.rs", "b, then another unstaged edit\n");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     repo.git(&["commit", "-q", "-m", "b again"]);
     assert_eq!(
         runs(&log),

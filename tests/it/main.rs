@@ -1,9 +1,11 @@
 //! The one integration test binary: the real `backstop` binary in temporary git repositories.
 
+mod agent_stops;
 mod agents;
 mod architecture;
 mod cache;
 mod commit;
+mod commit_gate;
 mod config;
 mod example;
 mod files;
@@ -11,6 +13,7 @@ mod formats;
 mod init;
 mod install;
 mod machine;
+mod parsers;
 mod protected;
 mod protected_corpus;
 pub mod report;
@@ -19,3 +22,4 @@ mod schema;
 mod shards;
 mod snapshots;
 mod support;
+mod wall;
