@@ -473,3 +473,109 @@ fn a_merge_without_every_shard_or_across_commits_fails_with_what_to_do() {
         run.stderr()
     );
 }
+
+/// The items of `job`'s `script` in the GitLab pipeline of docs/ci.md that shards (the block
+/// with `parallel:`), as the shell gets them: a folded item (`- >`) is one line.
+fn gitlab_script(job: &str) -> Vec<String> {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ci.md")).unwrap();
+    let block = docs
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("parallel:"))
+        .expect("docs/ci.md has a GitLab pipeline with parallel:");
+    let lines: Vec<&str> = block.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| *l == format!("{job}:"))
+        .unwrap_or_else(|| panic!("no job {job}"));
+    let script = start
+        + lines[start..]
+            .iter()
+            .position(|l| l.trim() == "script:")
+            .unwrap();
+    let mut items: Vec<String> = Vec::new();
+    for line in &lines[script + 1..] {
+        if let Some(item) = line.strip_prefix("    - ") {
+            let item = item.split("  #").next().unwrap().trim_end();
+            items.push(if item == ">" {
+                String::new()
+            } else {
+                item.to_owned()
+            });
+        } else if let Some(more) = line.strip_prefix("      ") {
+            let last = items.last_mut().unwrap();
+            last.push_str(if last.is_empty() { "" } else { " " });
+            last.push_str(more.trim());
+        } else {
+            break;
+        }
+    }
+    items
+}
+
+#[test]
+fn the_gitlab_pipeline_of_docs_ci_md_runs_as_written() {
+    let repo = TestRepo::new();
+    let mut config = String::new();
+    for n in 1..=6 {
+        let run = if n == 4 {
+            "echo 'src/a.rs:1:1: error: no'; exit 1"
+        } else {
+            "true"
+        };
+        config.push_str(&format!("[gates.g{n}]\nrun = \"{run}\"\n"));
+    }
+    repo.config(&config)
+        .write("src/a.rs", "1\n")
+        .commit_all("base");
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("src/a.rs", "2\n").commit_all("change");
+    let head = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    // What backstop-prepare leaves: the binary and an empty durations file.
+    let bin = repo.root().join("backstop-bin/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(
+        assert_cmd::cargo::cargo_bin("backstop"),
+        bin.join("backstop"),
+    )
+    .unwrap();
+    std::fs::write(repo.root().join("backstop-durations.json"), "").unwrap();
+    let run = |job: &str, node: usize| {
+        let script: Vec<String> = gitlab_script(job)
+            .into_iter()
+            .filter(|line| !line.starts_with("git fetch"))
+            .collect();
+        let mut command = std::process::Command::new("sh");
+        repo.isolate(&mut command);
+        command
+            .args(["-ec", &script.join("\n")])
+            .env("CI", "true")
+            .env("GITLAB_CI", "true")
+            .env("CI_PIPELINE_SOURCE", "merge_request_event")
+            .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", &base)
+            .env("CI_COMMIT_SHA", &head)
+            .env("CI_NODE_INDEX", node.to_string())
+            .env("CI_NODE_TOTAL", "4");
+        Run(command.output().unwrap())
+    };
+    for node in 1..=4 {
+        let shard = run("backstop", node);
+        assert!(matches!(shard.code(), 0 | 1), "{}", shard.stderr());
+        let report = json(&repo, &format!("backstop-shard-{node}.json"));
+        assert_eq!(report["shard"]["index"], node);
+    }
+    let merged = run("backstop-report", 0);
+    merged.expect_code(1);
+    let report = json(&repo, "backstop.json");
+    assert_eq!(names(&report), ["g1", "g2", "g3", "g4", "g5", "g6"]);
+    assert_eq!(gate(&report, "g4")["diagnostics"][0]["message"], "no");
+    assert!(repo.root().join("backstop-junit.xml").exists());
+    assert_eq!(
+        repo.read("backstop-durations.json"),
+        repo.read("backstop.json"),
+        "the next run's durations"
+    );
+}
