@@ -83,7 +83,8 @@ report() {   # $1: label, $2: budget, $3: mode
     "$(printf '%s\n' "${peaks[@]}" | sort -n | tail -1)" "${peaks[*]}"
 }
 
-echo "four Stop hooks, one CPU-bound gate each ($loops loop steps), $(nproc) cores, $runs runs"
+echo "four Stop hooks, one CPU-bound gate each ($loops loop steps), $(nproc) cores, $runs runs," \
+  "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 report "budget 2" 2 together
 report "unbudgeted" 64 together
 report "one by one" 64 one-by-one
