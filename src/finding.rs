@@ -23,9 +23,11 @@ pub enum FindingKind {
     ProtectedPath,
     /// gates.toml changed in a way that is not provably stricter (fail closed).
     GateWeakened,
-    /// A file git writes to disk re-encoded (`working-tree-encoding`), so gates would read other
-    /// bytes than git stores.
-    CheckoutEncoding,
+    /// A file git converts on its way to disk (`eol`, `text`, `ident`, a `filter`,
+    /// `working-tree-encoding`, `core.autocrlf`), so gates would read other bytes than git
+    /// stores. `checkout-encoding`, its first name, is still read.
+    #[serde(alias = "checkout-encoding")]
+    CheckoutConversion,
 }
 
 /// A protected-gate finding.

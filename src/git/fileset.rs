@@ -42,6 +42,49 @@ impl FileChange {
     }
 }
 
+/// A path as git stores it: its mode and its bytes (a symlink's are the name it points at, a
+/// gitlink's the commit id in hex). Two versions are the same only when both agree: a file
+/// and a symlink whose name is the file's text are different things to every tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// `0o100644`, `0o100755`, `0o120000` (symlink) or `0o160000` (gitlink).
+    pub mode: u32,
+    /// The content (see above).
+    pub bytes: Vec<u8>,
+}
+
+/// The mode of a symlink.
+pub const SYMLINK_MODE: u32 = 0o120_000;
+
+impl Stored {
+    /// Whether this is a regular file (executable or not).
+    pub fn is_regular(&self) -> bool {
+        matches!(self.mode, 0o100_644 | 0o100_755)
+    }
+
+    /// What it is, for messages: a symlink to its target, a submodule at its commit, a file.
+    pub fn describe(&self) -> String {
+        match self.mode {
+            SYMLINK_MODE => format!(
+                "a symlink to `{}`",
+                String::from_utf8_lossy(&self.bytes).escape_debug()
+            ),
+            GITLINK_MODE => format!("a submodule at {}", String::from_utf8_lossy(&self.bytes)),
+            0o100_755 => "an executable file".to_owned(),
+            _ => "a file".to_owned(),
+        }
+    }
+}
+
+/// Why [`Repo::small_file`] did not read a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSmallFile {
+    /// The blob has this many bytes, more than the limit (read from the object header).
+    TooLarge(u64),
+    /// The path is not a regular file there: this mode (a symlink, a gitlink, a directory).
+    NotRegular(u32),
+}
+
 /// Where [`Repo::small_file`] reads.
 #[derive(Clone, Copy)]
 pub enum SmallFileAt<'a> {
@@ -233,28 +276,34 @@ impl Repo {
         Some(self.inner.find_blob(entry.id).ok()?.content().to_vec())
     }
 
-    /// The bytes of `path` in the index (`Some(index)`) or in a commit, when the blob is at most
-    /// `limit` bytes; `Err(size)` when it is larger (its size read from the object header, so a
-    /// huge blob is never loaded). `Ok(None)`: no such file.
+    /// The bytes of regular file `path` in the index (`Some(index)`) or in a commit, when the
+    /// blob is at most `limit` bytes. Its size is read from the object header, so a huge blob
+    /// is never loaded; a symlink, a gitlink or a directory there is refused by its mode (its
+    /// blob is not the file a tool would read). `Ok(None)`: no such path.
     pub fn small_file(
         &self,
         at: SmallFileAt<'_>,
         path: &std::path::Path,
         limit: u64,
-    ) -> Result<Option<Vec<u8>>, u64> {
-        let id = match at {
-            SmallFileAt::Index(index) => index.get_path(path, 0).map(|e| e.id),
+    ) -> Result<Option<Vec<u8>>, NotSmallFile> {
+        let found = match at {
+            SmallFileAt::Index(index) => index.get_path(path, 0).map(|e| (e.id, e.mode)),
             SmallFileAt::Commit(commit) => self
                 .tree_of(commit)
                 .ok()
                 .and_then(|t| t.get_path(path).ok())
-                .map(|e| e.id()),
+                .map(|e| (e.id(), u32::try_from(e.filemode()).unwrap_or(0))),
         };
-        let Some(id) = id else { return Ok(None) };
+        let Some((id, mode)) = found else {
+            return Ok(None);
+        };
+        if !matches!(mode, 0o100_644 | 0o100_755) {
+            return Err(NotSmallFile::NotRegular(mode));
+        }
         if let Ok((size, _)) = self.inner.odb().and_then(|odb| odb.read_header(id)) {
             let size = size as u64;
             if size > limit {
-                return Err(size);
+                return Err(NotSmallFile::TooLarge(size));
             }
         }
         Ok(self
@@ -271,10 +320,17 @@ impl Repo {
         } else {
             None
         };
+        let file_mode = self
+            .inner
+            .config()
+            .ok()
+            .and_then(|c| c.get_bool("core.fileMode").ok())
+            .unwrap_or(true);
         Ok(Contents {
             repo: self,
             side,
             index,
+            file_mode,
         })
     }
 
@@ -460,7 +516,7 @@ impl Repo {
         self.head().map(|h| self.tree_of(h)).transpose()
     }
 
-    fn tree_of(&self, commit: Oid) -> Result<Tree<'_>> {
+    pub(super) fn tree_of(&self, commit: Oid) -> Result<Tree<'_>> {
         self.inner
             .find_commit(commit)
             .and_then(|c| c.tree())
@@ -532,9 +588,65 @@ pub struct Contents<'r> {
     repo: &'r Repo,
     side: Side,
     index: Option<Index>,
+    /// `core.fileMode`: whether the working tree's executable bits mean anything.
+    file_mode: bool,
 }
 
 impl Contents<'_> {
+    /// `path` on this side as git stores (or, for the working tree, would store) it: mode and
+    /// bytes; a symlink is its target's name, never the file it points at.
+    pub fn entry(&self, path: &std::path::Path) -> Option<Stored> {
+        let from_blob = |id: Oid, mode: u32| {
+            let bytes = if mode == GITLINK_MODE {
+                id.to_string().into_bytes()
+            } else {
+                self.repo.inner.find_blob(id).ok()?.content().to_vec()
+            };
+            Some(Stored { mode, bytes })
+        };
+        match (self.side, &self.index) {
+            (Side::Index, Some(index)) => {
+                let entry = index.get_path(path, 0)?;
+                from_blob(entry.id, entry.mode)
+            }
+            (Side::Commit(commit), _) => {
+                let entry = self.repo.tree_of(commit).ok()?.get_path(path).ok()?;
+                if entry.kind() == Some(git2::ObjectType::Tree) {
+                    return None;
+                }
+                from_blob(entry.id(), u32::try_from(entry.filemode()).ok()?)
+            }
+            _ => {
+                let full = self.repo.root.join(path);
+                let metadata = std::fs::symlink_metadata(&full).ok()?;
+                if metadata.file_type().is_symlink() {
+                    let target = std::fs::read_link(&full).ok()?;
+                    return Some(Stored {
+                        mode: SYMLINK_MODE,
+                        bytes: target.into_os_string().into_vec(),
+                    });
+                }
+                if metadata.is_dir() {
+                    // A submodule's checkout: what the index records for it.
+                    let index = self.repo.index().ok()?;
+                    let entry = index.get_path(path, 0).filter(|e| e.mode == GITLINK_MODE)?;
+                    return from_blob(entry.id, GITLINK_MODE);
+                }
+                let executable =
+                    std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o111 != 0;
+                let bytes = crate::fsio::read_regular(&full, u64::MAX).ok()?;
+                Some(Stored {
+                    mode: if executable && self.file_mode {
+                        0o100_755
+                    } else {
+                        0o100_644
+                    },
+                    bytes,
+                })
+            }
+        }
+    }
+
     /// The bytes of `path` on this side, if it is there.
     pub fn read(&self, path: &std::path::Path) -> Option<Vec<u8>> {
         match (self.side, &self.index) {

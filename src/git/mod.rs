@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use git2::Repository;
 
-pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, Uncacheable};
+pub use fileset::{
+    ChangeKind, Contents, FileChange, FileSet, NotSmallFile, SYMLINK_MODE, Side, SmallFileAt,
+    Stored, Uncacheable,
+};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
 pub use remote::Advertised;

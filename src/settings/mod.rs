@@ -120,6 +120,7 @@ impl RunSettings {
                 env_skip,
                 fix: options.fix || (config.settings.fix && trigger == Trigger::PreCommit),
                 allow_protected: options.allow_protected,
+                config_file: workspace.config_in_tree(),
             },
             runner: RunnerSettings {
                 jobs,
