@@ -1388,7 +1388,9 @@ fn init_protects_the_directories_its_tools_run_from() {
         "[project]\nname = \"demo\"\n[tool.pytest.ini_options]\n",
     )
     .write(".gitignore", ".venv/\n")
-    .write("tests/test_demo.py", "def test_ok():\n    assert 1 == 1\n");
+    .write("tests/test_demo.py", "def test_ok():\n    assert 1 == 1\n")
+    // The person's own venv (ignored), which init writes the gates' commands for.
+    .write(".venv/bin/python", "#!/bin/sh\nexec python3 \"$@\"\n");
     repo.run(&["init"]).expect_code(0);
     let config = String::from_utf8(repo.read("gates.toml")).unwrap();
     assert!(config.contains("\".venv/**\""), "{config}");
