@@ -351,7 +351,11 @@ impl Repo {
                 if entry.kind() == Some(git2::ObjectType::Blob) {
                     let mut bytes = dir.as_bytes().to_vec();
                     bytes.extend_from_slice(entry.name_bytes());
-                    ids.push((PathBuf::from(OsString::from_vec(bytes)), entry.id()));
+                    let mode = u32::try_from(entry.filemode()).unwrap_or(0);
+                    ids.push((
+                        PathBuf::from(OsString::from_vec(bytes)),
+                        with_mode(entry.id(), mode),
+                    ));
                 }
                 TreeWalkResult::Ok
             })
@@ -367,11 +371,12 @@ impl Repo {
             return Err(Uncacheable(reason).into());
         }
         // Conflicted paths have several stages; the last one read stands for the path.
-        ids.extend(
-            index
-                .iter()
-                .map(|entry| (PathBuf::from(OsString::from_vec(entry.path)), entry.id)),
-        );
+        ids.extend(index.iter().map(|entry| {
+            (
+                PathBuf::from(OsString::from_vec(entry.path)),
+                with_mode(entry.id, entry.mode),
+            )
+        }));
         ids.dedup_by(|later, earlier| later.0 == earlier.0);
         if side == Side::Index {
             return Ok(ids);
@@ -470,19 +475,28 @@ impl Repo {
         Ok(ids)
     }
 
-    /// The blob id of a working-tree file as git would store it (a symlink: its target),
-    /// or `None` when there is no file.
+    /// The content id of a working-tree file as git would store it (a symlink: its target),
+    /// with its mode (see [`with_mode`]), or `None` when there is no file.
     fn worktree_blob_id(&self, path: &std::path::Path) -> Option<Oid> {
         let full = self.root.join(path);
         let metadata = std::fs::symlink_metadata(&full).ok()?;
-        let content = if metadata.file_type().is_symlink() {
-            std::fs::read_link(&full).ok()?.into_os_string().into_vec()
+        let (content, mode) = if metadata.file_type().is_symlink() {
+            (
+                std::fs::read_link(&full).ok()?.into_os_string().into_vec(),
+                SYMLINK_MODE,
+            )
         } else if metadata.is_file() {
-            std::fs::read(&full).ok()?
+            let executable =
+                std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o111 != 0;
+            (
+                std::fs::read(&full).ok()?,
+                if executable { 0o100_755 } else { 0o100_644 },
+            )
         } else {
             return None;
         };
-        Oid::hash_object(git2::ObjectType::Blob, &content).ok()
+        let id = Oid::hash_object(git2::ObjectType::Blob, &content).ok()?;
+        Some(with_mode(id, mode))
     }
 
     /// The bytes of `path` in a commit.
@@ -690,6 +704,16 @@ fn uncacheable(index: &Index) -> Option<&'static str> {
             None
         }
     })
+}
+
+/// A content id that is also a mode's: a regular file's blob id as it is, and for a symlink or
+/// an executable a different id, so a file and a link whose name is the file's text (or a
+/// file that gained or lost its executable bit) never share a cache key.
+fn with_mode(id: Oid, mode: u32) -> Oid {
+    if mode == 0o100_644 {
+        return id;
+    }
+    Oid::hash_object(git2::ObjectType::Blob, format!("{mode:o} {id}").as_bytes()).unwrap_or(id)
 }
 
 /// Applies what is on disk to a version's ids: a new id replaces the old, `None` (no file)

@@ -1561,3 +1561,23 @@ fn a_config_named_with_dash_dash_config_is_judged_for_weakening_too() {
         .collect();
     assert_eq!(names, ["no-bad", "protected"], "{report:#}");
 }
+
+#[test]
+fn a_cached_pass_never_answers_for_a_file_turned_into_a_link_with_its_text() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[gates.no-bad]\nrun = \"! grep -n BAD\"\nfiles = [\"b.txt\"]\npass_files = true\n",
+    )
+    .write("b.txt", "fine\n")
+    .write("bad.txt", "BAD\n")
+    .commit_all("base");
+    // The file's text is a name; then the file becomes a link with that name as its target.
+    repo.write("b.txt", "bad.txt");
+    let (run, report) = repo.report(&["run"]);
+    assert_eq!(run.code(), 0, "{report:#}");
+    std::fs::remove_file(repo.root().join("b.txt")).unwrap();
+    std::os::unix::fs::symlink("bad.txt", repo.root().join("b.txt")).unwrap();
+    let (run, report) = repo.report(&["run"]);
+    assert_eq!(run.code(), 1, "{report:#}");
+    assert_eq!(gate(&report, "no-bad")["status"], "failed", "{report:#}");
+}
