@@ -50,7 +50,7 @@ pub struct FileSet {
 }
 
 impl FileSet {
-    fn normalise(&mut self) {
+    pub(super) fn normalise(&mut self) {
         self.changes.sort_by(|a, b| a.path.cmp(&b.path));
         self.changes.dedup_by(|a, b| a.path == b.path);
     }
@@ -80,7 +80,12 @@ impl Repo {
 
     /// A fingerprint of an index file's entries (path, mode, object, stage): what would be
     /// committed, ignoring the stat data and caches git refreshes freely.
-    pub fn index_fingerprint(&self, path: &std::path::Path) -> Option<String> {
+    pub fn index_fingerprint(&self, path: &std::path::Path) -> Option<Vec<u8>> {
+        if let Some(parsed) = super::IndexFile::read(path) {
+            let mut fingerprint = b"parsed\n".to_vec();
+            fingerprint.extend(parsed.fingerprint());
+            return Some(fingerprint);
+        }
         let index = Index::open(path).ok()?;
         let mut text = Vec::new();
         for entry in index.iter() {
@@ -95,16 +100,26 @@ impl Repo {
                 .as_bytes(),
             );
         }
-        Some(super::blob_id(&text))
+        Some(super::blob_id(&text).into_bytes())
     }
 
     /// Paths staged for commit: the index against `HEAD` (the empty tree before the first commit).
     pub fn staged(&self) -> Result<FileSet> {
         let head_tree = self.head_tree()?;
+        if let Some(parsed) = self.parsed_index()
+            && let Some(set) = self.staged_from(&parsed, head_tree.as_ref())?
+        {
+            return Ok(set);
+        }
+        self.staged_by_libgit2(head_tree.as_ref())
+    }
+
+    /// [`Repo::staged`] through libgit2's diff, which reads every tree of `HEAD`.
+    pub(super) fn staged_by_libgit2(&self, head_tree: Option<&Tree<'_>>) -> Result<FileSet> {
         let index = self.index()?;
         let diff = self
             .inner
-            .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut diff_options()))
+            .diff_tree_to_index(head_tree, Some(&index), Some(&mut diff_options()))
             .context("cannot compare the index with HEAD")?;
         Ok(collect(&diff))
     }
@@ -218,6 +233,17 @@ impl Repo {
         Ok(set)
     }
 
+    /// The bytes of `path` as the index being committed holds them.
+    pub fn staged_file(&self, path: &std::path::Path) -> Result<Option<Vec<u8>>> {
+        if let Some(parsed) = self.parsed_index() {
+            return Ok(parsed
+                .get(path.as_os_str().as_bytes())
+                .and_then(|entry| self.inner.find_blob(entry.id).ok())
+                .map(|blob| blob.content().to_vec()));
+        }
+        Ok(self.file_in_index(&self.index()?, path))
+    }
+
     /// The bytes of `path` as the index holds them.
     pub fn file_in_index(&self, index: &Index, path: &std::path::Path) -> Option<Vec<u8>> {
         let entry = index.get_path(path, 0)?;
@@ -266,6 +292,19 @@ impl Repo {
             sort_by_bytes(&mut ids);
             return Ok(ids);
         }
+        if side == Side::Index
+            && let Some(parsed) = self.parsed_index()
+        {
+            if let Some(reason) = uncacheable_parsed(&parsed) {
+                return Err(Uncacheable(reason).into());
+            }
+            ids.extend(parsed.entries().iter().map(|entry| {
+                let path = OsStr::from_bytes(parsed.path(entry));
+                (PathBuf::from(path), entry.id)
+            }));
+            ids.dedup_by(|later, earlier| later.0 == earlier.0);
+            return Ok(ids);
+        }
         let index = self.index()?;
         if let Some(reason) = uncacheable(&index) {
             return Err(Uncacheable(reason).into());
@@ -311,12 +350,23 @@ impl Repo {
     /// Whether every tracked file in the working tree is what the index holds (untracked
     /// files aside): after the pre-commit set-aside, the gates saw exactly the index.
     pub fn tracked_files_match_index(&self) -> Result<bool> {
+        let suspects = match self.stat_suspects() {
+            Some(suspects) if suspects.is_empty() => return Ok(true),
+            Some(suspects) => Some(suspects),
+            None => None,
+        };
         let index = self.index()?;
         let mut options = DiffOptions::new();
         options
             .include_untracked(false)
             .include_typechange(true)
             .ignore_submodules(true);
+        for path in suspects.iter().flatten() {
+            options.pathspec(OsStr::from_bytes(path));
+        }
+        if suspects.is_some() {
+            options.disable_pathspec_match(true);
+        }
         let diff = self
             .inner
             .diff_index_to_workdir(Some(&index), Some(&mut options))?;
@@ -395,7 +445,7 @@ impl Repo {
         Ok(set)
     }
 
-    fn head_tree(&self) -> Result<Option<Tree<'_>>> {
+    pub(super) fn head_tree(&self) -> Result<Option<Tree<'_>>> {
         self.head().map(|h| self.tree_of(h)).transpose()
     }
 
@@ -511,6 +561,19 @@ fn uncacheable(index: &Index) -> Option<&'static str> {
         if entry.mode == GITLINK_MODE {
             Some(SUBMODULES)
         } else if entry.flags & ASSUME_UNCHANGED != 0 || entry.flags_extended & SKIP_WORKTREE != 0 {
+            Some("files marked assume-unchanged or skip-worktree differ from what git reports")
+        } else {
+            None
+        }
+    })
+}
+
+/// [`uncacheable`] for a parsed index.
+fn uncacheable_parsed(index: &super::IndexFile) -> Option<&'static str> {
+    index.entries().iter().find_map(|entry| {
+        if entry.mode == GITLINK_MODE {
+            Some(SUBMODULES)
+        } else if entry.hidden_from_diffs() {
             Some("files marked assume-unchanged or skip-worktree differ from what git reports")
         } else {
             None

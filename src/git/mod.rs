@@ -2,9 +2,13 @@
 
 mod fileset;
 mod hooks;
+mod index_file;
+mod staged;
+mod stat;
 mod worktree;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow};
 use git2::Repository;
@@ -12,6 +16,7 @@ use git2::Repository;
 pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
+pub use index_file::IndexFile;
 pub use worktree::{WorktreeChange, blob_id};
 
 /// The id of git's empty tree: the base of a first commit.
@@ -37,6 +42,19 @@ pub enum DiscoverError {
 pub struct Repo {
     inner: Repository,
     root: PathBuf,
+    /// The last parse of the index file and the stat data of the file it came from.
+    parsed: Mutex<Option<(IndexStamp, Arc<IndexFile>)>>,
+}
+
+/// What tells one version of an index file from another: git replaces the file (a new
+/// inode) on every write, and the times and size change with any write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IndexStamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
 }
 
 impl Repo {
@@ -59,7 +77,11 @@ impl Repo {
             .ok_or_else(|| DiscoverError::Bare(inner.path().to_path_buf()))?
             .to_path_buf();
         let root = root.canonicalize().unwrap_or(root);
-        Ok(Repo { inner, root })
+        Ok(Repo {
+            inner,
+            root,
+            parsed: Mutex::new(None),
+        })
     }
 
     /// The root of the worktree (for a linked worktree, that worktree's root).

@@ -58,7 +58,7 @@ fn commit_msg(
     args: &[OsString],
 ) -> Result<u8> {
     let repo = &workspace.repo;
-    let staged = repo.file_in_index(&repo.index()?, Path::new(config::FILE_NAME));
+    let staged = repo.staged_file(Path::new(config::FILE_NAME))?;
     let config = config_for(
         workspace,
         global,
@@ -114,7 +114,7 @@ fn config_for(
 fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs) -> Result<u8> {
     let started = Instant::now();
     let repo = &workspace.repo;
-    let staged = repo.file_in_index(&repo.index()?, Path::new(config::FILE_NAME));
+    let staged = repo.staged_file(Path::new(config::FILE_NAME))?;
     let config = &config_for(
         workspace,
         global,
@@ -133,9 +133,18 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         return pipeline::finish(&report, settings);
     }
     let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
-    let mut index = repo.index()?;
     let committed = plan.snapshot.paths();
-    let changes = repo.worktree_changes(&index, config.settings.hide_untracked, &committed)?;
+    // Without untracked files to hide, the index's stat data says which files to look at
+    // (none, for a clean tree); libgit2's index is loaded only when something needs it.
+    let (changes, index) = if config.settings.hide_untracked {
+        let index = repo.index()?;
+        (
+            repo.worktree_changes(&index, true, &committed)?,
+            Some(index),
+        )
+    } else {
+        repo.unstaged_changes(&committed)?
+    };
     let (untracked, tracked): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| c.untracked);
     let tracked: Vec<PathBuf> = tracked.into_iter().map(|c| c.path).collect();
     // A committed path behind a directory that is now a symlink cannot be shown to the gates
@@ -153,14 +162,19 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         ));
     }
     let untracked: Vec<PathBuf> = untracked.into_iter().map(|c| c.path).collect();
+    let mut index = index;
     let aside = if tracked.is_empty() && untracked.is_empty() {
         None
     } else {
+        let index = match &mut index {
+            Some(index) => index,
+            None => index.insert(repo.index()?),
+        };
         Some(SetAside::begin(
             repo,
             &tracked,
             &untracked,
-            Snapshot::Index(&mut index),
+            Snapshot::Index(index),
         )?)
     };
     // Tests prove that a panic here still puts the work back (the guard restores on unwind).
@@ -168,7 +182,11 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         std::env::var_os("BACKSTOP_FAILPOINT").is_some_and(|f| f == "panic-after-setaside");
     assert!(!failpoint, "failpoint panic-after-setaside");
     if config.settings.fix {
-        let blocked = run_fixers(repo, &plan, &inputs, &tracked, &mut index)?;
+        let index = match &mut index {
+            Some(index) => index,
+            None => index.insert(repo.index()?),
+        };
+        let blocked = run_fixers(repo, &plan, &inputs, &tracked, index)?;
         if blocked {
             if let Some(aside) = aside {
                 setaside::report_kept(&aside.restore()?);

@@ -56,6 +56,9 @@ const VOLATILE_VARIABLES: &[&str] = &[
     "OLDPWD",
     "PWD",
     "GIT_INDEX_FILE",
+    // `git commit` hands its hooks the commit's dates: a new value every second.
+    "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_DATE",
     "BACKSTOP_HOOK_SCRIPT",
     "SSH_AUTH_SOCK",
     "SSH_AGENT_PID",
