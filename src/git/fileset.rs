@@ -6,7 +6,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use git2::{Delta, Diff, DiffOptions, FileMode, Index, Oid, Tree, TreeWalkMode, TreeWalkResult};
 
 use super::Repo;
@@ -105,10 +105,30 @@ impl Repo {
 
     /// Paths staged for commit: the index against `HEAD` (the empty tree before the first commit).
     pub fn staged(&self) -> Result<FileSet> {
-        let head_tree = self.head_tree()?;
-        if let Some(parsed) = self.parsed_index()
+        let head = self.head();
+        let parsed = self.parsed_index();
+        if let Some(parsed) = &parsed {
+            let memo = self
+                .staged
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // The same index file (not rewritten since) and the same HEAD: the same answer.
+            if let Some((seen, seen_head, set)) = memo.as_ref()
+                && std::sync::Arc::ptr_eq(seen, parsed)
+                && *seen_head == head
+            {
+                return Ok(set.clone());
+            }
+        }
+        let head_tree = head.map(|h| self.tree_of(h)).transpose()?;
+        if let Some(parsed) = parsed
             && let Some(set) = self.staged_from(&parsed, head_tree.as_ref())?
         {
+            *self
+                .staged
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some((parsed, head, set.clone()));
             return Ok(set);
         }
         self.staged_by_libgit2(head_tree.as_ref())
@@ -403,6 +423,60 @@ impl Repo {
         Ok(ids)
     }
 
+    /// One digest of a version's whole content (the index, or the working tree), read as
+    /// `base` plus `changes`, every path that differs from it: the ids the index holds for
+    /// them, or their files hashed from disk. Equal content read the same way gives the same
+    /// digest, and nothing else is read: not the base's tree, not the unchanged files.
+    pub fn content_digest_after(
+        &self,
+        side: Side,
+        base: Option<Oid>,
+        changes: &FileSet,
+    ) -> Result<String> {
+        if changes.changes.iter().any(|change| change.submodule) {
+            return Err(Uncacheable(SUBMODULES).into());
+        }
+        let parsed = self.parsed_index();
+        let index = if let Some(parsed) = &parsed {
+            if let Some(reason) = uncacheable_parsed(parsed) {
+                return Err(Uncacheable(reason).into());
+            }
+            None
+        } else {
+            let index = self.index()?;
+            if let Some(reason) = uncacheable(&index) {
+                return Err(Uncacheable(reason).into());
+            }
+            Some(index)
+        };
+        let mut text = format!(
+            "{side:?} after {}\n",
+            base.map_or_else(|| EMPTY_TREE_NAME.to_owned(), |b| b.to_string())
+        )
+        .into_bytes();
+        for change in &changes.changes {
+            let id = match side {
+                Side::Index => match (&parsed, &index) {
+                    (Some(parsed), _) => {
+                        parsed.get(change.path.as_os_str().as_bytes()).map(|e| e.id)
+                    }
+                    (None, Some(index)) => index.get_path(&change.path, 0).map(|e| e.id),
+                    (None, None) => None,
+                },
+                Side::WorkTree => self.worktree_blob_id(&change.path),
+                Side::Commit(_) => bail!("a commit's content is its tree"),
+            };
+            text.extend_from_slice(change.path.as_os_str().as_bytes());
+            text.push(0);
+            text.extend_from_slice(
+                id.map_or_else(|| "-".to_owned(), |id| id.to_string())
+                    .as_bytes(),
+            );
+            text.push(b'\n');
+        }
+        Ok(super::blob_id(&text))
+    }
+
     /// The blob id of a working-tree file as git would store it (a symlink: its target),
     /// or `None` when there is no file.
     fn worktree_blob_id(&self, path: &std::path::Path) -> Option<Oid> {
@@ -445,6 +519,7 @@ impl Repo {
         Ok(set)
     }
 
+    #[cfg(test)]
     pub(super) fn head_tree(&self) -> Result<Option<Tree<'_>>> {
         self.head().map(|h| self.tree_of(h)).transpose()
     }
@@ -540,6 +615,7 @@ const GITLINK_MODE: u32 = 0o160_000;
 const ASSUME_UNCHANGED: u16 = 0x8000;
 /// `skip-worktree` (sparse checkouts, `git update-index --skip-worktree`), in the extended flags.
 const SKIP_WORKTREE: u16 = 0x4000;
+const EMPTY_TREE_NAME: &str = "the empty tree";
 const SUBMODULES: &str = "the target has submodules, whose checkouts the cache key cannot see";
 
 /// The content the gates see cannot be read as content ids: the run neither reads nor writes

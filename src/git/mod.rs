@@ -44,7 +44,12 @@ pub struct Repo {
     root: PathBuf,
     /// The last parse of the index file and the stat data of the file it came from.
     parsed: Mutex<Option<(IndexStamp, Arc<IndexFile>)>>,
+    /// The last staged file set, with the parsed index and `HEAD` it was read from.
+    staged: Mutex<Option<StagedMemo>>,
 }
+
+/// A staged file set and what it was computed from.
+type StagedMemo = (Arc<IndexFile>, Option<Oid>, FileSet);
 
 /// What tells one version of an index file from another: git replaces the file (a new
 /// inode) on every write, and the times and size change with any write.
@@ -81,6 +86,7 @@ impl Repo {
             inner,
             root,
             parsed: Mutex::new(None),
+            staged: Mutex::new(None),
         })
     }
 
