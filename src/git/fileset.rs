@@ -150,11 +150,13 @@ impl Repo {
         let tree = base.map(|b| self.tree_of(b)).transpose()?;
         let mut options = diff_options();
         options.include_untracked(true).recurse_untracked_dirs(true);
-        let diff = self
-            .inner
-            .diff_tree_to_workdir_with_index(tree.as_ref(), Some(&mut options))
-            .context("cannot compare the working tree with the base")?;
-        Ok(collect(&diff))
+        self.scan(|| {
+            let diff = self
+                .inner
+                .diff_tree_to_workdir_with_index(tree.as_ref(), Some(&mut options))
+                .context("cannot compare the working tree with the base")?;
+            Ok(collect(&diff))
+        })
     }
 
     /// Paths that differ between two commits.
@@ -454,8 +456,25 @@ impl Repo {
             base.map_or_else(|| EMPTY_TREE_NAME.to_owned(), |b| b.to_string())
         )
         .into_bytes();
+        // For the working tree, a listed path whose bytes equal the base's is left out: the
+        // digest then names the content, not how the list of candidates was found.
+        let base_tree = match side {
+            Side::WorkTree => base.map(|b| self.tree_of(b)).transpose()?,
+            _ => None,
+        };
         for change in &changes.changes {
             let id = match side {
+                Side::WorkTree => {
+                    let id = self.worktree_blob_id(&change.path);
+                    let base_id = base_tree
+                        .as_ref()
+                        .and_then(|t| t.get_path(&change.path).ok())
+                        .map(|e| e.id());
+                    if id == base_id {
+                        continue;
+                    }
+                    id
+                }
                 Side::Index => match (&parsed, &index) {
                     (Some(parsed), _) => {
                         parsed.get(change.path.as_os_str().as_bytes()).map(|e| e.id)
@@ -463,7 +482,6 @@ impl Repo {
                     (None, Some(index)) => index.get_path(&change.path, 0).map(|e| e.id),
                     (None, None) => None,
                 },
-                Side::WorkTree => self.worktree_blob_id(&change.path),
                 Side::Commit(_) => bail!("a commit's content is its tree"),
             };
             text.extend_from_slice(change.path.as_os_str().as_bytes());
@@ -475,6 +493,35 @@ impl Repo {
             text.push(b'\n');
         }
         Ok(super::blob_id(&text))
+    }
+
+    /// One digest of the working tree's whole content, read as `base` (the index's `HEAD`)
+    /// plus every path that may differ from it: staged paths, tracked files whose stat data
+    /// changed, and untracked files that are not ignored, each hashed from disk. No list of
+    /// every file and no full diff. `None` when the index needs libgit2's scan instead.
+    pub fn worktree_digest(&self, base: Option<Oid>) -> Result<Option<String>> {
+        let Some(parsed) = self.parsed_index().filter(|p| !p.unusual) else {
+            return Ok(None);
+        };
+        let Some(suspects) = self.stat_suspects() else {
+            return Ok(None);
+        };
+        let mut set = self.staged()?;
+        let untracked = self.untracked_files(&parsed)?;
+        set.changes.extend(
+            suspects
+                .into_iter()
+                .map(|p| PathBuf::from(OsString::from_vec(p)))
+                .chain(untracked)
+                .map(|path| FileChange {
+                    path,
+                    kind: ChangeKind::Modified,
+                    submodule: false,
+                }),
+        );
+        set.normalise();
+        self.content_digest_after(Side::WorkTree, base, &set)
+            .map(Some)
     }
 
     /// The blob id of a working-tree file as git would store it (a symlink: its target),

@@ -5,6 +5,7 @@ mod hooks;
 mod index_file;
 mod staged;
 mod stat;
+mod untracked;
 mod worktree;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +47,8 @@ pub struct Repo {
     parsed: Mutex<Option<(IndexStamp, Arc<IndexFile>)>>,
     /// The last staged file set, with the parsed index and `HEAD` it was read from.
     staged: Mutex<Option<StagedMemo>>,
+    /// The processor time of the costliest look at the worktree so far (see [`Repo::scan_cost`]).
+    scan_cost: Mutex<std::time::Duration>,
 }
 
 /// A staged file set and what it was computed from.
@@ -87,7 +90,32 @@ impl Repo {
             root,
             parsed: Mutex::new(None),
             staged: Mutex::new(None),
+            scan_cost: Mutex::new(std::time::Duration::ZERO),
         })
+    }
+
+    /// What looking at the worktree again would cost: the processor time (all threads, the
+    /// kernel's part included) of the costliest scan this process made, a stat pass, an
+    /// untracked walk or a full diff. Processor time, not wall time: a busy machine delays a
+    /// scan without making it more work.
+    pub fn scan_cost(&self) -> std::time::Duration {
+        *self
+            .scan_cost
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs a scan of the worktree and keeps its cost for [`Repo::scan_cost`].
+    fn scan<T>(&self, work: impl FnOnce() -> T) -> T {
+        let started = process_time();
+        let result = work();
+        let took = process_time().saturating_sub(started);
+        let mut cost = self
+            .scan_cost
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *cost = (*cost).max(took);
+        result
     }
 
     /// The root of the worktree (for a linked worktree, that worktree's root).
@@ -139,4 +167,18 @@ impl Repo {
         let base = self.commit_id(base_ref).ok()?;
         self.merge_base(base, head).ok()
     }
+}
+
+/// Processor time of this process so far (every thread, user and system).
+fn process_time() -> std::time::Duration {
+    // SAFETY: `now` is plain data that clock_gettime fills.
+    let mut now: libc::timespec = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &raw mut now) };
+    if rc != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
 }

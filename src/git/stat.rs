@@ -158,7 +158,7 @@ impl super::Repo {
             .config()
             .and_then(|c| c.get_bool("core.filemode"))
             .unwrap_or(true);
-        let found = suspects(&self.root, &index, StatRules { trust_mode })?;
+        let found = self.scan(|| suspects(&self.root, &index, StatRules { trust_mode }))?;
         Some(
             found
                 .into_iter()

@@ -91,7 +91,7 @@ pub(super) fn contents_after_the_run(
         (GatesSee::WorkingTree, Some((base, _))) => repo
             .changed_since(base)
             .and_then(|changes| worktree_after(repo, plan, base, &changes)),
-        (GatesSee::WorkingTree, None) => repo.content_ids(Side::WorkTree).map(SeenContents::listed),
+        (GatesSee::WorkingTree, None) => whole_worktree(repo, plan),
     };
     result.ok()
 }
@@ -133,8 +133,19 @@ fn read_contents(
         }
         (GatesSee::Index, _) => repo.content_ids(Side::Index).map(SeenContents::listed),
         (GatesSee::WorkingTree, Some((base, changes))) => worktree_after(repo, plan, base, changes),
-        (GatesSee::WorkingTree, None) => repo.content_ids(Side::WorkTree).map(SeenContents::listed),
+        (GatesSee::WorkingTree, None) => whole_worktree(repo, plan),
     }
+}
+
+/// The working tree when the run has no complete diff of it (`run pre-commit` judges the
+/// index but its gates see the working tree; `--files`): `HEAD` plus what may differ.
+fn whole_worktree(repo: &Repo, plan: &Plan) -> anyhow::Result<SeenContents> {
+    if !needs_files(plan)
+        && let Some(whole) = repo.worktree_digest(repo.head())?
+    {
+        return Ok(SeenContents { whole, files: None });
+    }
+    repo.content_ids(Side::WorkTree).map(SeenContents::listed)
 }
 
 fn worktree_after(

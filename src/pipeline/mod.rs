@@ -123,11 +123,15 @@ pub fn judge(
         &display,
         cache.as_ref(),
     );
-    if let Some(cache) = &cache
-        && cache.has_pending()
-        && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)
-    {
-        cache.commit(&contents);
+    if let Some(cache) = &cache {
+        // Storing a pass costs a second look at the worktree (did it change while gates
+        // ran?): worth it only for gates that take longer than that look.
+        cache.drop_cheaper_than(repo.scan_cost());
+        if cache.has_pending()
+            && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)
+        {
+            cache.commit(&contents);
+        }
     }
     Ok(Report::new(plan, outcomes, started.elapsed()))
 }

@@ -53,7 +53,7 @@ pub struct Cache {
     digests: Mutex<HashMap<DigestScope, String>>,
     /// Passes of this run, written only once [`Cache::commit`] has seen that the content the
     /// gates judged did not change while they ran.
-    pending: Mutex<Vec<String>>,
+    pending: Mutex<Vec<(String, Duration)>>,
 }
 
 impl Cache {
@@ -119,10 +119,18 @@ impl Cache {
         (age < MAX_AGE).then_some(age)
     }
 
-    /// Notes a pass; it is written by [`Cache::commit`].
-    pub fn store(&self, key: &str) {
+    /// Notes a pass and how long its gate took; it is written by [`Cache::commit`].
+    pub fn store(&self, key: &str, took: Duration) {
         if let Ok(mut pending) = self.pending.lock() {
-            pending.push(key.to_owned());
+            pending.push((key.to_owned(), took));
+        }
+    }
+
+    /// Forgets the passes of gates that took less than `check`, what checking that nothing
+    /// changed while they ran would cost: running such a gate again is cheaper than its entry.
+    pub fn drop_cheaper_than(&self, check: Duration) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.retain(|(_, took)| *took >= check);
         }
     }
 
@@ -147,7 +155,7 @@ impl Cache {
         if std::fs::create_dir_all(&self.dir).is_err() {
             return;
         }
-        for key in pending {
+        for (key, _) in pending {
             let temporary = self.dir.join(format!(".{key}.{}", std::process::id()));
             if std::fs::write(&temporary, b"pass\n").is_ok()
                 && std::fs::rename(&temporary, self.dir.join(&key)).is_err()
@@ -356,7 +364,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let contents = SeenContents::listed(ids(&[("src/a.rs", "1")]));
         let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
-        cache.store("k1");
+        cache.store("k1", Duration::from_millis(5));
         cache.commit(&SeenContents::listed(ids(&[(
             "src/a.rs",
             "edited meanwhile",
@@ -366,7 +374,7 @@ mod tests {
             "an edit during the run voids its passes"
         );
         let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
-        cache.store("k2");
+        cache.store("k2", Duration::from_millis(5));
         cache.commit(&contents);
         assert!(cache.hit("k2").is_some());
         let leftovers: Vec<_> = std::fs::read_dir(directory(dir.path()))

@@ -77,7 +77,7 @@ fn first_states(
                         if let (Some(cache), Some(key), GateStatus::Passed) =
                             (cache, key, outcome.status)
                         {
-                            cache.store(&key);
+                            cache.store(&key, outcome.duration);
                         }
                         outcome
                     }
@@ -166,7 +166,7 @@ pub fn run(
             if let (Some(cache), Some(key), GateStatus::Passed) =
                 (cache, &keys[index], outcome.status)
             {
-                cache.store(key);
+                cache.store(key, outcome.duration);
             }
             states[index] = State::Done(outcome);
         }
