@@ -147,6 +147,14 @@ impl Repo {
     /// Everything that differs between `base` and the working tree: committed, staged,
     /// unstaged and untracked-not-ignored changes. `None` means the empty tree.
     pub fn changed_since(&self, base: Option<Oid>) -> Result<FileSet> {
+        if let Some(set) = self.changed_since_fast(base)? {
+            return Ok(set);
+        }
+        self.changed_since_by_libgit2(base)
+    }
+
+    /// [`Repo::changed_since`] through libgit2's diff of the whole tree.
+    pub(super) fn changed_since_by_libgit2(&self, base: Option<Oid>) -> Result<FileSet> {
         let tree = base.map(|b| self.tree_of(b)).transpose()?;
         let mut options = diff_options();
         options.include_untracked(true).recurse_untracked_dirs(true);
@@ -526,7 +534,7 @@ impl Repo {
 
     /// The blob id of a working-tree file as git would store it (a symlink: its target),
     /// or `None` when there is no file.
-    fn worktree_blob_id(&self, path: &std::path::Path) -> Option<Oid> {
+    pub(super) fn worktree_blob_id(&self, path: &std::path::Path) -> Option<Oid> {
         let full = self.root.join(path);
         let metadata = std::fs::symlink_metadata(&full).ok()?;
         let content = if metadata.file_type().is_symlink() {
@@ -571,7 +579,7 @@ impl Repo {
         self.head().map(|h| self.tree_of(h)).transpose()
     }
 
-    fn tree_of(&self, commit: Oid) -> Result<Tree<'_>> {
+    pub(super) fn tree_of(&self, commit: Oid) -> Result<Tree<'_>> {
         self.inner
             .find_commit(commit)
             .and_then(|c| c.tree())

@@ -7,6 +7,7 @@ mod staged;
 mod stat;
 mod untracked;
 mod worktree;
+mod worktree_diff;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

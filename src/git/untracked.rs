@@ -44,20 +44,21 @@ impl Repo {
                 continue;
             }
             let Ok(kind) = item.file_type() else { continue };
-            let path = join(dir, name);
             let below = tracked_below(index, entries, skip, name);
             if kind.is_dir() {
                 match below {
                     Tracked::File(entry) if entry.mode == GITLINK => {}
                     Tracked::Dir(range) => {
-                        self.untracked_in(index, &path, &entries[range], found)?;
+                        self.untracked_in(index, &join(dir, name), &entries[range], found)?;
                     }
                     // Not in the index (or a tracked file replaced by a directory).
-                    _ => self.untracked_dir(&path, found)?,
+                    _ => self.untracked_dir(&join(dir, name), found)?,
                 }
-            } else if matches!(below, Tracked::No | Tracked::Dir(_)) && !self.ignored(&path, false)
-            {
-                found.push(PathBuf::from(OsStr::from_bytes(&path)));
+            } else if matches!(below, Tracked::No | Tracked::Dir(_)) {
+                let path = join(dir, name);
+                if !self.ignored(&path, false) {
+                    found.push(PathBuf::from(OsStr::from_bytes(&path)));
+                }
             }
         }
         Ok(())
