@@ -377,6 +377,27 @@ impl Repo {
         Ok(ids)
     }
 
+    /// The working tree's content ids plus those of `named` paths git leaves out (ignored
+    /// files a person named with `--files`): gates read them, so the key must cover them.
+    pub fn content_ids_naming(&self, named: &FileSet) -> Result<Vec<(PathBuf, Oid)>> {
+        let mut ids = self.content_ids(Side::WorkTree)?;
+        let missing: std::collections::HashMap<PathBuf, Option<Oid>> = named
+            .changes
+            .iter()
+            .filter(|change| {
+                ids.binary_search_by(|(path, _)| {
+                    path.as_os_str()
+                        .as_bytes()
+                        .cmp(change.path.as_os_str().as_bytes())
+                })
+                .is_err()
+            })
+            .map(|change| (change.path.clone(), self.worktree_blob_id(&change.path)))
+            .collect();
+        overlay(&mut ids, missing);
+        Ok(ids)
+    }
+
     /// Whether every tracked file in the working tree is what the index holds (untracked
     /// files aside): after the pre-commit set-aside, the gates saw exactly the index.
     pub fn tracked_files_match_index(&self) -> Result<bool> {
@@ -505,9 +526,10 @@ impl Repo {
 
     /// One digest of the working tree's whole content, read as `base` (the index's `HEAD`)
     /// plus every path that may differ from it: staged paths, tracked files whose stat data
-    /// changed, and untracked files that are not ignored, each hashed from disk. No list of
+    /// changed, untracked files that are not ignored and the `named` paths (which may be
+    /// ignored), each hashed from disk. No list of
     /// every file and no full diff. `None` when the index needs libgit2's scan instead.
-    pub fn worktree_digest(&self, base: Option<Oid>) -> Result<Option<String>> {
+    pub fn worktree_digest(&self, base: Option<Oid>, named: &FileSet) -> Result<Option<String>> {
         let Some(parsed) = self.parsed_index().filter(|p| !p.unusual) else {
             return Ok(None);
         };
@@ -516,6 +538,7 @@ impl Repo {
         };
         let mut set = self.staged()?;
         let untracked = self.untracked_files(&parsed)?;
+        set.changes.extend(named.changes.iter().cloned());
         set.changes.extend(
             suspects
                 .into_iter()

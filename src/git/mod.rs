@@ -3,6 +3,7 @@
 mod fileset;
 mod hooks;
 mod index_file;
+mod scratch;
 mod staged;
 mod stat;
 mod untracked;

@@ -55,7 +55,7 @@ const VOLATILE_VARIABLES: &[&str] = &[
     "OLDPWD",
     "PWD",
     "GIT_INDEX_FILE",
-    // `git commit` hands its hooks the commit's dates: a new value every second.
+    // git hands a commit's hooks the commit's date, new every second.
     "GIT_AUTHOR_DATE",
     "GIT_COMMITTER_DATE",
     "BACKSTOP_HOOK_SCRIPT",
@@ -139,13 +139,15 @@ fn read_contents(
 
 /// The working tree when the run has no complete diff of it (`run pre-commit` judges the
 /// index but its gates see the working tree; `--files`): `HEAD` plus what may differ.
+/// Paths the person named (`--files`) count too, ignored ones included: gates read them.
 fn whole_worktree(repo: &Repo, plan: &Plan) -> anyhow::Result<SeenContents> {
     if !needs_files(plan)
-        && let Some(whole) = repo.worktree_digest(repo.head())?
+        && let Some(whole) = repo.worktree_digest(repo.head(), &plan.snapshot.file_set)?
     {
         return Ok(SeenContents { whole, files: None });
     }
-    repo.content_ids(Side::WorkTree).map(SeenContents::listed)
+    repo.content_ids_naming(&plan.snapshot.file_set)
+        .map(SeenContents::listed)
 }
 
 fn worktree_after(
