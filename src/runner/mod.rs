@@ -165,12 +165,24 @@ pub fn run(
                         running += 1;
                         observer.started(job);
                         let sender = sender.clone();
-                        scope.spawn(move || {
+                        let run = move || {
                             // A bug in one gate must not leave the scheduler waiting forever.
                             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| gates::command::run(job, context)))
                                 .unwrap_or_else(|_| GateOutcome::error("backstop crashed while running this gate (a bug; please report it)"));
                             let _ = sender.send((index, outcome));
-                        });
+                        };
+                        // The only gate left to run (a commit's usual case): in this thread, so
+                        // no thread is started and woken for it.
+                        let alone = running == 1
+                            && states
+                                .iter()
+                                .enumerate()
+                                .all(|(other, state)| other == index || matches!(state, State::Done(_)));
+                        if alone {
+                            run();
+                        } else {
+                            scope.spawn(run);
+                        }
                     }
                 }
             }
