@@ -440,9 +440,9 @@ def table(best=False):
             cells.append(c)
         peers = [pick(vals.get(t)) for t in TOOLS if t != "backstop"]
         peers = [v for v in peers if isinstance(v, (int, float)) and v > 0]
-        best = (f"{base / min(peers):.2f}" if peers and isinstance(base, (int, float)) and base > 0
-                else "n/a")
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {best} |")
+        to_peer = (f"{base / min(peers):.2f}" if peers and isinstance(base, (int, float)) and base > 0
+                   else "n/a")
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {to_peer} |")
     return "\n".join(lines)
 
 
