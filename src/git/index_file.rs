@@ -314,6 +314,53 @@ impl super::Repo {
     }
 }
 
+/// What an index file held at one moment, to tell later whether its entries changed.
+pub struct IndexMark {
+    path: std::path::PathBuf,
+    stamp: Option<super::IndexStamp>,
+    fingerprint: Option<Vec<u8>>,
+}
+
+impl super::Repo {
+    /// Marks the index file at `path` as it is now (the parse this run already holds when it
+    /// is that file, else a fresh read).
+    pub fn mark_index(&self, path: &Path) -> IndexMark {
+        let stamp = index_stamp(path);
+        let fingerprint = match self.parsed_index() {
+            Some(parsed) if path == self.index_path() && stamp == self.parsed_stamp() => {
+                let mut fingerprint = b"parsed\n".to_vec();
+                fingerprint.extend(parsed.fingerprint());
+                Some(fingerprint)
+            }
+            _ => self.index_fingerprint(path),
+        };
+        IndexMark {
+            path: path.to_path_buf(),
+            stamp,
+            fingerprint,
+        }
+    }
+
+    /// Whether the entries (path, mode, id, stage) of the marked index changed since. git and
+    /// libgit2 replace the file on every write (a new inode and times), so an unchanged stamp
+    /// means unchanged bytes and nothing is read; otherwise the entries are compared, so git
+    /// refreshing stat data or its caches is not a change.
+    pub fn index_changed_since(&self, mark: &IndexMark) -> bool {
+        if mark.stamp.is_some() && index_stamp(&mark.path) == mark.stamp {
+            return false;
+        }
+        self.index_fingerprint(&mark.path) != mark.fingerprint
+    }
+
+    fn parsed_stamp(&self) -> Option<super::IndexStamp> {
+        self.parsed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|(stamp, _)| *stamp)
+    }
+}
+
 /// The stat data that tells versions of the index file apart.
 fn index_stamp(path: &Path) -> Option<super::IndexStamp> {
     use std::os::unix::fs::MetadataExt;

@@ -19,7 +19,7 @@ use git2::Repository;
 pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
-pub use index_file::IndexFile;
+pub use index_file::{IndexFile, IndexMark};
 pub use worktree::{WorktreeChange, blob_id};
 
 /// The id of git's empty tree: the base of a first commit.

@@ -208,7 +208,7 @@ fn run_guarding_the_index(
 ) -> Result<u8> {
     let index_file = repo.index_path();
     let index_before = std::fs::read(&index_file).ok();
-    let entries_before = repo.index_fingerprint(&index_file);
+    let entries_before = repo.mark_index(&index_file);
     // Gates that read the staged diff (`git diff --cached`) get a copy of the commit's index,
     // absolute, so nothing they run can write the real one.
     let copy = tempfile::Builder::new()
@@ -225,7 +225,7 @@ fn run_guarding_the_index(
     }
     let report = pipeline::judge(repo, plan, settings, inputs, started);
     // Entries, not bytes: git refreshing stat data or its untracked cache is not a change.
-    let index_changed = repo.index_fingerprint(&index_file) != entries_before;
+    let index_changed = repo.index_changed_since(&entries_before);
     if index_changed && let Some(bytes) = &index_before {
         // A gate wrote the index being committed: put git's bytes back and block.
         let temporary = index_file.with_extension("backstop-restore");

@@ -174,10 +174,9 @@ pub fn run(
                         // The only gate left to run (a commit's usual case): in this thread, so
                         // no thread is started and woken for it.
                         let alone = running == 1
-                            && states
-                                .iter()
-                                .enumerate()
-                                .all(|(other, state)| other == index || matches!(state, State::Done(_)));
+                            && states.iter().enumerate().all(|(other, state)| {
+                                other == index || matches!(state, State::Done(_))
+                            });
                         if alone {
                             run();
                         } else {
