@@ -1,8 +1,11 @@
 //! The repository: discovery, revisions and file sets. The only module that imports git2.
 
+mod attributes;
+mod blob_stream;
 mod fileset;
 mod hooks;
 mod index_file;
+mod remote;
 mod scratch;
 mod staged;
 mod stat;
@@ -16,11 +19,12 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result, anyhow};
 use git2::Repository;
 
-pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, Uncacheable};
+pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
 pub use index_file::{IndexFile, IndexMark};
-pub use worktree::{WorktreeChange, blob_id};
+pub use remote::Advertised;
+pub use worktree::{WorktreeChange, blob_id, blob_id_of_file};
 
 /// The id of git's empty tree: the base of a first commit.
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
