@@ -40,7 +40,7 @@ done
 hk_version=${HK_VERSION:-2.11.0}
 hk="$tools/hk/bin/hk"
 if [ -z "${SKIP_HK:-}" ] && [ ! -x "$hk" ]; then
-  echo "installing hk $hk_version into $tools/hk (cargo install, a few minutes)" >&2
+  echo "installing hk $hk_version into $tools/hk (cargo install: about 11 CPU-minutes)" >&2
   started=$(date +%s)
   cargo install --quiet --locked --version "$hk_version" --root "$tools/hk" \
     --target-dir "$tools/hk-target" hk >&2 || echo "hk: install failed (n/a)" >&2
