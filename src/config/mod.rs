@@ -72,6 +72,9 @@ pub struct SettingsConfig {
     pub feedback_lines: usize,
     /// Blocks in a row on an unchanged failure before an agent may stop.
     pub stop_retries: u32,
+    /// Gate processes at once across every worktree and repository of this user on this
+    /// machine; 0 means the number of available cores.
+    pub machine_jobs: usize,
 }
 
 impl Default for SettingsConfig {
@@ -85,6 +88,7 @@ impl Default for SettingsConfig {
             hide_untracked: false,
             feedback_lines: 60,
             stop_retries: 5,
+            machine_jobs: 0,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! protected gate is planned here too ([`protect`]), beside the command gates.
 
 pub mod protect;
+pub mod shard;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 pub use protect::ProtectJob;
+pub use shard::{Shard, ShardPlan, Sharding};
 
 use crate::config::{GateConfig, GatesConfig, ParserKind};
 use crate::git::{FileSet, Repo};
@@ -23,6 +25,8 @@ pub struct Plan {
     pub snapshot: Snapshot,
     /// Gates in config order; the protected gate, when it runs, last.
     pub gates: Vec<PlannedGate>,
+    /// For a CI shard: the shard and the whole run's plan (`None`: the whole run).
+    pub shard: Option<ShardPlan>,
 }
 
 /// One gate of the plan, to run or already decided to skip.
@@ -214,7 +218,11 @@ impl Plan {
                 action: Action::Protect(Box::new(job)),
             });
         }
-        Ok(Plan { snapshot, gates })
+        Ok(Plan {
+            snapshot,
+            gates,
+            shard: None,
+        })
     }
 }
 
