@@ -2,6 +2,7 @@
 
 mod fileset;
 mod hooks;
+mod refs;
 mod worktree;
 
 use std::path::{Path, PathBuf};

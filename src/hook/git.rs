@@ -356,11 +356,9 @@ fn pre_push(
             .map(|b| (b, format!("gates.toml (in {})", &local.to_string()[..12])));
         let config = &config_for(workspace, global, contained)?;
         let settings = &RunSettings::for_hook(workspace, config, global, Trigger::PrePush)?;
-        let base = pushed.remote.or_else(|| {
-            repo.commit_id(&settings.base_ref)
-                .ok()
-                .and_then(|b| repo.merge_base(b, pushed.local).ok())
-        });
+        let base = pushed
+            .remote
+            .or_else(|| new_branch_base(repo, &settings.base_ref, pushed.local));
         let snapshot = crate::snapshot::Snapshot::pushed(repo, base, pushed.local)?;
         println!(
             "backstop: pre-push {} ({} changed paths)",
@@ -386,6 +384,23 @@ fn pre_push(
         worst = worst.max(status);
     }
     Ok(worst)
+}
+
+/// The base of a newly pushed branch: its merge-base with `settings.base`, else with the ref a
+/// stop would fall back to (the remote's default branch, ...); `None` (everything) when none.
+fn new_branch_base(repo: &Repo, base_ref: &str, tip: Oid) -> Option<Oid> {
+    if let Some(base) = repo
+        .commit_id(base_ref)
+        .ok()
+        .and_then(|b| repo.merge_base(b, tip).ok())
+    {
+        return Some(base);
+    }
+    let found = crate::snapshot::find_base(repo, base_ref);
+    let used = found.used()?;
+    let base = repo.merge_base(repo.commit_id(used).ok()?, tip).ok()?;
+    found.announce();
+    Some(base)
 }
 
 /// Judges a pushed commit that is not checked out, in a temporary detached worktree.

@@ -2,6 +2,7 @@
 
 mod agents;
 mod architecture;
+mod base;
 mod cache;
 mod commit;
 mod config;
