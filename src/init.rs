@@ -41,17 +41,7 @@ fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
         gate: GateConfig {
             run: run.to_owned(),
             files: (!files.is_empty()).then(|| files.iter().map(|f| (*f).to_owned()).collect()),
-            on: None,
-            cwd: None,
-            pass_files: false,
-            timeout: None,
-            fix: None,
-            parser: None,
-            report: None,
-            pattern: None,
-            after: Vec::new(),
-            env: indexmap::IndexMap::new(),
-            inputs: None,
+            ..GateConfig::default()
         },
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod app;
+pub mod builtin;
 pub mod capture;
 pub mod cli;
 pub mod commands;

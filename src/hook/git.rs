@@ -257,13 +257,9 @@ fn run_fixers(
         env: inputs.env.clone(),
     };
     for job in plan.jobs() {
-        let Some(fix) = &job.fix else { continue };
-        let fixer = crate::plan::Job {
-            run: fix.clone(),
-            fix_first: false,
-            ..job.clone()
+        let Some(outcome) = crate::gates::fix(job, &context) else {
+            continue;
         };
-        let outcome = crate::gates::command::run(&fixer, &context);
         if outcome.status.is_failure() {
             eprintln!(
                 "backstop: the fixer of `{}` failed ({}); its check will tell what is wrong",

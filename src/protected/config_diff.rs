@@ -163,6 +163,72 @@ fn gates_weakened(before: &Table, after: &Table, push: &mut Push<'_>) {
             }
             _ => {}
         }
+        narrowed_by_patterns(name, old, new, &header, push);
+    }
+}
+
+/// `exclude`, `files_regex`, `exclude_regex` and `builtin`: a new exclusion, a new or changed
+/// regex, or another built-in check can only be judged weaker (fail closed).
+fn narrowed_by_patterns(name: &str, old: &Value, new: &Value, header: &str, push: &mut Push<'_>) {
+    let list = |v: &Value| -> Vec<String> {
+        v.get("exclude")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|g| g.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let added: Vec<String> = list(new)
+        .into_iter()
+        .filter(|g| !list(old).contains(g))
+        .collect();
+    if !added.is_empty() {
+        push(
+            format!("gate `{name}` now excludes {}", added.join(", ")),
+            header,
+            Some("exclude"),
+        );
+    }
+    for key in ["files_regex", "exclude_regex", "builtin"] {
+        let (was, now) = (old.get(key), new.get(key));
+        if was != now && (now.is_some() || key != "exclude_regex") {
+            push(
+                format!(
+                    "gate `{name}` changed its {key} from {} to {}",
+                    was.map_or_else(|| "nothing".to_owned(), ToString::to_string),
+                    now.map_or_else(|| "nothing".to_owned(), ToString::to_string)
+                ),
+                header,
+                Some(key),
+            );
+        }
+    }
+}
+
+/// `protect.exclude` hiding more than before.
+fn exclude_widened(old: &Value, new: &Value, push: &mut Push<'_>) {
+    let excluded = |v: &Value| {
+        v.get("exclude")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|g| g.as_str().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let hidden: Vec<String> = excluded(new)
+        .into_iter()
+        .filter(|g| !excluded(old).contains(g))
+        .collect();
+    if !hidden.is_empty() {
+        push(
+            format!("protect.exclude now hides {}", hidden.join(", ")),
+            "[protect]",
+            Some("exclude"),
+        );
     }
 }
 
@@ -198,6 +264,7 @@ fn protect_weakened(before: &Table, after: &Table, push: &mut Push<'_>) {
                     );
                 }
             }
+            exclude_widened(&old, &new, push);
             let allowed = |v: &Value| {
                 v.get("allow")
                     .and_then(Value::as_array)

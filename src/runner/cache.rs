@@ -227,6 +227,7 @@ mod tests {
             report: None,
             definition: definition.into(),
             inputs,
+            builtin: None,
         }
     }
 

@@ -141,7 +141,7 @@ pub fn run(
                         let sender = sender.clone();
                         scope.spawn(move || {
                             // A bug in one gate must not leave the scheduler waiting forever.
-                            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| gates::command::run(job, context)))
+                            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| gates::run(job, context)))
                                 .unwrap_or_else(|_| GateOutcome::error("backstop crashed while running this gate (a bug; please report it)"));
                             let _ = sender.send((index, outcome));
                         });

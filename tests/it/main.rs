@@ -3,6 +3,7 @@
 mod agents;
 mod architecture;
 mod base;
+mod builtin;
 mod cache;
 mod commit;
 mod config;
