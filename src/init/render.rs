@@ -1,0 +1,73 @@
+//! The gates.toml text: the config types serialised by serde, with comments around the tables
+//! (and a gate's note, such as where a migrated gate came from, above its own table).
+
+use std::fmt::Write as _;
+
+use super::Detected;
+use crate::config::ProtectConfig;
+
+/// The gates.toml text for the detected projects, with `base` as `settings.base`.
+pub fn render(projects: &[Detected], base: &str) -> String {
+    let mut out = String::from(
+        "# backstop gates: written by `backstop init`; every key is described in gates.toml.example.\n",
+    );
+    let kinds: Vec<String> = projects
+        .iter()
+        .map(|p| {
+            if p.dir.is_empty() {
+                p.kind.clone()
+            } else {
+                format!("{} ({})", p.kind, p.dir)
+            }
+        })
+        .collect();
+    if !kinds.is_empty() {
+        let _ = writeln!(out, "# Found: {}.", kinds.join(", "));
+    }
+    let mut settings = toml::Table::new();
+    settings.insert("base".to_owned(), base.into());
+    let mut document = toml::Table::new();
+    document.insert("settings".to_owned(), settings.into());
+    out.push('\n');
+    out.push_str(&toml::to_string(&document).expect("a table is plain TOML"));
+    let drafts: Vec<_> = projects.iter().flat_map(|p| &p.gates).collect();
+    if drafts.is_empty() {
+        out.push_str("\n[gates]\n");
+    }
+    for draft in drafts {
+        let mut gate = toml::Table::new();
+        gate.insert(
+            draft.name.clone(),
+            toml::Value::try_from(&draft.gate).expect("a gate is plain TOML"),
+        );
+        let mut gates = toml::Table::new();
+        gates.insert("gates".to_owned(), gate.into());
+        out.push('\n');
+        if let Some(note) = &draft.note {
+            for line in note.lines() {
+                let _ = writeln!(out, "# {line}");
+            }
+        }
+        out.push_str(&toml::to_string(&gates).expect("a table is plain TOML"));
+    }
+    let protect = ProtectConfig {
+        paths: Some(crate::protected::default_paths()),
+        ..ProtectConfig::default()
+    };
+    let mut table = toml::Table::new();
+    table.insert(
+        "protect".to_owned(),
+        toml::Value::try_from(&protect).expect("[protect] is plain TOML"),
+    );
+    let protect = toml::to_string(&table).expect("a table is plain TOML");
+    out.push_str(
+        "\n# The built-in protected gate: reports deleted or skipped tests, removed or weakened\n\
+         # assertions, and edits to the files below. Remove the table to turn it off.\n",
+    );
+    let (header, rest) = protect.split_once('\n').unwrap_or((&protect, ""));
+    let _ = write!(
+        out,
+        "{header}\n# tests = []   # test globs beyond the usual locations of each language\n{rest}"
+    );
+    out
+}
