@@ -31,6 +31,9 @@ pub fn run(
         base_override,
     )?;
     let repo = &workspace.repo;
+    for problem in crate::install::reach::unreached(repo) {
+        eprintln!("warning: {problem}");
+    }
     let snapshot = crate::snapshot::resolve(repo, trigger, &settings.files, &settings.base_ref)?;
     let plan = pipeline::plan(repo, &config, &settings, snapshot, repo.root())?;
     let report = pipeline::judge(repo, &plan, &settings, GateInputs::default(), started)?;

@@ -115,6 +115,8 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         }
     };
     let repo = &workspace.repo;
+    // Hooks another tool took over: the person hears it on every stop, the agent with a block.
+    let unreached = crate::install::reach::unreached(repo).join("\n");
     let (report, text) = match judge(global, &workspace, &session) {
         Ok(report) if report.ok => {
             let mut state = session::load(repo, &counter);
@@ -122,7 +124,9 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
             state.blocks = 0;
             state.total = 0;
             session::save(repo, &counter, &state);
-            return None;
+            return (!unreached.is_empty())
+                .then(|| agent.give_up(&format!("backstop: warning: {unreached}")))
+                .flatten();
         }
         Ok(report) => {
             let path = write_report(&workspace, &report);
@@ -132,6 +136,9 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
             );
             let mut text = crate::render::agent::render(&report, lines);
             text.push_str(&format!("Full report: {}\n", path.display()));
+            if !unreached.is_empty() {
+                text.push_str(&format!("warning: {unreached}\n"));
+            }
             (Some(report), text)
         }
         Err(error) => {

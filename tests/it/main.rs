@@ -12,6 +12,7 @@ mod files;
 mod formats;
 mod init;
 mod install;
+mod managers;
 mod protected;
 mod protected_corpus;
 pub mod report;
