@@ -136,3 +136,31 @@ fn protect_exclude_hides_paths_from_the_protected_gate() {
     run.expect_code(1);
     assert_eq!(report["protected"][0]["file"], "tests/test_real.py");
 }
+
+#[test]
+fn a_check_gate_that_rewrites_a_committed_file_blocks_the_commit_and_is_named() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[settings]\nbase = \"main\"\n[gates.fixes-instead]\nrun = \"sed -i s/bad/good/ \\\"$@\\\"\"\nfiles = [\"*.py\"]\npass_files = true\n",
+    )
+    .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.write("a.py", "bad\n");
+    repo.git(&["add", "a.py"]);
+    let out = repo.git_output(&["commit", "-q", "-m", "x"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the commit must be blocked: {stderr}"
+    );
+    assert!(
+        stderr.contains("gate `fixes-instead` changed a.py while checking it"),
+        "{stderr}"
+    );
+    assert_eq!(repo.read("a.py"), b"bad\n", "the staged version is back");
+    assert_eq!(
+        repo.git(&["diff", "--name-only"]),
+        "",
+        "worktree equals the index"
+    );
+}
