@@ -29,7 +29,7 @@ pub fn run(global: &GlobalOptions, name: &str, args: &[OsString]) -> Result<u8> 
         )
     })?;
     let stdin = if hook == GitHook::PrePush {
-        read_stdin()?
+        pushed_from_pre_commit(read_stdin()?)
     } else {
         Vec::new()
     };
@@ -567,6 +567,22 @@ fn run_chained(repo: &Repo, hook: GitHook, args: &[OsString], stdin: &[u8]) -> R
         chained.display()
     );
     Ok(code)
+}
+
+/// pre-commit and prek run a pre-push hook with git's stdin consumed and the range in
+/// `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`: that range as the line git would have written.
+fn pushed_from_pre_commit(stdin: Vec<u8>) -> Vec<u8> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (stdin.is_empty(), var("PRE_COMMIT_TO_REF")) {
+        (true, Some(to)) => {
+            let zero = "0".repeat(40);
+            let from = var("PRE_COMMIT_FROM_REF").unwrap_or(zero);
+            let local = var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|| "HEAD".to_owned());
+            let remote = var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_else(|| local.clone());
+            format!("{local} {to} {remote} {from}\n").into_bytes()
+        }
+        _ => stdin,
+    }
 }
 
 fn read_stdin() -> Result<Vec<u8>> {

@@ -192,3 +192,27 @@ fn husky_is_refused_before_npm_install_sets_its_hooks_path() {
         run.stderr()
     );
 }
+
+#[test]
+fn pre_push_through_pre_commit_reads_the_range_from_its_environment() {
+    let repo = TestRepo::new();
+    repo.config("[gates.no-bad]\nrun = \"! grep -Hn BAD\"\nfiles = [\"*.txt\"]\npass_files = true\non = [\"pre-push\"]\n")
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    let from = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.write("b.txt", "BAD\n").commit_all("pushed");
+    let to = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    let output = repo
+        .backstop()
+        .args(["hook", "git", "pre-push", "origin", "/nowhere"])
+        .env("PRE_COMMIT_FROM_REF", &from)
+        .env("PRE_COMMIT_TO_REF", &to)
+        .env("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/main")
+        .env("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("b.txt:1:BAD"), "{stdout}");
+}
