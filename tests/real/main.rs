@@ -4,7 +4,7 @@
 //! documented setup from the package registries, `backstop init` (gates that pass on the
 //! untouched project, hook configs migrated), `backstop install`, a lint error refused by
 //! `git commit`, a failing test committed with `--no-verify` caught by the Stop hook with no
-//! SessionStart record, and the project's hook manager reinstalling itself without switching
+//! `SessionStart` record, and the project's hook manager reinstalling itself without switching
 //! backstop off.
 //!
 //! They need network to the registries and the tools (cargo, Go, Python 3 with venv, Node and
