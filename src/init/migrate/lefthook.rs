@@ -113,6 +113,7 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
                         gate.gate.pass_files = false;
                     }
                     gate.note = Some(format!("from {file}: {name} {job_name}"));
+                    gate.name = migrated.unique(&gates, &gate.name);
                     migrated.converted(file, &item, &gate.name);
                     gates.push(gate);
                 }

@@ -124,6 +124,7 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
                     gate.name = format!("{}-{}", crate::init::project::prefix(&dir), gate.name);
                 }
                 biome_reporting(&mut gate);
+                gate.name = migrated.unique(&gates, &gate.name);
                 migrated.converted(&source, &format!("\"{pattern}\": {command}"), &gate.name);
                 gates.push(gate);
             }

@@ -36,6 +36,25 @@ impl Migrated {
             .push(format!("{source}: {item}: not converted: {why}"));
     }
 
+    /// `name`, or `name-2`, `name-3`... when a gate converted before (or in `pending`) has it,
+    /// so the line printed names the gate written.
+    fn unique(&self, pending: &[GateDraft], name: &str) -> String {
+        let taken = |candidate: &str| {
+            self.projects
+                .iter()
+                .flat_map(|p| &p.gates)
+                .chain(pending)
+                .any(|g| g.name == candidate)
+        };
+        let mut candidate = name.to_owned();
+        let mut n = 2;
+        while taken(&candidate) {
+            candidate = format!("{name}-{n}");
+            n += 1;
+        }
+        candidate
+    }
+
     fn add(&mut self, kind: &str, dir: &str, gates: Vec<GateDraft>) {
         if !gates.is_empty() {
             self.projects.push(Detected {

@@ -71,8 +71,11 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
                 migrated.not_converted(file, &item, &why);
                 continue;
             }
-            gate.name = crate::init::project::prefix(
-                hook.get("alias").and_then(Value::as_str).unwrap_or(id),
+            gate.name = migrated.unique(
+                &gates,
+                &crate::init::project::prefix(
+                    hook.get("alias").and_then(Value::as_str).unwrap_or(id),
+                ),
             );
             let origin = if url == "local" {
                 format!("from {file}: local hook {id}")
