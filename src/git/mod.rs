@@ -3,6 +3,7 @@
 mod fileset;
 mod hooks;
 mod refs;
+mod scratch;
 mod worktree;
 
 use std::path::{Path, PathBuf};

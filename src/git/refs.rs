@@ -4,13 +4,6 @@
 use super::Repo;
 
 impl Repo {
-    /// The branch `HEAD` is on (`main`), `None` when detached or unborn.
-    pub fn current_branch(&self) -> Option<String> {
-        let head = self.inner.find_reference("HEAD").ok()?;
-        let target = head.symbolic_target().ok()??;
-        target.strip_prefix("refs/heads/").map(str::to_owned)
-    }
-
     /// The remote the current branch tracks, else `origin`, else the only remote.
     pub fn main_remote(&self) -> Option<String> {
         let names: Vec<String> = self

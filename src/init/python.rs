@@ -42,12 +42,13 @@ pub fn gates(dir: &Path) -> Option<Vec<GateDraft>> {
         } else {
             ""
         };
-        // Concise: one `path:line:col: CODE message` line per problem (the default pattern).
+        // SARIF: each problem with its rule, its end and ruff's fix (its text has no end).
         let mut check = draft(
             "ruff",
-            &format!("{python} -m ruff check{no_fix} --force-exclude --output-format=concise"),
+            &format!("{python} -m ruff check{no_fix} --force-exclude --output-format=sarif"),
             &["*.py"],
         );
+        check.gate.parser = Some(ParserKind::Sarif);
         check.tool = Some("ruff-check".to_owned());
         check.gate.pass_files = true;
         check.gate.fix = Some(format!("{python} -m ruff check --fix --force-exclude"));
@@ -80,7 +81,10 @@ pub fn gates(dir: &Path) -> Option<Vec<GateDraft>> {
             };
             format!("{python} -m mypy {targets}")
         };
-        gates.push(draft("mypy", &run, &py));
+        // mypy's own parser: messages wrapped by `pretty = true`, notes, error codes.
+        let mut mypy = draft("mypy", &run, &py);
+        mypy.gate.parser = Some(ParserKind::Mypy);
+        gates.push(mypy);
     }
     let pyright_configured = tool("pyright").is_some() || dir.join("pyrightconfig.json").exists();
     if let Some(args) = own_invocation(&tox, "pyright") {

@@ -178,3 +178,13 @@ pub fn unreached(repo: &Repo) -> Vec<String> {
         })
         .collect()
 }
+
+/// [`unreached`] as `warning: ...` lines, or "" when every hook reaches backstop.
+pub fn warnings(repo: &Repo) -> String {
+    unreached(repo).iter().fold(String::new(), |mut out, line| {
+        out.push_str("warning: ");
+        out.push_str(line);
+        out.push('\n');
+        out
+    })
+}

@@ -192,9 +192,12 @@ dev = ["ruff>=0.5", "mypy>=1.10", "pytest>=8"]
     );
     assert_eq!(
         key(&config, "ruff", "run"),
-        Some("python3 -m ruff check --force-exclude --output-format=concise")
+        Some("python3 -m ruff check --force-exclude --output-format=sarif")
     );
     assert_eq!(config["gates"]["ruff"]["pass_files"].as_bool(), Some(true));
+    // Standard formats where the tool has one that says more than its text.
+    assert_eq!(key(&config, "ruff", "parser"), Some("sarif"));
+    assert_eq!(key(&config, "mypy", "parser"), Some("mypy"));
     assert_eq!(
         key(&config, "ruff-format", "run"),
         Some("python3 -m ruff format --check --force-exclude")
@@ -550,7 +553,7 @@ commands = [["mypy"], ["pyright", "--verifytypes", "demo"]]
     let config = init(&repo);
     assert_eq!(
         key(&config, "ruff", "run"),
-        Some("python3 -m ruff check --no-fix --force-exclude --output-format=concise"),
+        Some("python3 -m ruff check --no-fix --force-exclude --output-format=sarif"),
         "ruff's fix = true must not turn the check into a fixer"
     );
     assert_eq!(key(&config, "mypy", "run"), Some("python3 -m mypy"));

@@ -1,11 +1,13 @@
 //! The one integration test binary: the real `backstop` binary in temporary git repositories.
 
+mod agent_stops;
 mod agents;
 mod architecture;
 mod base;
 mod builtin;
 mod cache;
 mod commit;
+mod commit_gate;
 mod config;
 mod example;
 mod files;
@@ -13,6 +15,7 @@ mod formats;
 mod init;
 mod install;
 mod managers;
+mod parsers;
 mod protected;
 mod protected_corpus;
 pub mod report;

@@ -214,5 +214,5 @@ fn pre_push_through_pre_commit_reads_the_range_from_its_environment() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("b.txt:1:BAD"), "{stdout}");
+    assert!(stdout.contains("b.txt:1: BAD"), "{stdout}");
 }

@@ -52,7 +52,10 @@ fn remeda_from_clone_to_green_with_husky_and_lint_staged_migrated() {
     // First, so it judges the commit before lint-staged (which on this machine's Node 20 cannot
     // read its TypeScript config: remeda's .nvmrc asks for Node 26) stops the script.
     let hook = real.read(".husky/pre-commit");
-    real.write(".husky/pre-commit", &format!("backstop hook git pre-commit\n{hook}"));
+    real.write(
+        ".husky/pre-commit",
+        &format!("backstop hook git pre-commit\n{hook}"),
+    );
     real.ok("backstop install --claude && git add -A && git commit -q --no-verify -m hooks && backstop approve");
 
     // The package's whole-project checks pass on the untouched project.
