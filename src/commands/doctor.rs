@@ -81,7 +81,7 @@ pub fn run(global: &GlobalOptions) -> Result<u8> {
                 .unwrap_or(p)
                 .display()
                 .to_string(),
-            Manager::Husky => ".husky/".to_owned(),
+            Manager::Husky(_) => ".husky/".to_owned(),
         };
         if calls.is_empty() {
             crate::say!(

@@ -76,7 +76,7 @@ pub fn install(repo: &Repo, hooks: &[GitHook], force: bool) -> Result<Vec<String
         ));
     }
     let managers = managers::detect(repo.root(), &dir.path);
-    if managers.contains(&Manager::Husky) && !force {
+    if managers.iter().any(|m| matches!(m, Manager::Husky(_))) && !force {
         let now = if is_husky(&dir.path) {
             format!(
                 "husky runs this repository's hooks from {}",
@@ -104,7 +104,7 @@ pub fn install(repo: &Repo, hooks: &[GitHook], force: bool) -> Result<Vec<String
                 said.push(wire_manager(repo, manager, path, hooks, force)?);
                 owners.push(manager);
             }
-            Manager::Husky => {}
+            Manager::Husky(_) => {}
         }
     }
     std::fs::create_dir_all(&dir.path)

@@ -38,8 +38,9 @@ pub enum Manager {
     Lefthook(PathBuf),
     /// pre-commit or prek, with its config file.
     PreCommit(PathBuf),
-    /// husky: hooks are scripts in `.husky/`, run through `core.hooksPath=.husky/_`.
-    Husky,
+    /// husky, with its `.husky` directory: hooks are scripts there, run through
+    /// `core.hooksPath=.husky/_`.
+    Husky(PathBuf),
 }
 
 impl Manager {
@@ -49,7 +50,7 @@ impl Manager {
             Manager::Lefthook(_) => "lefthook",
             Manager::PreCommit(path) if path.ends_with("prek.toml") => "prek",
             Manager::PreCommit(_) => "pre-commit",
-            Manager::Husky => "husky",
+            Manager::Husky(_) => "husky",
         }
     }
 
@@ -64,7 +65,7 @@ impl Manager {
                     .collect();
                 format!("{} install{types}", self.name())
             }
-            Manager::Husky => "npx husky".to_owned(),
+            Manager::Husky(_) => "npx husky".to_owned(),
         }
     }
 }
@@ -100,7 +101,7 @@ pub fn detect(root: &Path, hooks_dir: &Path) -> Vec<Manager> {
     let husky_dir = hooks_dir.components().any(|c| c.as_os_str() == ".husky");
     let husky_prepare = prepare_script(root).contains("husky");
     if husky_dir || husky_prepare || root.join(".husky").is_dir() {
-        found.push(Manager::Husky);
+        found.push(Manager::Husky(root.join(".husky")));
     }
     found
 }
@@ -130,7 +131,7 @@ pub fn wired(manager: &Manager, hook: GitHook) -> bool {
         Manager::Lefthook(path) | Manager::PreCommit(path) => {
             std::fs::read_to_string(path).is_ok_and(|text| text.contains(command(hook)))
         }
-        Manager::Husky => std::fs::read_to_string(Path::new(".husky").join(hook.as_str()))
+        Manager::Husky(dir) => std::fs::read_to_string(dir.join(hook.as_str()))
             .is_ok_and(|text| text.contains(command(hook))),
     }
 }

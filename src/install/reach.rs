@@ -83,7 +83,7 @@ pub fn manager_shim(path: &Path, manager: &Manager) -> bool {
                 || text.contains("pre_commit")
                 || text.contains("prek")
         }
-        Manager::Husky => false,
+        Manager::Husky(_) => false,
     }
 }
 
