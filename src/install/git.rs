@@ -1,7 +1,6 @@
 //! Git hook shims: written into the hooks directory git really uses, chaining any hook that
 //! was there before, idempotent, and reversible byte for byte.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -311,11 +310,8 @@ pub fn chained_path(hook: &Path) -> PathBuf {
 }
 
 fn write_executable(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temporary = path.with_extension("backstop-new");
-    std::fs::write(&temporary, bytes)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o755))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
+    crate::fsio::write_replacing(path, bytes, Some(0o755))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

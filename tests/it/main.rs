@@ -23,3 +23,4 @@ mod run;
 mod schema;
 mod snapshots;
 mod support;
+mod wall;
