@@ -5,6 +5,7 @@ mod blob_stream;
 mod fileset;
 mod hooks;
 mod index_file;
+mod refs;
 mod remote;
 mod scratch;
 mod staged;

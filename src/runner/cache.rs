@@ -266,6 +266,7 @@ mod tests {
             report: None,
             definition: definition.into(),
             inputs,
+            builtin: None,
         }
     }
 
