@@ -102,8 +102,9 @@ impl IndexFile {
         }
         let count = be32(bytes, 8)? as usize;
         let end = bytes.len() - HASH_LEN;
-        let mut entries = Vec::with_capacity(count);
-        let mut names: Vec<u8> = Vec::with_capacity(count * 32);
+        // The count is the file's word: an entry takes at least 62 bytes, so no more fit.
+        let mut entries = Vec::with_capacity(count.min(bytes.len() / 62));
+        let mut names: Vec<u8> = Vec::with_capacity(bytes.len());
         let mut previous: (usize, usize) = (0, 0);
         let mut at = 12;
         let mut unusual = false;
