@@ -22,7 +22,7 @@ use crate::trigger::{GitHook, Trigger};
 pub fn run(global: &GlobalOptions, hook: GitHook, args: &[OsString]) -> Result<u8> {
     signals::install()?;
     let stdin = if hook == GitHook::PrePush {
-        read_stdin()?
+        pushed_from_pre_commit(read_stdin()?)
     } else {
         Vec::new()
     };
@@ -51,8 +51,7 @@ fn commit_msg(
     args: &[OsString],
 ) -> Result<u8> {
     let repo = &workspace.repo;
-    let index = repo.index()?;
-    let config = config_for(workspace, crate::git::SmallFileAt::Index(&index), "staged")?;
+    let config = config_for(workspace, crate::git::SmallFileAt::Staged, "staged")?;
     let settings = RunSettings::for_hook(workspace, &config, global, Trigger::CommitMsg)?;
     let message = args
         .first()
@@ -95,11 +94,7 @@ fn config_for(
 fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs) -> Result<u8> {
     let started = Instant::now();
     let repo = &workspace.repo;
-    let config = &config_for(
-        workspace,
-        crate::git::SmallFileAt::Index(&repo.index()?),
-        "staged",
-    )?;
+    let config = &config_for(workspace, crate::git::SmallFileAt::Staged, "staged")?;
     let settings = &RunSettings::for_hook(workspace, config, global, Trigger::PreCommit)?;
     let snapshot = crate::snapshot::resolve(
         repo,
@@ -113,9 +108,18 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         return pipeline::finish(&report, settings);
     }
     let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
-    let mut index = repo.index()?;
     let committed = plan.snapshot.paths();
-    let changes = repo.worktree_changes(&index, config.settings.hide_untracked, &committed)?;
+    // Without untracked files to hide, the index's stat data says which files to look at
+    // (none, for a clean tree); libgit2's index is loaded only when something needs it.
+    let (changes, index) = if config.settings.hide_untracked {
+        let index = repo.index()?;
+        (
+            repo.worktree_changes(&index, true, &committed)?,
+            Some(index),
+        )
+    } else {
+        repo.unstaged_changes(&committed)?
+    };
     let (untracked, tracked): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| c.untracked);
     let tracked: Vec<PathBuf> = tracked.into_iter().map(|c| c.path).collect();
     // A committed path behind a directory that is now a symlink cannot be shown to the gates
@@ -133,14 +137,19 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         ));
     }
     let untracked: Vec<PathBuf> = untracked.into_iter().map(|c| c.path).collect();
+    let mut index = index;
     let aside = if tracked.is_empty() && untracked.is_empty() {
         None
     } else {
+        let index = match &mut index {
+            Some(index) => index,
+            None => index.insert(repo.index()?),
+        };
         Some(SetAside::begin(
             repo,
             &tracked,
             &untracked,
-            Snapshot::Index(&mut index),
+            Snapshot::Index(index),
         )?)
     };
     // Tests prove that a panic here still puts the work back (the guard restores on unwind).
@@ -148,7 +157,11 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         std::env::var_os("BACKSTOP_FAILPOINT").is_some_and(|f| f == "panic-after-setaside");
     assert!(!failpoint, "failpoint panic-after-setaside");
     if config.settings.fix {
-        let blocked = run_fixers(repo, &plan, &inputs, &tracked, &mut index)?;
+        let index = match &mut index {
+            Some(index) => index,
+            None => index.insert(repo.index()?),
+        };
+        let blocked = run_fixers(repo, &plan, &inputs, &tracked, index)?;
         if blocked {
             if let Some(aside) = aside {
                 setaside::report_kept(&aside.restore()?);
@@ -176,7 +189,7 @@ fn run_guarding_the_index(
 ) -> Result<u8> {
     let index_file = repo.index_path();
     let index_before = std::fs::read(&index_file).ok();
-    let entries_before = repo.index_fingerprint(&index_file);
+    let entries_before = repo.mark_index(&index_file);
     // Gates that read the staged diff (`git diff --cached`) get a copy of the commit's index,
     // absolute, so nothing they run can write the real one.
     let copy = tempfile::Builder::new()
@@ -191,9 +204,13 @@ fn run_guarding_the_index(
             .env
             .push(("GIT_INDEX_FILE".into(), index_copy.into_os_string()));
     }
+    let differing = differing_from_index(repo)?;
     let report = pipeline::judge(repo, plan, settings, inputs, started);
+    // A check must not change what is committed: put the staged version back, keep the
+    // gate's, and block.
+    let rewritten = put_back_what_gates_rewrote(repo, &differing)?;
     // Entries, not bytes: git refreshing stat data or its untracked cache is not a change.
-    let index_changed = repo.index_fingerprint(&index_file) != entries_before;
+    let index_changed = repo.index_changed_since(&entries_before);
     if index_changed && let Some(bytes) = &index_before {
         // A gate wrote the index being committed: put git's bytes back and block.
         crate::fsio::write_replacing(&index_file, bytes, None)
@@ -202,7 +219,37 @@ fn run_guarding_the_index(
     if let Some(aside) = aside {
         setaside::report_kept(&aside.restore()?);
     }
-    let status = pipeline::finish(&report?, settings)?;
+    let report = report?;
+    let mut status = pipeline::finish(&report, settings)?;
+    if !rewritten.is_empty() {
+        let writers: Vec<&str> = report
+            .gates
+            .iter()
+            .filter(|g| {
+                matches!(
+                    g.status,
+                    crate::gates::GateStatus::Passed | crate::gates::GateStatus::Failed
+                ) && !g.command.starts_with("(built-in)")
+            })
+            .map(|g| g.name.as_str())
+            .collect();
+        let who = match writers.as_slice() {
+            [one] => format!("gate `{one}`"),
+            many => format!("one of the gates {}", many.join(", ")),
+        };
+        eprintln!(
+            "backstop: {who} changed {} while checking it; a check must not change files, so the commit is blocked. \
+             The staged version is back in place; the changed one is kept at {}. Give the gate a command that only \
+             checks (its fixer goes in `fix`).",
+            rewritten
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            kept_dir(repo).display()
+        );
+        status = status.max(crate::error::EXIT_FAILED);
+    }
     if index_changed {
         eprintln!(
             "backstop: a gate changed the index being committed ({}); it was put back and the commit is blocked. \
@@ -212,6 +259,81 @@ fn run_guarding_the_index(
         return Ok(status.max(crate::error::EXIT_FAILED));
     }
     Ok(status)
+}
+
+fn kept_dir(repo: &Repo) -> PathBuf {
+    setaside::area(repo)
+        .join("kept")
+        .join(format!("rewritten-{}", std::process::id()))
+}
+
+/// Tracked paths whose worktree content differs from the index, with that content's id.
+fn differing_from_index(repo: &Repo) -> Result<Vec<(PathBuf, String)>> {
+    let index = repo.index()?;
+    Ok(repo
+        .worktree_changes(&index, false, &[])?
+        .into_iter()
+        .filter(|c| !c.untracked)
+        .map(|c| {
+            let id = worktree_id(&repo.root().join(&c.path));
+            (c.path, id)
+        })
+        .collect())
+}
+
+/// A worktree file's mode and content id, as git would store it: a symlink is its target's
+/// name (never followed), so a file and a link whose name is the file's text differ.
+fn worktree_id(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::read_link(path).map_or_else(
+            |_| String::new(),
+            |target| {
+                format!(
+                    "120000 {}",
+                    crate::git::blob_id(target.as_os_str().as_bytes())
+                )
+            },
+        ),
+        Ok(m) if m.is_file() => std::fs::read(path).map_or_else(
+            |_| String::new(),
+            |bytes| {
+                format!(
+                    "{:o} {}",
+                    m.permissions().mode() & 0o111,
+                    crate::git::blob_id(&bytes)
+                )
+            },
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Tracked files a gate changed while the checks ran (they differ from the index now, and did
+/// not before, or differently): each is copied under the kept directory and put back as
+/// staged.
+fn put_back_what_gates_rewrote(repo: &Repo, before: &[(PathBuf, String)]) -> Result<Vec<PathBuf>> {
+    let mut index = repo.index()?;
+    let changed: Vec<PathBuf> = differing_from_index(repo)?
+        .into_iter()
+        .filter(|now| !before.contains(now))
+        .filter(|(path, _)| !setaside::behind_symlink(repo.root(), path))
+        .map(|(path, _)| path)
+        .collect();
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+    let kept = kept_dir(repo);
+    for path in &changed {
+        let copy = kept.join(path);
+        if let (Some(parent), Ok(bytes)) = (copy.parent(), std::fs::read(repo.root().join(path))) {
+            std::fs::create_dir_all(parent)?;
+            std::fs::write(&copy, bytes)?;
+        }
+    }
+    repo.write_index_versions(&mut index, &changed)?;
+    Ok(changed)
 }
 
 /// Runs every gate's fixer, re-stages the fully staged files they changed, and says whether
@@ -235,13 +357,9 @@ fn run_fixers(
         env: inputs.env.clone(),
     };
     for job in plan.jobs() {
-        let Some(fix) = &job.fix else { continue };
-        let fixer = crate::plan::Job {
-            run: fix.clone(),
-            fix_first: false,
-            ..job.clone()
+        let Some(outcome) = crate::gates::fix(job, &context) else {
+            continue;
         };
-        let outcome = crate::gates::command::run(&fixer, &context);
         if outcome.status.is_failure() {
             eprintln!(
                 "backstop: the fixer of `{}` failed ({}); its check will tell what is wrong",
@@ -544,6 +662,22 @@ fn run_chained(repo: &Repo, hook: GitHook, args: &[OsString], stdin: &[u8]) -> R
         chained.display()
     );
     Ok(code)
+}
+
+/// pre-commit and prek run a pre-push hook with git's stdin consumed and the range in
+/// `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`: that range as the line git would have written.
+fn pushed_from_pre_commit(stdin: Vec<u8>) -> Vec<u8> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (stdin.is_empty(), var("PRE_COMMIT_TO_REF")) {
+        (true, Some(to)) => {
+            let zero = "0".repeat(40);
+            let from = var("PRE_COMMIT_FROM_REF").unwrap_or(zero);
+            let local = var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|| "HEAD".to_owned());
+            let remote = var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_else(|| local.clone());
+            format!("{local} {to} {remote} {from}\n").into_bytes()
+        }
+        _ => stdin,
+    }
 }
 
 /// git's ref lines for pre-push: a few hundred bytes per pushed ref, written at once. Bounded in
