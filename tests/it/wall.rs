@@ -1581,3 +1581,29 @@ fn a_cached_pass_never_answers_for_a_file_turned_into_a_link_with_its_text() {
     assert_eq!(run.code(), 1, "{report:#}");
     assert_eq!(gate(&report, "no-bad")["status"], "failed", "{report:#}");
 }
+
+#[test]
+fn a_cached_pre_commit_pass_never_answers_for_a_staged_link_with_the_file_text() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[gates.no-bad]\nrun = \"! grep -n BAD\"\nfiles = [\"b.txt\"]\npass_files = true\non = [\"pre-commit\"]\n",
+    )
+    .write("b.txt", "fine\n")
+    .write("bad.txt", "BAD\n")
+    .commit_all("base");
+    repo.run(&["install"]).expect_code(0);
+    // The staged file's text is a name: the hook passes it (and keeps the pass).
+    repo.write("b.txt", "bad.txt");
+    repo.git(&["add", "b.txt"]);
+    let commit = git_out(&repo, &["commit", "-q", "-m", "a name"]);
+    assert!(commit.status.success(), "{}", said(&commit));
+    // The same path staged as a link with that name as its target: the same blob id in the
+    // index, another mode, and what the gate reads is bad.txt.
+    repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
+    std::fs::remove_file(repo.root().join("b.txt")).unwrap();
+    std::os::unix::fs::symlink("bad.txt", repo.root().join("b.txt")).unwrap();
+    repo.git(&["add", "b.txt"]);
+    let commit = git_out(&repo, &["commit", "-q", "-m", "a link"]);
+    assert!(!commit.status.success(), "{}", said(&commit));
+    assert!(said(&commit).contains("no-bad"), "{}", said(&commit));
+}
