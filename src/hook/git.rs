@@ -327,9 +327,21 @@ fn put_back_what_gates_rewrote(repo: &Repo, before: &[(PathBuf, String)]) -> Res
     let kept = kept_dir(repo);
     for path in &changed {
         let copy = kept.join(path);
-        if let (Some(parent), Ok(bytes)) = (copy.parent(), std::fs::read(repo.root().join(path))) {
-            std::fs::create_dir_all(parent)?;
-            std::fs::write(&copy, bytes)?;
+        let Some(parent) = copy.parent() else {
+            continue;
+        };
+        // A link is kept as a link (never followed: it may lead to a FIFO or /dev/zero).
+        let on_disk = repo.root().join(path);
+        match std::fs::symlink_metadata(&on_disk) {
+            Ok(m) if m.file_type().is_symlink() => {
+                std::fs::create_dir_all(parent)?;
+                std::os::unix::fs::symlink(std::fs::read_link(&on_disk)?, &copy)?;
+            }
+            Ok(m) if m.is_file() => {
+                std::fs::create_dir_all(parent)?;
+                std::fs::copy(&on_disk, &copy)?;
+            }
+            _ => {}
         }
     }
     repo.write_index_versions(&mut index, &changed)?;

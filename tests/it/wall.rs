@@ -1206,6 +1206,28 @@ fn a_test_file_swapped_for_a_symlink_or_a_submodule_is_a_finding() {
 }
 
 #[test]
+fn a_protected_path_swapped_for_a_symlink_with_its_text_is_a_finding() {
+    let repo = TestRepo::new();
+    repo.config(&base_config())
+        .write(".claude/settings.json", "{}")
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    // The link's text is the file's old text; what it leads to has no hooks at all.
+    std::fs::remove_file(repo.root().join(".claude/settings.json")).unwrap();
+    repo.write(".claude/{}", "{\"hooks\": {}}\n");
+    std::os::unix::fs::symlink("{}", repo.root().join(".claude/settings.json")).unwrap();
+    repo.commit_all("swap the settings for a link");
+    assert_eq!(repo.git(&["show", "HEAD:.claude/settings.json"]), "{}");
+    let (run, report) = repo.report(&["ci", "--base", "main"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        found_kinds(&report).contains(&"protected-path .claude/settings.json".to_owned()),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn a_tag_named_like_the_base_branch_never_chooses_the_ci_base() {
     let repo = TestRepo::new();
     repo.config(&base_config())
@@ -1606,4 +1628,120 @@ fn a_cached_pre_commit_pass_never_answers_for_a_staged_link_with_the_file_text()
     let commit = git_out(&repo, &["commit", "-q", "-m", "a link"]);
     assert!(!commit.status.success(), "{}", said(&commit));
     assert!(said(&commit).contains("no-bad"), "{}", said(&commit));
+}
+
+#[test]
+fn a_gate_that_turns_a_committed_file_into_a_link_is_put_back_without_writing_through_it() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[settings]\nbase = \"main\"\n[gates.swaps]\nrun = \"rm -f a.txt && ln -s other.txt a.txt\"\npass_files = false\non = [\"pre-commit\"]\n",
+    )
+    .write("a.txt", "fine\n")
+    .write("other.txt", "precious\n")
+    .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.write("a.txt", "staged\n");
+    repo.git(&["add", "a.txt"]);
+    let out = git_out(&repo, &["commit", "-q", "-m", "x"]);
+    let said = said(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("gate `swaps` changed a.txt while checking it"),
+        "{said}"
+    );
+    assert_eq!(
+        repo.read("a.txt"),
+        b"staged\n",
+        "the staged version is back"
+    );
+    assert!(
+        !std::fs::symlink_metadata(repo.root().join("a.txt"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(repo.read("other.txt"), b"precious\n", "{said}");
+    // The gate's version is kept as it was: a link, not what the link leads to.
+    let kept = said
+        .split("kept at ")
+        .nth(1)
+        .and_then(|rest| rest.split_once(". "))
+        .map_or_else(|| panic!("{said}"), |(dir, _)| Path::new(dir).join("a.txt"));
+    assert_eq!(std::fs::read_link(kept).unwrap(), Path::new("other.txt"));
+}
+
+#[test]
+fn setting_aside_an_unstaged_link_never_writes_through_it() {
+    let repo = TestRepo::new();
+    repo.config("[gates.ok]\nrun = \"true\"\npass_files = false\non = [\"pre-commit\"]\n")
+        .write("a.txt", "A\n")
+        .write("other.txt", "precious\n")
+        .write("b.txt", "b\n")
+        .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    // Unstaged: a.txt is now a link to another file of the user's.
+    std::fs::remove_file(repo.root().join("a.txt")).unwrap();
+    std::os::unix::fs::symlink("other.txt", repo.root().join("a.txt")).unwrap();
+    repo.write("b.txt", "b2\n");
+    repo.git(&["add", "b.txt"]);
+    let out = git_out(&repo, &["commit", "-q", "-m", "b2"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert_eq!(repo.read("other.txt"), b"precious\n", "{}", said(&out));
+    assert_eq!(
+        std::fs::read_link(repo.root().join("a.txt")).unwrap(),
+        Path::new("other.txt")
+    );
+}
+
+#[test]
+fn a_gate_that_turns_a_committed_file_into_a_link_to_a_fifo_never_hangs_the_commit() {
+    use std::os::unix::fs::OpenOptionsExt;
+    let repo = TestRepo::new();
+    repo.config(
+        "[settings]\nbase = \"main\"\n[gates.swaps]\nrun = \"rm -f a.txt && mkfifo .fifo && ln -s .fifo a.txt\"\npass_files = false\non = [\"pre-commit\"]\n",
+    )
+    .write("a.txt", "fine\n")
+    .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.write("a.txt", "staged\n");
+    repo.git(&["add", "a.txt"]);
+    // Output to files: a hook stuck on the FIFO must not hold the test's pipes.
+    let log = repo.home().join("commit.log");
+    let mut command = git_command(&repo, &["commit", "-q", "-m", "x"]);
+    command
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(repo.home().join("commit.err")).unwrap());
+    let mut child = command.spawn().unwrap();
+    let started = Instant::now();
+    let mut hung = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_mins(1) {
+            // Opening the FIFO for both ends lets whatever waits on it go on.
+            hung = true;
+            let _ = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(repo.root().join(".fifo"));
+            if started.elapsed() > Duration::from_secs(90) {
+                let _ = child.kill();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let said = std::fs::read_to_string(repo.home().join("commit.err")).unwrap();
+    assert!(!hung, "the commit waited on the FIFO: {said}");
+    assert!(!status.success(), "{said}");
+    assert!(
+        said.contains("gate `swaps` changed a.txt while checking it"),
+        "{said}"
+    );
+    assert_eq!(
+        repo.read("a.txt"),
+        b"staged\n",
+        "the staged version is back"
+    );
 }
