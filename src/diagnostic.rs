@@ -2,10 +2,12 @@
 //! and every renderer reads.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Severity of a diagnostic, most severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Fails the gate.
@@ -17,7 +19,7 @@ pub enum Severity {
 }
 
 /// A problem pinned to a place in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Diagnostic {
     /// Repository-relative path, or null.
@@ -36,6 +38,9 @@ pub struct Diagnostic {
     pub message: String,
     /// The tool's rule or code, like `clippy::needless_return` or `E0308`.
     pub rule: Option<String>,
+    /// Whether the same problem was reported at the base (the baseline run): true for an old
+    /// problem, false for one the change brought; null when the gate had no baseline.
+    pub at_base: Option<bool>,
 }
 
 impl Diagnostic {
@@ -50,6 +55,7 @@ impl Diagnostic {
             severity,
             message: message.into(),
             rule: None,
+            at_base: None,
         }
     }
 

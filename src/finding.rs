@@ -23,6 +23,9 @@ pub enum FindingKind {
     ProtectedPath,
     /// gates.toml lost a gate, narrowed `on`/`files`, changed a `run`, or narrowed `protect`.
     GateWeakened,
+    /// A test that passed at the base is missing from the target's results or no longer
+    /// passes (skipped, xfailed, deselected), and the diff did not delete it (the baseline run).
+    TestNotRun,
 }
 
 /// A protected-gate finding.

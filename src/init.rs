@@ -52,6 +52,7 @@ fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
             after: Vec::new(),
             env: indexmap::IndexMap::new(),
             inputs: None,
+            only_new: None,
         },
     }
 }
@@ -433,7 +434,7 @@ fn python(dir: &Path) -> Option<Vec<GateDraft>> {
         gates.push(draft("mypy", &format!("{python} -m mypy {targets}"), &py));
     }
     if mentions("pytest") || dir.join("tests").is_dir() {
-        let mut pytest = draft("pytest", &format!("{python} -m pytest -q"), &py);
+        let mut pytest = draft("pytest", &format!("{python} -m pytest -q -rA"), &py);
         pytest.gate.on = Some(SLOW.to_vec());
         pytest.gate.parser = Some(ParserKind::Pytest);
         gates.push(pytest);
@@ -453,7 +454,7 @@ fn go(dir: &Path) -> Option<Vec<GateDraft>> {
     fmt.gate.fix = Some("gofmt -w .".to_owned());
     let mut vet = draft("go-vet", "go vet ./...", &["*.go", "go.mod", "go.sum"]);
     vet.gate.parser = Some(ParserKind::Go);
-    let mut test = draft("go-test", "go test ./...", &["*.go", "go.mod", "go.sum"]);
+    let mut test = draft("go-test", "go test -v ./...", &["*.go", "go.mod", "go.sum"]);
     test.gate.on = Some(SLOW.to_vec());
     test.gate.parser = Some(ParserKind::Go);
     Some(vec![fmt, vet, test])

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod app;
+pub mod baseline;
 pub mod capture;
 pub mod cli;
 pub mod commands;
@@ -29,4 +30,5 @@ pub mod runner;
 pub mod setaside;
 pub mod settings;
 pub mod snapshot;
+pub mod test_result;
 pub mod trigger;

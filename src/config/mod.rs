@@ -63,6 +63,8 @@ pub struct SettingsConfig {
     pub feedback_lines: usize,
     /// Blocks in a row on an unchanged failure before an agent may stop.
     pub stop_retries: u32,
+    /// The default of every gate's `only_new`: fail only on problems absent at the base.
+    pub only_new: bool,
 }
 
 impl Default for SettingsConfig {
@@ -76,6 +78,7 @@ impl Default for SettingsConfig {
             hide_untracked: false,
             feedback_lines: 60,
             stop_retries: 5,
+            only_new: false,
         }
     }
 }
@@ -126,6 +129,11 @@ pub struct GateConfig {
     /// Globs whose content forms the cache key. Default: the whole target tree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<Vec<String>>,
+    /// Pass when every problem the gate reports already existed at the base (same file, rule
+    /// and message, lines followed through the diff); any new problem fails. A failure with
+    /// no located problem stands. Default: `settings.only_new`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_new: Option<bool>,
 }
 
 impl GateConfig {

@@ -6,10 +6,11 @@ pub mod protected;
 use std::time::Duration;
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
 use crate::finding::FindingReport;
+use crate::test_result::TestRun;
 use crate::trigger::Trigger;
 
 /// What every gate of a run shares.
@@ -44,6 +45,8 @@ pub struct GateOutcome {
     pub reason: Option<String>,
     /// The protected gate's unapproved findings (empty for command gates).
     pub findings: Vec<FindingReport>,
+    /// The tests the run named, when its parser reads a test runner's output.
+    pub tests: Option<TestRun>,
 }
 
 impl GateOutcome {
@@ -65,12 +68,13 @@ impl GateOutcome {
             output: None,
             reason: Some(reason.into()),
             findings: Vec::new(),
+            tests: None,
         }
     }
 }
 
 /// How a gate ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GateStatus {
     /// Exit 0.

@@ -89,6 +89,13 @@ fn start(global: &GlobalOptions, payload: &Payload) {
         state.base = workspace.repo.head().map(|h| h.to_string());
         session::save(&workspace.repo, &session, &state);
     }
+    // The first Stop compares with this base: its baseline is computed now, in the background.
+    if let (Some(base), Ok(config)) = (
+        session::base(&workspace.repo, &session),
+        workspace.load_config(),
+    ) {
+        crate::baseline::start_in_background(&workspace.repo, &config, base);
+    }
 }
 
 /// `Stop` / `SubagentStop`: the block object, the give-up message, or nothing.

@@ -23,28 +23,45 @@ static LOCATION: LazyLock<Regex> = LazyLock::new(|| {
 /// Reads the report the gate wrote. A missing, stale (left by an earlier run) or unreadable
 /// report is said in a note, and the output is read with the default pattern instead.
 pub fn from_report(request: &Request<'_>, output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
-    let Some(report) = request.report else {
+    if request.report.is_none() {
         return pattern::fallback(output, place);
+    }
+    let problem = match report_text(request, place) {
+        Err(problem) => problem,
+        Ok(text) => match parse_xml(&text, place) {
+            Ok(found) => return found,
+            Err(e) => format!(
+                "the JUnit report {} is not valid XML: {e}",
+                request.report.unwrap_or_default()
+            ),
+        },
     };
+    let mut found = vec![Diagnostic::new(Some(Severity::Note), problem)];
+    found.extend(pattern::fallback(output, place));
+    found
+}
+
+/// The text of the report this run wrote, or why there is none: missing, or stale (left by an
+/// earlier run).
+pub(super) fn report_text(request: &Request<'_>, place: &Place<'_>) -> Result<String, String> {
+    let report = request.report.unwrap_or_default();
     let path = place.cwd.join(report);
-    let problem = match (place.files.read(&path), place.files.modified(&path)) {
-        (None, _) => format!("no JUnit report at {report}: the command did not write it"),
+    match (place.files.read(&path), place.files.modified(&path)) {
+        (None, _) => Err(format!(
+            "no JUnit report at {report}: the command did not write it"
+        )),
         (Some(_), Some(modified))
             if request.report_before == Some(modified)
                 || request
                     .started
                     .is_some_and(|started| modified + CLOCK_SLACK < started) =>
         {
-            format!("the JUnit report {report} is older than this run; it was not read")
+            Err(format!(
+                "the JUnit report {report} is older than this run; it was not read"
+            ))
         }
-        (Some(text), _) => match parse_xml(&text, place) {
-            Ok(found) => return found,
-            Err(e) => format!("the JUnit report {report} is not valid XML: {e}"),
-        },
-    };
-    let mut found = vec![Diagnostic::new(Some(Severity::Note), problem)];
-    found.extend(pattern::fallback(output, place));
-    found
+        (Some(text), _) => Ok(text),
+    }
 }
 
 /// The failures and errors of a `JUnit` XML document.
@@ -174,7 +191,7 @@ fn root_place<'a>(place: &Place<'a>) -> Place<'a> {
 
 /// `tests.test_calc` or `tests.test_calc.TestAdd` as a Python file, or a classname that is
 /// itself a path (Playwright's `todo.spec.ts`).
-fn file_from_classname(classname: &str, place: &Place<'_>) -> Option<String> {
+pub(super) fn file_from_classname(classname: &str, place: &Place<'_>) -> Option<String> {
     if classname.is_empty() {
         return None;
     }

@@ -10,6 +10,7 @@ mod pattern;
 mod place;
 mod playwright;
 mod pytest;
+mod results;
 mod tsc;
 
 use std::collections::HashSet;
@@ -17,6 +18,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 pub use place::{Files, Place, RealFiles};
+pub use results::read as test_results;
 
 use crate::config::ParserKind;
 pub use crate::diagnostic::severity_from;

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use crate::baseline;
 use crate::config::GatesConfig;
 use crate::error::{EXIT_FAILED, EXIT_OK};
 use crate::gates::GateContext;
@@ -115,20 +116,18 @@ pub fn judge(
     } else {
         None
     };
-    let outcomes = runner::run(
-        repo,
-        plan,
-        &context,
-        settings.runner,
-        &display,
-        cache.as_ref(),
-    );
+    // The baseline may still turn a failed `only_new` gate into a pass, or the protected gate
+    // into a failure: their lines wait for its word.
+    let held = baseline::Held::new(&display, plan);
+    let outcomes = runner::run(repo, plan, &context, settings.runner, &held, cache.as_ref());
     if let Some(cache) = &cache
         && cache.has_pending()
         && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)
     {
         cache.commit(&contents);
     }
+    let outcomes = baseline::settle(repo, plan, settings.runner, outcomes);
+    held.release(plan, &outcomes);
     Ok(Report::new(plan, outcomes, started.elapsed()))
 }
 

@@ -8,6 +8,7 @@ mod compare;
 mod config_diff;
 mod extract;
 mod lexer;
+mod removed;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use crate::git::{FileChange, Oid};
 use crate::glob::GlobList;
 use compare::{diff_lines, finding};
 use lexer::Language;
+pub use removed::tests_the_diff_changes;
 
 /// Where tests usually live, per language, beyond `protect.tests`.
 const USUAL_TESTS: [&str; 19] = [

@@ -180,6 +180,7 @@ impl Observer for LiveDisplay {
 
 /// The end of the human display: failed gates' output and the verdict.
 pub fn summary(report: &Report, style: &Style) -> String {
+    let report = &report.shown();
     let mut out = String::new();
     for gate in report.failures() {
         out.push_str(&format!(
@@ -203,7 +204,14 @@ pub fn summary(report: &Report, style: &Style) -> String {
                 Some(format!("{at}: {}{rule}\n", d.message))
             })
             .collect();
-        if !located.is_empty() && gate.output.as_deref().is_some_and(is_machine_output) {
+        if !located.is_empty() && gate.only_new {
+            // The output has the old problems too; only the new ones count.
+            out.push_str(&clip_lines(&located.concat(), SHOWN_OUTPUT_LINES));
+            out.push_str(&style.paint(
+                "2",
+                "(only_new: the problems new since the base; --format json has the output)\n",
+            ));
+        } else if !located.is_empty() && gate.output.as_deref().is_some_and(is_machine_output) {
             // JSON lines say nothing to a person; the diagnostics read from them do.
             out.push_str(&clip_lines(&located.concat(), SHOWN_OUTPUT_LINES));
             out.push_str(&style.paint("2", "(the tool printed JSON: --format json has it)\n"));

@@ -256,6 +256,9 @@ fn kind_description(kind: FindingKind) -> &'static str {
         FindingKind::GateWeakened => {
             "gates.toml lost a gate, narrowed `on` or `files`, changed a `run`, or narrowed `protect`."
         }
+        FindingKind::TestNotRun => {
+            "A test that passed at the base no longer runs or passes, and the diff did not delete it."
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 use crate::git::{Oid, blob_id};
 use crate::glob::GlobList;
 use crate::plan::CacheScope;
+use crate::test_result::TestRun;
 
 /// Entries kept at most; the oldest go first.
 const MAX_ENTRIES: usize = 4000;
@@ -31,9 +32,9 @@ pub struct Cache {
     /// most gates share one, and hashing every id of a large tree per gate would cost more
     /// than the run.
     digests: Mutex<HashMap<DigestScope, String>>,
-    /// Passes of this run, written only once [`Cache::commit`] has seen that the content the
-    /// gates judged did not change while they ran.
-    pending: Mutex<Vec<String>>,
+    /// Passes of this run with what each entry holds, written only once [`Cache::commit`]
+    /// has seen that the content the gates judged did not change while they ran.
+    pending: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
 impl Cache {
@@ -112,11 +113,24 @@ impl Cache {
         (age < MAX_AGE).then_some(age)
     }
 
-    /// Notes a pass; it is written by [`Cache::commit`].
-    pub fn store(&self, key: &str) {
-        if let Ok(mut pending) = self.pending.lock() {
-            pending.push(key.to_owned());
+    /// Notes a pass, with the tests it ran (a later hit answers the test census with them);
+    /// it is written by [`Cache::commit`].
+    pub fn store(&self, key: &str, tests: Option<&TestRun>) {
+        let mut entry = b"pass\n".to_vec();
+        if let Some(tests) = tests
+            && let Ok(json) = serde_json::to_vec(tests)
+        {
+            entry.extend(json);
         }
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push((key.to_owned(), entry));
+        }
+    }
+
+    /// The tests the pass stored under this key ran, if it named any.
+    pub fn tests(&self, key: &str) -> Option<TestRun> {
+        let entry = std::fs::read(self.dir.join(key)).ok()?;
+        serde_json::from_slice(entry.strip_prefix(b"pass\n")?).ok()
     }
 
     /// Whether this run has passes to write.
@@ -140,9 +154,9 @@ impl Cache {
         if std::fs::create_dir_all(&self.dir).is_err() {
             return;
         }
-        for key in pending {
+        for (key, entry) in pending {
             let temporary = self.dir.join(format!(".{key}.{}", std::process::id()));
-            if std::fs::write(&temporary, b"pass\n").is_ok()
+            if std::fs::write(&temporary, entry).is_ok()
                 && std::fs::rename(&temporary, self.dir.join(&key)).is_err()
             {
                 let _ = std::fs::remove_file(&temporary);
@@ -227,6 +241,7 @@ mod tests {
             report: None,
             definition: definition.into(),
             inputs,
+            only_new: false,
         }
     }
 
@@ -305,16 +320,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let contents = ids(&[("src/a.rs", "1")]);
         let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
-        cache.store("k1");
+        cache.store("k1", None);
         cache.commit(&ids(&[("src/a.rs", "edited meanwhile")]));
         assert!(
             cache.hit("k1").is_none(),
             "an edit during the run voids its passes"
         );
         let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
-        cache.store("k2");
+        let tests = TestRun::new(
+            vec![crate::test_result::TestResult {
+                id: "t".into(),
+                file: None,
+                status: crate::test_result::TestStatus::Passed,
+            }],
+            true,
+        );
+        cache.store("k2", Some(&tests));
         cache.commit(&contents);
         assert!(cache.hit("k2").is_some());
+        assert_eq!(
+            cache.tests("k2"),
+            Some(tests),
+            "a hit keeps the tests of its pass"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(directory(dir.path()))
             .unwrap()
             .flatten()

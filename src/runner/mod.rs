@@ -47,6 +47,7 @@ fn cached(
         Some(age) => {
             let mut outcome = GateOutcome::skipped(format!("cached pass, {} old", cache::age(age)));
             outcome.status = GateStatus::Cached;
+            outcome.tests = cache.tests(&key);
             (Some(outcome), None)
         }
         None => (None, Some(key)),
@@ -77,7 +78,7 @@ fn first_states(
                         if let (Some(cache), Some(key), GateStatus::Passed) =
                             (cache, key, outcome.status)
                         {
-                            cache.store(&key);
+                            cache.store(&key, None);
                         }
                         outcome
                     }
@@ -166,7 +167,7 @@ pub fn run(
             if let (Some(cache), Some(key), GateStatus::Passed) =
                 (cache, &keys[index], outcome.status)
             {
-                cache.store(key);
+                cache.store(key, outcome.tests.as_ref());
             }
             states[index] = State::Done(outcome);
         }

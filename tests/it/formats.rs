@@ -439,6 +439,7 @@ fn report_with_findings() -> backstop::report::Report {
         diagnostics,
         output: Some(output.to_owned()),
         reason: None,
+        only_new: false,
     };
     Report {
         schema: backstop::report::SCHEMA_ID.to_owned(),
@@ -461,6 +462,7 @@ fn report_with_findings() -> backstop::report::Report {
                     severity: Some(Severity::Error),
                     message: "test_add: assert 5 == 4".to_owned(),
                     rule: None,
+                    at_base: None,
                 }],
                 "1 failed\n",
             ),
@@ -576,6 +578,7 @@ fn the_agent_text_shows_protected_findings_once() {
             "tests/test_calc.py:12: deleted-test: the test `test_divide` existed in the base\n  - def test_divide():\n".to_owned(),
         ),
         reason: None,
+        only_new: false,
     });
     let agent = render(Format::Agent, &report);
     assert!(
@@ -605,6 +608,7 @@ fn the_agent_text_stays_under_ten_thousand_characters() {
             severity: Some(Severity::Error),
             message: long.clone(),
             rule: None,
+            at_base: None,
         })
         .collect();
     for lines in [10, 60, 500] {

@@ -2,6 +2,7 @@
 
 mod agents;
 mod architecture;
+mod baseline;
 mod cache;
 mod commit;
 mod config;
