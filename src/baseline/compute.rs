@@ -60,7 +60,7 @@ pub fn records(
     if found.len() == keys.len() {
         return Ok(found);
     }
-    let _lock = Lock::acquire(&dir)?;
+    let lock = Lock::acquire(&dir)?;
     // Another run may have computed them while this one waited.
     read(&mut found);
     let missing: Vec<String> = keys
@@ -71,6 +71,7 @@ pub fn records(
     if missing.is_empty() {
         return Ok(found);
     }
+    lock.announce(&missing);
     eprintln!(
         "backstop: computing the baseline of {} at {} (once per base)…",
         missing.join(", "),

@@ -3,6 +3,7 @@
 //! another run is computing waits for it rather than computing it twice.
 
 use std::fs::File;
+use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
@@ -11,7 +12,7 @@ use anyhow::{Context, Result, bail};
 /// Held while a baseline is computed.
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    file: File,
 }
 
 impl Lock {
@@ -21,6 +22,7 @@ impl Lock {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(dir.join("lock"))
             .with_context(|| format!("cannot open the baseline lock in {}", dir.display()))?;
@@ -29,7 +31,7 @@ impl Lock {
             // SAFETY: flock on a descriptor this function owns; no memory is involved.
             let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
             if rc == 0 {
-                return Ok(Lock { _file: file });
+                return Ok(Lock { file });
             }
             let error = std::io::Error::last_os_error();
             if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
@@ -47,13 +49,28 @@ impl Lock {
         }
     }
 
+    /// Says which gates this computation runs (in the lock file), for [`Lock::computing`].
+    pub fn announce(&self, names: &[String]) {
+        let mut file = &self.file;
+        let _ = file.set_len(0);
+        let _ = file.write_all(names.join("\n").as_bytes());
+    }
+
     /// Whether another run holds the lock now (a computation under way).
     pub fn busy(dir: &Path) -> bool {
-        let Ok(file) = File::open(dir.join("lock")) else {
-            return false;
-        };
+        Lock::computing(dir).is_some()
+    }
+
+    /// The gates a computation under way runs, if one is under way.
+    pub fn computing(dir: &Path) -> Option<Vec<String>> {
+        let file = File::open(dir.join("lock")).ok()?;
         // SAFETY: as above; a shared probe released when `file` closes.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) };
-        rc != 0
+        if rc == 0 {
+            return None;
+        }
+        let mut text = String::new();
+        let _ = (&file).read_to_string(&mut text);
+        Some(text.lines().map(str::to_owned).collect())
     }
 }

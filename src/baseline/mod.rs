@@ -35,6 +35,19 @@ fn census_active(plan: &Plan) -> bool {
         .is_some_and(|job| !job.config.allow.contains(&FindingKind::TestNotRun))
 }
 
+/// Waits while another process computes the baseline of a gate this run is about to run (the
+/// worker `SessionStart` started): the same gate must not run on the base and on the target at
+/// once (a test server's fixed port, a report file in a shared directory).
+pub fn wait_for_the_same_gates(repo: &Repo, plan: &Plan) {
+    let dir = record::directory(repo.common_dir());
+    let Some(computing) = lock::Lock::computing(&dir) else {
+        return;
+    };
+    if plan.jobs().any(|job| computing.contains(&job.name)) {
+        drop(lock::Lock::acquire(&dir));
+    }
+}
+
 /// Applies the baseline to the outcomes of a run: `only_new` verdicts, base marks on
 /// diagnostics, and the test census (merged into the protected gate). Reads or computes the
 /// records only for gates that ask; returns the outcomes unchanged when none does.

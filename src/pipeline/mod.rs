@@ -118,6 +118,7 @@ pub fn judge(
     };
     // The baseline may still turn a failed `only_new` gate into a pass, or the protected gate
     // into a failure: their lines wait for its word.
+    baseline::wait_for_the_same_gates(repo, plan);
     let held = baseline::Held::new(&display, plan);
     let outcomes = runner::run(repo, plan, &context, settings.runner, &held, cache.as_ref());
     if let Some(cache) = &cache

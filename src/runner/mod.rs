@@ -159,10 +159,15 @@ pub fn run(
                 break;
             };
             running -= 1;
-            failed |= !matches!(
-                outcome.status,
-                GateStatus::Passed | GateStatus::Skipped | GateStatus::Cached
-            );
+            // An `only_new` gate's failure is not final: the baseline may find every problem
+            // old. Fail-fast waits for a failure that is.
+            let provisional = outcome.status == GateStatus::Failed
+                && matches!(&plan.gates[index].action, Action::Run(job) if job.only_new);
+            failed |= !provisional
+                && !matches!(
+                    outcome.status,
+                    GateStatus::Passed | GateStatus::Skipped | GateStatus::Cached
+                );
             observer.finished(&plan.gates[index].name, &outcome);
             if let (Some(cache), Some(key), GateStatus::Passed) =
                 (cache, &keys[index], outcome.status)

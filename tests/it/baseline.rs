@@ -469,3 +469,96 @@ fn a_failure_that_was_there_at_the_base_is_marked_for_the_agent() {
         agent.stdout()
     );
 }
+
+#[test]
+fn a_commit_judged_with_its_baseline_keeps_its_index() {
+    // The pre-commit hook computes the baseline while git holds the commit's index in
+    // GIT_INDEX_FILE (`git commit -a`): the base's checkout must not write it.
+    let (repo, log) = linted(true);
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.write("a.txt", "moved\nfine\nBAD one\nfine\n")
+        .write("b.txt", "fine\nmore\n");
+    let commit = repo.git_output(&["commit", "-a", "-q", "-m", "old debt only"]);
+    assert!(
+        commit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&commit.stderr)
+    );
+    assert_eq!(runs(&log).1, 1, "the base ran");
+    let files = repo.git(&["show", "--stat", "--format=", "HEAD"]);
+    assert!(
+        files.contains("a.txt") && files.contains("b.txt"),
+        "{files}"
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    assert_eq!(repo.git(&["show", "HEAD:b.txt"]), "fine\nmore\n");
+}
+
+#[test]
+fn fail_fast_does_not_stop_at_a_failure_the_baseline_may_excuse() {
+    let (repo, _) = linted(true);
+    let config = std::fs::read_to_string(repo.root().join("gates.toml")).unwrap();
+    repo.config(&format!(
+        "[settings]\nfail_fast = true\njobs = 1\n{config}[gates.later]\nrun = \"true\"\nafter = [\"lint\"]\n"
+    ))
+    .commit_all("fail fast");
+    repo.write("a.txt", "moved\nfine\nBAD one\nfine\n");
+    let (run, report) = repo.report(&["run"]);
+    run.expect_code(0);
+    assert_eq!(gate(&report, "lint")["status"], "passed");
+    assert_eq!(gate(&report, "later")["status"], "passed", "{report:#}");
+}
+
+#[test]
+fn ci_compares_with_the_merge_base() {
+    let (repo, log) = linted(true);
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("a.txt", "moved\nfine\nBAD one\nfine\n")
+        .commit_all("the branch moves the old problem");
+    let (run, report) = repo.report(&["ci", "--base", "main"]);
+    run.expect_code(0);
+    assert_eq!(gate(&report, "lint")["status"], "passed", "{report:#}");
+    assert_eq!(runs(&log).1, 1, "the merge-base ran once");
+    repo.write("b.txt", "BAD new\n").commit_all("a new problem");
+    let (run, report) = repo.report(&["ci", "--base", "main"]);
+    run.expect_code(1);
+    assert_eq!(gate(&report, "lint")["status"], "failed", "{report:#}");
+    assert_eq!(runs(&log).1, 1, "the same merge-base: its record served");
+}
+
+#[test]
+fn a_run_waits_for_the_background_baseline_of_its_gates_instead_of_running_beside_it() {
+    // A test server on a fixed port cannot run on the base and the target at once.
+    let repo = TestRepo::new();
+    let log = repo.home().join("runs.log");
+    repo.write("a.txt", "fine\n")
+        .config(&format!(
+            "[gates.server]\nrun = \"echo start $PWD >> $RUNS; sleep 1; echo end >> $RUNS; exit 1\"\nonly_new = true\nenv = {{ RUNS = {:?} }}\n",
+            log.display().to_string()
+        ))
+        .commit_all("base");
+    hook(&repo, "session-start", "claude-session-start");
+    // Give the worker the time to take the lock.
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log).is_ok_and(|t| t.contains("start")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the worker never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let run = repo.run(&["run"]);
+    assert!(
+        run.stderr().contains("waiting for the baseline"),
+        "{}",
+        run.stderr()
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(
+        lines[0].contains("/baseline/") && lines[1] == "end",
+        "{text}"
+    );
+    assert!(!lines[2].contains("/baseline/"), "{text}");
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The baseline's cost on a Stop (issue 18): examples/python (ruff, ruff format, mypy, pytest,
+# the real tools from its venv) in two scratch repositories with the same gates and the result
+# cache off, so every Stop runs every gate:
+#   on:  ruff and mypy with only_new = true, [protect] with the test census;
+#   off: no only_new, [protect] with allow = ["test-not-run"] (the baseline never computed).
+# In each, a Claude SessionStart starts the session (and, for "on", the background baseline,
+# which the script waits for), a source file is edited, then RUNS Stops are timed, the two
+# repositories taking turns. Prints the medians and the baseline's share of the gates' own
+# time (the "off" Stop), and, for scale, one Stop that had to compute the base itself.
+# Usage: bench/baseline.sh [RUNS]     (default 9; needs examples/python/.venv:
+#        python3 -m venv examples/python/.venv && examples/python/.venv/bin/pip install -r examples/python/requirements-dev.txt)
+set -euo pipefail
+runs=${1:-9}
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="$root/examples/python/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  echo "error: $venv is missing" >&2
+  echo "hint: python3 -m venv examples/python/.venv && examples/python/.venv/bin/pip install -r examples/python/requirements-dev.txt" >&2
+  exit 2
+fi
+cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+bin="$root/target/release/backstop"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+export HOME="$scratch/home" GIT_CONFIG_GLOBAL="$scratch/home/.gitconfig" GIT_CONFIG_NOSYSTEM=1
+mkdir -p "$HOME"
+printf '[user]\n\tname = Bench\n\temail = bench@example.com\n' >"$GIT_CONFIG_GLOBAL"
+
+setup() { # setup NAME on|off: a copy of examples/python with its gates, committed
+  local repo="$scratch/$1"
+  mkdir -p "$repo"
+  (cd "$root/examples/python" && git ls-files -z --cached --others --exclude-standard . |
+    xargs -0 -I{} cp --parents {} "$repo/")
+  ln -s "$venv" "$repo/.venv"
+  local config="$repo/gates.toml"
+  sed -i 's/^base = "origin\/main"$/base = "origin\/main"\ncache = false/' "$config"
+  if [ "$2" = on ]; then
+    sed -i 's/^\[gates.ruff\]$/[gates.ruff]\nonly_new = true/; s/^\[gates.mypy\]$/[gates.mypy]\nonly_new = true/' "$config"
+  else
+    sed -i 's/^\[protect\]$/[protect]\nallow = ["test-not-run"]/' "$config"
+  fi
+  git -C "$repo" init -q -b main
+  git -C "$repo" add -A
+  git -C "$repo" commit -q -m base
+}
+
+hook() { # hook NAME EVENT: the Claude hook with its payload
+  local repo="$scratch/$1"
+  printf '{"session_id":"bench","cwd":"%s","hook_event_name":"%s"}' "$repo" "$2" |
+    "$bin" hook claude "$2" >/dev/null
+}
+
+wait_for_baseline() {
+  local dir="$scratch/$1/.git/backstop/baseline"
+  for _ in $(seq 600); do
+    if ls "$dir"/*.json 2>/dev/null | grep -qv names-tests && [ ! -d "$dir/worktree" ]; then
+      return
+    fi
+    sleep 0.5
+  done
+  echo "the background baseline did not finish:" >&2
+  cat "$dir/worker.log" >&2
+  exit 1
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+setup on on
+setup off off
+started=$(date +%s%N)
+hook on session-start
+hook off session-start
+wait_for_baseline on
+background_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+for name in on off; do
+  printf '\n# a change\n' >>"$scratch/$name/src/gradebook/grades.py"
+done
+
+on_times=()
+off_times=()
+for _ in $(seq "$runs"); do
+  for name in on off; do
+    start=$(date +%s%N)
+    hook "$name" stop
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    if [ "$name" = on ]; then on_times+=("$ms"); else off_times+=("$ms"); fi
+  done
+done
+on_ms=$(printf '%s\n' "${on_times[@]}" | median)
+off_ms=$(printf '%s\n' "${off_times[@]}" | median)
+
+# For scale: a Stop that finds no record and computes the base itself.
+rm -f "$scratch/on/.git/backstop/baseline/"*.json
+start=$(date +%s%N)
+hook on stop
+cold_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+
+echo "examples/python, gates ruff, ruff-format, mypy, pytest, result cache off, $runs Stops each:"
+echo "  Stop without the baseline (the gates' own time): median ${off_ms} ms (runs: ${off_times[*]})"
+echo "  Stop with only_new and the census, baseline ready: median ${on_ms} ms (runs: ${on_times[*]})"
+awk -v on="$on_ms" -v off="$off_ms" 'BEGIN {
+  printf "  the baseline adds %d ms: %.1f%% of the gates'"'"' own time (target: under 10%%)\n", on - off, (on - off) * 100 / off }'
+echo "  for scale: the background baseline took ${background_ms} ms after SessionStart; a Stop computing the base itself ${cold_ms} ms"
