@@ -48,7 +48,7 @@ setup() { # setup NAME on|off: a copy of examples/python with its gates, committ
 hook() { # hook NAME EVENT: the Claude hook with its payload
   local repo="$scratch/$1"
   printf '{"session_id":"bench","cwd":"%s","hook_event_name":"%s"}' "$repo" "$2" |
-    "$bin" hook claude "$2" >/dev/null
+    "$bin" hook claude "$2" >/dev/null 2>&1
 }
 
 wait_for_baseline() {

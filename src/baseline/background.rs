@@ -64,7 +64,7 @@ pub fn start_in_background(repo: &Repo, config: &GatesConfig, base: Oid) {
     let missing = names
         .iter()
         .filter_map(|name| config.gates.get(name))
-        .any(|gate| !record::exists(&dir, &record::key(gate, tree)));
+        .any(|gate| !record::exists(&dir, &record::key(gate, tree, None)));
     if !missing || Lock::busy(&dir) {
         return;
     }
@@ -109,7 +109,14 @@ pub fn worker(repo: &Repo, config: &GatesConfig, base: &str) -> Result<u8> {
             fail_fast: false,
         },
     };
-    let records = compute::records(repo, config, &names, base, run)?;
+    let wanted: Vec<compute::Wanted> = names
+        .iter()
+        .map(|name| compute::Wanted {
+            name: name.clone(),
+            files: None,
+        })
+        .collect();
+    let records = compute::records(repo, config, &wanted, base, run)?;
     eprintln!(
         "backstop: baseline at {base}: {} of {} record(s) ready",
         records.len(),

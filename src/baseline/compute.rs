@@ -12,7 +12,7 @@ use super::record::{self, Record};
 use crate::config::{GateConfig, GatesConfig};
 use crate::gates::{GateContext, GateOutcome};
 use crate::git::{Oid, Repo, Side};
-use crate::plan::{Job, Plan, Selection};
+use crate::plan::{Action, Job, Plan, Selection};
 use crate::runner::{self, Observer, RunnerSettings};
 use crate::snapshot::Snapshot;
 use crate::trigger::Trigger;
@@ -30,29 +30,52 @@ pub struct Run {
     pub runner: RunnerSettings,
 }
 
-/// The records of the named gates at `base`: those on record, and the others computed now
-/// (one computation per repository at a time; a run that finds another computing waits for
-/// it). A gate whose record cannot be had is left out.
+/// A gate whose record a run wants: on every file of the base, or (a `pass_files` linter a
+/// run asks about) on the files that run judged, which is all it needs and far less at once.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    /// The gate's name.
+    pub name: String,
+    /// The files (relative to its `cwd`); `None`: every file of the base.
+    pub files: Option<Vec<PathBuf>>,
+}
+
+/// The records of the wanted gates at `base`: those on record (a record of every file serves
+/// a run that wants some), and the others computed now (one computation per repository at a
+/// time; a run that finds another computing waits for it). A gate whose record cannot be had
+/// is left out.
 pub fn records(
     repo: &Repo,
     config: &GatesConfig,
-    names: &[String],
+    wanted: &[Wanted],
     base: Oid,
     run: Run,
 ) -> Result<HashMap<String, Record>> {
     let dir = record::directory(repo.common_dir());
     let tree = repo.tree_id(base)?;
-    let keys: Vec<(String, String)> = names
+    // Per gate: the key of a record of every file, and of the wanted files when not all.
+    let keys: Vec<(&Wanted, String, Option<String>)> = wanted
         .iter()
-        .filter_map(|name| Some((name.clone(), record::key(config.gates.get(name)?, tree))))
+        .filter_map(|w| {
+            let gate = config.gates.get(&w.name)?;
+            Some((
+                w,
+                record::key(gate, tree, None),
+                w.files.as_deref().map(|f| record::key(gate, tree, Some(f))),
+            ))
+        })
         .collect();
     let mut found: HashMap<String, Record> = HashMap::new();
     let read = |found: &mut HashMap<String, Record>| {
-        for (name, key) in &keys {
-            if !found.contains_key(name)
-                && let Some(record) = record::load(&dir, key)
+        for (wanted, whole, some) in &keys {
+            if found.contains_key(&wanted.name) {
+                continue;
+            }
+            if let Some(record) = std::iter::once(whole)
+                .chain(some)
+                .find_map(|key| record::load(&dir, key))
             {
-                found.insert(name.clone(), record);
+                found.insert(wanted.name.clone(), record);
             }
         }
     };
@@ -63,26 +86,27 @@ pub fn records(
     let lock = Lock::acquire(&dir)?;
     // Another run may have computed them while this one waited.
     read(&mut found);
-    let missing: Vec<String> = keys
+    let missing: Vec<&Wanted> = keys
         .iter()
-        .map(|(name, _)| name.clone())
-        .filter(|name| !found.contains_key(name))
+        .map(|(w, _, _)| *w)
+        .filter(|w| !found.contains_key(&w.name))
         .collect();
     if missing.is_empty() {
         return Ok(found);
     }
-    lock.announce(&missing);
+    let names: Vec<String> = missing.iter().map(|w| w.name.clone()).collect();
+    lock.announce(&names);
     eprintln!(
         "backstop: computing the baseline of {} at {} (once per base)…",
-        missing.join(", "),
+        names.join(", "),
         &base.to_string()[..12]
     );
     for (name, record) in at_base(repo, config, &missing, base, run, &dir)? {
-        if let Some((_, key)) = keys.iter().find(|(n, _)| *n == name)
+        if let Some((_, whole, some)) = keys.iter().find(|(w, _, _)| w.name == name)
             && record.keep()
             && crate::runner::signals::interrupted().is_none()
         {
-            record::store(&dir, key, &record);
+            record::store(&dir, some.as_ref().unwrap_or(whole), &record);
         }
         found.insert(name, record);
     }
@@ -93,7 +117,7 @@ pub fn records(
 fn at_base(
     repo: &Repo,
     config: &GatesConfig,
-    names: &[String],
+    wanted: &[&Wanted],
     base: Oid,
     run: Run,
     dir: &Path,
@@ -102,7 +126,7 @@ fn at_base(
     remove_checkout(repo, &place);
     repo.add_detached_worktree(&place, base)
         .context("cannot check out the base for the baseline")?;
-    let result = run_in(repo, config, names, base, run, dir, &place);
+    let result = run_in(repo, config, wanted, base, run, dir, &place);
     remove_checkout(repo, &place);
     result
 }
@@ -110,12 +134,13 @@ fn at_base(
 fn run_in(
     repo: &Repo,
     config: &GatesConfig,
-    names: &[String],
+    wanted: &[&Wanted],
     base: Oid,
     run: Run,
     dir: &Path,
     place: &Path,
 ) -> Result<Vec<(String, Record)>> {
+    let names: Vec<String> = wanted.iter().map(|w| w.name.clone()).collect();
     let gates: indexmap::IndexMap<String, GateConfig> = config
         .gates
         .iter()
@@ -136,10 +161,22 @@ fn run_in(
         complete_diff: false,
     };
     let selection = Selection {
-        only: names.to_vec(),
+        only: names.clone(),
         ..Selection::default()
     };
-    let plan = Plan::build(repo, &only_these, snapshot, &selection, place)?;
+    let mut plan = Plan::build(repo, &only_these, snapshot, &selection, place)?;
+    for gate in &mut plan.gates {
+        let wanted_files = wanted
+            .iter()
+            .find(|w| w.name == gate.name)
+            .and_then(|w| w.files.as_ref());
+        if let (Action::Run(job), Some(files)) = (&mut gate.action, wanted_files) {
+            job.files.retain(|f| files.contains(f));
+            if job.files.is_empty() {
+                gate.action = Action::Skip("none of the files exists at the base".to_owned());
+            }
+        }
+    }
     let scratch = tempfile::Builder::new()
         .prefix("backstop-baseline-")
         .tempdir()

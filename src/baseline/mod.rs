@@ -97,17 +97,31 @@ pub fn settle(
     ) else {
         return outcomes;
     };
-    let mut names: Vec<String> = Vec::new();
+    let mut wanted: Vec<compute::Wanted> = Vec::new();
     for &index in only_new.iter().chain(&census_gates) {
-        if !names.contains(&plan.gates[index].name) {
-            names.push(plan.gates[index].name.clone());
+        let gate = &plan.gates[index];
+        if wanted.iter().any(|w| w.name == gate.name) {
+            continue;
         }
+        // A linter handed the changed files is compared on those files alone (a test runner
+        // of the census, on everything).
+        let files = match &gate.action {
+            Action::Run(job) if job.pass_files && !census_gates.contains(&index) => {
+                Some(job.files.clone())
+            }
+            _ => None,
+        };
+        wanted.push(compute::Wanted {
+            name: gate.name.clone(),
+            files,
+        });
     }
+    let names: Vec<String> = wanted.iter().map(|w| w.name.clone()).collect();
     let run = compute::Run {
         trigger: plan.trigger(),
         runner,
     };
-    let records = match compute::records(repo, &plan.config, &names, base, run) {
+    let records = match compute::records(repo, &plan.config, &wanted, base, run) {
         Ok(records) => records,
         Err(error) => {
             eprintln!(

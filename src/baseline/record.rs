@@ -85,22 +85,29 @@ pub fn directory(common_dir: &Path) -> PathBuf {
 }
 
 /// The key of a gate's record at a base: backstop's version, the gate's definition without
-/// `only_new` (which changes how the result is judged, not the result), and the base content
-/// (its tree, so two commits with the same files share a record). The environment is not in
-/// it: `SessionStart` and `Stop` hooks get different variables.
-pub fn key(gate: &GateConfig, tree: Oid) -> String {
+/// `only_new` (which changes how the result is judged, not the result), the base content (its
+/// tree, so two commits with the same files share a record), and the files it was given when
+/// not all (`None`: every file of the base). The environment is not in it: `SessionStart` and
+/// `Stop` hooks get different variables.
+pub fn key(gate: &GateConfig, tree: Oid, files: Option<&[PathBuf]>) -> String {
     let definition = serde_json::to_string(&GateConfig {
         only_new: None,
         ..gate.clone()
     })
     .unwrap_or_default();
-    blob_id(
-        format!(
-            "backstop {} baseline 1\n{definition}\n{tree}\n",
-            env!("CARGO_PKG_VERSION")
-        )
-        .as_bytes(),
+    let mut text = format!(
+        "backstop {} baseline 1\n{definition}\n{tree}\n",
+        env!("CARGO_PKG_VERSION")
     )
+    .into_bytes();
+    if let Some(files) = files {
+        text.extend_from_slice(b"files\n");
+        for file in files {
+            text.extend_from_slice(file.as_os_str().as_encoded_bytes());
+            text.push(0);
+        }
+    }
+    blob_id(&text)
 }
 
 /// The record stored under `key`, if there is one.
@@ -192,10 +199,12 @@ mod tests {
     fn the_key_follows_the_gate_and_the_content_but_not_only_new() {
         let tree = Oid::from_str(crate::git::EMPTY_TREE).unwrap();
         let other = Oid::from_str("0000000000000000000000000000000000000001").unwrap();
-        let lint = key(&gate("lint", None), tree);
-        assert_eq!(lint, key(&gate("lint", Some(true)), tree));
-        assert_ne!(lint, key(&gate("lint --strict", None), tree));
-        assert_ne!(lint, key(&gate("lint", None), other));
+        let lint = key(&gate("lint", None), tree, None);
+        assert_eq!(lint, key(&gate("lint", Some(true)), tree, None));
+        assert_ne!(lint, key(&gate("lint --strict", None), tree, None));
+        assert_ne!(lint, key(&gate("lint", None), other, None));
+        let some = [PathBuf::from("a.py")];
+        assert_ne!(lint, key(&gate("lint", None), tree, Some(&some)));
     }
 
     #[test]

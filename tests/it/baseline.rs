@@ -562,3 +562,27 @@ fn a_run_waits_for_the_background_baseline_of_its_gates_instead_of_running_besid
     );
     assert!(!lines[2].contains("/baseline/"), "{text}");
 }
+
+#[test]
+fn a_linter_handed_the_changed_files_is_compared_on_those_files_alone() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("runs.log");
+    let lint = "echo \"$PWD $*\" >> \"$RUNS\"\nstatus=0\nfor f in \"$@\"; do\n  grep -n BAD \"$f\" | while IFS=: read -r line text; do echo \"$f:$line: error: bad word in: $text\"; done\n  grep -q BAD \"$f\" && status=1\ndone\nexit $status\n";
+    repo.write("lint.sh", lint)
+        .write("a.txt", "BAD one\n")
+        .write("c.txt", "BAD three\n")
+        .config(&format!(
+            "[gates.lint]\nrun = \"sh lint.sh\"\nfiles = [\"*.txt\"]\npass_files = true\nonly_new = true\nenv = {{ RUNS = {:?} }}\n",
+            log.display().to_string()
+        ))
+        .commit_all("base");
+    repo.write("a.txt", "moved\nBAD one\n")
+        .write("new.txt", "fine\n");
+    repo.run(&["run"]).expect_code(0);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let base_run = text.lines().find(|l| l.contains("/baseline/")).unwrap();
+    assert!(
+        base_run.ends_with(" a.txt"),
+        "the base got the changed file that it has, not c.txt nor new.txt: {text}"
+    );
+}
