@@ -462,6 +462,7 @@ fn report_with_findings() -> backstop::report::Report {
                     severity: Some(Severity::Error),
                     message: "test_add: assert 5 == 4".to_owned(),
                     rule: None,
+                    fixes: Vec::new(),
                     at_base: None,
                 }],
                 "1 failed\n",
@@ -608,6 +609,7 @@ fn the_agent_text_stays_under_ten_thousand_characters() {
             severity: Some(Severity::Error),
             message: long.clone(),
             rule: None,
+            fixes: Vec::new(),
             at_base: None,
         })
         .collect();

@@ -3,13 +3,14 @@
 //! Vitest, Jest, Playwright, pytest, Go's and Java's reporters all write it.
 
 use super::{Place, Request};
-use crate::parsers::junit::{file_from_classname, report_text};
+use crate::parsers::junit::file_from_classname;
+use crate::parsers::report;
 use crate::test_result::{TestResult, TestStatus};
 
 /// The report's test cases, named `<classname>::<name>`; `None` when the report is missing,
 /// stale or not XML (the diagnostics say so).
 pub fn read(request: &Request<'_>, place: &Place<'_>) -> Option<Vec<TestResult>> {
-    let text = report_text(request, place).ok()?;
+    let text = report::read(request, place, "JUnit").ok()??;
     let document = roxmltree::Document::parse(&text).ok()?;
     let mut found = Vec::new();
     for case in document

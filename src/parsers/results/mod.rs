@@ -29,7 +29,14 @@ pub fn read(
         ParserKind::Playwright => (playwright::read(output, place), whole),
         // The report file is read whole, whatever happened to the output.
         ParserKind::Junit => (junit::read(request, place)?, true),
-        ParserKind::Tsc | ParserKind::Eslint | ParserKind::Regex | ParserKind::None => {
+        ParserKind::Tsc
+        | ParserKind::Eslint
+        | ParserKind::Mypy
+        | ParserKind::Sarif
+        | ParserKind::Checkstyle
+        | ParserKind::Rdjson
+        | ParserKind::Regex
+        | ParserKind::None => {
             return None;
         }
     };
