@@ -128,7 +128,7 @@ fn gemini_refuses_a_failing_commit_with_the_gate_feedback_and_lets_a_good_one_ru
     repo.write("a.txt", "fine\nBAD\n");
     let before = state(&repo);
     let reason = verdict(&repo, "gemini", "git commit -am 'Add a line'").expect("denied");
-    assert!(reason.contains("a.txt:2:BAD"), "{reason}");
+    assert!(reason.contains("a.txt:2: BAD"), "{reason}");
     assert!(
         reason.contains("this commit was not made") && reason.contains("git runs no hooks"),
         "{reason}"
@@ -267,7 +267,7 @@ fn without_backstops_git_hooks_every_agent_judges_the_commit_itself() {
     for agent in ["claude", "codex", "gemini", "copilot", "cursor"] {
         let reason = verdict(&repo, agent, "git commit -am x")
             .unwrap_or_else(|| panic!("{agent} let it through"));
-        assert!(reason.contains("a.txt:1:BAD"), "{agent}: {reason}");
+        assert!(reason.contains("a.txt:1: BAD"), "{agent}: {reason}");
     }
     // The guard still comes first: a bypass is denied for what it is.
     let reason = verdict(&repo, "claude", "git commit --no-verify -am x").unwrap();
@@ -318,7 +318,7 @@ fn gemini_refuses_a_push_of_a_failing_commit() {
     ] {
         let reason =
             verdict(&repo, "gemini", command).unwrap_or_else(|| panic!("{command} let through"));
-        assert!(reason.contains("a.txt:1:BAD"), "{command}: {reason}");
+        assert!(reason.contains("a.txt:1: BAD"), "{command}: {reason}");
         assert!(reason.contains("this push was not made"), "{reason}");
     }
     assert!(
