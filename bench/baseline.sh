@@ -7,7 +7,9 @@
 # In each, a Claude SessionStart starts the session (and, for "on", the background baseline,
 # which the script waits for), a source file is edited, then RUNS Stops are timed, the two
 # repositories taking turns. Prints the medians and the baseline's share of the gates' own
-# time (the "off" Stop), and, for scale, one Stop that had to compute the base itself.
+# time (the "off" Stop), and, for scale, one Stop that had to compute the base itself. Then the
+# same on a gate that costs nothing (a shell script naming 2,000 tests the way cargo test does),
+# so the baseline's own cost per Stop shows in milliseconds, free of the tools' noise.
 # Usage: bench/baseline.sh [RUNS]     (default 9; needs examples/python/.venv:
 #        python3 -m venv examples/python/.venv && examples/python/.venv/bin/pip install -r examples/python/requirements-dev.txt)
 set -euo pipefail
@@ -96,9 +98,43 @@ start=$(date +%s%N)
 hook on stop
 cold_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 
+# The baseline's own cost, without the tools' noise: a free gate naming 2,000 tests.
+for name in free-on free-off; do
+  repo="$scratch/$name"
+  mkdir -p "$repo"
+  # shellcheck disable=SC2016
+  printf 'i=0; while [ $i -lt 2000 ]; do echo "test tests::case_$i ... ok"; i=$((i+1)); done\n' >"$repo/tests.sh"
+  printf 'echo fine\n' >"$repo/lib.sh"
+  {
+    printf '[settings]\ncache = false\n[gates.tests]\nrun = "sh tests.sh"\nparser = "cargo"\n[protect]\n'
+    [ "$name" = free-off ] && printf 'allow = ["test-not-run"]\n'
+  } >"$repo/gates.toml"
+  git -C "$repo" init -q -b main
+  git -C "$repo" add -A
+  git -C "$repo" commit -q -m base
+  hook "$name" session-start
+done
+wait_for_baseline free-on
+for name in free-on free-off; do echo "echo changed" >>"$scratch/$name/lib.sh"; done
+free_on=()
+free_off=()
+for _ in $(seq "$runs"); do
+  for name in free-on free-off; do
+    start=$(date +%s%N)
+    hook "$name" stop
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    if [ "$name" = free-on ]; then free_on+=("$ms"); else free_off+=("$ms"); fi
+  done
+done
+free_on_ms=$(printf '%s\n' "${free_on[@]}" | median)
+free_off_ms=$(printf '%s\n' "${free_off[@]}" | median)
+
 echo "examples/python, gates ruff, ruff-format, mypy, pytest, result cache off, $runs Stops each:"
 echo "  Stop without the baseline (the gates' own time): median ${off_ms} ms (runs: ${off_times[*]})"
 echo "  Stop with only_new and the census, baseline ready: median ${on_ms} ms (runs: ${on_times[*]})"
 awk -v on="$on_ms" -v off="$off_ms" 'BEGIN {
   printf "  the baseline adds %d ms: %.1f%% of the gates'"'"' own time (target: under 10%%)\n", on - off, (on - off) * 100 / off }'
 echo "  for scale: the background baseline took ${background_ms} ms after SessionStart; a Stop computing the base itself ${cold_ms} ms"
+echo "a free gate naming 2,000 tests (the census of each), $runs Stops each:"
+echo "  without the census: median ${free_off_ms} ms; with it: median ${free_on_ms} ms (runs: ${free_on[*]})"
+echo "  the baseline's own cost per Stop: $(( free_on_ms - free_off_ms )) ms"

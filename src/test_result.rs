@@ -1,6 +1,8 @@
 //! What a test runner said about each test it ran: the shape the per-test readers of
 //! [`crate::parsers`] produce and the baseline's test census compares.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 /// How one test ended.
@@ -76,19 +78,25 @@ impl TestRun {
     /// test): one entry per id, passed only if every entry passed.
     pub fn new(found: Vec<TestResult>, whole: bool) -> TestRun {
         let mut results: Vec<TestResult> = Vec::with_capacity(found.len());
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(found.len());
         for result in found {
-            match results.iter_mut().find(|r| r.id == result.id) {
-                Some(seen) if seen.status == TestStatus::Passed => seen.status = result.status,
+            match seen.get(&result.id) {
+                Some(&at) if results[at].status == TestStatus::Passed => {
+                    results[at].status = result.status;
+                }
                 Some(_) => {}
-                None => results.push(result),
+                None => {
+                    seen.insert(result.id.clone(), results.len());
+                    results.push(result);
+                }
             }
         }
         TestRun { results, whole }
     }
 
-    /// The result of the test with this id.
-    pub fn get(&self, id: &str) -> Option<&TestResult> {
-        self.results.iter().find(|r| r.id == id)
+    /// The results by id, for looking many up.
+    pub fn by_id(&self) -> HashMap<&str, &TestResult> {
+        self.results.iter().map(|r| (r.id.as_str(), r)).collect()
     }
 }
 

@@ -33,14 +33,14 @@ pub fn findings(gates: &[Census<'_>], spoken_for: &BTreeSet<String>) -> Vec<Find
     let mut found = Vec::new();
     for census in gates {
         let complete = census.complete && census.target.is_none_or(|t| t.whole);
+        let now_by_id = census.target.map(TestRun::by_id).unwrap_or_default();
         for test in census
             .base
             .results
             .iter()
             .filter(|t| t.status == TestStatus::Passed)
         {
-            let now = census.target.and_then(|t| t.get(&test.id));
-            let how = match now.map(|t| t.status) {
+            let how = match now_by_id.get(test.id.as_str()).map(|t| t.status) {
                 Some(TestStatus::Passed | TestStatus::Failed) => continue,
                 Some(status) => status.phrase().to_owned(),
                 None if complete => {

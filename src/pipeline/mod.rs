@@ -159,7 +159,7 @@ pub fn finish(report: &Report, settings: &RunSettings) -> Result<u8> {
             .destinations
             .iter()
             .any(|(f, _)| *f == Format::Github),
-    ) && let Err(error) = render::append(path, &render::github::step_summary(report))
+    ) && let Err(error) = render::append(path, &render::github::step_summary(&report.shown()))
     {
         // The annotations and the verdict matter more than the summary page.
         eprintln!("warning: GITHUB_STEP_SUMMARY: {error:#}");
