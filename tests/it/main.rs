@@ -21,3 +21,4 @@ mod run;
 mod schema;
 mod snapshots;
 mod support;
+mod wall;
