@@ -19,6 +19,9 @@ use crate::git::{Oid, Repo};
 use crate::runner::RunnerSettings;
 use crate::trigger::Trigger;
 
+/// The worker's log is started afresh beyond this size.
+const LOG_LIMIT: u64 = 1024 * 1024;
+
 /// The hidden command the worker runs as.
 pub const WORKER_COMMAND: &str = "baseline-worker";
 
@@ -76,10 +79,15 @@ pub fn start_in_background(repo: &Repo, config: &GatesConfig, base: Oid) {
 fn spawn(root: &Path, dir: &Path, base: Oid) -> Result<()> {
     use std::os::unix::process::CommandExt;
     std::fs::create_dir_all(dir)?;
+    let path = dir.join("worker.log");
+    // The log of the latest workers, not of every session ever.
+    let long = std::fs::metadata(&path).is_ok_and(|m| m.len() > LOG_LIMIT);
     let log = std::fs::OpenOptions::new()
         .create(true)
-        .append(true)
-        .open(dir.join("worker.log"))?;
+        .append(!long)
+        .write(true)
+        .truncate(long)
+        .open(path)?;
     Command::new(std::env::current_exe()?)
         .arg("-C")
         .arg(root)
