@@ -20,6 +20,7 @@ pub enum Severity {
 
 /// A problem pinned to a place in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Diagnostic {
     /// Repository-relative path, or null.
@@ -47,6 +48,7 @@ pub struct Diagnostic {
 
 /// A fix a tool suggests: edits that resolve the diagnostic when applied together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Fix {
     /// What the fix does, when the tool says.
@@ -58,6 +60,7 @@ pub struct Fix {
 /// One edit of a fix: the text from `line:column` up to `end_line:end_column` (exclusive)
 /// replaced by `text`; an insertion when the two places are the same.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Edit {
     /// Repository-relative path.

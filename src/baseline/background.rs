@@ -79,15 +79,15 @@ pub fn start_in_background(repo: &Repo, config: &GatesConfig, base: Oid) {
 fn spawn(root: &Path, dir: &Path, base: Oid) -> Result<()> {
     use std::os::unix::process::CommandExt;
     std::fs::create_dir_all(dir)?;
-    let path = dir.join("worker.log");
+    let log_path = dir.join("worker.log");
     // The log of the latest workers, not of every session ever.
-    let long = std::fs::metadata(&path).is_ok_and(|m| m.len() > LOG_LIMIT);
+    let too_big = std::fs::metadata(&log_path).is_ok_and(|m| m.len() > LOG_LIMIT);
     let log = std::fs::OpenOptions::new()
         .create(true)
-        .append(!long)
+        .append(!too_big)
         .write(true)
-        .truncate(long)
-        .open(path)?;
+        .truncate(too_big)
+        .open(log_path)?;
     Command::new(std::env::current_exe()?)
         .arg("-C")
         .arg(root)
@@ -106,15 +106,14 @@ pub fn worker(repo: &Repo, config: &GatesConfig, base: &str) -> Result<u8> {
     let base = repo.commit_id(base)?;
     let dir = record::directory(repo.common_dir());
     let names = wanted(config, &Memo::load(&dir));
-    let jobs = match config.settings.jobs {
-        0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        n => n,
-    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let or_cores = |n: usize| if n == 0 { cores } else { n };
     let run = Run {
         trigger: Trigger::Stop,
         runner: RunnerSettings {
-            jobs,
+            jobs: or_cores(config.settings.jobs),
             fail_fast: false,
+            machine_jobs: or_cores(config.settings.machine_jobs),
         },
     };
     let wanted: Vec<compute::Wanted> = names

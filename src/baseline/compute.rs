@@ -13,7 +13,7 @@ use crate::config::{GateConfig, GatesConfig};
 use crate::gates::{GateContext, GateOutcome};
 use crate::git::{Oid, Repo, Side};
 use crate::plan::{Action, Job, Plan, Selection};
-use crate::runner::{self, Observer, RunnerSettings};
+use crate::runner::{self, Observer, RunnerSettings, Shared, Wait};
 use crate::snapshot::Snapshot;
 use crate::trigger::Trigger;
 
@@ -189,7 +189,12 @@ fn run_in(
         // Dependencies are built once for every base, apart from the worktree's own build.
         env: vec![("CARGO_TARGET_DIR".into(), dir.join("cargo-target").into())],
     };
-    let outcomes = runner::run(repo, &plan, &context, run.runner, &Quiet, None);
+    let shared = Shared {
+        cache: None,
+        flights: None,
+        confirm: &|| {},
+    };
+    let outcomes = runner::run(repo, &plan, &context, run.runner, &Quiet, shared);
     Ok(plan
         .gates
         .iter()
@@ -242,6 +247,7 @@ fn mirror_dependencies(root: &Path, place: &Path, gates: &indexmap::IndexMap<Str
 struct Quiet;
 
 impl Observer for Quiet {
+    fn waiting(&self, _: &Job, _: &Wait<'_>) {}
     fn started(&self, _: &Job) {}
     fn finished(&self, _: &str, _: &GateOutcome) {}
 }

@@ -23,7 +23,7 @@ use crate::finding::FindingKind;
 use crate::gates::{GateOutcome, GateStatus};
 use crate::git::Repo;
 use crate::plan::{Action, Job, Plan};
-use crate::runner::{Observer, RunnerSettings};
+use crate::runner::{Observer, RunnerSettings, Wait};
 
 /// What the protected gate says after the census found tests that stopped running.
 const CENSUS_ADVICE: &str = "A test that passed at the base no longer runs or passes. Make it run again (look for a flag, a config or a fixture that switched it off); if that is intended, a person approves it with `backstop approve`.\n";
@@ -300,6 +300,10 @@ impl<'a> Held<'a> {
 }
 
 impl Observer for Held<'_> {
+    fn waiting(&self, job: &Job, wait: &Wait<'_>) {
+        self.inner.waiting(job, wait);
+    }
+
     fn started(&self, job: &Job) {
         self.inner.started(job);
     }

@@ -74,6 +74,9 @@ pub struct SettingsConfig {
     pub stop_retries: u32,
     /// The default of every gate's `only_new`: fail only on problems absent at the base.
     pub only_new: bool,
+    /// Gate processes at once across every worktree and repository of this user on this
+    /// machine; 0 means the number of available cores.
+    pub machine_jobs: usize,
 }
 
 impl Default for SettingsConfig {
@@ -88,6 +91,7 @@ impl Default for SettingsConfig {
             feedback_lines: 60,
             stop_retries: 5,
             only_new: false,
+            machine_jobs: 0,
         }
     }
 }

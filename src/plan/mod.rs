@@ -2,6 +2,7 @@
 //! protected gate is planned here too ([`protect`]), beside the command gates.
 
 pub mod protect;
+pub mod shard;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 pub use protect::ProtectJob;
+pub use shard::{Shard, ShardPlan, Sharding};
 
 use crate::config::{GateConfig, GatesConfig, ParserKind};
 use crate::git::{FileSet, Repo};
@@ -25,6 +27,8 @@ pub struct Plan {
     pub gates: Vec<PlannedGate>,
     /// The config the gates were planned from (the baseline plans the same gates at the base).
     pub config: GatesConfig,
+    /// For a CI shard: the shard and the whole run's plan (`None`: the whole run).
+    pub shard: Option<ShardPlan>,
 }
 
 /// One gate of the plan, to run or already decided to skip.
@@ -223,6 +227,7 @@ impl Plan {
             snapshot,
             gates,
             config: config.clone(),
+            shard: None,
         })
     }
 }
