@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod app;
 pub mod baseline;
+pub mod builtin;
 pub mod capture;
 pub mod ci;
 pub mod cli;

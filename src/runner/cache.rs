@@ -244,6 +244,7 @@ mod tests {
             definition: definition.into(),
             inputs,
             only_new: false,
+            builtin: None,
         }
     }
 

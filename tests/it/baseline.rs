@@ -572,7 +572,8 @@ fn a_linter_handed_the_changed_files_is_compared_on_those_files_alone() {
         .write("a.txt", "BAD one\n")
         .write("c.txt", "BAD three\n")
         .config(&format!(
-            "[gates.lint]\nrun = \"sh lint.sh\"\nfiles = [\"*.txt\"]\npass_files = true\nonly_new = true\nenv = {{ RUNS = {:?} }}\n",
+            // The base resolves (HEAD on main), so the run judges what changed.
+            "[settings]\nbase = \"main\"\n[gates.lint]\nrun = \"sh lint.sh\"\nfiles = [\"*.txt\"]\npass_files = true\nonly_new = true\nenv = {{ RUNS = {:?} }}\n",
             log.display().to_string()
         ))
         .commit_all("base");

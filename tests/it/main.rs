@@ -3,7 +3,9 @@
 mod agent_stops;
 mod agents;
 mod architecture;
+mod base;
 mod baseline;
+mod builtin;
 mod cache;
 mod commit;
 mod commit_gate;
@@ -14,6 +16,7 @@ mod formats;
 mod init;
 mod install;
 mod machine;
+mod managers;
 mod parsers;
 mod protected;
 mod protected_corpus;
