@@ -23,6 +23,9 @@ pub enum FindingKind {
     ProtectedPath,
     /// gates.toml lost a gate, narrowed `on`/`files`, changed a `run`, or narrowed `protect`.
     GateWeakened,
+    /// A test runner, build or CI configuration change that runs fewer tests or stops failing
+    /// on them.
+    TestConfigWeakened,
 }
 
 /// A protected-gate finding.

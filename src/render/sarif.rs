@@ -256,6 +256,9 @@ fn kind_description(kind: FindingKind) -> &'static str {
         FindingKind::GateWeakened => {
             "gates.toml lost a gate, narrowed `on` or `files`, changed a `run`, or narrowed `protect`."
         }
+        FindingKind::TestConfigWeakened => {
+            "A test runner, build or CI configuration now runs fewer tests or stops failing on them."
+        }
     }
 }
 
