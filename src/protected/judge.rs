@@ -273,8 +273,17 @@ fn weakening(before: &Analysis, after: &Analysis) -> Option<String> {
             return Some(format!("`{}` became the looser `{}`", b.text, a.text));
         }
     }
-    for (b, a) in before.tolerances.iter().zip(&after.tolerances) {
-        if a.form == b.form && a.looser_than(b) {
+    // Tolerances paired by form, in order.
+    let mut used = vec![false; after.tolerances.len()];
+    for b in &before.tolerances {
+        let Some(k) =
+            (0..after.tolerances.len()).find(|&k| !used[k] && after.tolerances[k].form == b.form)
+        else {
+            continue;
+        };
+        used[k] = true;
+        let a = &after.tolerances[k];
+        if a.looser_than(b) {
             return Some(format!(
                 "the tolerance of `{}` went from {} to {}",
                 a.form, b.value, a.value

@@ -56,7 +56,7 @@ const USUAL_TESTS: [&str; 19] = [
 ];
 /// Snapshot files of insta, Jest/Vitest and syrupy, and golden or expected-data files by
 /// their usual names and places (snapshots by another name).
-const SNAPSHOTS: [&str; 17] = [
+const SNAPSHOTS: [&str; 23] = [
     "*.snap",
     "**/__snapshots__/**",
     "*.ambr",
@@ -74,6 +74,12 @@ const SNAPSHOTS: [&str; 17] = [
     "*.expected.*",
     "*.approved.*",
     "*_expected.*",
+    "**/expected_*",
+    "**/expected.*",
+    "**/*-snapshots/**",
+    "**/__image_snapshots__/**",
+    "*.stdout",
+    "*.stderr",
 ];
 /// What the protected gate compares: the `[protect]` it judges under, the base, the target and
 /// every changed path (deletions included).

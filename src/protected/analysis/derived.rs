@@ -86,6 +86,7 @@ fn callees(
     from: usize,
     to: usize,
     local: &HashMap<String, Vec<Token>>,
+    depth: u8,
 ) -> HashSet<String> {
     let mut found = HashSet::new();
     for k in from..to.min(code.len()) {
@@ -94,10 +95,18 @@ fn callees(
             continue;
         }
         if NEUTRAL.contains(&t.text.as_str())
-            || local.contains_key(&t.text)
             || t.text.starts_with("assert")
             || t.text.starts_with("expect")
         {
+            continue;
+        }
+        // A helper of the tests stands for what it calls (`expected_total()` calling `total`).
+        if let Some(helper) = local.get(&t.text) {
+            if depth < 2 {
+                let tokens: Vec<&Token> =
+                    helper.iter().filter(|t| t.kind != Kind::Comment).collect();
+                found.extend(callees(&tokens, 0, tokens.len(), local, depth + 1));
+            }
             continue;
         }
         // The dotted path before the name: `Discounts.apply`, `calc.add`, `ledger::total`.
@@ -200,7 +209,7 @@ fn reached(
     local_helpers: &HashMap<String, Vec<Token>>,
 ) -> Reach {
     let mut reach = Reach {
-        direct: callees(code, range.0, range.1, local_helpers),
+        direct: callees(code, range.0, range.1, local_helpers, 0),
         ..Reach::default()
     };
     for k in range.0..range.1.min(code.len()) {
@@ -210,7 +219,7 @@ fn reached(
         }
         for &(from, to, field) in locals.get(&t.text).map_or(&[][..], Vec::as_slice) {
             if from > range.1 || to < range.0 {
-                let found = callees(code, from, to, local_helpers);
+                let found = callees(code, from, to, local_helpers, 0);
                 if field {
                     reach.external.extend(found);
                 } else {
@@ -225,7 +234,7 @@ fn reached(
             let tokens: Vec<&Token> = source.iter().collect();
             reach
                 .external
-                .extend(callees(&tokens, 0, tokens.len(), local_helpers));
+                .extend(callees(&tokens, 0, tokens.len(), local_helpers, 0));
         }
     }
     reach

@@ -443,6 +443,8 @@ fn js_assertion(code: &[&Token], i: usize) -> Option<Recognized> {
         let mut matcher = String::new();
         let mut matcher_args = Vec::new();
         let mut negated = false;
+        // A chai chain may end in a property: `expect(spy).to.have.been.calledOnce`.
+        let mut last_property = String::new();
         while code.get(end + 1).is_some_and(|n| n.is('.'))
             && code.get(end + 2).is_some_and(|n| n.kind == Kind::Ident)
         {
@@ -458,7 +460,9 @@ fn js_assertion(code: &[&Token], i: usize) -> Option<Recognized> {
                 end = close;
                 break;
             }
+            last_property = name;
         }
+        let chained = matcher.is_empty() && !last_property.is_empty();
         let literal = |v: &[String]| {
             v.len() == 1
                 && matches!(
@@ -485,7 +489,9 @@ fn js_assertion(code: &[&Token], i: usize) -> Option<Recognized> {
             Strength::Weak
         };
         // `expect(x === y).toBe(true)`: the condition inside decides.
-        let precision = if matches!(matcher.as_str(), "toBe" | "toEqual")
+        let precision = if chained {
+            js_precision(&last_property, &[], negated)
+        } else if matches!(matcher.as_str(), "toBe" | "toEqual")
             && literal(&matcher_args)
             && matches!(matcher_args[0].as_str(), "true" | "false")
         {
@@ -590,7 +596,49 @@ fn go_precision(method: &str) -> i16 {
     }
 }
 
+/// gomock: `m.EXPECT().Save(x).Return(nil).Times(1)`; how many calls it pins and with what.
+fn gomock(code: &[&Token], i: usize) -> Option<Recognized> {
+    if !(code[i].is_ident("EXPECT") && code.get(i + 1)?.is('(') && code.get(i + 2)?.is(')')) {
+        return None;
+    }
+    let mut end = i + 2;
+    let mut level = EXACT;
+    let mut call_args = Vec::new();
+    let mut first = true;
+    while code.get(end + 1).is_some_and(|n| n.is('.'))
+        && code.get(end + 2).is_some_and(|n| n.kind == Kind::Ident)
+        && code.get(end + 3).is_some_and(|n| n.is('('))
+    {
+        let method = code[end + 2].text.as_str();
+        let (args, close) = args_text(code, end + 3);
+        if first {
+            call_args = args;
+            first = false;
+        } else {
+            match method {
+                "AnyTimes" => level = EXISTS,
+                "MinTimes" | "MaxTimes" => level = PARTIAL,
+                _ => {}
+            }
+        }
+        end = close;
+    }
+    let subject = i
+        .checked_sub(2)
+        .map(|k| code[k].text.clone())
+        .unwrap_or_default();
+    Some(recognized(
+        Strength::Strong,
+        level - wildcards(&call_args),
+        subject,
+        end,
+    ))
+}
+
 fn go_assertion(code: &[&Token], i: usize) -> Option<Recognized> {
+    if let Some(found) = gomock(code, i) {
+        return Some(found);
+    }
     let t = code[i];
     // t.Errorf / t.Fatal: a failure report, guarded by the check before it.
     if i > 0

@@ -158,7 +158,18 @@ pub(super) fn tolerances(
             continue;
         };
         let (args, _) = arg_ranges(code, open);
-        let positional = |n: usize| args.get(n).copied().filter(|&(f, to)| to > f);
+        // Positional arguments only: `rel=1e-3` is named, not the second argument.
+        let positional = |n: usize| {
+            args.iter()
+                .copied()
+                .filter(|&(f, to)| {
+                    to > f
+                        && !(code[f].kind == Kind::Ident
+                            && code.get(f + 1).is_some_and(|n| n.is('=') || n.is(':'))
+                            && !code.get(f + 2).is_some_and(|n| n.is('=') || n.is(':')))
+                })
+                .nth(n)
+        };
         match (language, name) {
             (Language::Python, "approx") => {
                 let rel = named(code, &args, "rel").or_else(|| positional(1));

@@ -43,6 +43,18 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             i = close + 1;
             continue;
         }
+        // `var want = Sum(...)`: a value a test may compare with.
+        if tokens[i].is_ident("var")
+            && tokens.get(i + 1).is_some_and(|t| t.kind == Kind::Ident)
+            && let Some(eq) = (i + 2..tokens.len().min(i + 8)).find(|&k| tokens[k].is('='))
+        {
+            let end = (eq + 1..tokens.len())
+                .find(|&e| tokens[e].line > tokens[eq].line)
+                .unwrap_or(tokens.len());
+            found
+                .setup
+                .insert(tokens[i + 1].text.clone(), tokens[eq + 1..end].to_vec());
+        }
         i += 1;
     }
     for test in &mut found.tests {

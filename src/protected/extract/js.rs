@@ -151,6 +151,20 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
         if let Some((name, open)) = helper_at(&tokens, i) {
             let close = matching(&tokens, open);
             found.helpers.insert(name, tokens[open + 1..close].to_vec());
+        } else if matches!(token.text.as_str(), "const" | "let" | "var")
+            && token.kind == Kind::Ident
+            && tokens.get(i + 1).is_some_and(|t| t.kind == Kind::Ident)
+            && tokens.get(i + 2).is_some_and(|t| t.is('='))
+        {
+            // `const expected = formatPrice(...)`: a value a test may compare with.
+            let end = (i + 3..tokens.len())
+                .find(|&e| tokens[e].is(';') || tokens[e].line > tokens[i].line)
+                .unwrap_or(tokens.len());
+            if tokens[i + 3..end].iter().any(|t| t.is('(')) {
+                found
+                    .setup
+                    .insert(tokens[i + 1].text.clone(), tokens[i + 3..end].to_vec());
+            }
         }
         i += 1;
     }
@@ -446,7 +460,29 @@ fn helper_at(tokens: &[Token], i: usize) -> Option<(String, usize)> {
         if !tokens.get(i + 2)?.is('=') {
             return None;
         }
-        let arrow = (i + 3..tokens.len().min(i + 40))
+        // `= (params) => {`, `= async (params) => {`, `= param => {`, `= function (...) {`.
+        let mut at = i + 3;
+        if tokens.get(at).is_some_and(|t| t.is_ident("async")) {
+            at += 1;
+        }
+        let first = tokens.get(at)?;
+        if first.is_ident("function") {
+            let paren = (at + 1..tokens.len().min(at + 4)).find(|&p| tokens[p].is('('))?;
+            let open = matching(tokens, paren) + 1;
+            return tokens
+                .get(open)
+                .filter(|n| n.is('{'))
+                .map(|_| (name.text.clone(), open));
+        }
+        let arrow = if first.is('(') {
+            matching(tokens, at) + 1
+        } else if first.kind == Kind::Ident {
+            at + 1
+        } else {
+            return None;
+        };
+        // A return type annotation (`): number =>`) may sit between.
+        let arrow = (arrow..tokens.len().min(arrow + 8))
             .find(|&p| tokens[p].is('=') && tokens.get(p + 1).is_some_and(|n| n.is('>')))?;
         return tokens
             .get(arrow + 2)

@@ -189,6 +189,24 @@ pub(super) fn extract(all: &[Token], language: Language) -> FileTests {
         if t.is(';') || t.is('}') {
             annotations.clear();
         }
+        // A field initialised in the class body: `private val expected = Calc.add(2, 3)`,
+        // `private final int expected = Calc.add(2, 3);`.
+        if !classes.is_empty()
+            && t.kind == Kind::Ident
+            && tokens.get(i + 1).is_some_and(|n| n.is('='))
+            && !tokens.get(i + 2).is_some_and(|n| n.is('=') || n.is('>'))
+            && i > 0
+            && tokens[i - 1].kind == Kind::Ident
+        {
+            let end = (i + 2..tokens.len())
+                .find(|&e| tokens[e].is(';') || tokens[e].line > t.line)
+                .unwrap_or(tokens.len());
+            if tokens[i + 2..end].iter().any(|n| n.is('(')) {
+                found
+                    .setup
+                    .insert(t.text.clone(), tokens[i + 2..end].to_vec());
+            }
+        }
         i += 1;
     }
     for test in &mut found.tests {

@@ -58,10 +58,24 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
     let mut decorators: Vec<&Line> = Vec::new();
     let (mut file_markers, aliases) = module_level(&lines);
     found.skip_aliases.clone_from(&aliases);
+    for line in lines.iter().filter(|l| l.indent == 0) {
+        let t = &line.tokens;
+        if t.len() > 3
+            && t[0].kind == Kind::Ident
+            && t[1].is('=')
+            && !t[2].is('=')
+            && t.iter().any(|x| x.is('('))
+        {
+            found.setup.insert(t[0].text.clone(), t[2..].to_vec());
+        }
+    }
     // Markers that a scope (a class path; "" for the module) puts on every test in it.
     let mut scope_markers: HashMap<String, Vec<(String, u32)>> = HashMap::new();
     // Each test's class path, to apply scope markers found after it.
     let mut test_scopes: Vec<String> = Vec::new();
+    // Each class's bases (a `setUp` that skips in a base class skips its subclasses' tests).
+    let mut bases_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut test_classes: Vec<String> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = &lines[i];
@@ -90,7 +104,21 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
                 .skip(2)
                 .map(|t| t.text.as_str())
                 .collect();
-            let is_test = name.starts_with("Test") || bases.iter().any(|b| b.ends_with("TestCase"));
+            let is_test = name.starts_with("Test")
+                || bases
+                    .iter()
+                    .any(|b| b.ends_with("TestCase") || test_classes.iter().any(|c| c == b));
+            if is_test {
+                test_classes.push(name.clone());
+            }
+            bases_of.insert(
+                name.clone(),
+                bases
+                    .iter()
+                    .filter(|b| b.chars().next().is_some_and(char::is_alphabetic))
+                    .map(|b| (*b).to_owned())
+                    .collect(),
+            );
             let markers = skip_markers(&decorators, &aliases);
             classes.push((name, line.indent, is_test, markers));
             decorators.clear();
@@ -169,6 +197,19 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
         decorators.clear();
         i += 1;
     }
+    // A class inherits the scope markers of its bases (same file).
+    let inherited: Vec<(String, Vec<(String, u32)>)> = bases_of
+        .iter()
+        .flat_map(|(class, bases)| {
+            bases
+                .iter()
+                .filter_map(|b| scope_markers.get(b).map(|m| (class.clone(), m.clone())))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (class, markers) in inherited {
+        scope_markers.entry(class).or_default().extend(markers);
+    }
     for (test, scope) in found.tests.iter_mut().zip(&test_scopes) {
         for (prefix, markers) in &scope_markers {
             let inside =
@@ -193,6 +234,7 @@ fn module_level(lines: &[Line]) -> (Vec<(String, u32)>, Vec<String>) {
     let mut aliases = Vec::new();
     for line in lines.iter().filter(|l| l.indent == 0) {
         let text = line.texts();
+        // `EXPECTED = total(LINES)`: a value a test may compare with.
         let is_skip = text.iter().any(|t| SKIPS.contains(t));
         if (text.first() == Some(&"pytestmark") && is_skip)
             || (text.starts_with(&["pytest", ".", "skip"]) && text.contains(&"allow_module_level"))

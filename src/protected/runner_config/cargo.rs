@@ -83,6 +83,11 @@ pub fn facts(path: &Path, text: &str, tree: &Tree<'_>, version: Version) -> Vec<
         if tested {
             units.insert(format!("the unit tests of {}", lib_root.display()));
         }
+        let doc_examples = read(&lib_root).contains("```");
+        if doc_examples && lib.and_then(|l| l.get("doctest")).and_then(Toml::as_bool) != Some(false)
+        {
+            units.insert(format!("the doc tests of {}", lib_root.display()));
+        }
     }
     // Declared [[bin]] targets with `test = false`.
     for bin in doc
@@ -199,6 +204,29 @@ pub fn nextest_facts(text: &str) -> Vec<Fact> {
                 line_of(text, "default-filter", header),
                 Value::Filter(filter.to_owned()),
             ));
+        }
+        for (n, o) in profile
+            .get("overrides")
+            .and_then(Toml::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let count = o.get("retries").and_then(|r| {
+                r.as_integer()
+                    .or_else(|| r.get("count").and_then(Toml::as_integer))
+            });
+            if let Some(count) = count {
+                let filter = o.get("filter").and_then(Toml::as_str).unwrap_or_default();
+                facts.push(Fact::new(
+                    format!(
+                        "nextest profile `{name}` override {} ({filter}) retries",
+                        n + 1
+                    ),
+                    line_of(text, "retries", header),
+                    Value::Maximum(f64::from(i32::try_from(count).unwrap_or(i32::MAX))),
+                ));
+            }
         }
         let retries = profile.get("retries").and_then(|r| {
             r.as_integer()

@@ -163,6 +163,14 @@ fn wrapper(words: &[String]) -> usize {
 
 /// The runner a command's words start, and where its arguments begin.
 fn runner(words: &[String]) -> Option<(String, usize)> {
+    // `cargo +nightly test`: a toolchain, then the command.
+    if words.first().is_some_and(|w| w == "cargo")
+        && words.get(1).is_some_and(|w| w.starts_with('+'))
+    {
+        let mut rest = words.to_vec();
+        rest.remove(1);
+        return runner(&rest).map(|(r, at)| (r, at + 1));
+    }
     let program = words.first()?.as_str();
     let program = program.rsplit('/').next().unwrap_or(program);
     let second = words.get(1).map_or("", String::as_str);
@@ -259,12 +267,36 @@ fn still_fails(words: &[String]) -> bool {
     }
 }
 
+/// `${{ a b }}` as `${{a_b}}`: one word.
+fn expressions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${{") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let inner: String = rest[start + 3..start + end]
+            .trim()
+            .chars()
+            .map(|c| if c.is_whitespace() { '_' } else { c })
+            .collect();
+        out.push_str(&format!("${{{{{inner}}}}}"));
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The invocations of a script (lines joined at `\`), `shell` saying how it runs.
 pub fn read(script: &str, first_line: u32, shell: Shell) -> Vec<Invocation> {
     let mut found = Vec::new();
     let mut shell = shell;
     let mut ignore_errors = false;
     let joined = script.replace("\\\r\n", " ").replace("\\\n", " ");
+    // CI expressions (`${{ matrix.os }}`) are one word.
+    let joined = expressions(&joined);
     let total_lines = joined.lines().count();
     for (n, line) in joined.lines().enumerate() {
         let line_no = first_line + u32::try_from(n).unwrap_or(0);

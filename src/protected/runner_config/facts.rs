@@ -19,6 +19,8 @@ pub struct Fact {
     pub line: u32,
     /// What it says.
     pub value: Value,
+    /// Which of the compared files it is in (set by the caller).
+    pub file: usize,
 }
 
 /// What a fact says.
@@ -51,6 +53,7 @@ impl Fact {
             key: key.into(),
             line,
             value,
+            file: 0,
         }
     }
 }
@@ -62,6 +65,9 @@ pub struct TestFiles<'a> {
     /// Whether a file (by the same relative path) really holds tests: read only for the few
     /// files a change would leave out.
     pub holds_tests: &'a dyn Fn(Family, &str) -> bool,
+    /// Whether another runner than the one named runs the file (Playwright specs a Jest
+    /// config leaves out, integration tests Failsafe runs when Surefire excludes them).
+    pub run_elsewhere: &'a dyn Fn(&str, Family, &str) -> bool,
 }
 
 impl TestFiles<'_> {
@@ -72,11 +78,14 @@ impl TestFiles<'_> {
             .map(|(_, p)| p.as_str())
     }
 
-    /// The files of `family` that `lost` selects and that hold tests.
-    fn lost(&self, family: Family, lost: impl Fn(&str) -> bool) -> Vec<&str> {
+    /// The files of `family` that `lost` selects, that hold tests, and that no other runner
+    /// configured in the repository runs instead (the runner is the first word of `key`).
+    fn lost(&self, key: &str, family: Family, lost: impl Fn(&str) -> bool) -> Vec<&str> {
+        let runner = key.split(' ').next().unwrap_or_default();
         self.of(family)
             .filter(|f| lost(f))
             .filter(|f| (self.holds_tests)(family, f))
+            .filter(|f| !(self.run_elsewhere)(runner, family, f))
             .collect()
     }
 
@@ -85,14 +94,14 @@ impl TestFiles<'_> {
     }
 }
 
-/// One weakening: why, and the lines in base and target.
+/// One weakening: why, and where in base and target (file index, line).
 pub struct Weakening {
     /// One sentence.
     pub why: String,
-    /// Line in the base file.
-    pub base_line: Option<u32>,
-    /// Line in the target file.
-    pub target_line: Option<u32>,
+    /// File and line in the base.
+    pub base: Option<(usize, u32)>,
+    /// File and line in the target.
+    pub target: Option<(usize, u32)>,
 }
 
 fn show(list: &[&str]) -> String {
@@ -122,8 +131,8 @@ pub fn compare(
         let mut push = |why: String| {
             out.push(Weakening {
                 why,
-                base_line: Some(b.line),
-                target_line: a.map(|a| a.line),
+                base: Some((b.file, b.line)),
+                target: a.map(|a| (a.file, a.line)),
             });
         };
         match (&b.value, a.map(|a| &a.value)) {
@@ -133,7 +142,7 @@ pub fn compare(
                     let compiled = Pattern::new(*matcher, pattern);
                     let before: Vec<Pattern> =
                         old.iter().map(|p| Pattern::new(*matcher, p)).collect();
-                    let lost = tests.lost(*family, |f| {
+                    let lost = tests.lost(&b.key, *family, |f| {
                         compiled.matches(f) && !before.iter().any(|p| p.matches(f))
                     });
                     if !lost.is_empty() {
@@ -156,7 +165,7 @@ pub fn compare(
                 };
                 let (was, now) = (compile(*matcher, old), compile(*new_matcher, new));
                 if tests.any(*family) {
-                    let lost = tests.lost(*family, |f| {
+                    let lost = tests.lost(&b.key, *family, |f| {
                         was.iter().any(|p| p.matches(f)) && !now.iter().any(|p| p.matches(f))
                     });
                     if !lost.is_empty() {
@@ -226,8 +235,8 @@ pub fn compare(
                 for (why, base_line, line) in commands(old, now, elsewhere, tests) {
                     out.push(Weakening {
                         why: format!("{}: {why}", b.key),
-                        base_line: Some(base_line),
-                        target_line: line.or(a.map(|a| a.line)),
+                        base: Some((b.file, base_line)),
+                        target: a.map(|a| (a.file, line.unwrap_or(a.line))),
                     });
                 }
             }
@@ -243,8 +252,8 @@ pub fn compare(
         let mut push = |why: String| {
             out.push(Weakening {
                 why,
-                base_line: None,
-                target_line: Some(a.line),
+                base: None,
+                target: Some((a.file, a.line)),
             });
         };
         match &a.value {
@@ -261,7 +270,7 @@ pub fn compare(
             Value::Exclude(matcher, family, patterns) => {
                 for pattern in patterns {
                     let compiled = Pattern::new(*matcher, pattern);
-                    let lost = tests.lost(*family, |f| compiled.matches(f));
+                    let lost = tests.lost(&a.key, *family, |f| compiled.matches(f));
                     if !lost.is_empty() {
                         push(format!(
                             "{} leaves out `{pattern}`, which holds tests ({})",
@@ -271,18 +280,6 @@ pub fn compare(
                     } else if names_tests(pattern) && !tests.any(*family) {
                         push(format!("{} leaves out `{pattern}`", a.key));
                     }
-                }
-            }
-            Value::Include(matcher, family, patterns) if tests.any(*family) => {
-                // A new inclusion replaces the runner's default; judged by what it reaches.
-                let now: Vec<Pattern> =
-                    patterns.iter().map(|p| Pattern::new(*matcher, p)).collect();
-                let reached = tests
-                    .of(*family)
-                    .filter(|f| now.iter().any(|p| p.matches(f)))
-                    .count();
-                if reached == 0 {
-                    push(format!("{} reaches no test file", a.key));
                 }
             }
             _ => {}
@@ -296,8 +293,8 @@ pub fn compare(
         {
             out.push(Weakening {
                 why: format!("{} changed from `{old}` to `{new}`", b.key),
-                base_line: Some(b.line),
-                target_line: Some(a.line),
+                base: Some((b.file, b.line)),
+                target: Some((a.file, a.line)),
             });
         }
     }
@@ -456,7 +453,7 @@ fn narrower_paths(
             })
     };
     if tests.any(family) {
-        let lost = tests.lost(family, |f| reaches(was, f) && !reaches(now, f));
+        let lost = tests.lost(runner, family, |f| reaches(was, f) && !reaches(now, f));
         (!lost.is_empty()).then(|| {
             format!(
                 "no longer reaches {} ({})",

@@ -18,6 +18,7 @@ mod pytest;
 mod recipes;
 mod yaml;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::judge::finding;
@@ -129,57 +130,178 @@ fn test_files(tree: &Tree<'_>) -> Vec<(Family, String)> {
     out
 }
 
-/// The commands of every CI configuration of the target (where a job that left one file
-/// may have gone).
-fn ci_commands(tree: &Tree<'_>) -> Vec<Invocation> {
-    let mut out = Vec::new();
+/// A runner configured somewhere in the target: which files it runs.
+struct Scope {
+    runner: String,
+    file: PathBuf,
+    dir: PathBuf,
+    family: Family,
+    includes: Vec<Vec<patterns::Pattern>>,
+    excludes: Vec<patterns::Pattern>,
+}
+
+impl Scope {
+    fn runs(&self, path: &str) -> bool {
+        let Ok(relative) = Path::new(path).strip_prefix(&self.dir) else {
+            return false;
+        };
+        let relative = relative.to_string_lossy();
+        self.includes
+            .iter()
+            .all(|any| any.iter().any(|p| p.matches(&relative)))
+            && !self.excludes.iter().any(|p| p.matches(&relative))
+    }
+}
+
+/// Every JS and JVM runner configured in the target, by runner and file.
+fn scopes(tree: &Tree<'_>) -> Vec<Scope> {
+    let mut out: Vec<Scope> = Vec::new();
     for path in tree.paths(Version::Target) {
-        if kind_of(path) == Some(Kind::Ci)
-            && let Some(text) = tree.read(Version::Target, path)
-        {
-            for fact in ci::facts(&path.to_string_lossy(), &text) {
-                if let Value::Commands(list) = fact.value {
-                    out.extend(list);
-                }
+        if !matches!(kind_of(path), Some(Kind::Js | Kind::Pom | Kind::Gradle)) {
+            continue;
+        }
+        let Some(text) = tree.read(Version::Target, path) else {
+            continue;
+        };
+        for fact in facts_of(path, &text, tree, Version::Target) {
+            let runner = fact.key.split(' ').next().unwrap_or_default().to_owned();
+            let (matcher, family, list, include) = match fact.value {
+                Value::Include(m, f, l) => (m, f, l, true),
+                Value::Exclude(m, f, l) => (m, f, l, false),
+                _ => continue,
+            };
+            let existing = out
+                .iter()
+                .position(|s| s.runner == runner && s.file == *path);
+            let at = existing.unwrap_or_else(|| {
+                out.push(Scope {
+                    runner,
+                    file: path.clone(),
+                    dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    family,
+                    includes: Vec::new(),
+                    excludes: Vec::new(),
+                });
+                out.len() - 1
+            });
+            let compiled: Vec<patterns::Pattern> = list
+                .iter()
+                .map(|p| patterns::Pattern::new(matcher, p))
+                .collect();
+            if include {
+                out[at].includes.push(compiled);
+            } else {
+                out[at].excludes.extend(compiled);
             }
         }
     }
+    out.retain(|s| !s.includes.is_empty());
     out
 }
 
+/// The configuration files compared together: every CI file, or the configuration files of
+/// one directory (a pytest configuration moved from setup.cfg to pyproject.toml is one
+/// configuration; so are jest.config.js and package.json's `jest`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Group {
+    Ci,
+    Dir(PathBuf),
+}
+
+fn group_of(path: &Path) -> Group {
+    if kind_of(path) == Some(Kind::Ci) {
+        Group::Ci
+    } else {
+        Group::Dir(path.parent().map(Path::to_path_buf).unwrap_or_default())
+    }
+}
+
+/// One file of a group: its path and both versions.
+struct Member {
+    path: PathBuf,
+    before: Option<String>,
+    after: Option<String>,
+}
+
 /// The `test-config-weakened` findings of the changed configuration files.
+#[expect(
+    clippy::too_many_lines,
+    reason = "groups, their files, the comparison, the findings"
+)]
 pub fn weakened(changes: &[Change], tree: &Tree<'_>) -> Vec<FindingReport> {
     let all_tests = test_files(tree);
-    let mut ci_elsewhere: Option<Vec<Invocation>> = None;
-    let mut findings = Vec::new();
+    let mut groups: BTreeMap<Group, Vec<Member>> = BTreeMap::new();
     for change in changes {
-        let kind = kind_of(&change.path);
-        let before = match &change.before {
-            Some(text) => facts_of(&change.path, text, tree, Version::Base),
-            None => Vec::new(),
+        groups
+            .entry(group_of(&change.path))
+            .or_default()
+            .push(Member {
+                path: change.path.clone(),
+                before: change.before.clone(),
+                after: change.after.clone(),
+            });
+    }
+    // The unchanged configuration files of each group take part as they are.
+    let mut listed: BTreeSet<&PathBuf> = tree.paths(Version::Target).iter().collect();
+    listed.extend(tree.paths(Version::Base));
+    for path in listed {
+        if kind_of(path).is_none() {
+            continue;
+        }
+        let Some(members) = groups.get_mut(&group_of(path)) else {
+            continue;
         };
-        let after = match &change.after {
-            Some(text) => facts_of(&change.path, text, tree, Version::Target),
-            None if matches!(kind, Some(Kind::Ci | Kind::Recipes)) => Vec::new(),
-            None => continue,
+        if members.iter().any(|m| m.path == *path) {
+            continue;
+        }
+        let text = tree
+            .read(Version::Target, path)
+            .or_else(|| tree.read(Version::Base, path));
+        members.push(Member {
+            path: path.clone(),
+            before: text.clone(),
+            after: text,
+        });
+    }
+    let runners: std::cell::OnceCell<Vec<Scope>> = std::cell::OnceCell::new();
+    let mut findings = Vec::new();
+    for (group, mut members) in groups {
+        members.sort_by(|a, b| a.path.cmp(&b.path));
+        let read = |version: Version| -> Vec<Fact> {
+            let mut all = Vec::new();
+            for (n, member) in members.iter().enumerate() {
+                let text = match version {
+                    Version::Base => &member.before,
+                    Version::Target => &member.after,
+                };
+                if let Some(text) = text {
+                    for mut fact in facts_of(&member.path, text, tree, version) {
+                        fact.file = n;
+                        if group == Group::Ci {
+                            fact.key = format!("{} {}", member.path.display(), fact.key);
+                        }
+                        all.push(fact);
+                    }
+                }
+            }
+            all
+        };
+        let (before, after) = (read(Version::Base), read(Version::Target));
+        let dir = match &group {
+            Group::Ci => PathBuf::new(),
+            Group::Dir(dir) => dir.clone(),
         };
         // Test files relative to the configuration's directory.
-        let dir = change.path.parent().unwrap_or(Path::new(""));
-        let dir = if kind == Some(Kind::Ci) {
-            Path::new("")
-        } else {
-            dir
-        };
         let relative: Vec<(Family, String)> = all_tests
             .iter()
             .filter_map(|(f, p)| {
                 Path::new(p)
-                    .strip_prefix(dir)
+                    .strip_prefix(&dir)
                     .ok()
                     .map(|r| (*f, r.to_string_lossy().into_owned()))
             })
             .collect();
-        let mut elsewhere: Vec<Invocation> = after
+        let elsewhere: Vec<Invocation> = after
             .iter()
             .filter_map(|f| match &f.value {
                 Value::Commands(list) => Some(list.clone()),
@@ -187,35 +309,45 @@ pub fn weakened(changes: &[Change], tree: &Tree<'_>) -> Vec<FindingReport> {
             })
             .flatten()
             .collect();
-        if kind == Some(Kind::Ci) {
-            elsewhere.extend(
-                ci_elsewhere
-                    .get_or_insert_with(|| ci_commands(tree))
-                    .iter()
-                    .cloned(),
-            );
-        }
         let holds_tests = |family: Family, relative: &str| {
             tree.read(Version::Target, &dir.join(relative))
                 .is_none_or(|text| patterns::holds_tests(family, &text))
         };
+        let own: Vec<&PathBuf> = members.iter().map(|m| &m.path).collect();
+        let run_elsewhere = |runner: &str, family: Family, relative: &str| {
+            let path = dir.join(relative).to_string_lossy().into_owned();
+            runners.get_or_init(|| scopes(tree)).iter().any(|s| {
+                s.family == family
+                    && (s.runner != runner || !own.contains(&&s.file))
+                    && s.runs(&path)
+            })
+        };
         let tests = TestFiles {
             files: &relative,
             holds_tests: &holds_tests,
+            run_elsewhere: &run_elsewhere,
         };
         for weakening in facts::compare(&before, &after, &tests, &elsewhere) {
-            let line_of = |text: &Option<String>, line: Option<u32>| -> Vec<String> {
-                match (text, line) {
-                    (Some(text), Some(line)) => text
-                        .lines()
-                        .nth(line.saturating_sub(1) as usize)
-                        .map(|l| vec![l.to_owned()])
-                        .unwrap_or_default(),
-                    _ => Vec::new(),
-                }
+            let line = |at: Option<(usize, u32)>, version: Version| -> Vec<String> {
+                let Some((file, line)) = at else {
+                    return Vec::new();
+                };
+                let text = match version {
+                    Version::Base => &members[file].before,
+                    Version::Target => &members[file].after,
+                };
+                text.as_ref()
+                    .and_then(|t| t.lines().nth(line.saturating_sub(1) as usize))
+                    .map(|l| vec![l.to_owned()])
+                    .unwrap_or_default()
             };
-            let removed = line_of(&change.before, weakening.base_line);
-            let added = line_of(&change.after, weakening.target_line);
+            let removed = line(weakening.base, Version::Base);
+            let added = line(weakening.target, Version::Target);
+            let file = &members[weakening.target.or(weakening.base).map_or(0, |(f, _)| f)].path;
+            let same_file = |at: Option<(usize, u32)>| {
+                at.filter(|(f, _)| members[*f].path == *file)
+                    .map(|(_, l)| l)
+            };
             let (removed, added) = if removed == added {
                 (Vec::new(), added)
             } else {
@@ -223,12 +355,12 @@ pub fn weakened(changes: &[Change], tree: &Tree<'_>) -> Vec<FindingReport> {
             };
             findings.push(finding(
                 FindingKind::TestConfigWeakened,
-                &change.path,
-                weakening.base_line,
-                weakening.target_line,
+                file,
+                same_file(weakening.base),
+                same_file(weakening.target),
                 removed,
                 added,
-                format!("{}: {}", change.path.display(), weakening.why),
+                format!("{}: {}", file.display(), weakening.why),
             ));
         }
     }
