@@ -187,6 +187,7 @@ pub fn analyse(body: &[Token], context: &Context<'_>) -> Analysis {
     let mut functions: Vec<bool> = Vec::new();
     let code: Vec<&Token> = body.iter().filter(|t| t.kind != Kind::Comment).collect();
     let neutralised = regions::neutralised(&code, language);
+    let times = loops(&code, language);
     let mut i = 0;
     while i < code.len() {
         let t = code[i];
@@ -215,7 +216,8 @@ pub fn analyse(body: &[Token], context: &Context<'_>) -> Analysis {
                 precision: if swallowed { 0 } else { found.precision },
                 subject: found.subject,
             };
-            for _ in 1..found.checks {
+            // An AssertJ chain checks once per matcher; a loop over a literal table once per row.
+            for _ in 1..found.checks * times[i] as usize {
                 analysis.assertions.push(assertion.clone());
             }
             analysis.assertions.push(assertion);
@@ -271,6 +273,91 @@ pub fn analyse(body: &[Token], context: &Context<'_>) -> Analysis {
     let equalities = derived::equalities(&code, language);
     analysis.derived = derived::derived(&code, language, &equalities, context);
     analysis
+}
+
+/// How many times each token runs: once, or once per row of the literal table a loop walks
+/// (`for x, want in [(1, 2), (2, 4)]:`, `for (const c of [...])`, `[...].forEach(`,
+/// `for c in [..]`, `for (T c : List.of(..))`), so that asserts folded into a loop over the
+/// same cases are not fewer asserts.
+fn loops(code: &[&Token], language: Language) -> Vec<u32> {
+    let mut times = vec![1u32; code.len()];
+    let rows = |open: usize| -> u32 {
+        let (ranges, _) = arg_ranges(code, open);
+        u32::try_from(ranges.len()).unwrap_or(1).max(1)
+    };
+    for k in 0..code.len() {
+        let t = code[k];
+        let (count, body) = if t.is_ident("for") {
+            // The literal after `in` / `of` / `:`.
+            let line_end = (k + 1..code.len())
+                .find(|&j| match language {
+                    Language::Python => code[j].is(':') && code[j].line >= t.line,
+                    _ => code[j].is('{'),
+                })
+                .unwrap_or(code.len());
+            let Some(at) = (k + 1..line_end).find(|&j| {
+                code[j].is_ident("in")
+                    || code[j].is_ident("of")
+                    || (code[j].is(':') && language != Language::Python)
+            }) else {
+                continue;
+            };
+            let mut open = at + 1;
+            while code.get(open).is_some_and(|n| {
+                n.is('&')
+                    || n.is_ident("vec")
+                    || n.is('!')
+                    || n.is_ident("new")
+                    || n.is_ident("List")
+                    || n.is_ident("Arrays")
+                    || n.is('.')
+                    || n.is_ident("of")
+                    || n.is_ident("asList")
+                    || n.is_ident("listOf")
+                    || n.kind == Kind::Ident
+                        && code.get(open + 1).is_some_and(|m| m.is('[') || m.is('{'))
+            }) {
+                open += 1;
+            }
+            if !code
+                .get(open)
+                .is_some_and(|n| n.is('[') || n.is('(') || n.is('{'))
+            {
+                continue;
+            }
+            let count = rows(open);
+            let body = if language == Language::Python {
+                let end = (line_end + 1..code.len())
+                    .find(|&j| code[j].line > code[line_end].line && code[j].indent <= t.indent)
+                    .unwrap_or(code.len());
+                (line_end + 1, end)
+            } else {
+                let block = (matching(code, open) + 1..code.len()).find(|&j| code[j].is('{'));
+                match block {
+                    Some(b) => (b, matching(code, b)),
+                    None => continue,
+                }
+            };
+            (count, body)
+        } else if t.is('[')
+            && code.get(matching(code, k) + 1).is_some_and(|n| n.is('.'))
+            && code
+                .get(matching(code, k) + 2)
+                .is_some_and(|n| n.is_ident("forEach"))
+            && code.get(matching(code, k) + 3).is_some_and(|n| n.is('('))
+        {
+            let call = matching(code, k) + 3;
+            (rows(k), (call, matching(code, call)))
+        } else {
+            continue;
+        };
+        if count > 1 {
+            for m in times.iter_mut().take(body.1.min(code.len())).skip(body.0) {
+                *m = m.saturating_mul(count);
+            }
+        }
+    }
+    times
 }
 
 /// The index of the token closing the bracket opened at `open` (or the last token).

@@ -72,6 +72,28 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             i = close + 1;
             continue;
         }
+        // Playwright `test.skip(({ browserName }) => ..., 'why')` or `test.skip(cond)` outside
+        // a test: every test of the scope is skipped under the condition.
+        if (token.is_ident("test") || token.is_ident("it"))
+            && !after_dot
+            && tokens.get(i + 1).is_some_and(|t| t.is('.'))
+            && tokens
+                .get(i + 2)
+                .is_some_and(|t| t.is_ident("skip") || t.is_ident("fixme"))
+            && tokens.get(i + 3).is_some_and(|t| t.is('('))
+            && !tokens.get(i + 4).is_some_and(|t| t.kind == Kind::Str)
+        {
+            let close = matching(&tokens, i + 3);
+            hook_markers.push((
+                path.clone(),
+                (
+                    format!("{}.{}(condition)", token.text, tokens[i + 2].text),
+                    token.line,
+                ),
+            ));
+            i = close + 1;
+            continue;
+        }
         let alias = (token.kind == Kind::Ident && !after_dot)
             .then(|| aliases.get(&token.text))
             .flatten();

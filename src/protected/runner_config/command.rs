@@ -24,6 +24,7 @@ impl Invocation {
             | "bun test" | "deno test" | "karma" => "js",
             "pytest" | "python -m unittest" => "python",
             "cargo test" | "cargo nextest" | "cargo llvm-cov" | "cargo tarpaulin" => "cargo",
+            other if other.contains(" run ") => "script",
             other => other,
         }
     }
@@ -243,6 +244,34 @@ fn runner(words: &[String]) -> Option<(String, usize)> {
     Some(found)
 }
 
+/// The scripts a monorepo or script runner runs, if the words are one.
+fn delegated_scripts(words: &[String]) -> Vec<String> {
+    let program = words.first().map_or("", String::as_str);
+    let second = words.get(1).map_or("", String::as_str);
+    let names: Vec<String> = match program {
+        "run-s" | "run-p" | "npm-run-all" | "npm-run-all2" => words[1..]
+            .iter()
+            .filter(|w| !w.starts_with('-'))
+            .cloned()
+            .collect(),
+        "turbo" => words[1..]
+            .iter()
+            .skip_while(|w| *w == "run")
+            .take_while(|w| !w.starts_with('-'))
+            .cloned()
+            .collect(),
+        "nx" if second == "run-many" => words
+            .windows(2)
+            .filter(|w| matches!(w[0].as_str(), "-t" | "--target" | "--targets"))
+            .flat_map(|w| w[1].split(',').map(str::to_owned).collect::<Vec<_>>())
+            .collect(),
+        "nx" | "lerna" if second == "run" => words.get(2).cloned().into_iter().collect(),
+        "nx" if !second.is_empty() && !second.starts_with('-') => vec![second.to_owned()],
+        _ => Vec::new(),
+    };
+    names.into_iter().filter(|n| test_like(n)).collect()
+}
+
 /// A script, target or recipe name that runs tests.
 pub fn test_like(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -345,6 +374,20 @@ pub fn read(script: &str, first_line: u32, shell: Shell) -> Vec<Invocation> {
                     break;
                 }
                 words.drain(..skip);
+            }
+            // `run-s test:*`, `npm-run-all -p a b`, `turbo run test`, `nx run-many -t test`,
+            // `lerna run test`: scripts run by name.
+            let scripts = delegated_scripts(&words);
+            if !scripts.is_empty() {
+                for script in scripts {
+                    found.push(Invocation {
+                        runner: format!("npm run {script}"),
+                        args: Vec::new(),
+                        swallowed: None,
+                        line: line_no,
+                    });
+                }
+                continue;
             }
             let Some((runner, from)) = runner(&words) else {
                 continue;

@@ -316,13 +316,23 @@ fn commands(
     let mut out = Vec::new();
     let mut used = vec![false; new.len()];
     for b in old {
+        // A script run by name is the same only under the same name (or a pattern that
+        // matches it: `run-s test:*`); a runner may stand in for another of its family.
+        let same = |t: &Invocation| {
+            if b.family() == "script" {
+                t.runner == b.runner || covers(t, b)
+            } else {
+                t.family() == b.family()
+            }
+        };
         let best = (0..new.len())
-            .filter(|&k| !used[k] && new[k].family() == b.family())
+            .filter(|&k| !used[k] && same(&new[k]))
             .max_by_key(|&k| closeness(b, &new[k]));
         let Some(k) = best else {
-            let moved = elsewhere
-                .iter()
-                .any(|e| e.family() == b.family() && judge(b, e, tests).is_empty());
+            let moved = new.iter().any(|t| b.family() == "script" && covers(t, b))
+                || elsewhere
+                    .iter()
+                    .any(|e| same(e) && judge(b, e, tests).is_empty());
             if !moved {
                 out.push((format!("no longer runs `{}`", shown(b)), b.line, None));
             }
@@ -334,6 +344,14 @@ fn commands(
         }
     }
     out
+}
+
+/// Whether a script pattern (`npm run test:*`) runs the script `b` names.
+fn covers(t: &Invocation, b: &Invocation) -> bool {
+    let name = |i: &Invocation| i.runner.rsplit(' ').next().unwrap_or_default().to_owned();
+    t.family() == "script"
+        && name(t).contains('*')
+        && super::patterns::glob_regex(&name(t)).is_some_and(|r| r.is_match(&name(b)))
 }
 
 fn shown(i: &Invocation) -> String {
