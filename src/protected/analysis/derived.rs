@@ -124,8 +124,17 @@ fn callees(
                 break;
             }
         }
-        let text: String = code[start..=k].iter().map(|t| t.text.as_str()).collect();
-        found.insert(text);
+        let name: String = code[start..=k].iter().map(|t| t.text.as_str()).collect();
+        let args: String = if code[k + 1].is('(') {
+            let close = matching(code, k + 1);
+            code[k + 2..close.min(code.len())]
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect()
+        } else {
+            String::new()
+        };
+        found.insert(format!("{name}({args})"));
     }
     found
 }
@@ -260,19 +269,24 @@ pub(super) fn derived(
         // One side calls it (directly or through a local), the other gets its expected value
         // from the same call made elsewhere; or one side calls it inline and the other reads
         // a local computed by it. Two locals computed by the same call (a round trip) are not.
-        let own = |x: &Reach| {
-            x.direct
-                .union(&x.local)
-                .cloned()
-                .collect::<HashSet<String>>()
-        };
+        // Through a fixture, a setup value or a table row, the same function counts (its
+        // arguments are the row's); within the test, the same call with the same arguments
+        // (a relative check such as `price(100, 0.1) == base * 0.9` is not one).
+        let name = |call: &String| call.split('(').next().unwrap_or_default().to_owned();
+        let names = |set: &HashSet<String>| set.iter().map(name).collect::<HashSet<String>>();
+        let own = |x: &Reach| names(&x.direct.union(&x.local).cloned().collect());
         let shared = own(&l)
-            .intersection(&r.external)
-            .chain(own(&r).intersection(&l.external))
-            .chain(l.direct.intersection(&r.local))
-            .chain(r.direct.intersection(&l.local))
+            .intersection(&names(&r.external))
+            .chain(own(&r).intersection(&names(&l.external)))
             .next()
-            .cloned();
+            .cloned()
+            .or_else(|| {
+                l.direct
+                    .intersection(&r.local)
+                    .chain(r.direct.intersection(&l.local))
+                    .next()
+                    .map(name)
+            });
         if let Some(call) = shared {
             found.push(call);
         }

@@ -780,11 +780,21 @@ fn jvm_assertion(code: &[&Token], i: usize) -> Option<Recognized> {
                     .map(|m| assertj_precision(m))
                     .max()
                     .unwrap_or(EXISTS);
-                best + i16::try_from(matchers.len().min(9)).unwrap_or(9) - 1
+                let pinning = matchers
+                    .iter()
+                    .filter(|m| assertj_precision(m) > EXISTS)
+                    .count();
+                best + i16::try_from(pinning.clamp(1, 9)).unwrap_or(9) - 1
             };
             let subject = parts(&args).into_iter().next().unwrap_or_default();
             let mut found = recognized(strength, precision, subject, end);
-            found.checks = matchers.len().max(1);
+            // Each matcher that pins something is a check; `isNotNull()` before `hasSize(3)`
+            // adds nothing.
+            found.checks = matchers
+                .iter()
+                .filter(|m| assertj_precision(m) > EXISTS)
+                .count()
+                .max(1);
             return Some(found);
         }
         if name == "verify" {
