@@ -50,8 +50,8 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
         CommandArgs::Uninstall(uninstall) => {
             commands::install::uninstall(&global, &uninstall.wiring())
         }
-        CommandArgs::Hook(HookArgs::Git { name, args }) => {
-            crate::hook::git::run(&global, name, args)
+        CommandArgs::Hook(HookArgs::Git { hook, args }) => {
+            crate::hook::git::run(&global, *hook, args)
         }
         CommandArgs::Hook(HookArgs::Agent { agent, event }) => {
             Ok(crate::hook::agent::run(&global, *agent, *event))

@@ -227,7 +227,7 @@ impl Args for AgentSelection {
                 Arg::new(a.name())
                     .long(a.name())
                     .action(ArgAction::SetTrue)
-                    .help(format!("{}.", a.title())),
+                    .help(format!("{}: {}", a.title(), a.hooks_file())),
             )
         })
     }
@@ -242,8 +242,8 @@ impl Args for AgentSelection {
 pub enum HookArgs {
     /// A git hook, with git's arguments.
     Git {
-        /// The hook's name as git calls it.
-        name: String,
+        /// The hook, parsed from the name git calls it by.
+        hook: GitHook,
         /// The arguments git passed.
         args: Vec<OsString>,
     },
@@ -261,7 +261,7 @@ impl FromArgMatches for HookArgs {
         let missing = || clap::Error::new(clap::error::ErrorKind::MissingSubcommand);
         match matches.subcommand() {
             Some(("git", sub)) => Ok(HookArgs::Git {
-                name: sub.get_one::<String>("name").cloned().ok_or_else(missing)?,
+                hook: *sub.get_one::<GitHook>("name").ok_or_else(missing)?,
                 args: sub
                     .get_many::<OsString>("args")
                     .map(|values| values.cloned().collect())
@@ -284,28 +284,36 @@ impl FromArgMatches for HookArgs {
 impl Subcommand for HookArgs {
     fn augment_subcommands(command: Command) -> Command {
         let git = Command::new("git")
-            .about("A git hook: pre-commit, pre-push or commit-msg, with git's arguments.")
-            .arg(Arg::new("name").required(true).help("The hook's name."))
+            .about("A git hook: pre-commit, pre-push or commit-msg, with git's arguments")
+            .arg(
+                Arg::new("name")
+                    .required(true)
+                    .value_name("NAME")
+                    .value_parser(parse_git_hook)
+                    .help("The hook's name"),
+            )
             .arg(
                 Arg::new("args")
                     .num_args(0..)
+                    .value_name("ARGS")
                     .action(ArgAction::Append)
                     .trailing_var_arg(true)
                     .allow_hyphen_values(true)
                     .value_parser(clap::value_parser!(OsString))
-                    .help("The arguments git passed."),
+                    .help("The arguments git passed"),
             );
         agent::ALL
             .iter()
             .fold(command.subcommand(git), |command, a| {
                 command.subcommand(
                     Command::new(a.name())
-                        .about(format!("{} (JSON on stdin).", a.title()))
+                        .about(format!("{} (JSON on stdin)", a.title()))
                         .arg(
                             Arg::new("event")
                                 .required(true)
+                                .value_name("EVENT")
                                 .value_parser(clap::value_parser!(EventArg))
-                                .help("The event."),
+                                .help("The event"),
                         ),
                 )
             })
@@ -318,6 +326,13 @@ impl Subcommand for HookArgs {
     fn has_subcommand(name: &str) -> bool {
         name == "git" || agent::by_name(name).is_some()
     }
+}
+
+/// A git hook's name, as the shims pass it; any other name is a broken install.
+fn parse_git_hook(name: &str) -> Result<GitHook, String> {
+    GitHook::from_name(name).ok_or_else(|| {
+        format!("backstop has no `{name}` hook; reinstall with `backstop install --git`")
+    })
 }
 
 /// An agent hook event.

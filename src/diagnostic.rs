@@ -28,7 +28,7 @@ pub struct Diagnostic {
     pub column: Option<u32>,
     /// Last line of the span.
     pub end_line: Option<u32>,
-    /// Last column of the span.
+    /// Column just after the span on its last line (exclusive, as in SARIF).
     pub end_column: Option<u32>,
     /// error, warning or note.
     pub severity: Option<Severity>,
@@ -36,6 +36,37 @@ pub struct Diagnostic {
     pub message: String,
     /// The tool's rule or code, like `clippy::needless_return` or `E0308`.
     pub rule: Option<String>,
+    /// Fixes the tool suggests (alternatives; each one's edits go together).
+    pub fixes: Vec<Fix>,
+}
+
+/// A fix a tool suggests: edits that resolve the diagnostic when applied together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Fix {
+    /// What the fix does, when the tool says.
+    pub description: Option<String>,
+    /// The edits, in the tool's order.
+    pub edits: Vec<Edit>,
+}
+
+/// One edit of a fix: the text from `line:column` up to `end_line:end_column` (exclusive)
+/// replaced by `text`; an insertion when the two places are the same.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Edit {
+    /// Repository-relative path.
+    pub file: String,
+    /// 1-based first line.
+    pub line: u32,
+    /// 1-based first column.
+    pub column: u32,
+    /// Last line.
+    pub end_line: u32,
+    /// Column just after the replaced text (exclusive).
+    pub end_column: u32,
+    /// The new text.
+    pub text: String,
 }
 
 impl Diagnostic {
@@ -50,6 +81,7 @@ impl Diagnostic {
             severity,
             message: message.into(),
             rule: None,
+            fixes: Vec::new(),
         }
     }
 
@@ -65,12 +97,66 @@ impl Diagnostic {
         self
     }
 
+    /// Adds the fixes whose edits survived (an edit outside the repository is dropped).
+    #[must_use]
+    pub fn fixes(mut self, fixes: impl IntoIterator<Item = Fix>) -> Diagnostic {
+        self.fixes
+            .extend(fixes.into_iter().filter(|f| !f.edits.is_empty()));
+        self
+    }
+
     /// Sets the tool's rule or code.
     #[must_use]
     pub fn rule(mut self, rule: Option<impl Into<String>>) -> Diagnostic {
         self.rule = rule.map(Into::into).filter(|r: &String| !r.is_empty());
         self
     }
+}
+
+impl Fix {
+    /// One line for text formats: `replace 3:5-3:12 with "x"`, `insert "y" at 4:1`,
+    /// `delete 2:1-3:1`; edits in another file than `file` name it; edits joined by `; `, in
+    /// parentheses after the description when there is one.
+    pub fn summary(&self, file: Option<&str>) -> String {
+        let edits: Vec<String> = self
+            .edits
+            .iter()
+            .map(|edit| {
+                let mut at = String::new();
+                if file != Some(edit.file.as_str()) {
+                    at.push_str(&edit.file);
+                    at.push(':');
+                }
+                at.push_str(&format!("{}:{}", edit.line, edit.column));
+                let span = if (edit.end_line, edit.end_column) == (edit.line, edit.column) {
+                    None
+                } else {
+                    Some(format!("{at}-{}:{}", edit.end_line, edit.end_column))
+                };
+                match (span, edit.text.is_empty()) {
+                    (None, _) => format!("insert {} at {at}", quoted(&edit.text)),
+                    (Some(span), true) => format!("delete {span}"),
+                    (Some(span), false) => format!("replace {span} with {}", quoted(&edit.text)),
+                }
+            })
+            .collect();
+        match &self.description {
+            Some(description) if edits.is_empty() => description.clone(),
+            Some(description) => format!("{description} ({})", edits.join("; ")),
+            None => edits.join("; "),
+        }
+    }
+}
+
+/// Text in double quotes, escaped, cut at 80 characters.
+fn quoted(text: &str) -> String {
+    const WIDTH: usize = 80;
+    let escaped: String = text.escape_debug().collect();
+    if escaped.chars().count() <= WIDTH {
+        return format!("\"{escaped}\"");
+    }
+    let cut: String = escaped.chars().take(WIDTH - 1).collect();
+    format!("\"{cut}…\"")
 }
 
 /// A severity word as tools print it (`error`, `Warning`, `[warn]`, `E`, `info`...).

@@ -403,13 +403,14 @@ fn python(dir: &Path) -> Option<Vec<GateDraft>> {
     let py = ["*.py", "pyproject.toml"];
     let mut gates = Vec::new();
     if mentions("ruff") {
-        // Concise: one `path:line:col: CODE message` line per problem (the default pattern).
+        // SARIF: each problem with its rule, its end and ruff's fix (its text has no end).
         let mut check = draft(
             "ruff",
-            &format!("{python} -m ruff check --force-exclude --output-format=concise"),
+            &format!("{python} -m ruff check --force-exclude --output-format=sarif"),
             &["*.py"],
         );
         check.gate.pass_files = true;
+        check.gate.parser = Some(ParserKind::Sarif);
         check.gate.fix = Some(format!("{python} -m ruff check --fix --force-exclude"));
         let mut format = draft(
             "ruff-format",
@@ -430,7 +431,10 @@ fn python(dir: &Path) -> Option<Vec<GateDraft>> {
         } else {
             targets.join(" ")
         };
-        gates.push(draft("mypy", &format!("{python} -m mypy {targets}"), &py));
+        // mypy's own parser: messages wrapped by `pretty = true`, notes, error codes.
+        let mut mypy = draft("mypy", &format!("{python} -m mypy {targets}"), &py);
+        mypy.gate.parser = Some(ParserKind::Mypy);
+        gates.push(mypy);
     }
     if mentions("pytest") || dir.join("tests").is_dir() {
         let mut pytest = draft("pytest", &format!("{python} -m pytest -q"), &py);
@@ -485,14 +489,13 @@ pub fn render(projects: &[Detected]) -> String {
     );
     let mut gates = toml::Table::new();
     for draft in projects.iter().flat_map(|p| &p.gates) {
-        gates.insert(
-            draft.name.clone(),
-            toml::Value::try_from(&draft.gate).expect("a gate is plain TOML"),
-        );
+        gates.insert(draft.name.clone(), shown(&draft.gate).into());
     }
     let mut document = toml::Table::new();
     document.insert("settings".to_owned(), settings.into());
-    document.insert("gates".to_owned(), gates.into());
+    if !gates.is_empty() {
+        document.insert("gates".to_owned(), gates.into());
+    }
     out.push('\n');
     out.push_str(&toml::to_string(&document).expect("a table is plain TOML"));
     let protect = ProtectConfig {
@@ -502,7 +505,9 @@ pub fn render(projects: &[Detected]) -> String {
     let mut table = toml::Table::new();
     table.insert(
         "protect".to_owned(),
-        toml::Value::try_from(&protect).expect("[protect] is plain TOML"),
+        toml::Value::try_from(&protect)
+            .map(prune)
+            .expect("[protect] is plain TOML"),
     );
     let protect = toml::to_string(&table).expect("a table is plain TOML");
     out.push_str(
@@ -515,4 +520,57 @@ pub fn render(projects: &[Detected]) -> String {
         "{header}\n# tests = []   # test globs beyond the usual locations of each language\n{rest}"
     );
     out
+}
+
+/// The order keys are written in: what a reader looks for first.
+const KEY_ORDER: [&str; 13] = [
+    "run",
+    "files",
+    "on",
+    "cwd",
+    "pass_files",
+    "timeout",
+    "fix",
+    "parser",
+    "report",
+    "pattern",
+    "after",
+    "env",
+    "inputs",
+];
+
+/// A gate as init writes it: its serialised config without the keys that only repeat a
+/// default (`false`, `[]`, `{}`), in [`KEY_ORDER`].
+fn shown(gate: &GateConfig) -> toml::Table {
+    let toml::Value::Table(mut all) =
+        prune(toml::Value::try_from(gate).expect("a gate is plain TOML"))
+    else {
+        unreachable!("a gate serialises to a table")
+    };
+    let mut ordered = toml::Table::new();
+    for key in KEY_ORDER {
+        if let Some(value) = all.remove(key) {
+            ordered.insert(key.to_owned(), value);
+        }
+    }
+    ordered.extend(all);
+    ordered
+}
+
+/// Drops the keys of a table whose values are `false`, empty lists or empty tables.
+fn prune(value: toml::Value) -> toml::Value {
+    match value {
+        toml::Value::Table(table) => toml::Value::Table(
+            table
+                .into_iter()
+                .filter(|(_, v)| match v {
+                    toml::Value::Boolean(b) => *b,
+                    toml::Value::Array(a) => !a.is_empty(),
+                    toml::Value::Table(t) => !t.is_empty(),
+                    _ => true,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }

@@ -182,6 +182,39 @@ pub fn run_attached(program: &Path, args: &[OsString], stdin: &[u8]) -> Exit {
     }
 }
 
+/// Runs a program in `cwd` with `env` added, feeding it `stdin`, and returns how it ended with
+/// its stdout and stderr merged (a child backstop whose verdict becomes an agent's answer).
+pub fn run_captured(
+    program: &Path,
+    args: &[OsString],
+    cwd: &Path,
+    env: &[(OsString, OsString)],
+    stdin: &[u8],
+) -> (Exit, Vec<u8>) {
+    let mut expression = duct::cmd(program, args)
+        .dir(cwd)
+        .stdin_bytes(stdin.to_vec())
+        .stderr_to_stdout()
+        .stdout_capture()
+        .unchecked();
+    for (name, value) in env {
+        expression = expression.env(name, value);
+    }
+    match expression.run() {
+        Ok(output) => {
+            let exit = output.status.code().map_or_else(
+                || Exit::Signal(output.status.signal().unwrap_or(0)),
+                Exit::Code,
+            );
+            (exit, output.stdout)
+        }
+        Err(e) => (
+            Exit::SpawnFailed(format!("cannot start {}: {e}", program.display())),
+            Vec::new(),
+        ),
+    }
+}
+
 /// Where a running command is on its way out.
 #[derive(Clone, Copy)]
 enum Phase {

@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, command_handler, hook_specific_deny};
+use super::{
+    Agent, Event, HookEntry, PayloadFields, Timeouts, command_handler, hook_specific_deny,
+};
 use crate::config::GatesConfig;
 
 /// Claude Code.
@@ -17,7 +19,7 @@ impl Agent for Claude {
     }
 
     fn title(&self) -> &'static str {
-        "Claude Code: .claude/settings.json"
+        "Claude Code"
     }
 
     fn hooks_file(&self) -> &'static str {
@@ -36,7 +38,7 @@ impl Agent for Claude {
         &[".claude/settings.json", ".claude/settings.local.json"]
     }
 
-    fn hooks(&self, stop_seconds: u64, _config: &GatesConfig) -> Vec<HookEntry> {
+    fn hooks(&self, timeouts: &Timeouts, _config: &GatesConfig) -> Vec<HookEntry> {
         let entry = |event, matcher, handler_event, seconds| HookEntry {
             event,
             matcher,
@@ -44,19 +46,27 @@ impl Agent for Claude {
         };
         vec![
             entry("SessionStart", None, Event::SessionStart, 30),
-            entry("Stop", None, Event::Stop, stop_seconds),
-            entry("SubagentStop", None, Event::SubagentStop, stop_seconds),
+            entry("Stop", None, Event::Stop, timeouts.stop),
+            entry("SubagentStop", None, Event::SubagentStop, timeouts.stop),
             entry(
                 "PreToolUse",
                 Some("Bash|Edit|Write|MultiEdit|NotebookEdit"),
                 Event::PreToolUse,
-                30,
+                timeouts.pre_tool,
             ),
         ]
     }
 
     fn missing_backstop(&self, message: &str) -> String {
         format!("echo '{}'", json!({ "systemMessage": message }))
+    }
+
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields {
+            paths: &["file_path", "notebook_path"],
+            project_dir_env: &["CLAUDE_PROJECT_DIR"],
+            ..PayloadFields::default()
+        }
     }
 
     fn shell_tools(&self) -> &'static [&'static str] {

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, command_handler, hook_specific_deny};
+use super::{
+    Agent, Event, HookEntry, PayloadFields, Timeouts, command_handler, hook_specific_deny,
+};
 use crate::config::GatesConfig;
 
 /// Codex CLI.
@@ -18,7 +20,7 @@ impl Agent for Codex {
     }
 
     fn title(&self) -> &'static str {
-        "Codex CLI: .codex/hooks.json"
+        "Codex CLI"
     }
 
     fn hooks_file(&self) -> &'static str {
@@ -37,7 +39,7 @@ impl Agent for Codex {
         &[".codex/config.toml", ".codex/hooks.json"]
     }
 
-    fn hooks(&self, stop_seconds: u64, _config: &GatesConfig) -> Vec<HookEntry> {
+    fn hooks(&self, timeouts: &Timeouts, _config: &GatesConfig) -> Vec<HookEntry> {
         let entry = |event, matcher, handler_event, seconds| HookEntry {
             event,
             matcher,
@@ -45,12 +47,12 @@ impl Agent for Codex {
         };
         vec![
             entry("SessionStart", None, Event::SessionStart, 30),
-            entry("Stop", None, Event::Stop, stop_seconds),
+            entry("Stop", None, Event::Stop, timeouts.stop),
             entry(
                 "PreToolUse",
                 Some("Bash|apply_patch"),
                 Event::PreToolUse,
-                30,
+                timeouts.pre_tool,
             ),
         ]
     }
@@ -73,6 +75,14 @@ impl Agent for Codex {
              \x20    PreToolUse hooks (again after .codex/hooks.json changes: a changed hook is untrusted)\n\
              \x20 In automation, `codex exec --dangerously-bypass-hook-trust` replaces step 2."
         ))
+    }
+
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields {
+            session: &["session_id", "thread-id"],
+            patch: &["input", "patch"],
+            ..PayloadFields::default()
+        }
     }
 
     fn shell_tools(&self) -> &'static [&'static str] {

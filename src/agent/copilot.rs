@@ -2,9 +2,11 @@
 //! own (version 1, handlers listed directly, commands under `bash`), arguments sent as a JSON
 //! string.
 
+use std::path::Path;
+
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, Layout, hook_command};
+use super::{Agent, Event, HookEntry, Layout, PayloadFields, Timeouts, hook_command};
 use crate::config::GatesConfig;
 
 /// GitHub Copilot.
@@ -17,7 +19,7 @@ impl Agent for Copilot {
     }
 
     fn title(&self) -> &'static str {
-        "GitHub Copilot: .github/hooks/backstop.json"
+        "GitHub Copilot"
     }
 
     fn hooks_file(&self) -> &'static str {
@@ -32,7 +34,7 @@ impl Agent for Copilot {
         &[".github/hooks"]
     }
 
-    fn hooks(&self, stop_seconds: u64, _config: &GatesConfig) -> Vec<HookEntry> {
+    fn hooks(&self, timeouts: &Timeouts, _config: &GatesConfig) -> Vec<HookEntry> {
         let entry = |event, handler_event, seconds| HookEntry {
             event,
             matcher: None,
@@ -40,10 +42,14 @@ impl Agent for Copilot {
         };
         vec![
             entry("sessionStart", Event::SessionStart, 30),
-            entry("agentStop", Event::Stop, stop_seconds),
-            entry("subagentStop", Event::SubagentStop, stop_seconds),
-            entry("preToolUse", Event::PreToolUse, 30),
+            entry("agentStop", Event::Stop, timeouts.stop),
+            entry("subagentStop", Event::SubagentStop, timeouts.stop),
+            entry("preToolUse", Event::PreToolUse, timeouts.pre_tool),
         ]
+    }
+
+    fn handler_command_key(&self) -> &'static str {
+        "bash"
     }
 
     fn layout(&self) -> Layout {
@@ -56,6 +62,36 @@ impl Agent for Copilot {
 
     fn owns_file(&self) -> bool {
         true
+    }
+
+    /// Copilot CLI runs a repository's hooks only in a trusted folder; otherwise it defers them
+    /// and says nothing. Checked with Copilot CLI 1.0.102 (tests/clients): `--trust-folder`,
+    /// `COPILOT_ALLOW_ALL=true`, and the folder in `trustedFolders` of the config each do it.
+    fn next_steps(&self, root: &Path) -> Option<String> {
+        let config = std::env::var_os("COPILOT_HOME").map_or_else(
+            || "~/.copilot/config.json".to_owned(),
+            |home| Path::new(&home).join("config.json").display().to_string(),
+        );
+        let folders = json!({ "trustedFolders": [root.display().to_string()] });
+        Some(format!(
+            "copilot: Copilot CLI skips these hooks, without a word, until you trust this folder:\n\
+             \x20 start `copilot` here and choose to trust the folder (and remember it), or add it to\n\
+             \x20 {config}: {folders}\n\
+             \x20 In automation, `copilot -p ... --trust-folder` trusts it for that one session.\n\
+             \x20 The cloud agent reads .github/hooks/ from the default branch: commit and merge this file."
+        ))
+    }
+
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields {
+            session: &["sessionId"],
+            subagent: &["agentId"],
+            parent: &["parentAgentId"],
+            tool_name: &["toolName"],
+            tool_input: &["toolArgs"],
+            paths: &["path", "filePath"],
+            ..PayloadFields::default()
+        }
     }
 
     fn shell_tools(&self) -> &'static [&'static str] {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Agent, Event, HookEntry, Layout, hook_command};
+use super::{Agent, Event, HookEntry, Layout, PayloadFields, Timeouts, hook_command};
 use crate::config::GatesConfig;
 
 /// Cursor.
@@ -16,7 +16,7 @@ impl Agent for Cursor {
     }
 
     fn title(&self) -> &'static str {
-        "Cursor: .cursor/hooks.json"
+        "Cursor"
     }
 
     fn hooks_file(&self) -> &'static str {
@@ -35,7 +35,7 @@ impl Agent for Cursor {
         &[".cursor/hooks.json"]
     }
 
-    fn hooks(&self, _stop_seconds: u64, config: &GatesConfig) -> Vec<HookEntry> {
+    fn hooks(&self, _timeouts: &Timeouts, config: &GatesConfig) -> Vec<HookEntry> {
         vec![
             // Cursor stops following up after `loop_limit`; backstop's own retry budget decides first.
             HookEntry {
@@ -57,6 +57,15 @@ impl Agent for Cursor {
 
     fn file_version(&self) -> Option<u64> {
         Some(1)
+    }
+
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields {
+            session: &["conversation_id"],
+            cwd_lists: &["workspace_roots"],
+            command: &["command"],
+            ..PayloadFields::default()
+        }
     }
 
     fn shell_tools(&self) -> &'static [&'static str] {

@@ -172,7 +172,7 @@ fn check_command(command: &Command, context: &GuardContext<'_>) -> Option<String
 }
 
 /// `env X=1 cmd`, `sudo cmd`, `command cmd`, `nohup cmd`, `time cmd`, `exec cmd`: the command.
-fn unwrap_wrappers(words: &[String]) -> Vec<String> {
+pub(super) fn unwrap_wrappers(words: &[String]) -> Vec<String> {
     let mut rest = words;
     loop {
         let Some(first) = rest.first() else {

@@ -9,6 +9,7 @@ pub mod codex;
 pub mod copilot;
 pub mod cursor;
 pub mod gemini;
+pub mod git_command;
 pub mod guard;
 pub mod payload;
 pub mod session;
@@ -39,7 +40,7 @@ pub trait Agent: Sync {
     /// The name on the command line and in hook commands: `backstop hook <name> <event>`.
     fn name(&self) -> &'static str;
 
-    /// What people call it (for `--help`).
+    /// What people call it (`Claude Code`), for `--help`.
     fn title(&self) -> &'static str;
 
     /// The project file `install` merges the hooks into, relative to the worktree root.
@@ -57,9 +58,13 @@ pub trait Agent: Sync {
         &[]
     }
 
-    /// The hooks `install` writes. `stop_seconds` is how long a stop may take (every stop
-    /// gate's timeout in a row, plus a margin).
-    fn hooks(&self, stop_seconds: u64, config: &GatesConfig) -> Vec<HookEntry>;
+    /// The hooks `install` writes, with the time each kind may take.
+    fn hooks(&self, timeouts: &Timeouts, config: &GatesConfig) -> Vec<HookEntry>;
+
+    /// The key of a handler object that holds its shell command.
+    fn handler_command_key(&self) -> &'static str {
+        "command"
+    }
 
     /// How handlers sit under an event key in the hooks file.
     fn layout(&self) -> Layout {
@@ -84,6 +89,18 @@ pub trait Agent: Sync {
     /// What the person must still do before the agent runs the hooks (trust steps), if anything.
     fn next_steps(&self, _root: &Path) -> Option<String> {
         None
+    }
+
+    /// Whether git runs its hooks for the commands of the agent's shell tool. When it does not,
+    /// the pre-tool hook runs the pre-commit and pre-push gates for `git commit` and `git push`
+    /// itself (`hook/commit_gate.rs`).
+    fn shell_runs_git_hooks(&self) -> bool {
+        true
+    }
+
+    /// Where this agent's hook payloads keep each field.
+    fn payload_fields(&self) -> PayloadFields {
+        PayloadFields::default()
     }
 
     /// Tool names whose input is a shell command line.
@@ -117,6 +134,64 @@ impl std::fmt::Debug for dyn Agent {
 impl PartialEq for dyn Agent {
     fn eq(&self, other: &Self) -> bool {
         self.name() == other.name()
+    }
+}
+
+/// How long, in seconds, each kind of hook may take before the agent kills it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// A stop: every stop gate's timeout in a row, plus a margin.
+    pub stop: u64,
+    /// A pre-tool call: the guard, and the pre-commit and pre-push gates it runs for a
+    /// `git commit` or `git push` that git itself will not send through backstop.
+    pub pre_tool: u64,
+}
+
+/// The keys of an agent's hook payload (and of its environment) that backstop reads. Payloads
+/// are read leniently: each field is looked up under every agent's keys (`payload.rs`).
+#[derive(Debug, Clone, Copy)]
+pub struct PayloadFields {
+    /// The session id.
+    pub session: &'static [&'static str],
+    /// The subagent whose stop this is.
+    pub subagent: &'static [&'static str],
+    /// The agent that started this one: set on the stop a subagent fires as if it were a
+    /// session of its own (Copilot's `agentStop` for a subagent).
+    pub parent: &'static [&'static str],
+    /// Where the agent works (a path).
+    pub cwd: &'static [&'static str],
+    /// Lists whose first entry is where the agent works (Cursor's `workspace_roots`).
+    pub cwd_lists: &'static [&'static str],
+    /// The tool a pre-tool hook is asked about.
+    pub tool_name: &'static [&'static str],
+    /// The tool's input: an object, or an object sent as a JSON string.
+    pub tool_input: &'static [&'static str],
+    /// A shell command line at the top level (a shell-only pre-tool hook).
+    pub command: &'static [&'static str],
+    /// Keys of an edit tool's input that name the files it writes.
+    pub paths: &'static [&'static str],
+    /// Keys of a patch tool's input that hold the patch (besides `command`).
+    pub patch: &'static [&'static str],
+    /// Environment variables that name the project the agent was started in.
+    pub project_dir_env: &'static [&'static str],
+}
+
+impl Default for PayloadFields {
+    /// The shape Claude Code set and most agents follow.
+    fn default() -> Self {
+        PayloadFields {
+            session: &["session_id"],
+            subagent: &["agent_id"],
+            parent: &[],
+            cwd: &["cwd"],
+            cwd_lists: &[],
+            tool_name: &["tool_name"],
+            tool_input: &["tool_input"],
+            command: &[],
+            paths: &["file_path"],
+            patch: &[],
+            project_dir_env: &[],
+        }
     }
 }
 

@@ -6,7 +6,21 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use super::PayloadFields;
 use super::guard::ToolCall;
+
+/// Every agent's keys for one field, in registry order, without repeats.
+fn keys(field: fn(&PayloadFields) -> &'static [&'static str]) -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = Vec::new();
+    for agent in super::ALL {
+        for key in field(&agent.payload_fields()) {
+            if !all.contains(key) {
+                all.push(key);
+            }
+        }
+    }
+    all
+}
 
 /// A hook payload, whatever its dialect (`snake_case`, `camelCase`, Cursor's).
 #[derive(Debug, Clone, Default)]
@@ -41,10 +55,10 @@ impl Payload {
             .filter(|s| !s.is_empty())
     }
 
-    /// The session: `session_id`, `sessionId`, Cursor's `conversation_id`, or `unknown`.
+    /// The session (under any agent's key), or `unknown`.
     pub fn session(&self) -> String {
         let session = self
-            .text(&["session_id", "sessionId", "conversation_id", "thread-id"])
+            .text(&keys(|f| f.session))
             .unwrap_or_else(|| "unknown".to_owned());
         // Session ids become file names: keep them tame.
         session
@@ -60,9 +74,9 @@ impl Payload {
             .collect()
     }
 
-    /// The subagent this stop is for (`agent_id`), if any.
+    /// The subagent this stop is for, if any.
     pub fn subagent(&self) -> Option<String> {
-        self.text(&["agent_id", "agentId"]).map(|id| {
+        self.text(&keys(|f| f.subagent)).map(|id| {
             id.chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
                 .take(80)
@@ -70,15 +84,24 @@ impl Payload {
         })
     }
 
-    /// Where the agent works: `cwd`, Cursor's `workspace_roots[0]`, or the process's directory.
+    /// The agent that started this one (under any agent's key): set on the stop a subagent
+    /// fires as if it were a session of its own.
+    pub fn parent_agent(&self) -> Option<String> {
+        self.text(&keys(|f| f.parent))
+    }
+
+    /// Where the agent works: its `cwd` (or the first of Cursor's `workspace_roots`), or the
+    /// process's directory.
     pub fn cwd(&self) -> PathBuf {
-        self.text(&["cwd"])
+        self.text(&keys(|f| f.cwd))
             .or_else(|| {
-                self.value
-                    .get("workspace_roots")
-                    .and_then(|r| r.get(0))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
+                keys(|f| f.cwd_lists).iter().find_map(|k| {
+                    self.value
+                        .get(*k)
+                        .and_then(|r| r.get(0))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
             })
             .map_or_else(
                 || std::env::current_dir().unwrap_or_default(),
@@ -88,11 +111,10 @@ impl Payload {
 
     /// The tool call a pre-tool hook is asked about, in any agent's shape.
     pub fn tool_call(&self) -> ToolCall {
-        let name = self.text(&["tool_name", "toolName"]).unwrap_or_default();
-        let mut input = self
-            .value
-            .get("tool_input")
-            .or_else(|| self.value.get("toolArgs"))
+        let name = self.text(&keys(|f| f.tool_name)).unwrap_or_default();
+        let mut input = keys(|f| f.tool_input)
+            .iter()
+            .find_map(|k| self.value.get(*k))
             .cloned()
             .unwrap_or(Value::Null);
         if let Value::String(text) = &input {
@@ -100,9 +122,9 @@ impl Payload {
             input = serde_json::from_str(text).unwrap_or(Value::Null);
         }
         let field = |key: &str| input.get(key).and_then(Value::as_str).map(str::to_owned);
-        // Cursor's beforeShellExecution: `{"command": "..."}` at the top level.
+        // A shell-only hook (Cursor's beforeShellExecution): the command at the top level.
         if name.is_empty()
-            && let Some(command) = self.text(&["command"])
+            && let Some(command) = self.text(&keys(|f| f.command))
         {
             return ToolCall::Shell(command);
         }
@@ -128,11 +150,10 @@ impl Payload {
             command().map_or(ToolCall::Other, ToolCall::Shell)
         } else if named(|a| a.patch_tools()) {
             command()
-                .or_else(|| field("input"))
-                .or_else(|| field("patch"))
+                .or_else(|| keys(|f| f.patch).iter().find_map(|k| field(k)))
                 .map_or(ToolCall::Other, ToolCall::Patch)
         } else if named(|a| a.edit_tools()) {
-            let paths: Vec<PathBuf> = ["file_path", "notebook_path", "path", "filePath"]
+            let paths: Vec<PathBuf> = keys(|f| f.paths)
                 .iter()
                 .filter_map(|k| field(k))
                 .map(PathBuf::from)
@@ -146,4 +167,12 @@ impl Payload {
             ToolCall::Other
         }
     }
+}
+
+/// The project the agent was started in, from the environment an agent gives its hooks.
+pub fn project_dir() -> Option<PathBuf> {
+    keys(|f| f.project_dir_env)
+        .iter()
+        .find_map(|name| std::env::var_os(name).filter(|v| !v.is_empty()))
+        .map(PathBuf::from)
 }

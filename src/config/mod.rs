@@ -88,44 +88,46 @@ pub struct GateConfig {
     pub run: String,
     /// Globs; the gate runs only when the file set touches one of them. Absent: any file.
     /// A pattern without `/` matches a file name at any depth.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub files: Option<Vec<String>>,
     /// Triggers this gate runs on. Default: every trigger except commit-msg.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub on: Option<Vec<Trigger>>,
-    /// Working directory, relative to the worktree root. Globs and passed files are
-    /// relative to it; files outside it are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cwd: Option<String>,
-    /// Append the matching files as arguments, batched under the OS argument limit.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub pass_files: bool,
+    /// How to read diagnostics (file, line, message) from the gate's output.
+    #[serde(default)]
+    pub parser: Option<ParserKind>,
+    /// For `parser = "regex"`: a regex with named groups file, line, col, severity, message.
+    /// Without it, `regex` reads the default `path:line[:col]: [severity:] message` lines.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// The file the command writes its results to, relative to `cwd`: required with
+    /// `parser = "junit"`; with `sarif`, `checkstyle` or `rdjson`, read instead of the output.
+    #[serde(default)]
+    pub report: Option<String>,
+    /// Gates that must finish before this one starts; otherwise gates run in parallel.
+    #[serde(default)]
+    pub after: Vec<String>,
     /// How long the gate may run, like "90s", "5m" or "1h30m". Default 10m. The whole
     /// process group is killed when it runs out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     #[schemars(regex(pattern = r"^\s*[0-9]"))]
     pub timeout: Option<String>,
-    /// A command that fixes what `run` checks (run first with `--fix` or `settings.fix`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-    /// How to read diagnostics (file, line, message) from the gate's output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parser: Option<ParserKind>,
-    /// For `parser = "junit"`: the `JUnit` XML file the command writes, relative to `cwd`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report: Option<String>,
-    /// For `parser = "regex"`: a regex with named groups file, line, col, severity, message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
-    /// Gates that must finish before this one starts; otherwise gates run in parallel.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub after: Vec<String>,
     /// Extra environment variables for the command.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(default)]
     pub env: IndexMap<String, String>,
+    /// Working directory, relative to the worktree root. Globs and passed files are
+    /// relative to it; files outside it are ignored.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Append the matching files as arguments, batched under the OS argument limit.
+    #[serde(default)]
+    pub pass_files: bool,
     /// Globs whose content forms the cache key. Default: the whole target tree.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub inputs: Option<Vec<String>>,
+    /// A command that fixes what `run` checks (run first with `--fix` or `settings.fix`).
+    #[serde(default)]
+    pub fix: Option<String>,
 }
 
 impl GateConfig {
@@ -164,12 +166,22 @@ pub enum ParserKind {
     Eslint,
     /// pytest's plain output.
     Pytest,
+    /// mypy's output, plain or `pretty = true`, with notes and error codes.
+    Mypy,
     /// `go vet` and `go test -json`.
     Go,
     /// Playwright's JSON reporter.
     Playwright,
     /// A `JUnit` XML file named by `report`.
     Junit,
+    /// SARIF 2.1.0 (semgrep, ruff, clippy-sarif, `CodeQL`, eslint's SARIF formatter...), from
+    /// the output or `report`.
+    Sarif,
+    /// Checkstyle XML (ktlint, detekt, golangci-lint, phpcs, shellcheck...), from the output
+    /// or `report`.
+    Checkstyle,
+    /// reviewdog's diagnostic format (rdjson or rdjsonl), from the output or `report`.
+    Rdjson,
     /// A user `pattern`.
     Regex,
     /// No diagnostics; the tail of the output is shown.
@@ -181,16 +193,16 @@ pub enum ParserKind {
 #[serde(deny_unknown_fields)]
 pub struct ProtectConfig {
     /// Globs of test files, in addition to the usual test locations of each language.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub tests: Option<Vec<String>>,
     /// Globs of files whose every change is a finding. Default: gates.toml and agent hook configs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub paths: Option<Vec<String>>,
     /// Finding kinds not to report.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub allow: Vec<FindingKind>,
     /// Triggers the protected gate runs on. Default: every trigger except commit-msg.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub on: Option<Vec<Trigger>>,
 }
 

@@ -343,12 +343,16 @@ fn check_parser(
             "parser = \"junit\" needs `report`, the XML file the command writes".to_owned(),
             Some("add report = \"path/to/junit.xml\"".to_owned()),
         )),
-        (Some(ParserKind::Junit), Some(_)) | (_, None) => {}
+        (
+            Some(ParserKind::Junit | ParserKind::Sarif | ParserKind::Checkstyle | ParserKind::Rdjson),
+            _,
+        )
+        | (_, None) => {}
         (_, Some(_)) => errors.push(at.error(
             &here("report"),
             true,
-            "`report` is only read with parser = \"junit\"".to_owned(),
-            Some("set parser = \"junit\", or remove `report`".to_owned()),
+            "`report` is only read with parser = \"junit\", \"sarif\", \"checkstyle\" or \"rdjson\"".to_owned(),
+            Some("set one of those parsers, or remove `report`".to_owned()),
         )),
     }
 }

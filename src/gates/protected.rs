@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::{GateOutcome, GateStatus};
-use crate::git::Repo;
+use crate::git::{Repo, Side, blob_id};
 use crate::plan::ProtectJob;
 use crate::protected::{self, approve};
 
@@ -14,11 +14,10 @@ pub fn run(repo: &Repo, job: &ProtectJob) -> GateOutcome {
     let mut outcome = match protected::run(repo, &job.scope()) {
         Err(error) => GateOutcome::error(format!("{error:#}")),
         Ok(all) => {
-            let approved = approve::approved(repo);
             let total = all.len();
             let open: Vec<_> = all
                 .into_iter()
-                .filter(|f| !approved.contains(&approve::fingerprint(f)))
+                .filter(|f| !job.approved.contains(&approve::fingerprint(f)))
                 .collect();
             let settled = total - open.len();
             let mut outcome = GateOutcome::skipped("");
@@ -46,4 +45,28 @@ pub fn run(repo: &Repo, job: &ProtectJob) -> GateOutcome {
     };
     outcome.duration = started.elapsed();
     outcome
+}
+
+/// What the gate reads of its target, as text for the cache key: every changed path with its
+/// kind and the id of the bytes the analysis will read (what a symlink points at included, as
+/// the analysis reads it). A commit target is named by its id in the definition already.
+pub fn read_fingerprint(repo: &Repo, job: &ProtectJob) -> Option<String> {
+    let contents = match job.target {
+        Side::Commit(_) => None,
+        side => Some(repo.contents(side).ok()?),
+    };
+    let mut text = String::new();
+    for change in &job.changes {
+        let read = contents
+            .as_ref()
+            .and_then(|c| c.read(&change.path))
+            .map_or_else(|| "-".to_owned(), |bytes| blob_id(&bytes));
+        text.push_str(&format!(
+            "{}\0{:?}\0{}\0{read}\n",
+            change.path.display(),
+            change.kind,
+            change.submodule
+        ));
+    }
+    Some(text)
 }

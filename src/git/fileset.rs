@@ -308,6 +308,27 @@ impl Repo {
         Ok(ids)
     }
 
+    /// The working tree's content ids plus those of `named` paths git leaves out (ignored
+    /// files a person named with `--files`): gates read them, so the key must cover them.
+    pub fn content_ids_naming(&self, named: &FileSet) -> Result<Vec<(PathBuf, Oid)>> {
+        let mut ids = self.content_ids(Side::WorkTree)?;
+        let missing: std::collections::HashMap<PathBuf, Option<Oid>> = named
+            .changes
+            .iter()
+            .filter(|change| {
+                ids.binary_search_by(|(path, _)| {
+                    path.as_os_str()
+                        .as_bytes()
+                        .cmp(change.path.as_os_str().as_bytes())
+                })
+                .is_err()
+            })
+            .map(|change| (change.path.clone(), self.worktree_blob_id(&change.path)))
+            .collect();
+        overlay(&mut ids, missing);
+        Ok(ids)
+    }
+
     /// Whether every tracked file in the working tree is what the index holds (untracked
     /// files aside): after the pre-commit set-aside, the gates saw exactly the index.
     pub fn tracked_files_match_index(&self) -> Result<bool> {

@@ -2,6 +2,7 @@
 
 mod fileset;
 mod hooks;
+mod scratch;
 mod worktree;
 
 use std::path::{Path, PathBuf};

@@ -10,7 +10,8 @@ use std::time::Duration;
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::agent::guard::{self, GuardContext};
+use super::stop_once::{self, Claim, Verdict};
+use crate::agent::guard::{self, GuardContext, ToolCall};
 use crate::agent::payload::Payload;
 use crate::agent::{Agent, Event, session};
 use crate::config::SettingsConfig;
@@ -33,6 +34,9 @@ pub fn run(global: &GlobalOptions, agent: &dyn Agent, event: Event) -> u8 {
             start(global, &payload);
             None
         }
+        // Copilot fires agentStop for a subagent too (the child's id as its session, the parent
+        // in `parentAgentId`), then subagentStop: that one judges it, against the parent's base.
+        Event::Stop if payload.parent_agent().is_some() => None,
         Event::Stop | Event::SubagentStop => stop(global, agent, &payload),
         Event::PreToolUse => pre_tool(global, agent, &payload),
     };
@@ -100,12 +104,13 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         .subagent()
         .map_or_else(|| session.clone(), |id| format!("{session}-agent-{id}"));
     // A payload `cwd` outside any repository (a scratch dir): the project the agent was started in.
-    let workspace = workspace_at(global, &payload.cwd()).or_else(|e| {
-        match std::env::var_os("CLAUDE_PROJECT_DIR") {
-            Some(dir) => workspace_at(global, Path::new(&dir)),
-            None => Err(e),
-        }
-    });
+    let workspace =
+        workspace_at(global, &payload.cwd()).or_else(
+            |e| match crate::agent::payload::project_dir() {
+                Some(dir) => workspace_at(global, &dir),
+                None => Err(e),
+            },
+        );
     let workspace = match workspace {
         Ok(workspace) => workspace,
         // Not a repository backstop can judge: nothing to hold the agent to.
@@ -115,14 +120,21 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         }
     };
     let repo = &workspace.repo;
+    // The same stop delivered through a second agent's hook file is answered, not judged again.
+    let claim = match stop_once::claim(repo, &counter, agent) {
+        Claim::Judge(claim) => claim,
+        Claim::Replay(verdict) => return verdict.answer(agent),
+    };
     let (report, text) = match judge(global, &workspace, &session) {
         Ok(report) if report.ok => {
+            // The last report is this one, green: an old failure must not linger there.
+            write_report(&workspace, &report);
             let mut state = session::load(repo, &counter);
             state.fingerprint = None;
             state.blocks = 0;
             state.total = 0;
             session::save(repo, &counter, &state);
-            return None;
+            return claim.answer(agent, Verdict::Pass);
         }
         Ok(report) => {
             let path = write_report(&workspace, &report);
@@ -178,7 +190,7 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
             },
             last_report_path(&workspace).display()
         );
-        return agent.give_up(&message);
+        return claim.answer(agent, Verdict::GiveUp(message));
     }
     if same {
         state.blocks += 1;
@@ -187,7 +199,7 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         state.blocks = 1;
     }
     session::save(repo, &counter, &state);
-    Some(agent.block(&cap(&text)))
+    claim.answer(agent, Verdict::Block(cap(&text)))
 }
 
 /// Runs the stop gates on the working tree against the session base (else SPEC §1's).
@@ -275,5 +287,13 @@ fn pre_tool(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Opt
         root: workspace.repo.root(),
         protected: &protected,
     };
-    guard::check(&payload.tool_call(), &context).map(|reason| agent.deny(&reason))
+    let call = payload.tool_call();
+    if let Some(reason) = guard::check(&call, &context) {
+        return Some(agent.deny(&reason));
+    }
+    // A commit or push that git will not send through backstop's hook: judged here.
+    let ToolCall::Shell(script) = &call else {
+        return None;
+    };
+    super::commit_gate::check(agent, script, &cwd).map(|reason| agent.deny(&reason))
 }

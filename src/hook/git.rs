@@ -19,15 +19,9 @@ use crate::setaside::{self, SetAside, Snapshot, WorktreeLock};
 use crate::settings::{GlobalOptions, RunSettings, Workspace};
 use crate::trigger::{GitHook, Trigger};
 
-/// Runs the hook `name` with git's arguments; returns the exit status for git.
-pub fn run(global: &GlobalOptions, name: &str, args: &[OsString]) -> Result<u8> {
+/// Runs `hook` with git's arguments; returns the exit status for git.
+pub fn run(global: &GlobalOptions, hook: GitHook, args: &[OsString]) -> Result<u8> {
     signals::install()?;
-    let hook = GitHook::from_name(name).ok_or_else(|| {
-        usage(
-            format!("backstop has no `{name}` hook"),
-            "reinstall with `backstop install --git`",
-        )
-    })?;
     let stdin = if hook == GitHook::PrePush {
         read_stdin()?
     } else {

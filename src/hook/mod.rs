@@ -2,4 +2,6 @@
 //! into it.
 
 pub mod agent;
+pub mod commit_gate;
 pub mod git;
+pub mod stop_once;

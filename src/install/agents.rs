@@ -13,34 +13,38 @@ use crate::error::usage;
 use crate::git::Repo;
 use crate::trigger::Trigger;
 
-/// Seconds a stop hook may take: every stop gate's timeout in a row, plus a margin.
-fn stop_seconds(config: &GatesConfig) -> u64 {
-    let gates: u64 = config
-        .gates
-        .values()
-        .filter(|g| g.triggers().contains(&Trigger::Stop))
-        .map(|g| g.timeout().as_secs())
-        .sum();
+/// Seconds a hook running the gates of `triggers` may take: their timeouts in a row, plus a
+/// margin.
+fn gate_seconds(config: &GatesConfig, triggers: &[Trigger]) -> u64 {
+    let timeouts = || {
+        config
+            .gates
+            .values()
+            .filter(|g| g.triggers().iter().any(|t| triggers.contains(t)))
+            .map(|g| g.timeout().as_secs())
+    };
+    let gates: u64 = timeouts().sum();
     // Never below one gate's own timeout: an agent that kills the hook lets the stop through.
-    let longest = config
-        .gates
-        .values()
-        .filter(|g| g.triggers().contains(&Trigger::Stop))
-        .map(|g| g.timeout().as_secs())
-        .max()
-        .unwrap_or(0);
+    let longest = timeouts().max().unwrap_or(0);
     (gates + 60).clamp(600, 4 * 3600).max(longest + 60)
+}
+
+/// The timeouts install writes: a stop runs the stop gates; a pre-tool call may run the
+/// pre-commit and pre-push gates for a `git commit` or `git push` (`hook/commit_gate.rs`).
+fn timeouts(config: &GatesConfig) -> crate::agent::Timeouts {
+    crate::agent::Timeouts {
+        stop: gate_seconds(config, &[Trigger::Stop]),
+        pre_tool: gate_seconds(config, &[Trigger::PreCommit, Trigger::PrePush]),
+    }
 }
 
 /// Whether a handler is backstop's, for this agent.
 fn ours(handler: &Value, agent: &dyn Agent) -> bool {
     let marker = format!("backstop hook {} ", agent.name());
-    ["command", "bash"].iter().any(|k| {
-        handler
-            .get(*k)
-            .and_then(Value::as_str)
-            .is_some_and(|c| c.contains(&marker))
-    })
+    handler
+        .get(agent.handler_command_key())
+        .and_then(Value::as_str)
+        .is_some_and(|c| c.contains(&marker))
 }
 
 /// Merges backstop's hooks into the agent's file; returns what happened.
@@ -65,7 +69,7 @@ pub fn install(repo: &Repo, config: &GatesConfig, agent: &dyn Agent) -> Result<S
         event,
         matcher,
         handler,
-    } in agent.hooks(stop_seconds(config), config)
+    } in agent.hooks(&timeouts(config), config)
     {
         let list = hooks.entry(event).or_insert_with(|| json!([]));
         let Some(list) = list.as_array_mut() else {

@@ -4,15 +4,11 @@
 
 use std::path::Path;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use regex::Regex;
 
-use super::{Place, Request, SOURCE_EXTENSIONS, number, pattern};
+use super::{Place, Request, SOURCE_EXTENSIONS, number, pattern, report};
 use crate::diagnostic::{Diagnostic, Severity};
-
-/// Coarse file-system clocks: a report this much older than the gate's start still counts.
-const CLOCK_SLACK: Duration = Duration::from_secs(2);
 
 /// `path/to/file.ext:12` or `:12:5` inside a failure's text.
 static LOCATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -23,24 +19,16 @@ static LOCATION: LazyLock<Regex> = LazyLock::new(|| {
 /// Reads the report the gate wrote. A missing, stale (left by an earlier run) or unreadable
 /// report is said in a note, and the output is read with the default pattern instead.
 pub fn from_report(request: &Request<'_>, output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
-    let Some(report) = request.report else {
-        return pattern::fallback(output, place);
-    };
-    let path = place.cwd.join(report);
-    let problem = match (place.files.read(&path), place.files.modified(&path)) {
-        (None, _) => format!("no JUnit report at {report}: the command did not write it"),
-        (Some(_), Some(modified))
-            if request.report_before == Some(modified)
-                || request
-                    .started
-                    .is_some_and(|started| modified + CLOCK_SLACK < started) =>
-        {
-            format!("the JUnit report {report} is older than this run; it was not read")
-        }
-        (Some(text), _) => match parse_xml(&text, place) {
+    let problem = match report::read(request, place, "JUnit") {
+        Ok(None) => return pattern::fallback(output, place),
+        Ok(Some(text)) => match parse_xml(&text, place) {
             Ok(found) => return found,
-            Err(e) => format!("the JUnit report {report} is not valid XML: {e}"),
+            Err(e) => format!(
+                "the JUnit report {} is not valid XML: {e}",
+                request.report.unwrap_or_default()
+            ),
         },
+        Err(problem) => problem,
     };
     let mut found = vec![Diagnostic::new(Some(Severity::Note), problem)];
     found.extend(pattern::fallback(output, place));
@@ -193,6 +181,8 @@ fn file_from_classname(classname: &str, place: &Place<'_>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::super::fixture::{Fixture, lines};
     use super::*;
 

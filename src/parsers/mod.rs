@@ -3,13 +3,18 @@
 //! picks the parser a gate names (`parser = ...`) and owns what they share.
 
 mod cargo;
+mod checkstyle;
 mod eslint;
 mod go;
 mod junit;
+mod mypy;
 mod pattern;
 mod place;
 mod playwright;
 mod pytest;
+mod rdjson;
+mod report;
+mod sarif;
 mod tsc;
 
 use std::collections::HashSet;
@@ -30,9 +35,9 @@ pub const MAX_DIAGNOSTICS: usize = 1000;
 pub struct Request<'a> {
     /// `parser = ...`; `None` selects the default `path:line[:col]: message` pattern.
     pub kind: Option<ParserKind>,
-    /// `pattern = ...` (with `parser = "regex"`).
+    /// `pattern = ...` (with `parser = "regex"`; without it, the default pattern).
     pub pattern: Option<&'a str>,
-    /// `report = ...` (with `parser = "junit"`), relative to the gate's `cwd`.
+    /// `report = ...` (with `junit`, `sarif`, `checkstyle`, `rdjson`), relative to `cwd`.
     pub report: Option<&'a str>,
     /// When the gate started: a `JUnit` report older than this was left by an earlier run.
     pub started: Option<SystemTime>,
@@ -50,13 +55,23 @@ pub fn parse(request: &Request<'_>, output: &str, place: &Place<'_>) -> Vec<Diag
         Some(ParserKind::Tsc) => tsc::parse(output, place),
         Some(ParserKind::Eslint) => eslint::parse(output, place),
         Some(ParserKind::Pytest) => pytest::parse(output, place),
+        Some(ParserKind::Mypy) => mypy::parse(output, place),
         Some(ParserKind::Go) => go::parse(output, place),
         Some(ParserKind::Playwright) => playwright::parse(output, place),
         Some(ParserKind::Junit) => junit::from_report(request, output, place),
+        Some(ParserKind::Sarif) => report::document(request, output, place, "SARIF", sarif::parse),
+        Some(ParserKind::Checkstyle) => {
+            report::document(request, output, place, "Checkstyle XML", checkstyle::parse)
+        }
+        Some(ParserKind::Rdjson) => {
+            report::document(request, output, place, "rdjson", rdjson::parse)
+        }
         Some(ParserKind::Regex) => match request.pattern.map(regex::Regex::new) {
             Some(Ok(user)) => pattern::parse(&user, output, place),
-            // Config validation already refused a missing or bad pattern.
-            _ => Vec::new(),
+            // SPEC §3: `regex` without a pattern reads the default pattern.
+            None => pattern::fallback(output, place),
+            // Config validation already refused a bad pattern.
+            Some(Err(_)) => Vec::new(),
         },
     };
     finish(found)
@@ -175,6 +190,7 @@ const SOURCE_EXTENSIONS: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
+    use super::fixture::{Fixture, lines};
     use super::*;
 
     #[test]
@@ -202,6 +218,33 @@ mod tests {
         assert_eq!(severity_from("info"), Some(Severity::Note));
         assert_eq!(severity_from("W"), Some(Severity::Warning));
         assert_eq!(severity_from("convention"), None);
+    }
+
+    /// SPEC §3: `parser = "regex"` without `pattern` is the default pattern (it read nothing).
+    #[test]
+    fn regex_without_a_pattern_reads_the_default_pattern() {
+        let fixture = Fixture::new("gcc");
+        let request = Request {
+            kind: Some(ParserKind::Regex),
+            pattern: None,
+            report: None,
+            started: None,
+            report_before: None,
+        };
+        let output = fixture.output("gcc.txt");
+        let found = lines(&parse(&request, &output, &fixture.place()));
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert_eq!(
+            found,
+            lines(&parse(
+                &Request {
+                    kind: None,
+                    ..request
+                },
+                &output,
+                &fixture.place()
+            ))
+        );
     }
 
     #[test]
@@ -298,6 +341,21 @@ pub(crate) mod fixture {
         fn modified(&self, _: &Path) -> Option<std::time::SystemTime> {
             None
         }
+    }
+
+    /// [`lines`], each followed by its fixes as `  fix: ...`.
+    pub fn lines_with_fixes(found: &[Diagnostic]) -> Vec<String> {
+        lines(found)
+            .into_iter()
+            .zip(found)
+            .flat_map(|(line, d)| {
+                std::iter::once(line).chain(
+                    d.fixes
+                        .iter()
+                        .map(|f| format!("  fix: {}", f.summary(d.file.as_deref()))),
+                )
+            })
+            .collect()
     }
 
     /// One line per diagnostic: `severity file:line:col-end_line:end_col [rule] message`.

@@ -56,6 +56,9 @@ const VOLATILE_VARIABLES: &[&str] = &[
     "OLDPWD",
     "PWD",
     "GIT_INDEX_FILE",
+    // git hands a commit's hooks the commit's date, new every second.
+    "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_DATE",
     "BACKSTOP_HOOK_SCRIPT",
     "SSH_AUTH_SOCK",
     "SSH_AGENT_PID",
@@ -88,7 +91,7 @@ pub(super) fn contents_after_the_run(
         (GatesSee::WorkingTree, Some((base, _))) => repo
             .changed_since(base)
             .and_then(|changes| repo.content_ids_after(base, &changes)),
-        (GatesSee::WorkingTree, None) => repo.content_ids(Side::WorkTree),
+        (GatesSee::WorkingTree, None) => repo.content_ids_naming(&plan.snapshot.file_set),
     };
     result.ok()
 }
@@ -99,7 +102,7 @@ fn seen_contents(repo: &Repo, plan: &Plan, sees: GatesSee) -> Option<Vec<(PathBu
         (GatesSee::Index, _) => repo.content_ids(Side::Index),
         (GatesSee::TargetCommit, _) => repo.content_ids(plan.snapshot.target),
         (GatesSee::WorkingTree, Some((base, changes))) => repo.content_ids_after(base, changes),
-        (GatesSee::WorkingTree, None) => repo.content_ids(Side::WorkTree),
+        (GatesSee::WorkingTree, None) => repo.content_ids_naming(&plan.snapshot.file_set),
     };
     match result {
         Ok(contents) => Some(contents),

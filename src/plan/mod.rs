@@ -60,6 +60,9 @@ pub struct CacheScope<'a> {
     pub cwd: &'a Path,
     /// Globs whose content the key covers (`None`: the whole target tree).
     pub inputs: Option<&'a Vec<String>>,
+    /// Whether the key covers the content ids of what the gates see (`inputs`, or the whole
+    /// tree); `false` for a gate whose definition already names every byte it reads.
+    pub tree: bool,
 }
 
 /// A gate ready to run.
@@ -120,6 +123,7 @@ impl Job {
             files: &self.files,
             cwd: self.cwd.strip_prefix(&self.root).unwrap_or(Path::new("")),
             inputs: self.inputs.as_ref(),
+            tree: true,
         }
     }
 }

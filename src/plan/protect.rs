@@ -1,14 +1,15 @@
 //! Planning the built-in protected gate: whether it runs, and under which `[protect]`: the
 //! base's and the target's together, so a change cannot narrow the protection of itself.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::Path;
 
 use crate::config::{self, GatesConfig, ProtectConfig};
 use crate::git::{FileChange, Oid, Repo, Side};
 use crate::snapshot::Snapshot;
 use crate::trigger::Trigger;
 
-use super::{CacheScope, Selection};
+use super::Selection;
 
 /// The protected gate of one run.
 #[derive(Debug, Clone)]
@@ -23,13 +24,21 @@ pub struct ProtectJob {
     pub changes: Vec<FileChange>,
     /// Report findings without failing (`--allow-protected`).
     pub allow: bool,
-    /// The combined config, `allow` and the approvals, for the cache key.
+    /// The approvals on record when the run was planned: the key and the verdict read the
+    /// same set.
+    pub approved: BTreeSet<String>,
+    /// The combined config, `allow`, the approvals and a commit target's id, for the cache key.
     definition: String,
-    /// The changed paths, for the cache key.
-    paths: Vec<PathBuf>,
 }
 
 impl ProtectJob {
+    /// The gate's definition for the cache key: its combined config, `--allow-protected`, the
+    /// approvals on record and a commit target's id. The key adds what the gate reads of the
+    /// target (`gates::protected::read_fingerprint`); the base is the run's.
+    pub fn definition(&self) -> &str {
+        &self.definition
+    }
+
     /// What the analysis compares.
     pub fn scope(&self) -> crate::protected::Scope<'_> {
         crate::protected::Scope {
@@ -37,17 +46,6 @@ impl ProtectJob {
             base: self.base,
             target: self.target,
             changes: &self.changes,
-        }
-    }
-
-    /// What the result cache keys the gate by: its combined config, `--allow-protected`, the
-    /// approvals on record and every changed path (the base and content are the run's).
-    pub fn cache_scope(&self) -> CacheScope<'_> {
-        CacheScope {
-            definition: &self.definition,
-            files: &self.paths,
-            cwd: Path::new(""),
-            inputs: None,
         }
     }
 }
@@ -85,10 +83,18 @@ pub fn any_trigger(
         config.protect.clone(),
     )?;
     let approved = crate::protected::approve::approved(repo);
+    // A commit's content is its id; for the index and the working tree, the key adds the
+    // bytes the gate reads.
+    let target = match snapshot.target {
+        Side::Commit(id) => id.to_string(),
+        Side::Index => "index".to_owned(),
+        Side::WorkTree => "worktree".to_owned(),
+    };
     let definition = serde_json::json!({
         "protect": protect,
         "allow": allow,
         "approved": approved,
+        "target": target,
     })
     .to_string();
     Some(ProtectJob {
@@ -97,8 +103,8 @@ pub fn any_trigger(
         target: snapshot.target,
         changes: snapshot.file_set.changes.clone(),
         allow,
+        approved,
         definition,
-        paths: snapshot.paths(),
     })
 }
 

@@ -121,6 +121,19 @@ fn gate_section(gate: &GateReport) -> Vec<String> {
                     .iter()
                     .map(|m| format!("      {}", m.trim_end())),
             );
+            lines.extend(
+                problems::fix_lines(d.file.as_deref(), &d.fixes)
+                    .into_iter()
+                    .map(|fix| format!("      {fix}")),
+            );
+        }
+        if !problems::has_located_error(gate) {
+            // Warnings alone do not say why the gate failed (`--max-warnings=0`); its output does.
+            lines.extend(
+                problems::output_tail(gate, TAIL_LINES)
+                    .into_iter()
+                    .map(|l| format!("  | {l}")),
+            );
         }
     } else {
         // Nothing located: the unlocated messages (a missing report), then the output's tail.

@@ -104,11 +104,12 @@ fn command(problem: &Problem<'_>) -> String {
         }
     }
     properties.push(format!("title={}", property(&problem.title)));
-    format!(
-        "::{kind} {}::{}",
-        properties.join(","),
-        data(&problem.message)
-    )
+    let mut message = problem.message.clone();
+    for line in problems::fix_lines(problem.file, problem.fixes) {
+        message.push('\n');
+        message.push_str(&line);
+    }
+    format!("::{kind} {}::{}", properties.join(","), data(&message))
 }
 
 /// Escapes a command's message: `%`, carriage returns and newlines.
@@ -167,7 +168,11 @@ pub fn step_summary(report: &Report) -> String {
             gate.diagnostics.len()
         ));
     }
-    for gate in report.failures() {
+    // A failed protected gate is its findings, listed below.
+    for gate in report
+        .failures()
+        .filter(|g| !problems::explained_by_findings(report, g))
+    {
         let listed: Vec<String> = gate
             .diagnostics
             .iter()

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::problems;
 use crate::gates::GateOutcome;
 use crate::plan::Job;
-use crate::report::{GateStatus, Report};
+use crate::report::{GateReport, GateStatus, Report};
 use crate::runner::Observer;
 
 /// Lines of a failed gate's output shown before the rest is cut (the JSON report has it all).
@@ -178,7 +179,13 @@ impl Observer for LiveDisplay {
     }
 }
 
-/// The end of the human display: failed gates' output and the verdict.
+/// The end of the human display: what each failed gate reported, and the verdict.
+///
+/// The rule for a failed gate: its located diagnostics first (a parser read them, whatever
+/// the tool printed: JSON, a test runner's report). When one of them is an error, they say
+/// why the gate failed and replace the output (`-v` adds it). When none is (a linter failing
+/// on warnings, a failure the parser does not know), the output follows them. The output is
+/// shown less its JSON and XML documents (`super::machine`; all of it with `-v`).
 pub fn summary(report: &Report, style: &Style) -> String {
     let mut out = String::new();
     for gate in report.failures() {
@@ -190,28 +197,34 @@ pub fn summary(report: &Report, style: &Style) -> String {
         if style.verbose {
             out.push_str(&format!("$ {}\n", gate.command));
         }
-        let located: Vec<String> = gate
-            .diagnostics
-            .iter()
-            .filter_map(|d| {
-                let at = super::problems::location(d.file.as_deref(), d.line, d.column)?;
-                let rule = d
-                    .rule
-                    .as_deref()
-                    .map(|r| format!(" [{r}]"))
-                    .unwrap_or_default();
-                Some(format!("{at}: {}{rule}\n", d.message))
-            })
-            .collect();
-        if !located.is_empty() && gate.output.as_deref().is_some_and(is_machine_output) {
-            // JSON lines say nothing to a person; the diagnostics read from them do.
-            out.push_str(&clip_lines(&located.concat(), SHOWN_OUTPUT_LINES));
-            out.push_str(&style.paint("2", "(the tool printed JSON: --format json has it)\n"));
-        } else if let Some(output) = &gate.output {
-            out.push_str(&clip_lines(output, SHOWN_OUTPUT_LINES));
-            if !output.is_empty() && !output.ends_with('\n') {
-                out.push('\n');
+        let located = gate.diagnostics.iter().any(|d| d.file.is_some());
+        if located {
+            let lines = diagnostic_lines(gate, *style);
+            out.push_str(&clip_lines(&lines.concat(), SHOWN_OUTPUT_LINES));
+        }
+        let output = gate.output.as_deref().unwrap_or_default();
+        let explained = problems::has_located_error(gate);
+        if located && explained && !style.verbose {
+            let count = output.lines().filter(|l| !l.trim().is_empty()).count();
+            if count > 0 {
+                out.push_str(&style.paint(
+                    "2",
+                    &format!(
+                        "({} of output not shown: -v shows them, --format json keeps them)\n",
+                        lines_word(count)
+                    ),
+                ));
             }
+        } else if !style.verbose {
+            out.push_str(&clip_lines(
+                &without_documents(output, *style),
+                SHOWN_OUTPUT_LINES,
+            ));
+        } else {
+            out.push_str(&clip_lines(output, SHOWN_OUTPUT_LINES));
+        }
+        if !out.ends_with('\n') {
+            out.push('\n');
         }
         if let Some(reason) = &gate.reason {
             out.push_str(&format!("{reason}\n"));
@@ -219,6 +232,73 @@ pub fn summary(report: &Report, style: &Style) -> String {
     }
     out.push_str(&verdict(report, style));
     out
+}
+
+/// Each located diagnostic as `path:line:col: [warning: ]message [rule]`, its further message
+/// lines and suggested fixes indented below it; then the unlocated ones (notes).
+fn diagnostic_lines(gate: &GateReport, style: Style) -> Vec<String> {
+    let mut ordered: Vec<_> = gate.diagnostics.iter().collect();
+    ordered.sort_by_key(|d| d.file.is_none());
+    ordered
+        .into_iter()
+        .map(|d| {
+            let level = problems::level(gate, d);
+            let at = problems::location(d.file.as_deref(), d.line, d.column)
+                .map(|at| format!("{at}: "))
+                .unwrap_or_default();
+            let rule = d
+                .rule
+                .as_deref()
+                .map(|r| style.paint("2", &format!(" [{r}]")))
+                .unwrap_or_default();
+            let mut message = d.message.lines();
+            let mut text = format!(
+                "{at}{}{}{rule}\n",
+                problems::severity_prefix(level),
+                message.next().unwrap_or_default()
+            );
+            for line in message {
+                text.push_str(&format!("    {}\n", line.trim_end()));
+            }
+            for fix in problems::fix_lines(d.file.as_deref(), &d.fixes) {
+                text.push_str(&format!("    {}\n", style.paint("36", &fix)));
+            }
+            text
+        })
+        .collect()
+}
+
+/// The output less its machine-readable documents, with a line saying how many lines.
+fn without_documents(output: &str, style: Style) -> String {
+    let mut kept = String::new();
+    let mut dropped = 0;
+    for (line, machine) in output.lines().zip(super::machine::lines(output)) {
+        if machine {
+            dropped += 1;
+        } else {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    if dropped > 0 {
+        kept.push_str(&style.paint(
+            "2",
+            &format!(
+                "({} of JSON or XML not shown: --format json keeps them)\n",
+                lines_word(dropped)
+            ),
+        ));
+    }
+    kept
+}
+
+/// `1 line`, `3 lines`.
+fn lines_word(count: usize) -> String {
+    if count == 1 {
+        "1 line".to_owned()
+    } else {
+        format!("{count} lines")
+    }
 }
 
 /// One line: how many gates failed, or that all passed.
@@ -257,20 +337,6 @@ pub fn verdict(report: &Report, style: &Style) -> String {
         )
     };
     format!("{line}\n")
-}
-
-/// Whether most lines of the output are JSON (`--message-format=json`, `--format json`).
-fn is_machine_output(output: &str) -> bool {
-    let lines: Vec<&str> = output
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let json = lines
-        .iter()
-        .filter(|l| l.starts_with('{') || l.starts_with('['))
-        .count();
-    json * 2 > lines.len()
 }
 
 fn seconds(duration: Duration) -> String {

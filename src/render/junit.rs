@@ -106,7 +106,8 @@ fn testcase(gate: &GateReport, classname: &str, counts: &mut Counts) -> String {
     case
 }
 
-/// The diagnostics (`path:line:col: message`), or the tail of the output when none is located.
+/// The diagnostics (`path:line:col: message [rule]`), then the tail of the output when no
+/// located error explains the failure.
 fn failure_body(gate: &GateReport) -> String {
     let mut body = String::new();
     for diagnostic in &gate.diagnostics {
@@ -116,12 +117,26 @@ fn failure_body(gate: &GateReport) -> String {
             diagnostic.column,
         );
         let severity = problems::severity_prefix(problems::level(gate, diagnostic));
+        // The rule ends the first line, as in the agent text.
+        let rule = diagnostic
+            .rule
+            .as_deref()
+            .map(|r| format!(" [{r}]"))
+            .unwrap_or_default();
+        let message = match diagnostic.message.split_once('\n') {
+            Some((first, rest)) => format!("{first}{rule}\n{rest}"),
+            None => format!("{}{rule}", diagnostic.message),
+        };
         match place {
-            Some(place) => body.push_str(&format!("{place}: {severity}{}\n", diagnostic.message)),
-            None => body.push_str(&format!("{severity}{}\n", diagnostic.message)),
+            Some(place) => body.push_str(&format!("{place}: {severity}{message}\n")),
+            None => body.push_str(&format!("{severity}{message}\n")),
+        }
+        for fix in problems::fix_lines(diagnostic.file.as_deref(), &diagnostic.fixes) {
+            body.push_str(&format!("  {fix}\n"));
         }
     }
-    if !gate.diagnostics.iter().any(|d| d.file.is_some()) {
+    // Nothing located, or only warnings: the output's tail says why the gate failed.
+    if !problems::has_located_error(gate) {
         let tail = problems::output_tail(gate, QUOTED_OUTPUT_LINES);
         if !tail.is_empty() {
             body.push_str(&tail.join("\n"));

@@ -1,11 +1,15 @@
 //! What the CI formats (SARIF, GitHub annotations) report: every diagnostic, one problem for a
-//! failed gate that has no located error of its own, and every protected finding.
+//! failed gate that has no located error of its own (a failed protected gate's findings are
+//! its problems), and every protected finding.
 
 use crate::config::PROTECTED_GATE;
-use crate::report::{Diagnostic, FindingReport, GateReport, GateStatus, Report, Severity};
+use crate::report::{Diagnostic, FindingReport, Fix, GateReport, GateStatus, Report, Severity};
 
 /// Lines of a failed gate's output quoted when it has no located error.
 pub const TAIL_LINES: usize = 10;
+
+/// Characters of one quoted output line (a minified bundle or a cut JSON report is one line).
+pub const TAIL_WIDTH: usize = 500;
 
 /// One thing to report, wherever it came from.
 #[derive(Debug, Clone)]
@@ -30,6 +34,8 @@ pub struct Problem<'a> {
     pub end_column: Option<u32>,
     /// What to say.
     pub message: String,
+    /// Fixes the tool suggested.
+    pub fixes: &'a [Fix],
     /// A short title: the gate and the tool's rule, or the finding's kind.
     pub title: String,
     /// Whether this stands for a failed gate that has no located error (identity for
@@ -45,7 +51,10 @@ pub fn problems(report: &Report) -> Vec<Problem<'_>> {
         for diagnostic in &gate.diagnostics {
             out.push(from_diagnostic(gate, diagnostic));
         }
-        if gate.status.is_failure() && !has_located_error(gate) {
+        if gate.status.is_failure()
+            && !has_located_error(gate)
+            && !explained_by_findings(report, gate)
+        {
             out.push(gate_failure(gate));
         }
     }
@@ -68,11 +77,19 @@ pub fn problems(report: &Report) -> Vec<Problem<'_>> {
             end_line: None,
             end_column: None,
             message,
+            fixes: &[],
             title: format!("protected: {kind}"),
             gate_failure: false,
         });
     }
     out
+}
+
+/// Whether the gate is the protected gate and its findings are reported: they say why it
+/// failed, each at its place, so a gate-level problem would only repeat them (on gates.toml,
+/// as a bogus code scanning alert).
+pub fn explained_by_findings(report: &Report, gate: &GateReport) -> bool {
+    gate.name == PROTECTED_GATE && gate.status == GateStatus::Failed && !report.protected.is_empty()
 }
 
 /// The names of the failed gates, with `protected` when findings remain and no gate of that
@@ -155,18 +172,38 @@ pub fn status_phrase(gate: &GateReport) -> String {
     }
 }
 
-/// The last `count` non-blank lines of a gate's output.
-pub fn output_tail(gate: &GateReport, count: usize) -> Vec<&str> {
+/// The last `count` non-blank lines of a gate's output, each cut at [`TAIL_WIDTH`]
+/// characters, less the machine-readable documents in it (`super::machine`).
+pub fn output_tail(gate: &GateReport, count: usize) -> Vec<String> {
     let Some(output) = &gate.output else {
         return Vec::new();
     };
-    let lines: Vec<&str> = output.lines().map(str::trim_end).collect();
+    let lines: Vec<&str> = output
+        .lines()
+        .zip(super::machine::lines(output))
+        .filter(|(_, machine)| !machine)
+        .map(|(line, _)| line.trim_end())
+        .collect();
     let end = lines
         .iter()
         .rposition(|l| !l.is_empty())
         .map_or(0, |i| i + 1);
     let start = end.saturating_sub(count);
-    lines[start..end].to_vec()
+    lines[start..end]
+        .iter()
+        .map(|line| match line.char_indices().nth(TAIL_WIDTH) {
+            Some((cut, _)) => format!("{}…", &line[..cut]),
+            None => (*line).to_owned(),
+        })
+        .collect()
+}
+
+/// The fixes of a diagnostic as text lines (`fix: replace 3:5-3:9 with "x"`).
+pub fn fix_lines(file: Option<&str>, fixes: &[Fix]) -> Vec<String> {
+    fixes
+        .iter()
+        .map(|fix| format!("fix: {}", fix.summary(file)))
+        .collect()
 }
 
 /// `path:line:col`, `path:line`, `path`, or nothing.
@@ -200,6 +237,7 @@ fn from_diagnostic<'a>(gate: &'a GateReport, diagnostic: &'a Diagnostic) -> Prob
         end_line: diagnostic.end_line,
         end_column: diagnostic.end_column,
         message: diagnostic.message.clone(),
+        fixes: &diagnostic.fixes,
         title,
         gate_failure: false,
     }
@@ -223,6 +261,7 @@ fn gate_failure(gate: &GateReport) -> Problem<'_> {
         end_line: None,
         end_column: None,
         message,
+        fixes: &[],
         title: format!("{} {}", gate.name, gate.status.as_str().replace('_', " ")),
         gate_failure: true,
     }

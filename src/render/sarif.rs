@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::problems::{self, Problem};
 use crate::config::FILE_NAME;
 use crate::finding::FindingKind;
-use crate::report::{Report, Severity};
+use crate::report::{Fix, Report, Severity};
 
 /// The SARIF schema the output declares.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -177,7 +177,7 @@ fn result(problem: &Problem<'_>, rule_index: usize, fingerprint_input: &str) -> 
         // config that defines the gate.
         properties["unlocated"] = json!(true);
     }
-    json!({
+    let mut result = json!({
         "ruleId": problem.rule_id,
         "ruleIndex": rule_index,
         "level": level_name(problem.level),
@@ -185,7 +185,44 @@ fn result(problem: &Problem<'_>, rule_index: usize, fingerprint_input: &str) -> 
         "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {"backstop/v1": fingerprint(fingerprint_input)},
         "properties": properties,
-    })
+    });
+    if !problem.fixes.is_empty() {
+        result["fixes"] = problem.fixes.iter().map(fix).collect();
+    }
+    result
+}
+
+/// A suggested fix: its edits grouped by file, in the order the tool gave them.
+fn fix(fix: &Fix) -> Value {
+    let mut changes: Vec<(&str, Vec<Value>)> = Vec::new();
+    for edit in &fix.edits {
+        let replacement = json!({
+            "deletedRegion": {
+                "startLine": edit.line,
+                "startColumn": edit.column,
+                "endLine": edit.end_line,
+                "endColumn": edit.end_column,
+            },
+            "insertedContent": {"text": edit.text},
+        });
+        match changes.iter_mut().find(|(file, _)| *file == edit.file) {
+            Some((_, replacements)) => replacements.push(replacement),
+            None => changes.push((&edit.file, vec![replacement])),
+        }
+    }
+    let mut value = json!({
+        "artifactChanges": changes
+            .into_iter()
+            .map(|(file, replacements)| json!({
+                "artifactLocation": {"uri": uri(file), "uriBaseId": SRCROOT},
+                "replacements": replacements,
+            }))
+            .collect::<Vec<_>>(),
+    });
+    if let Some(description) = &fix.description {
+        value["description"] = json!({"text": description});
+    }
+    value
 }
 
 /// What makes a problem the same problem in the next run: its rule, file and message, never

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use crate::diagnostic::{Diagnostic, Severity};
+pub use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 pub use crate::finding::FindingReport;
 use crate::gates::GateOutcome;
 pub use crate::gates::GateStatus;

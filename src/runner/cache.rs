@@ -64,7 +64,9 @@ impl Cache {
             text.push(0);
         }
         text.push(b'\n');
-        text.extend_from_slice(self.contents_digest(scope.cwd, scope.inputs).as_bytes());
+        if scope.tree {
+            text.extend_from_slice(self.contents_digest(scope.cwd, scope.inputs).as_bytes());
+        }
         blob_id(&text)
     }
 

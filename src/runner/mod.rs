@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use crate::gates::GateStatus;
 use crate::gates::{self, GateContext, GateOutcome};
 use crate::git::Repo;
-use crate::plan::{Action, CacheScope, Job, Plan};
+use crate::plan::{Action, CacheScope, Job, Plan, ProtectJob};
 
 /// Hears about gates as they start and finish (the live display).
 pub trait Observer: Sync {
@@ -53,41 +53,65 @@ fn cached(
     }
 }
 
-/// Where each gate starts: skipped gates and the protected gate are done (the protected gate
-/// runs here, from the cache or in-process), command gates wait for the scheduler.
+/// Where each gate starts: the protected gate is done first (from the cache or in-process, so
+/// the display shows it first, as it is the fastest), then the skipped gates; command gates wait
+/// for the scheduler.
 fn first_states(
     repo: &Repo,
     plan: &Plan,
     observer: &dyn Observer,
     cache: Option<&cache::Cache>,
 ) -> Vec<State> {
-    plan.gates
-        .iter()
-        .map(|gate| match &gate.action {
-            Action::Skip(reason) => {
-                let outcome = GateOutcome::skipped(reason.clone());
-                observer.finished(&gate.name, &outcome);
-                State::Done(outcome)
-            }
-            Action::Protect(job) => {
-                let outcome = match cached(cache, job.cache_scope()) {
-                    (Some(hit), _) => hit,
-                    (None, key) => {
-                        let outcome = gates::protected::run(repo, job);
-                        if let (Some(cache), Some(key), GateStatus::Passed) =
-                            (cache, key, outcome.status)
-                        {
-                            cache.store(&key);
-                        }
-                        outcome
-                    }
-                };
-                observer.finished(&gate.name, &outcome);
-                State::Done(outcome)
-            }
-            Action::Run(_) => State::Waiting,
-        })
-        .collect()
+    let mut states: Vec<State> = plan.gates.iter().map(|_| State::Waiting).collect();
+    for (state, gate) in states.iter_mut().zip(&plan.gates) {
+        let Action::Protect(job) = &gate.action else {
+            continue;
+        };
+        let outcome = run_protected(repo, job, cache);
+        observer.finished(&gate.name, &outcome);
+        *state = State::Done(outcome);
+    }
+    for (state, gate) in states.iter_mut().zip(&plan.gates) {
+        if let Action::Skip(reason) = &gate.action {
+            let outcome = GateOutcome::skipped(reason.clone());
+            observer.finished(&gate.name, &outcome);
+            *state = State::Done(outcome);
+        }
+    }
+    states
+}
+
+/// The protected gate, answered from the cache when what it reads is what an earlier pass
+/// read. Its key names every byte it reads, so it never depends on what the command gates see.
+fn run_protected(repo: &Repo, job: &ProtectJob, cache: Option<&cache::Cache>) -> GateOutcome {
+    let read = cache.and_then(|_| gates::protected::read_fingerprint(repo, job));
+    let definition = read
+        .as_ref()
+        .map(|read| format!("{}\n{read}", job.definition()));
+    let scope = definition.as_deref().map(|definition| CacheScope {
+        definition,
+        files: &[],
+        cwd: std::path::Path::new(""),
+        inputs: None,
+        tree: false,
+    });
+    let (hit, key) = match scope {
+        Some(scope) => cached(cache, scope),
+        None => (None, None),
+    };
+    if let Some(hit) = hit {
+        return hit;
+    }
+    let outcome = gates::protected::run(repo, job);
+    // A pass with findings (`--allow-protected`) must report them again; a pass is stored only
+    // if what the gate read did not change while it ran.
+    if let (Some(cache), Some(key), GateStatus::Passed, true) =
+        (cache, key, outcome.status, outcome.findings.is_empty())
+        && gates::protected::read_fingerprint(repo, job) == read
+    {
+        cache.store(&key);
+    }
+    outcome
 }
 
 /// Runs the plan and returns one outcome per planned gate, in plan order. The protected gate

@@ -1,5 +1,5 @@
-"""Runs the real Claude Code and Codex CLIs against the scripted mock model, in a scratch git
-repository that gets backstop the way a person installs it.
+"""Runs the real Claude Code, Codex, Gemini and Copilot CLIs against the scripted mock model, in a
+scratch git repository that gets backstop the way a person installs it.
 
 Python standard library only. Paths:
   BACKSTOP_BIN          the backstop binary (default: <repo>/target/debug/backstop)
@@ -47,10 +47,37 @@ def claude_binary():
 
 
 def codex_binary():
-    path = os.path.join(MODULES, ".bin", "codex")
+    return npm_binary("codex", "Codex CLI")
+
+
+def gemini_binary():
+    return npm_binary("gemini", "Gemini CLI")
+
+
+def copilot_binary():
+    return npm_binary("copilot", "Copilot CLI")
+
+
+def npm_binary(name, title):
+    path = os.path.join(MODULES, ".bin", name)
     if not os.path.exists(path):
-        raise RuntimeError("Codex CLI is not installed: run `npm ci` in tests/clients")
+        raise RuntimeError(f"{title} is not installed: run `npm ci` in tests/clients")
     return path
+
+
+def client_version(client, work):
+    """What `<client> --version` prints, in a scratch HOME (Copilot unpacks itself there)."""
+    binary = {"claude": claude_binary, "codex": codex_binary, "gemini": gemini_binary, "copilot": copilot_binary}
+    home = os.path.join(work, f"version-{client}")
+    os.makedirs(home, exist_ok=True)
+    out = subprocess.run(
+        [binary[client](), "--version"],
+        capture_output=True,
+        text=True,
+        env=scrubbed_env(HOME=home, TMPDIR=home),
+    ).stdout.strip()
+    name = {"gemini": "Gemini CLI ", "copilot": ""}.get(client, "")
+    return name + out.splitlines()[0] if out else f"{client}: no version"
 
 
 def scrubbed_env(**extra):
@@ -85,10 +112,16 @@ class AddTest(unittest.TestCase):
         self.assertEqual(add(-1, 1), 0)
 """
 
-# A stand-in linter: one diagnostic per debug print, `path:line:col: error: message`.
-LINT = """import subprocess
+# A stand-in linter: one diagnostic per debug print, `path:line:col: error: message`. Each run
+# appends its trigger to <git-common-dir>/gate-runs.log, so a scenario can count judgements.
+LINT = """import os
+import subprocess
 import sys
 
+common = subprocess.run(["git", "rev-parse", "--git-common-dir"], capture_output=True, text=True,
+                        check=True).stdout.strip()
+with open(os.path.join(common, "gate-runs.log"), "a") as log:
+    log.write(os.environ.get("BACKSTOP_TRIGGER", "-") + "\\n")
 failed = False
 files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],
                        capture_output=True, text=True, check=True).stdout.split()
@@ -109,6 +142,7 @@ sys.exit(1 if failed else 0)
 
 GATES = """[settings]
 stop_retries = {stop_retries}
+cache = {cache}
 
 [gates.lint]
 run = "python3 lint.py"
@@ -149,6 +183,8 @@ class Project:
     home: str
     tmp: str
     install_output: str = ""
+    # How Gemini or Copilot is told to trust the folder (see run_client); None: its default.
+    trust: str = None
 
     def backstop(self, *args, check=False):
         return subprocess.run(
@@ -170,11 +206,20 @@ class Project:
     def log(self):
         return git(self.repo, "log", "--format=%s").splitlines()
 
+    def gate_runs(self):
+        """The triggers of the lint gate's runs so far (one line per run)."""
+        try:
+            with open(os.path.join(self.repo, ".git", "gate-runs.log")) as f:
+                return f.read().split()
+        except FileNotFoundError:
+            return []
 
-def make_project(name, agents=(), git_hooks=False, stop_retries=3):
+
+def make_project(name, agents=(), git_hooks=False, stop_retries=3, cache=True):
     """A fresh repository with calc.py, its tests, a lint gate, `[protect]`, and backstop
     installed as a person would: `backstop install --<agent>`, the result committed, then
-    `backstop install --git` when asked."""
+    `backstop install --git` when asked. `cache=False` makes every judgement run the gates, so
+    that `gate_runs` counts judgements."""
     directory = os.path.join(WORK, name)
     shutil.rmtree(directory, ignore_errors=True)
     repo, home, tmp = (os.path.join(directory, d) for d in ("repo", "home", "tmp"))
@@ -189,13 +234,16 @@ def make_project(name, agents=(), git_hooks=False, stop_retries=3):
         "tests/__init__.py": "",
         "tests/test_calc.py": TESTS,
         "lint.py": LINT,
-        "gates.toml": GATES.format(stop_retries=stop_retries),
+        "gates.toml": GATES.format(stop_retries=stop_retries, cache=str(cache).lower()),
         ".gitignore": "__pycache__/\n",
     }
     for path, text in files.items():
         with open(os.path.join(repo, path), "w") as f:
             f.write(text)
     git(repo, "init", "-q")
+    # Gemini CLI's shell points GIT_CONFIG_GLOBAL at /dev/null: the identity lives in the repo too.
+    git(repo, "config", "user.name", "Scripted Model")
+    git(repo, "config", "user.email", "model@example.invalid")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "calc")
     project = Project(directory, repo, home, tmp)
@@ -210,6 +258,7 @@ def make_project(name, agents=(), git_hooks=False, stop_retries=3):
             git(repo, "add", "-A")
             git(repo, "commit", "-qm", "backstop hooks")
     assert project.backstop("run", "stop", "--all-files").returncode == 0, "the project starts green"
+    os.remove(os.path.join(repo, ".git", "gate-runs.log"))
     return project
 
 
@@ -245,7 +294,8 @@ class Run:
         """What the client sent back after the model's step `n` (0-based): the texts and tool
         results that are new in request n+1, as (kind, text, is_error) tuples."""
         body = self.requests[n + 1]["body"]
-        return claude_replies(body) if self.client == "claude" else codex_replies(body)
+        replies = {"claude": claude_replies, "codex": codex_replies, "gemini": gemini_replies, "copilot": chat_replies}
+        return replies[self.client](body)
 
     def describe(self):
         """Enough to debug a failure without opening the files."""
@@ -297,13 +347,56 @@ def codex_replies(body):
     return out
 
 
-def run_client(client, project, steps, prompt="Make the change, then finish.", extra_args=()):
+DIALECTS = {"claude": "anthropic", "codex": "responses", "gemini": "gemini", "copilot": "chat"}
+
+
+def gemini_replies(body):
+    contents = body.get("contents", [])
+    last = max((i for i, c in enumerate(contents) if c.get("role") == "model"), default=-1)
+    out = []
+    for content in contents[last + 1 :]:
+        for part in content.get("parts", []):
+            if "text" in part:
+                out.append(("text", part["text"], False))
+            elif "functionResponse" in part:
+                response = part["functionResponse"].get("response", {})
+                error = "error" in response
+                text = response.get("error") if error else response.get("output", "")
+                if not isinstance(text, str):
+                    text = json.dumps(text)
+                out.append(("tool_result", text, error))
+    return out
+
+
+def chat_replies(body):
+    messages = body.get("messages", [])
+    last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=-1)
+    out = []
+    for message in messages[last + 1 :]:
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "\n".join(c.get("text", "") for c in content if isinstance(c, dict))
+        if message.get("role") == "tool":
+            out.append(("tool_result", content or "", False))
+        elif message.get("role") == "user":
+            out.append(("text", content or "", False))
+    return out
+
+
+def run_client(client, project, steps, prompt="Make the change, then finish.", extra_args=(), trust=None):
     """Runs one real client session in `project` against a mock scripted with `steps`.
     Claude prints stream-json events (hook events included) on stdout; Codex prints its
-    transcript, with a line per hook run and its outcome, on stderr."""
+    transcript, with a line per hook run and its outcome, on stderr; Gemini prints stream-json
+    events (a blocked stop as an `error` event), Copilot its JSON event stream (no hook events).
+
+    `trust` is how Gemini and Copilot are told to trust the folder (their project hooks run only
+    in a trusted one): Gemini "file" (the trustedFolders.json entry `install --gemini` prints,
+    written by `trust_gemini`), "env" (GEMINI_CLI_TRUST_WORKSPACE=true, the default), "skip"
+    (`--skip-trust` alone) or "none"; Copilot "config" (the trustedFolders entry `install
+    --copilot` prints, written by `trust_copilot`), "flag" (`--trust-folder`, the default) or
+    "none"."""
     log = os.path.join(project.dir, "requests.jsonl")
-    dialect = "anthropic" if client == "claude" else "responses"
-    with MockModel(dialect, steps, log, project.repo) as model:
+    with MockModel(DIALECTS[client], steps, log, project.repo) as model:
         if client == "claude":
             command = [
                 claude_binary(),
@@ -327,12 +420,47 @@ def run_client(client, project, steps, prompt="Make the change, then finish.", e
                 DISABLE_AUTOUPDATER="1",
                 DISABLE_ERROR_REPORTING="1",
             )
-        else:
+        elif client == "codex":
             codex_home = os.path.join(project.home, ".codex")
             configure_codex(project, model.url)
             command = [codex_binary(), "exec", *extra_args, prompt]
             env = scrubbed_env(
                 HOME=project.home, TMPDIR=project.tmp, CODEX_HOME=codex_home, MOCK_API_KEY="mock-key"
+            )
+        elif client == "gemini":
+            trust = trust or "env"
+            configure_gemini(project)
+            command = [gemini_binary(), "-p", prompt, "--output-format", "stream-json", "--yolo", *extra_args]
+            if trust == "skip":
+                command.append("--skip-trust")
+            env = scrubbed_env(
+                HOME=project.home,
+                TMPDIR=project.tmp,
+                GOOGLE_GEMINI_BASE_URL=model.url,
+                GEMINI_API_KEY="mock-key",
+                **({"GEMINI_CLI_TRUST_WORKSPACE": "true"} if trust == "env" else {}),
+            )
+        else:
+            trust = trust or "flag"
+            command = [
+                copilot_binary(),
+                "-p",
+                prompt,
+                "--allow-all-tools",
+                "--output-format",
+                "json",
+                *(["--trust-folder"] if trust == "flag" else []),
+                *extra_args,
+            ]
+            env = scrubbed_env(
+                HOME=project.home,
+                TMPDIR=project.tmp,
+                # Copilot unpacks its 235 MB runtime into the cache on first start: once per suite.
+                XDG_CACHE_HOME=os.path.join(WORK, "copilot-cache"),
+                COPILOT_PROVIDER_BASE_URL=model.url + "/v1",
+                COPILOT_PROVIDER_API_KEY="mock-key",
+                COPILOT_OFFLINE="true",
+                COPILOT_MODEL="mock",
             )
         strace_log = None
         if ISOLATION == "strace":
@@ -377,6 +505,55 @@ def run_client(client, project, steps, prompt="Make the change, then finish.", e
     if strace_log:
         run.connects = foreign_connects(strace_log)
     return run
+
+
+# --- Gemini CLI and Copilot CLI configuration and trust -------------------------------------------
+
+
+def configure_gemini(project):
+    """The user settings a headless Gemini CLI needs to talk to the mock: an API key login (the
+    base URL alone selects a "gateway" login that headless mode refuses) and nothing that phones
+    home (usage statistics, telemetry, update checks)."""
+    directory = os.path.join(project.home, ".gemini")
+    os.makedirs(directory, exist_ok=True)
+    settings = {
+        "security": {"auth": {"selectedType": "gemini-api-key"}},
+        "privacy": {"usageStatisticsEnabled": False},
+        "telemetry": {"enabled": False},
+        "general": {"disableAutoUpdate": True, "disableUpdateNag": True},
+    }
+    with open(os.path.join(directory, "settings.json"), "w") as f:
+        json.dump(settings, f)
+
+
+def printed_json(install_output, marker):
+    """The JSON object install printed after `marker` (the entry a person adds to a file)."""
+    at = install_output.index(marker) + len(marker)
+    start = install_output.index("{", at)
+    value, _ = json.JSONDecoder().raw_decode(install_output[start:])
+    return value
+
+
+def trust_gemini(project):
+    """The trust step `backstop install --gemini` prints, taken as a person would: its entry
+    written to ~/.gemini/trustedFolders.json."""
+    entry = printed_json(project.install_output, "trustedFolders.json:")
+    directory = os.path.join(project.home, ".gemini")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "trustedFolders.json"), "w") as f:
+        json.dump(entry, f)
+    return entry
+
+
+def trust_copilot(project):
+    """The trust step `backstop install --copilot` prints: its entry written to
+    ~/.copilot/config.json."""
+    entry = printed_json(project.install_output, "config.json:")
+    directory = os.path.join(project.home, ".copilot")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(entry, f)
+    return entry
 
 
 # --- Codex configuration and trust --------------------------------------------------------------

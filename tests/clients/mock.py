@@ -1,17 +1,27 @@
-"""A scripted mock model on 127.0.0.1 for the real Claude Code and Codex CLIs.
+"""A scripted mock model on 127.0.0.1 for the real Claude Code, Codex, Gemini and Copilot CLIs.
 
-One server per run. It speaks one dialect: the Anthropic Messages API (`POST /v1/messages`,
-streamed as server-sent events) for Claude Code, or the OpenAI Responses API
-(`POST /v1/responses`, server-sent events) for Codex. Each model request gets the next step of
-the script, in order:
+One server per run. It speaks one dialect, each streamed as server-sent events:
+  - "anthropic": the Anthropic Messages API (`POST /v1/messages`), for Claude Code;
+  - "responses": the OpenAI Responses API (`POST /v1/responses`), for Codex;
+  - "gemini": the Gemini API (`POST /v1beta/models/<model>:streamGenerateContent?alt=sse`, and
+    `:generateContent` unstreamed), for Gemini CLI;
+  - "chat": the OpenAI Chat Completions API (`POST /v1/chat/completions`), for Copilot CLI's
+    bring-your-own-key provider.
+Each model request gets the next step of the script, in order:
 
     {"say": "text"}                       a text answer (the turn can end)
-    {"bash": "git commit -m x"}           a shell tool call (Claude `Bash`, Codex `exec_command`)
+    {"bash": "git commit -m x"}           a shell tool call (Claude `Bash`, Codex `exec_command`,
+                                          Gemini `run_shell_command`, Copilot `bash`)
     {"read": "path"}                      a file read (Claude `Read`, which Claude wants before an
-                                          edit; Codex `exec_command` with `cat`)
-    {"edit": ["path", "old", "new"]}      a file edit (Claude `Edit`, Codex `apply_patch`)
+                                          edit; Codex `exec_command` with `cat`; Gemini
+                                          `read_file`; Copilot `view`)
+    {"edit": ["path", "old", "new"]}      a file edit (Claude `Edit`, Codex `apply_patch`, Gemini
+                                          `replace`, Copilot `edit`)
+    {"task": "prompt"}                    Copilot only: a subagent (`task`) with this prompt; its
+                                          own model requests take the next steps
 
-Paths in steps are relative to the repository; Claude's file tools get them absolute.
+Paths in steps are relative to the repository; Claude's, Gemini's and Copilot's file tools get
+them absolute.
 
 Every request (method, path, body) is logged, in order, to a JSON-lines file. When the script
 runs out, the server answers every further request with an error the clients do not retry and
@@ -220,6 +230,97 @@ def responses_events(step, n):
     ]
 
 
+# --- Gemini API (Gemini CLI) --------------------------------------------------------------------
+
+
+def gemini_chunk(parts, n):
+    return {
+        "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15},
+        "modelVersion": "gemini-mock",
+        "responseId": f"mock-{n}",
+    }
+
+
+def gemini_parts(step, root):
+    if "say" in step:
+        return [{"text": step["say"]}]
+    if "bash" in step:
+        call = {"name": "run_shell_command", "args": {"command": step["bash"], "description": "scripted command"}}
+    elif "read" in step:
+        call = {"name": "read_file", "args": {"file_path": f"{root}/{step['read']}"}}
+    elif "edit" in step:
+        path, old, new = step["edit"]
+        call = {
+            "name": "replace",
+            "args": {
+                "file_path": f"{root}/{path}",
+                "old_string": old,
+                "new_string": new,
+                "instruction": "scripted edit",
+            },
+        }
+    else:
+        raise ValueError(f"unknown step {step!r}")
+    return [{"functionCall": call}]
+
+
+def gemini_events(step, n, root):
+    """One chunk, as `data:` lines (Gemini's SSE has no event names)."""
+    return [f"data: {json.dumps(gemini_chunk(gemini_parts(step, root), n))}\r\n\r\n".encode()]
+
+
+# Gemini CLI's side calls (`:generateContent`, unstreamed, with a JSON response schema) get this:
+# a next-speaker check that hands the turn back to the user, a router that picks the default.
+GEMINI_SIDE_ANSWER = {"reasoning": "mock model", "next_speaker": "user", "model_choice": "pro"}
+
+
+# --- OpenAI Chat Completions API (Copilot CLI) --------------------------------------------------
+
+
+def chat_call(step, root):
+    if "bash" in step:
+        return "bash", {"command": step["bash"], "description": "scripted command"}
+    if "read" in step:
+        return "view", {"path": f"{root}/{step['read']}"}
+    if "edit" in step:
+        path, old, new = step["edit"]
+        return "edit", {"path": f"{root}/{path}", "old_str": old, "new_str": new}
+    if "task" in step:
+        return "task", {
+            "agent_type": "general-purpose",
+            "description": "scripted subagent",
+            "prompt": step["task"],
+            "name": "helper",
+            "mode": "sync",
+        }
+    raise ValueError(f"unknown step {step!r}")
+
+
+def chat_events(step, n, root):
+    base = {"id": f"chatcmpl-mock-{n}", "object": "chat.completion.chunk", "created": 1700000000, "model": "mock"}
+
+    def chunk(delta, finish=None):
+        data = dict(base, choices=[{"index": 0, "delta": delta, "finish_reason": finish}])
+        return f"data: {json.dumps(data)}\n\n".encode()
+
+    if "say" in step:
+        first = chunk({"role": "assistant", "content": step["say"]})
+        finish = "stop"
+    else:
+        name, arguments = chat_call(step, root)
+        call = {
+            "index": 0,
+            "id": f"call_mock_{n}",
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments)},
+        }
+        first = chunk({"role": "assistant", "content": None, "tool_calls": [call]})
+        finish = "tool_calls"
+    usage = dict(base, choices=[], usage={"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15})
+    return [first, chunk({}, finish), f"data: {json.dumps(usage)}\n\n".encode(), b"data: [DONE]\n\n"]
+
+
 # --- The server ---------------------------------------------------------------------------------
 
 
@@ -248,6 +349,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.server.script.log_other({"method": "GET", "path": self.path})
+        if self.server.dialect == "chat" and self.path.split("?")[0].endswith("/models"):
+            # Copilot's provider may list the models first.
+            self._send(200, {"object": "list", "data": [{"id": "mock", "object": "model", "owned_by": "mock"}]})
+            return
         self._send(404, {"error": {"type": "not_found", "message": "mock model: no such endpoint"}})
 
     def do_HEAD(self):
@@ -256,31 +361,59 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def _scripted(self, path):
+        """Whether this POST is a turn of the conversation (the script answers it)."""
+        dialect = self.server.dialect
+        if dialect == "anthropic":
+            return path == "/v1/messages"
+        if dialect == "responses":
+            return path == "/v1/responses"
+        if dialect == "gemini":
+            return path.startswith("/v1beta/models/") and path.endswith(":streamGenerateContent")
+        return path == "/v1/chat/completions"
+
     def do_POST(self):
         body = self._body()
         path = self.path.split("?")[0]
         dialect = self.server.dialect
-        wanted = "/v1/messages" if dialect == "anthropic" else "/v1/responses"
-        if path != wanted:
-            self.server.script.log_other({"method": "POST", "path": self.path, "body": body})
-            self._send(404, {"error": {"type": "not_found", "message": f"mock model: only {wanted}"}})
+        record = {"method": "POST", "path": self.path, "body": body}
+        if dialect == "gemini" and path.endswith(":generateContent"):
+            # A side call (next speaker, routing): not a turn, never scripted.
+            self.server.script.log_other(record)
+            answer = gemini_chunk([{"text": json.dumps(GEMINI_SIDE_ANSWER)}], "side")
+            self._send(200, answer)
             return
-        index, step = self.server.script.take({"method": "POST", "path": self.path, "body": body})
+        if dialect == "gemini" and path.endswith(":countTokens"):
+            self.server.script.log_other(record)
+            self._send(200, {"totalTokens": 10})
+            return
+        if not self._scripted(path):
+            self.server.script.log_other(record)
+            self._send(404, {"error": {"type": "not_found", "message": f"mock model: no {path} here"}})
+            return
+        index, step = self.server.script.take(record)
         if step is None:
-            # 400 is not retried by either client: the run ends now, and the test sees the overrun.
+            # 400 is not retried by any client: the run ends now, and the test sees the overrun.
             message = f"mock model: the script ran out (request {index + 1})"
             if dialect == "anthropic":
                 error = {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+            elif dialect == "gemini":
+                error = {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}
             else:
                 error = {
                     "error": {"type": "invalid_request_error", "code": "script_exhausted", "message": message}
                 }
             self._send(400, error)
             return
+        root = self.server.root
         if dialect == "anthropic":
-            events = anthropic_events(step, index, self.server.root)
-        else:
+            events = anthropic_events(step, index, root)
+        elif dialect == "responses":
             events = responses_events(step, index)
+        elif dialect == "gemini":
+            events = gemini_events(step, index, root)
+        else:
+            events = chat_events(step, index, root)
         data = b"".join(events)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -294,7 +427,7 @@ class MockModel:
     """`with MockModel("anthropic", steps, log) as m: ... m.url ...`"""
 
     def __init__(self, dialect, steps, log_path, root):
-        assert dialect in ("anthropic", "responses")
+        assert dialect in ("anthropic", "responses", "gemini", "chat")
         self.script = Script(steps, log_path)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs tests/clients: the real Claude Code and Codex CLI against a scripted mock model.
+"""Runs tests/clients: the real Claude Code, Codex, Gemini and Copilot CLIs against a scripted
+mock model.
 
     python3 tests/clients/run.py [-k PATTERN] [unittest arguments...]
 
@@ -95,20 +96,9 @@ def main():
     harness.ISOLATION = mode
     if not os.path.exists(harness.BACKSTOP):
         sys.exit(f"clients: no backstop binary at {harness.BACKSTOP}: run `cargo build` first")
-    claude = harness.claude_binary()
-    versions = [
-        subprocess.run(
-            [claude, "--version"], capture_output=True, text=True, env=harness.scrubbed_env()
-        ).stdout.strip(),
-        subprocess.run(
-            [harness.codex_binary(), "--version"],
-            capture_output=True,
-            text=True,
-            env=harness.scrubbed_env(HOME=harness.WORK),
-        ).stdout.strip(),
-    ]
     shutil.rmtree(harness.WORK, ignore_errors=True)
     os.makedirs(harness.WORK)
+    versions = [harness.client_version(c, harness.WORK) for c in ("claude", "codex", "gemini", "copilot")]
     print(
         f"clients: {', '.join(versions)}; isolation: {mode}; backstop: {harness.BACKSTOP}; work: {harness.WORK}"
     )

@@ -1,4 +1,4 @@
-"""backstop's agent hooks, proven with the real Claude Code and Codex CLI.
+"""backstop's agent hooks, proven with the real Claude Code, Codex, Gemini and Copilot CLIs.
 
 Each scenario runs a real client session in a scratch repository against the scripted mock
 model, then reads what the client sent back to the "model" (the mock's request log), the
@@ -57,6 +57,18 @@ DROP_TEST = (
     "sed -i '/def test_add_negative/,/assertEqual(add(-1, 1), 0)/d' tests/test_calc.py"
     " && git commit -qam 'Remove a flaky test'"
 )
+# A failing change committed through the agent's own shell, refused with the gate feedback;
+# then the fix, committed.
+COMMIT = "git commit -am 'Add sub'"
+COMMIT_SCRIPT = [
+    {"read": "calc.py"},
+    {"edit": BREAK},
+    {"bash": COMMIT},  # 2: refused (git's hook, or the pre-tool hook where git runs none)
+    {"edit": FIX},
+    {"bash": COMMIT},  # 4: committed
+    {"say": "Done: sub() is committed."},
+]
+
 SESSION_SCRIPT = [
     {"bash": DROP_TEST},
     {"say": "Done: the suite is green."},
@@ -76,8 +88,17 @@ class Scenarios:
     def project(self, name, **kwargs):
         return make_project(f"{self.client}-{name}", **kwargs)
 
-    def installed(self, name, git_hooks=False, stop_retries=STOP_RETRIES):
-        project = self.project(name, agents=[self.client], git_hooks=git_hooks, stop_retries=stop_retries)
+    def installed(self, name, git_hooks=False, stop_retries=STOP_RETRIES, cache=True):
+        project = self.project(
+            name, agents=[self.client], git_hooks=git_hooks, stop_retries=stop_retries, cache=cache
+        )
+        # The trust step install printed, taken as a person would.
+        if self.client == "gemini":
+            harness.trust_gemini(project)
+            project.trust = "file"
+        if self.client == "copilot":
+            harness.trust_copilot(project)
+            project.trust = "config"
         if self.client == "codex":
             hooks = harness.trust_codex(project)
             ours = [h for h in hooks if "backstop hook codex" in h["command"]]
@@ -93,8 +114,8 @@ class Scenarios:
             harness.trust_project(project)
         return project
 
-    def run_script(self, project, steps):
-        run = run_client(self.client, project, steps)
+    def run_script(self, project, steps, trust=None):
+        run = run_client(self.client, project, steps, trust=trust or project.trust)
         print(
             f"\n    {self.client}: {os.path.basename(project.dir)}: {run.served} steps, "
             f"{len(run.requests)} requests, {run.seconds:.1f}s",
@@ -118,8 +139,14 @@ class Scenarios:
         texts = [text for kind, text, _ in replies if kind == "text"]
         if self.client == "claude":
             fed = [t for t in texts if t.startswith("Stop hook feedback:\n")]
-        else:
+        elif self.client == "codex":
             fed = [t for t in texts if t.startswith("<hook_prompt") and "stop" in t]
+        elif self.client == "gemini":
+            # The reason itself, as the next user message.
+            fed = [t for t in texts if t.startswith("backstop: ")]
+        else:
+            # The reason as the next user message, after Copilot's <current_datetime> line.
+            fed = [t for t in texts if "\n\nbackstop: " in t]
         self.assertEqual(len(fed), 1, f"no stop feedback after step {step}: {replies}\n{run.describe()}")
         for needle in ("backstop: ", *needles):
             self.assertIn(needle, fed[0])
@@ -131,7 +158,8 @@ class Scenarios:
         return results[0]
 
     def deny_reason(self, project, tool_name, tool_input):
-        """What backstop's guard answers for this tool call, asked directly."""
+        """What backstop's guard answers for this tool call, asked directly (in a payload any
+        agent's hook reads), from the agent's deny object."""
         payload = {
             "hook_event_name": "PreToolUse",
             "cwd": project.repo,
@@ -147,7 +175,36 @@ class Scenarios:
             cwd=project.repo,
             env=harness.scrubbed_env(HOME=project.home),
         ).stdout
-        return json.loads(out)["hookSpecificOutput"]["permissionDecisionReason"]
+        answer = json.loads(out)
+        if "hookSpecificOutput" in answer:
+            return answer["hookSpecificOutput"]["permissionDecisionReason"]
+        return answer.get("reason") or answer["permissionDecisionReason"]
+
+    def denied(self, run, step, reason):
+        """The tool call of `step` was denied with `reason`, in the client's words."""
+        text, error = self.tool_result(run, step)
+        self.assertIn(reason, text)
+        prefix = {
+            "codex": "Command blocked by PreToolUse hook: ",
+            "gemini": "Tool execution blocked: ",
+            "copilot": "Denied by preToolUse hook: ",
+        }.get(self.client)
+        if prefix:
+            self.assertTrue(text.startswith(prefix), text)
+        if self.client in ("claude", "gemini"):
+            self.assertTrue(error, "the denied call comes back as an error")
+        return text
+
+    # Tool names of the guard payloads, per client: (shell, edit with its input for a path).
+    def edit_call(self, project, path):
+        full = os.path.join(project.repo, path)
+        if self.client == "claude":
+            return "Edit", {"file_path": full}
+        if self.client == "codex":
+            return "apply_patch", {"command": f"*** Begin Patch\n*** Update File: {path}\n@@\n-x\n+y\n*** End Patch\n"}
+        if self.client == "gemini":
+            return "replace", {"file_path": full}
+        return "edit", {"path": full}
 
     def hook_outputs(self, run, event="Stop"):
         """Claude only: what each run of `event`'s hook printed, from stream-json hook events."""
@@ -164,9 +221,19 @@ class Scenarios:
         `hook: Stop Blocked` lines (`codex exec` does not show a hook's systemMessage)."""
         return re.findall(rf"^hook: {event} (\w+)$", run.stderr, re.MULTILINE)
 
+    def gemini_blocked_stops(self, run):
+        """Gemini only: the AfterAgent denials it reports (stream-json `error` events)."""
+        return [
+            e["message"]
+            for e in run.events
+            if e.get("type") == "error" and e.get("message", "").startswith("Agent execution blocked: backstop: ")
+        ]
+
     def sessions(self, project):
         states = {}
         for path in glob.glob(os.path.join(project.repo, ".git", "backstop", "sessions", "*.json")):
+            if path.endswith(".stop.json"):
+                continue  # the record of the last judged stop, not a session
             with open(path) as f:
                 states[os.path.basename(path)[:-5]] = json.load(f)
         return states
@@ -185,8 +252,10 @@ class Scenarios:
             self.assertEqual(len(outputs), 2, outputs)
             self.assertEqual(json.loads(outputs[0])["decision"], "block")
             self.assertEqual(outputs[1], "", "a green stop prints nothing")
-        else:
+        elif self.client == "codex":
             self.assertEqual(self.hook_outcomes(run, "Stop"), ["Blocked", "Completed"], run.describe())
+        elif self.client == "gemini":
+            self.assertEqual(len(self.gemini_blocked_stops(run)), 1, run.describe())
         (state,) = self.sessions(project).values()
         self.assertEqual(state["base"], project.head(), "SessionStart recorded the session's base")
         self.assertEqual(state["blocks"], 0, "the green stop reset the count")
@@ -217,10 +286,13 @@ class Scenarios:
                 [json.loads(o).get("decision") for o in outputs], ["block"] * STOP_RETRIES + [None]
             )
             self.assertIn(released, json.loads(outputs[-1])["systemMessage"])
-        else:
+        elif self.client == "codex":
             self.assertEqual(
                 self.hook_outcomes(run, "Stop"), ["Blocked"] * STOP_RETRIES + ["Completed"], run.describe()
             )
+        elif self.client == "gemini":
+            self.assertEqual(len(self.gemini_blocked_stops(run)), STOP_RETRIES, run.describe())
+            self.assertIn(released, run.stderr, "Gemini shows the systemMessage on stderr")
         self.assertEqual(project.backstop("run", "stop").returncode, 1, "the gate still fails")
 
     def test_control_loop_a_hook_that_never_lets_go_is_caught_by_the_mock(self):
@@ -244,12 +316,8 @@ class Scenarios:
         # --no-verify: denied with backstop's reason, and never ran.
         reason = self.deny_reason(project, "Bash", {"command": NO_VERIFY})
         self.assertIn("--no-verify", reason)
-        text, error = self.tool_result(run, 2)
-        self.assertIn(reason, text)
-        if self.client == "claude":
-            self.assertTrue(error, "Claude marks a denied call as an error")
-        else:
-            self.assertTrue(text.startswith("Command blocked by PreToolUse hook: "), text)
+        text = self.denied(run, 2, reason)
+        if self.client == "codex":
             self.assertIn(f"{reason}. Command: {NO_VERIFY}", text, "one full stop before Codex's suffix")
 
         # The ordinary commit ran and the git hook refused it, naming the lint failure.
@@ -257,17 +325,10 @@ class Scenarios:
         self.assertIn(LINT_AT, text)
 
         # The protected gates.toml: denied, unchanged.
-        reason = self.deny_reason(
-            project,
-            "Edit" if self.client == "claude" else "apply_patch",
-            {"file_path": os.path.join(project.repo, "gates.toml")}
-            if self.client == "claude"
-            else {"command": "*** Begin Patch\n*** Update File: gates.toml\n@@\n-x\n+y\n*** End Patch\n"},
-        )
+        reason = self.deny_reason(project, *self.edit_call(project, "gates.toml"))
         self.assertIn("gates.toml", reason)
-        text, _ = self.tool_result(run, 5)
-        self.assertIn(reason, text)
-        self.assertEqual(project.read("gates.toml"), GATES.format(stop_retries=STOP_RETRIES))
+        self.denied(run, 5, reason)
+        self.assertEqual(project.read("gates.toml"), GATES.format(stop_retries=STOP_RETRIES, cache="true"))
 
         # The matcher sends every shell call and every edit to the guard (Claude's Read is not
         # matched); exactly the two bypasses are denied.
@@ -276,10 +337,15 @@ class Scenarios:
             self.assertEqual(len(outputs), 6, outputs)
             denied = [json.loads(o)["hookSpecificOutput"]["permissionDecision"] for o in outputs if o]
             self.assertEqual(denied, ["deny", "deny"])
-        else:
+        elif self.client == "codex":
             outcomes = self.hook_outcomes(run, "PreToolUse")
             self.assertEqual(len(outcomes), len(GUARD_SCRIPT) - 1, outcomes)
             self.assertEqual(outcomes.count("Blocked"), 2, outcomes)
+        elif self.client == "gemini":
+            # Gemini's shell runs no git hook: the ordinary commit was judged and refused by the
+            # BeforeTool hook instead (the third denial), with the same gate feedback.
+            text, error = self.tool_result(run, 3)
+            self.assertTrue(text.startswith("Tool execution blocked: backstop: this commit was not made"), text)
 
         # After the fix the same ordinary commit goes through the hook; no wip commit exists.
         self.assertEqual(project.log(), ["Add sub", *base])
@@ -296,7 +362,40 @@ class Scenarios:
         self.assertNotIn(LINT_AT, self.tool_result(run, 3)[0], "no git hook ran")
         self.assertIn('on = ["manual"]', project.read("gates.toml"), "the gates.toml edit landed")
 
-    # -- 4. Session base --------------------------------------------------------------------
+    # -- 4. Commits through the agent's own shell ---------------------------------------------
+
+    def commit_refused_then_made(self, project):
+        base = project.log()
+        run = self.run_script(project, COMMIT_SCRIPT)
+        self.assertEnded(run, len(COMMIT_SCRIPT))
+        text, _ = self.tool_result(run, 2)
+        self.assertIn(LINT_AT, text)
+        self.assertIn(LINT_MESSAGE, text)
+        self.assertEqual(project.log(), ["Add sub", *base], "only the fixed commit landed")
+        self.assertEqual(project.read("calc.py"), FIXED_CALC)
+        # Once, not twice: one pre-commit judgement per commit attempt, whoever ran it.
+        runs = project.gate_runs()
+        self.assertEqual(runs.count("pre-commit"), 2, runs)
+        self.assertEqual(runs.count("stop"), 1, runs)
+        return text
+
+    def test_a_failing_commit_is_refused_with_the_gate_feedback_with_git_hooks(self):
+        project = self.installed("commit-hooks", git_hooks=True, cache=False)
+        text = self.commit_refused_then_made(project)
+        if self.client == "gemini":
+            # Gemini's shell turns git hooks off: backstop's BeforeTool hook judged the commit.
+            self.assertTrue(text.startswith("Tool execution blocked: backstop: this commit was not made"), text)
+            self.assertIn("git runs no hooks in this agent's shell", text)
+        else:
+            # git ran backstop's hook; the pre-tool hook left the commit to it.
+            self.assertNotIn("this commit was not made", text)
+
+    def test_a_failing_commit_is_refused_with_the_gate_feedback_without_git_hooks(self):
+        project = self.installed("commit-no-hooks", cache=False)
+        text = self.commit_refused_then_made(project)
+        self.assertIn("backstop: this commit was not made: its pre-commit gates fail.", text)
+
+    # -- 5. Session base --------------------------------------------------------------------
 
     def test_session_base_catches_a_test_deletion_committed_in_the_session(self):
         project = self.installed("session")
@@ -373,6 +472,104 @@ class CodexCLI(Scenarios, unittest.TestCase):
         self.assertEqual(run.connects, [])
         self.assertEnded(run, 5)
         self.assertStopFeedback(run, 2, LINT_AT)
+
+
+class GeminiCLI(Scenarios, unittest.TestCase):
+    client = "gemini"
+
+    def test_install_says_how_to_trust_the_folder(self):
+        project = self.project("install", agents=["gemini"])
+        self.assertIn("GEMINI_CLI_TRUST_WORKSPACE=true", project.install_output)
+        # The entry it prints is valid JSON naming exactly this folder (the other scenarios
+        # write it to ~/.gemini/trustedFolders.json as their trust step).
+        self.assertEqual(harness.trust_gemini(project), {project.repo: "TRUST_FOLDER"})
+
+    def test_control_skip_trust_alone_runs_without_the_hooks(self):
+        project = self.project("skip-trust", agents=["gemini"])
+        run = self.run_script(project, STOP_SCRIPT, trust="skip")
+        self.assertEnded(run, 3)
+        self.assertEqual(self.sessions(project), {}, "no backstop hook ran")
+
+    def test_automation_trust_by_environment_runs_the_hooks(self):
+        project = self.project("trust-env", agents=["gemini"])
+        run = self.run_script(project, STOP_SCRIPT, trust="env")
+        self.assertEnded(run, 5)
+        self.assertStopFeedback(run, 2, LINT_AT)
+
+    def test_control_gemini_shell_runs_no_git_hooks(self):
+        # backstop's git hooks, no agent hooks: the failing commit lands, because Gemini's shell
+        # sets core.hooksPath to nothing. This is why the BeforeTool hook judges commits.
+        project = self.project("no-git-hooks-control", git_hooks=True, cache=False)
+        base = project.log()
+        run = self.run_script(project, COMMIT_SCRIPT[:3] + [{"say": "Done."}])
+        self.assertEnded(run, 4)
+        self.assertEqual(project.log(), ["Add sub", *base])
+        self.assertIn('print("debug"', project.read("calc.py"))
+        self.assertEqual(project.gate_runs(), [], "no gate ran: git ran no hook")
+        # The same commit outside Gemini is refused by the same hook.
+        harness.git(project.repo, "reset", "-q", "--soft", "HEAD~1")
+        refused = subprocess.run(
+            ["git", "commit", "-qm", "Add sub"],
+            cwd=project.repo,
+            capture_output=True,
+            text=True,
+            env=harness.scrubbed_env(HOME=project.home),
+        )
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn(LINT_AT, refused.stdout + refused.stderr)
+
+
+# A subagent (Copilot's `task` tool) commits a test deletion; its own requests take steps 1 to 4.
+# Only the parent session's base sees a deletion committed inside the session.
+SUBAGENT_SCRIPT = [
+    {"task": "Clean up the tests."},
+    {"bash": DROP_TEST},
+    {"say": "Done: the suite is green."},  # 2: the subagent's stop, blocked
+    {"bash": "git revert --no-edit HEAD"},
+    {"say": "Restored the test."},  # 4: the subagent's stop, passed
+    {"say": "Done: the subagent is finished."},  # 5: the main agent's stop, passed
+]
+
+
+class CopilotCLI(Scenarios, unittest.TestCase):
+    client = "copilot"
+
+    def test_install_says_how_to_trust_the_folder(self):
+        project = self.project("install", agents=["copilot"])
+        self.assertIn("--trust-folder", project.install_output)
+        self.assertEqual(harness.trust_copilot(project), {"trustedFolders": [project.repo]})
+
+    def test_control_untrusted_folder_runs_no_hooks(self):
+        project = self.project("untrusted", agents=["copilot"])
+        run = self.run_script(project, STOP_SCRIPT, trust="none")
+        self.assertEnded(run, 3)
+        self.assertEqual(self.sessions(project), {}, "no backstop hook ran")
+
+    def test_automation_trust_folder_flag_runs_the_hooks(self):
+        project = self.project("trust-flag", agents=["copilot"])
+        run = self.run_script(project, STOP_SCRIPT, trust="flag")
+        self.assertEnded(run, 5)
+        self.assertStopFeedback(run, 2, LINT_AT)
+
+    def test_a_subagent_stop_is_judged_once_against_the_parent_sessions_base(self):
+        project = self.installed("subagent", cache=False)
+        start = project.head()
+        run = self.run_script(project, SUBAGENT_SCRIPT)
+        self.assertEnded(run, len(SUBAGENT_SCRIPT))
+        # The subagent's first stop was blocked with the protected finding: its next request
+        # carries the feedback. The deletion was committed, so only the parent's base shows it.
+        self.assertStopFeedback(run, 2, "protected", "tests/test_calc.py", "test_add_negative")
+        self.assertEqual(project.log()[:2], ['Revert "Remove a flaky test"', "Remove a flaky test"])
+        # Copilot fired agentStop and subagentStop for each of the subagent's two stops, and
+        # agentStop for the main agent's: three judgements, one per stop.
+        self.assertEqual(project.gate_runs().count("stop"), 3, project.gate_runs())
+        states = self.sessions(project)
+        self.assertEqual(len(states), 2, states)
+        (parent,) = [name for name in states if "-agent-" not in name]
+        (child,) = [name for name in states if "-agent-" in name]
+        self.assertTrue(child.startswith(f"{parent}-agent-"), states)
+        self.assertEqual(states[parent]["base"], start, "the session's base, recorded at its start")
+        self.assertEqual(states[child]["blocks"], 0, "the subagent's own budget, reset by its pass")
 
 
 class Isolation(unittest.TestCase):

@@ -319,7 +319,7 @@ fn run_formats(project: &Project) -> (Option<i32>, serde_json::Value, String) {
 }
 
 /// SARIF has an error of the first failing gate at the file (and, where the place has a line
-/// after the change, at the line), saying the words.
+/// after the change, at the line), saying the words (or naming them as its rule).
 fn sarif_has(sarif: &serde_json::Value, place: &Place<'_>) {
     let case = place.case;
     let gate = case.failing[0];
@@ -336,11 +336,13 @@ fn sarif_has(sarif: &serde_json::Value, place: &Place<'_>) {
             && r["level"] == "error"
             && at["artifactLocation"]["uri"] == case.file
             && line_ok
+            // The words are in the message, or name the tool's rule (`<gate>/<rule>`).
             && case.says.iter().all(|w| {
                 r["message"]["text"]
                     .as_str()
                     .unwrap_or_default()
                     .contains(w)
+                    || rule.strip_prefix(&format!("{gate}/")) == Some(*w)
             })
     });
     assert!(

@@ -654,62 +654,136 @@ fn a_failure_that_changes_every_time_is_still_bounded() {
     assert!(blocks >= 2);
 }
 
+/// What each agent must look like from outside: its hooks file, the event keys install
+/// writes, and the keys of its block and deny objects. A new agent adds its row.
+type Expected = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+/// name, hooks file, events, block keys, deny keys.
+const EXPECTED: [Expected; 5] = [
+    (
+        "claude",
+        ".claude/settings.json",
+        &["SessionStart", "Stop", "SubagentStop", "PreToolUse"],
+        &["decision", "reason"],
+        &["hookSpecificOutput"],
+    ),
+    (
+        "codex",
+        ".codex/hooks.json",
+        &["SessionStart", "Stop", "PreToolUse"],
+        &["decision", "reason"],
+        &["hookSpecificOutput"],
+    ),
+    (
+        "gemini",
+        ".gemini/settings.json",
+        &["SessionStart", "AfterAgent", "BeforeTool"],
+        &["decision", "reason"],
+        &["decision", "reason"],
+    ),
+    (
+        "cursor",
+        ".cursor/hooks.json",
+        &["stop", "beforeShellExecution"],
+        &["followup_message"],
+        &["permission", "user_message", "agent_message"],
+    ),
+    (
+        "copilot",
+        ".github/hooks/backstop.json",
+        &["sessionStart", "agentStop", "subagentStop", "preToolUse"],
+        &["decision", "reason"],
+        &["permissionDecision", "permissionDecisionReason"],
+    ),
+];
+
 /// The registry is the one place an agent is added: every entry gets its install flag, its
-/// hook subcommand, its file protected by default, and the guard on that file, with no other
-/// list to update.
+/// hook subcommand, uninstall, its file protected by default (in `init`'s config too), and the
+/// guard on that file even when `protect.paths` is empty.
 #[test]
 fn every_agent_of_the_registry_is_wired_everywhere() {
-    for agent in backstop::agent::ALL {
-        let repo = repo_with(FAILING);
-        let flag = format!("--{}", agent.name());
+    let names: Vec<&str> = backstop::agent::ALL.iter().map(|a| a.name()).collect();
+    let expected: Vec<&str> = EXPECTED.iter().map(|e| e.0).collect();
+    assert_eq!(
+        names, expected,
+        "every agent of the registry has a row in EXPECTED"
+    );
+    let init = TestRepo::new();
+    init.run(&["init"]).expect_code(0);
+    let written = String::from_utf8(init.read("gates.toml")).unwrap();
+    for (agent, (name, file, events, block, deny)) in backstop::agent::ALL.iter().zip(EXPECTED) {
+        let repo = repo_with(&format!("{FAILING}[protect]\npaths = []\n"));
+        let flag = format!("--{name}");
         repo.run(&["install", &flag]).expect_code(0);
-        let written = repo.root().join(agent.hooks_file());
-        let text = std::fs::read_to_string(&written)
-            .unwrap_or_else(|e| panic!("install {flag} wrote {}: {e}", written.display()));
+        let installed: Value = serde_json::from_slice(&repo.read(file))
+            .unwrap_or_else(|e| panic!("install {flag} wrote {file}: {e}"));
+        let keys_written: Vec<String> = keys(&installed["hooks"]);
+        assert_eq!(
+            keys_written,
+            events.to_vec(),
+            "{name}: the events install writes"
+        );
         assert!(
-            text.contains(&format!("backstop hook {} ", agent.name())),
-            "{flag}: {text}"
+            installed
+                .to_string()
+                .contains(&format!("backstop hook {name} ")),
+            "{name}: {installed}"
         );
         repo.write("a.txt", "BAD\n");
         let stop = hook(
             &repo,
-            agent.name(),
+            name,
             "stop",
             &json!({"session_id": "s", "cwd": repo.root()}).to_string(),
         );
-        let blocked = answer(&stop)
-            .unwrap_or_else(|| panic!("{}: failing gates block the stop", agent.name()));
-        assert_eq!(
-            keys(&blocked),
-            keys(&agent.block("x")),
-            "{}: the stop answers with the agent's block object",
-            agent.name()
-        );
-        let shell_write = format!("echo {{}} > {}", agent.hooks_file());
+        let blocked =
+            answer(&stop).unwrap_or_else(|| panic!("{name}: failing gates block the stop"));
+        assert_eq!(keys(&blocked), block.to_vec(), "{name}: the block object");
+        let target = repo.root().join(file);
+        let shell_write = format!("echo {{}} > {file}");
         let tool = agent.edit_tools().first().map_or_else(
             || {
                 let shell = agent.shell_tools().first().copied().unwrap_or("Bash");
                 json!({"tool_name": shell, "tool_input": {"command": shell_write}, "cwd": repo.root(), "command": shell_write})
             },
-            |tool| json!({"tool_name": tool, "tool_input": {"file_path": written, "path": written}, "cwd": repo.root()}),
+            |tool| json!({"tool_name": tool, "tool_input": {"file_path": target, "path": target}, "toolName": tool, "toolArgs": json!({"path": target}).to_string(), "cwd": repo.root()}),
         );
-        let denied = hook(&repo, agent.name(), "pre-tool-use", &tool.to_string());
+        let denied = hook(&repo, name, "pre-tool-use", &tool.to_string());
+        let denied = answer(&denied).unwrap_or_else(|| {
+            panic!("{name}: the guard denies a write to {file} with protect.paths empty")
+        });
+        assert_eq!(keys(&denied), deny.to_vec(), "{name}: the deny object");
         assert!(
-            answer(&denied).is_some(),
-            "{}: the guard denies a write to {}",
-            agent.name(),
-            agent.hooks_file()
+            written.contains(&format!("\"{}\"", agent.protected_globs()[0])),
+            "{name}: init protects its hooks file: {written}"
         );
+        repo.run(&["uninstall", &flag]).expect_code(0);
+        let left = std::fs::read_to_string(repo.root().join(file)).unwrap_or_default();
         assert!(
-            backstop::protected::default_paths()
-                .iter()
-                .any(|glob| globset::Glob::new(glob)
-                    .unwrap()
-                    .compile_matcher()
-                    .is_match(agent.hooks_file())),
-            "{}: {} is protected by default",
-            agent.name(),
-            agent.hooks_file()
+            !left.contains("backstop hook"),
+            "{name}: uninstall removes every hook of backstop: {left}"
         );
     }
+}
+
+/// A green Stop writes the report too: `last-report.json` must not keep an old failure.
+#[test]
+fn a_passing_stop_rewrites_the_last_report() {
+    let repo = repo_with(FAILING);
+    let stdin = fixture("claude-stop", &repo, "");
+    repo.write("a.txt", "BAD line\n");
+    assert!(answer(&hook(&repo, "claude", "stop", &stdin)).is_some());
+    let path = repo.root().join(".git/backstop/last-report.json");
+    let report: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(report["ok"], false);
+    repo.write("a.txt", "fine again\n");
+    assert!(answer(&hook(&repo, "claude", "stop", &stdin)).is_none());
+    let report: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(report["ok"], true, "{report:#}");
 }

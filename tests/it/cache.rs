@@ -169,9 +169,11 @@ fn the_pre_commit_hook_keys_on_the_index_not_unstaged_edits() {
     repo.write("src/lib.rs", "b, then an unstaged edit\n");
     repo.git(&["commit", "-q", "-m", "b"]);
     assert_eq!(runs(&log), 1);
-    // The same index committed again, with other unstaged work: the hook's pass stands.
+    // The same index committed again, with other unstaged work: the hook's pass stands, also
+    // a second later (git hands the hook the commit's date in GIT_AUTHOR_DATE).
     repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
     repo.write("src/lib.rs", "b, then another unstaged edit\n");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     repo.git(&["commit", "-q", "-m", "b again"]);
     assert_eq!(
         runs(&log),
@@ -476,5 +478,215 @@ fn files_git_is_told_to_ignore_changes_to_keep_the_cache_off() {
     repo.run(&["run", "--all-files"]).expect_code(0);
     repo.write("conf.yml", "bad\n");
     assert_eq!(status(&repo, &["run", "--all-files"]), "failed");
+    assert_eq!(runs(&log), 2);
+}
+
+/// A repository whose protected gate watches `tests/` and whose one command gate always
+/// passes, so the protected gate's verdict alone decides.
+fn protected_repo(log: &Path) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.config(&format!("{}[protect]\n", counting_gate(log, 0)))
+        .write(
+            "tests/test_a.py",
+            "def test_a():\n    assert 1 == 1\n\ndef test_b():\n    assert 2 == 2\n",
+        )
+        .write("src/app.py", "x = 1\n")
+        .commit_all("base");
+    repo
+}
+
+fn protected_status(repo: &TestRepo, args: &[&str]) -> (i32, String) {
+    let (run, report) = repo.report(args);
+    let status = gate(&report, "protected")["status"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (run.code(), status)
+}
+
+const WITHOUT_TEST_B: &str = "def test_a():\n    assert 1 == 1\n";
+/// A legitimate change of the same file: one more test.
+const WITH_TEST_C: &str = "def test_a():\n    assert 1 == 1\n\ndef test_b():\n    assert 2 == 2\n\ndef test_c():\n    assert 3 == 3\n";
+
+#[test]
+fn a_protected_pass_for_one_commit_never_answers_for_another() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.write("tests/test_a.py", WITHOUT_TEST_B)
+        .commit_all("deletes test_b");
+    let bad = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.git(&["reset", "-q", "--hard", &base]);
+    repo.write("tests/test_a.py", WITH_TEST_C)
+        .commit_all("adds test_c");
+    let good = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    // Both ranges change the same path; the working tree is the same for both runs; only the
+    // judged commit differs.
+    assert_eq!(
+        protected_status(&repo, &["run", "--from", &base, "--to", &good]),
+        (0, "passed".to_owned())
+    );
+    assert_eq!(
+        protected_status(&repo, &["run", "--from", &base, "--to", &bad]),
+        (1, "failed".to_owned())
+    );
+}
+
+#[test]
+fn a_protected_ci_pass_never_answers_after_head_moved_under_the_same_worktree() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.git(&["branch", "base"]);
+    repo.write("tests/test_a.py", WITHOUT_TEST_B)
+        .commit_all("deletes test_b");
+    let bad = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.git(&["reset", "-q", "--hard", "base"]);
+    repo.write("tests/test_a.py", WITH_TEST_C)
+        .commit_all("adds test_c");
+    assert_eq!(
+        protected_status(&repo, &["ci", "--base", "base"]),
+        (0, "passed".to_owned())
+    );
+    // HEAD now names the bad commit; the working tree still holds the good one's files.
+    repo.git(&["reset", "-q", "--soft", &bad]);
+    assert_eq!(
+        protected_status(&repo, &["ci", "--base", "base"]),
+        (1, "failed".to_owned())
+    );
+}
+
+#[test]
+fn a_protected_pass_of_the_working_tree_never_answers_for_the_index() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.write("tests/test_a.py", WITH_TEST_C);
+    repo.git(&["add", "tests/test_a.py"]);
+    assert_eq!(
+        protected_status(&repo, &["run", "pre-commit"]),
+        (0, "passed".to_owned())
+    );
+    // Stage a version without test_b while the working tree keeps it.
+    let staged = repo.home().join("staged.py");
+    std::fs::write(&staged, WITHOUT_TEST_B).unwrap();
+    let blob = repo
+        .git(&["hash-object", "-w", staged.to_str().unwrap()])
+        .trim()
+        .to_owned();
+    repo.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{blob},tests/test_a.py"),
+    ]);
+    assert_eq!(
+        protected_status(&repo, &["run", "pre-commit"]),
+        (1, "failed".to_owned())
+    );
+}
+
+#[test]
+fn findings_allowed_by_allow_protected_are_reported_on_every_run() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.git(&["branch", "base"]);
+    repo.write("tests/test_a.py", WITHOUT_TEST_B)
+        .commit_all("deletes test_b");
+    for _ in 0..2 {
+        let (run, report) = repo.report(&["ci", "--base", "base", "--allow-protected"]);
+        run.expect_code(0);
+        assert_eq!(gate(&report, "protected")["status"], "passed");
+        assert_eq!(
+            report["protected"].as_array().unwrap().len(),
+            1,
+            "the allowed finding is reported again: {report}"
+        );
+    }
+}
+
+/// A log file outside any repository (its directory lives as long as the value).
+struct TempLog(
+    std::path::PathBuf,
+    #[expect(dead_code, reason = "kept to keep the directory")] tempfile::TempDir,
+);
+
+impl TempLog {
+    fn new() -> TempLog {
+        let dir = tempfile::tempdir().unwrap();
+        TempLog(dir.path().join("ran.log"), dir)
+    }
+}
+
+#[test]
+fn an_unchanged_protected_pass_is_answered_from_the_cache() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.write("tests/test_a.py", WITH_TEST_C);
+    assert_eq!(protected_status(&repo, &["run"]), (0, "passed".to_owned()));
+    assert_eq!(protected_status(&repo, &["run"]), (0, "cached".to_owned()));
+    // The pre-commit hook judges the index: its own passes, keyed by what it read there.
+    repo.git(&["add", "tests/test_a.py"]);
+    for expected in ["passed", "cached"] {
+        let hook = repo.run(&["hook", "git", "pre-commit"]);
+        hook.expect_code(0);
+        let line = hook
+            .stdout()
+            .lines()
+            .find(|l| l.contains("protected"))
+            .map(str::to_owned)
+            .unwrap_or_default();
+        assert!(line.starts_with(expected), "{expected}: {}", hook.stdout());
+    }
+}
+
+#[test]
+fn a_protected_pass_through_a_symlink_never_answers_after_its_target_changed() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    // The test file becomes a link to an ignored copy, which the gate reads through the link.
+    repo.write(".gitignore", "copy.py\n")
+        .write("copy.py", WITH_TEST_C);
+    std::fs::remove_file(repo.root().join("tests/test_a.py")).unwrap();
+    std::os::unix::fs::symlink("../copy.py", repo.root().join("tests/test_a.py")).unwrap();
+    assert_eq!(protected_status(&repo, &["run"]), (0, "passed".to_owned()));
+    repo.write("copy.py", WITHOUT_TEST_B);
+    assert_eq!(protected_status(&repo, &["run"]), (1, "failed".to_owned()));
+}
+
+#[test]
+fn a_protected_pass_never_answers_for_a_path_judged_as_another_kind_of_change() {
+    let log = TempLog::new();
+    let repo = protected_repo(&log.0);
+    repo.git(&["rm", "-q", "--cached", "tests/test_a.py"]);
+    repo.write("tests/test_a.py", WITHOUT_TEST_B);
+    // Named through its directory, the untracked file is new; named itself, it is the
+    // tracked test file with a test gone.
+    assert_eq!(
+        protected_status(&repo, &["run", "--files", "tests"]).0,
+        0,
+        "a new file is nothing to compare"
+    );
+    assert_eq!(
+        protected_status(&repo, &["run", "--files", "tests/test_a.py"]),
+        (1, "failed".to_owned())
+    );
+}
+
+#[test]
+fn an_ignored_file_named_with_files_is_part_of_the_key() {
+    let repo = TestRepo::new();
+    let log = repo.home().join("ran.log");
+    repo.config(&format!(
+        "[gates.check]\nrun = \"echo ran >> '{}'; ! grep -q BAD \\\"$@\\\"\"\npass_files = true\n",
+        log.display()
+    ))
+    .write(".gitignore", "local.txt\n")
+    .commit_all("base");
+    repo.write("local.txt", "fine\n");
+    assert_eq!(status(&repo, &["run", "--files", "local.txt"]), "passed");
+    repo.write("local.txt", "BAD\n");
+    assert_eq!(
+        status(&repo, &["run", "--files", "local.txt"]),
+        "failed",
+        "the named file changed, so the pass does not stand"
+    );
     assert_eq!(runs(&log), 2);
 }

@@ -159,6 +159,20 @@ fn parser_keys_must_fit_together() {
     assert_has(&err, &["`gates.a.pattern`: bad regex"]);
     let err = config_error("[gates.a]\nrun = \"true\"\npattern = \"x\"\n");
     assert_has(&err, &["`pattern` is only read with parser = \"regex\""]);
+    let err = config_error("[gates.a]\nrun = \"true\"\nparser = \"eslint\"\nreport = \"x.json\"\n");
+    assert_has(
+        &err,
+        &["`report` is only read with parser = \"junit\", \"sarif\", \"checkstyle\" or \"rdjson\""],
+    );
+}
+
+#[test]
+fn standard_formats_read_a_report_or_the_output_and_regex_needs_no_pattern() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[gates.a]\nrun = \"true\"\nparser = \"sarif\"\nreport = \"out.sarif\"\n[gates.b]\nrun = \"true\"\nparser = \"checkstyle\"\n[gates.c]\nrun = \"true\"\nparser = \"rdjson\"\n[gates.d]\nrun = \"true\"\nparser = \"regex\"\n[gates.e]\nrun = \"true\"\nparser = \"mypy\"\n",
+    );
+    repo.run(&["config", "check"]).expect_code(0);
 }
 
 #[test]

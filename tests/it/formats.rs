@@ -461,6 +461,7 @@ fn report_with_findings() -> backstop::report::Report {
                     severity: Some(Severity::Error),
                     message: "test_add: assert 5 == 4".to_owned(),
                     rule: None,
+                    fixes: Vec::new(),
                 }],
                 "1 failed\n",
             ),
@@ -605,6 +606,7 @@ fn the_agent_text_stays_under_ten_thousand_characters() {
             severity: Some(Severity::Error),
             message: long.clone(),
             rule: None,
+            fixes: Vec::new(),
         })
         .collect();
     for lines in [10, 60, 500] {

@@ -192,9 +192,12 @@ dev = ["ruff>=0.5", "mypy>=1.10", "pytest>=8"]
     );
     assert_eq!(
         key(&config, "ruff", "run"),
-        Some("python3 -m ruff check --force-exclude --output-format=concise")
+        Some("python3 -m ruff check --force-exclude --output-format=sarif")
     );
     assert_eq!(config["gates"]["ruff"]["pass_files"].as_bool(), Some(true));
+    // Standard formats where the tool has one that says more than its text.
+    assert_eq!(key(&config, "ruff", "parser"), Some("sarif"));
+    assert_eq!(key(&config, "mypy", "parser"), Some("mypy"));
     assert_eq!(
         key(&config, "ruff-format", "run"),
         Some("python3 -m ruff format --check --force-exclude")

@@ -1,15 +1,18 @@
 //! The one integration test binary: the real `backstop` binary in temporary git repositories.
 
+mod agent_stops;
 mod agents;
 mod architecture;
 mod cache;
 mod commit;
+mod commit_gate;
 mod config;
 mod example;
 mod files;
 mod formats;
 mod init;
 mod install;
+mod parsers;
 mod protected;
 mod protected_corpus;
 pub mod report;

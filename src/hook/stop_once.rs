@@ -1,0 +1,155 @@
+//! One stop, judged once, when two agents' hook files deliver it: Cursor runs the hooks of
+//! `.claude/settings.json` besides its own `.cursor/hooks.json` when its third-party hooks
+//! setting is on, so with both installed one stop reaches `backstop hook cursor stop` and
+//! `backstop hook claude stop`, possibly at the same time.
+//!
+//! Each stop takes a lock per session (and subagent), then reads the last judged stop of that
+//! session: when it was judged for the *other* agent, on the same content (`HEAD` and every
+//! changed file's bytes), less than [`SAME_STOP`] ago, this is the same stop delivered twice, and
+//! the recorded verdict is answered again in this agent's shape without running a gate or
+//! counting a block. (Answering the same verdict, rather than nothing, keeps the outcome whatever
+//! precedence the agent gives its hook sources.) A stop from the same agent is always judged:
+//! an agent that stops again without changing anything is retrying, and the retry budget counts
+//! it.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::agent::Agent;
+use crate::git::Repo;
+use crate::setaside::WorktreeLock;
+
+/// How long after a judged stop the other agent's delivery of it counts as the same stop.
+pub const SAME_STOP: Duration = Duration::from_mins(1);
+
+/// What a stop answered, in no agent's shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    /// All gates passed (or nothing to judge): print nothing.
+    Pass,
+    /// Keep the agent working, with this text.
+    Block(String),
+    /// The retry budget is spent: let it stop, telling the person this.
+    GiveUp(String),
+}
+
+impl Verdict {
+    /// This verdict in `agent`'s shape.
+    pub fn answer(&self, agent: &dyn Agent) -> Option<Value> {
+        match self {
+            Verdict::Pass => None,
+            Verdict::Block(text) => Some(agent.block(text)),
+            Verdict::GiveUp(text) => agent.give_up(text),
+        }
+    }
+}
+
+/// The last judged stop of a session.
+#[derive(Debug, Serialize, Deserialize)]
+struct Record {
+    agent: String,
+    content: String,
+    at: u64,
+    verdict: Verdict,
+}
+
+/// Whether to judge this stop, or answer the verdict already given to the other agent.
+pub enum Claim {
+    /// Judge it; [`StopClaim::answer`] records the verdict.
+    Judge(StopClaim),
+    /// The same stop, already judged: answer this.
+    Replay(Verdict),
+}
+
+/// The right to judge a stop, held (with the session's lock) until the verdict is recorded.
+pub struct StopClaim {
+    _lock: Option<WorktreeLock>,
+    record: PathBuf,
+    agent: &'static str,
+    content: String,
+}
+
+/// Takes the session's lock and decides whether this stop is to be judged.
+pub fn claim(repo: &Repo, counter: &str, agent: &dyn Agent) -> Claim {
+    let dir = repo.common_dir().join("backstop").join("sessions");
+    let lock = lock(&dir.join(format!("{counter}.stop-lock")));
+    let record = dir.join(format!("{counter}.stop.json"));
+    let content = content_key(repo);
+    let last: Option<Record> = std::fs::read(&record)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    if let Some(last) = last
+        && last.agent != agent.name()
+        && last.content == content
+        && now().saturating_sub(last.at) < SAME_STOP.as_secs()
+    {
+        return Claim::Replay(last.verdict);
+    }
+    Claim::Judge(StopClaim {
+        _lock: lock,
+        record,
+        agent: agent.name(),
+        content,
+    })
+}
+
+impl StopClaim {
+    /// Records the verdict (for the other agent's delivery of this stop) and answers it.
+    pub fn answer(self, agent: &dyn Agent, verdict: Verdict) -> Option<Value> {
+        let record = Record {
+            agent: self.agent.to_owned(),
+            content: self.content.clone(),
+            at: now(),
+            verdict,
+        };
+        if let Ok(bytes) = serde_json::to_vec(&record) {
+            let temporary = self
+                .record
+                .with_extension(format!("json.{}", std::process::id()));
+            if std::fs::write(&temporary, bytes).is_ok() {
+                let _ = std::fs::rename(&temporary, &self.record);
+            }
+        }
+        record.verdict.answer(agent)
+    }
+}
+
+/// Waits for the session's lock; `None` when it cannot be taken at all (a read-only git dir
+/// must not stop the gates from running) or the wait is interrupted.
+fn lock(dir: &std::path::Path) -> Option<WorktreeLock> {
+    loop {
+        match WorktreeLock::try_acquire(dir) {
+            Ok(Some(lock)) => return Some(lock),
+            Ok(None) if crate::process::interrupted().is_none() => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// What the stop is judged on: `HEAD` and the bytes of every path that differs from it.
+fn content_key(repo: &Repo) -> String {
+    let head = repo.head();
+    let mut text = format!("{}\n", head.map(|h| h.to_string()).unwrap_or_default());
+    if let Ok(changes) = repo.changed_since(head) {
+        for change in &changes.changes {
+            let bytes = std::fs::read(repo.root().join(&change.path)).ok();
+            text.push_str(&format!(
+                "{} {}\n",
+                change.path.display(),
+                bytes.map_or_else(|| "-".to_owned(), |b| crate::git::blob_id(&b))
+            ));
+        }
+    }
+    crate::git::blob_id(text.as_bytes())
+}
