@@ -290,6 +290,25 @@ fn weakening(before: &Analysis, after: &Analysis) -> Option<String> {
             ));
         }
     }
+    // A tolerance where there was none (an exact comparison made approximate) is a finding
+    // only when it is wide: more than 5% (or 0.05), or fewer than two digits.
+    for (k, a) in after.tolerances.iter().enumerate() {
+        let new = !used[k]
+            && !a.form.contains("bound")
+            && !before.tolerances.iter().any(|b| b.form == a.form);
+        let percent = a.form.contains("Percentage");
+        let wide = if a.larger_is_looser {
+            a.value > if percent { 5.0 } else { 0.05 }
+        } else {
+            a.value <= 1.0
+        };
+        if new && wide {
+            return Some(format!(
+                "a comparison now accepts a tolerance of {} (`{}`)",
+                a.value, a.form
+            ));
+        }
+    }
     if after.early_returns.len() > before.early_returns.len() {
         Some("its body now returns before it finishes checking".to_owned())
     } else if after.never_true.len() > before.never_true.len() {

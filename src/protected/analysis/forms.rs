@@ -67,7 +67,10 @@ fn recognized(strength: Strength, precision: i16, subject: String, end: usize) -
 fn condition_precision(args: &[String]) -> i16 {
     let condition = parts(args).into_iter().next().unwrap_or_default();
     let equality = condition.contains("= =") && !condition.contains("! =");
-    if equality || condition.ends_with("is None") || condition.contains("is_none ( )") {
+    // `a == 3 or a == 4`: either value passes.
+    let either = condition.contains(" or ") || condition.contains("| |");
+    if (equality || condition.ends_with("is None") || condition.contains("is_none ( )")) && !either
+    {
         EXACT
     } else if compares(args) && !condition.contains("! =") {
         PARTIAL

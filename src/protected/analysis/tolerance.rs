@@ -124,6 +124,44 @@ pub(super) fn tolerances(
         if t.kind != Kind::Ident {
             // `abs(a - b) < x`, `(a - b).abs() <= x`, `math.Abs(d) > x`: the bound after the
             // comparison that follows an absolute difference.
+            if (t.is('<') || t.is('>'))
+                && !absolute_before(code, i)
+                && !code.get(i + 1).is_some_and(|n| n.is('>') || n.is('<'))
+                && i > 0
+                && !code[i - 1].is('=')
+                && !code[i - 1].is('<')
+                && !code[i - 1].is('-')
+                && let Some(guard) = comparison_context(code, i, language)
+            {
+                let from = if code.get(i + 1).is_some_and(|n| n.is('=')) {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                let to = (from..code.len())
+                    .find(|&k| {
+                        let n = code[k];
+                        n.is(')')
+                            || n.is(',')
+                            || n.is(';')
+                            || n.is('{')
+                            || n.is('&')
+                            || n.is('|')
+                            || n.kind == Kind::Newline
+                            || n.line > t.line
+                            || n.is_ident("and")
+                            || n.is_ident("or")
+                    })
+                    .unwrap_or(code.len());
+                // `x < 10` must hold: a higher ceiling accepts more; under `if` it is the
+                // failure, the other way round.
+                let upper = t.is('<') != guard;
+                push(
+                    get((from, to)),
+                    upper,
+                    if upper { "< bound" } else { "> bound" },
+                );
+            }
             if (t.is('<') || t.is('>')) && absolute_before(code, i) {
                 let from = if code.get(i + 1).is_some_and(|n| n.is('=')) {
                     i + 2
@@ -234,11 +272,48 @@ pub(super) fn tolerances(
                     "toBeCloseTo digits",
                 );
             }
-            // `expect(Math.abs(a - b)).toBeLessThan(x)`.
-            (Language::Js, "toBeLessThan" | "toBeLessThanOrEqual")
-                if i >= 3 && absolute_subject(code, i) =>
-            {
-                push(positional(0).and_then(get), true, name);
+            // `expect(Math.abs(a - b)).toBeLessThan(x)`, and any upper or lower bound a
+            // matcher sets: a higher ceiling or a lower floor accepts more.
+            (Language::Js, "toBeLessThan" | "toBeLessThanOrEqual") => {
+                let form = if i >= 3 && absolute_subject(code, i) {
+                    name
+                } else {
+                    "< bound"
+                };
+                push(positional(0).and_then(get), true, form);
+            }
+            (Language::Python, "assertLess" | "assertLessEqual")
+            | (Language::Go, "Less" | "LessOrEqual") => {
+                let at = if language == Language::Go { 2 } else { 1 };
+                push(positional(at).and_then(get), true, "< bound");
+            }
+            (Language::Python, "assertGreater" | "assertGreaterEqual")
+            | (Language::Go, "Greater" | "GreaterOrEqual") => {
+                let at = if language == Language::Go { 2 } else { 1 };
+                push(positional(at).and_then(get), false, "> bound");
+            }
+            (
+                Language::Java | Language::Kotlin,
+                "isLessThan"
+                | "isLessThanOrEqualTo"
+                | "lessThan"
+                | "lessThanOrEqualTo"
+                | "shouldBeLessThan"
+                | "shouldBeLessThanOrEqual",
+            ) => {
+                push(positional(0).and_then(get), true, "< bound");
+            }
+            (
+                Language::Java | Language::Kotlin,
+                "isGreaterThan"
+                | "isGreaterThanOrEqualTo"
+                | "greaterThan"
+                | "greaterThanOrEqualTo"
+                | "shouldBeGreaterThan"
+                | "shouldBeGreaterThanOrEqual",
+            )
+            | (Language::Js, "toBeGreaterThan" | "toBeGreaterThanOrEqual") => {
+                push(positional(0).and_then(get), false, "> bound");
             }
             (
                 Language::Go,
@@ -300,6 +375,68 @@ pub(super) fn tolerances(
         }
     }
     found
+}
+
+/// Whether a comparison at `at` is an assertion's condition (false) or the condition of an
+/// `if` that fails the test (true); `None` elsewhere (a loop bound, a computation).
+fn comparison_context(code: &[&Token], at: usize, language: Language) -> Option<bool> {
+    let line = code[at].line;
+    let mut k = at;
+    while k > 0 {
+        k -= 1;
+        let t = code[k];
+        if t.line < line && language == Language::Python {
+            return None;
+        }
+        // Go's `if x := f(); x > 10 {`: the statement before `;` belongs to the `if`.
+        let if_init = t.is(';')
+            && language == Language::Go
+            && code[..k]
+                .iter()
+                .rev()
+                .take_while(|n| n.line == line)
+                .any(|n| n.is_ident("if"));
+        if (t.is(';') && !if_init) || t.is('{') || t.is('}') {
+            return None;
+        }
+        match t.text.as_str() {
+            "for" | "while" | "range" => return None,
+            "assert" | "assert_" | "assertTrue" | "expect" | "debug_assert" | "prop_assert" => {
+                return Some(false);
+            }
+            "True" if k > 0 && code[k - 1].is('.') => return Some(false),
+            "assertFalse" | "False"
+                if t.kind == Kind::Ident
+                    && (t.text == "assertFalse" || k > 0 && code[k - 1].is('.')) =>
+            {
+                return Some(true);
+            }
+            "if" if t.kind == Kind::Ident => {
+                // The block after the condition fails the test.
+                let end = (at..code.len().min(at + 60)).find(|&j| {
+                    code[j].is('{') || (language == Language::Python && code[j].is(':'))
+                })?;
+                let fails = code[end..code.len().min(end + 30)].iter().any(|n| {
+                    matches!(
+                        n.text.as_str(),
+                        "Error"
+                            | "Errorf"
+                            | "Fatal"
+                            | "Fatalf"
+                            | "Fail"
+                            | "FailNow"
+                            | "fail"
+                            | "panic"
+                            | "raise"
+                            | "throw"
+                    )
+                });
+                return fails.then_some(true);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether the comparison at `at` follows an absolute value: `abs(...)`, `.abs()`,

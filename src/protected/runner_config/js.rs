@@ -128,6 +128,8 @@ pub fn from_module(text: &str) -> Entries {
             && k > 0
             && (tokens[k - 1].is('=')
                 || tokens[k - 1].is('(')
+                || tokens[k - 1].is('[')
+                || tokens[k - 1].is(',')
                 || tokens[k - 1].is_ident("default")
                 || tokens[k - 1].is_ident("return"));
         if literal {
