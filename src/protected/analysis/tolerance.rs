@@ -110,6 +110,16 @@ pub(super) fn tolerances(
 ) -> Vec<Tolerance> {
     let mut found = Vec::new();
     let get = |range: (usize, usize)| value(&code[range.0..range.1], constants);
+    // A bound on a count (`len(x) > 2`) is an expected value, updated with the code like any
+    // other; a bound on a measure (`elapsed < 0.5`, `ratio > 0.95`) is a tolerance.
+    let measure = |range: (usize, usize)| {
+        let v = value(&code[range.0..range.1], constants)?;
+        let float = code[range.0..range.1].iter().any(|t| {
+            t.kind == Kind::Num && (t.text.contains('.') || t.text.contains(['e', 'E']))
+                || t.kind == Kind::Ident
+        });
+        (float || v.fract() != 0.0).then_some(v)
+    };
     let mut push = |v: Option<f64>, larger: bool, form: &str| {
         if let Some(value) = v {
             found.push(Tolerance {
@@ -157,7 +167,7 @@ pub(super) fn tolerances(
                 // failure, the other way round.
                 let upper = t.is('<') != guard;
                 push(
-                    get((from, to)),
+                    measure((from, to)),
                     upper,
                     if upper { "< bound" } else { "> bound" },
                 );
@@ -275,22 +285,21 @@ pub(super) fn tolerances(
             // `expect(Math.abs(a - b)).toBeLessThan(x)`, and any upper or lower bound a
             // matcher sets: a higher ceiling or a lower floor accepts more.
             (Language::Js, "toBeLessThan" | "toBeLessThanOrEqual") => {
-                let form = if i >= 3 && absolute_subject(code, i) {
-                    name
+                if i >= 3 && absolute_subject(code, i) {
+                    push(positional(0).and_then(get), true, name);
                 } else {
-                    "< bound"
-                };
-                push(positional(0).and_then(get), true, form);
+                    push(positional(0).and_then(measure), true, "< bound");
+                }
             }
             (Language::Python, "assertLess" | "assertLessEqual")
             | (Language::Go, "Less" | "LessOrEqual") => {
                 let at = if language == Language::Go { 2 } else { 1 };
-                push(positional(at).and_then(get), true, "< bound");
+                push(positional(at).and_then(measure), true, "< bound");
             }
             (Language::Python, "assertGreater" | "assertGreaterEqual")
             | (Language::Go, "Greater" | "GreaterOrEqual") => {
                 let at = if language == Language::Go { 2 } else { 1 };
-                push(positional(at).and_then(get), false, "> bound");
+                push(positional(at).and_then(measure), false, "> bound");
             }
             (
                 Language::Java | Language::Kotlin,
@@ -301,7 +310,7 @@ pub(super) fn tolerances(
                 | "shouldBeLessThan"
                 | "shouldBeLessThanOrEqual",
             ) => {
-                push(positional(0).and_then(get), true, "< bound");
+                push(positional(0).and_then(measure), true, "< bound");
             }
             (
                 Language::Java | Language::Kotlin,
@@ -313,7 +322,7 @@ pub(super) fn tolerances(
                 | "shouldBeGreaterThanOrEqual",
             )
             | (Language::Js, "toBeGreaterThan" | "toBeGreaterThanOrEqual") => {
-                push(positional(0).and_then(get), false, "> bound");
+                push(positional(0).and_then(measure), false, "> bound");
             }
             (
                 Language::Go,
