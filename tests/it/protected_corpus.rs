@@ -87,8 +87,9 @@ fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
         .collect();
     dirs.sort();
     let (mut tampering, mut caught, mut legitimate, mut false_positives) = (0, 0, 0, 0);
-    // Cases from 126 on (issue 17: tampering around the tests), also measured on their own.
-    let mut round_two = (0, 0, 0, 0);
+    // Cases 126 to 333 (issue 17: tampering around the tests, fixed before tuning) and 334 on
+    // (written after tuning, from probing), also measured on their own.
+    let mut groups: BTreeMap<&str, (u32, u32, u32, u32)> = BTreeMap::new();
     let mut per_language: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     let mut misses = Vec::new();
     for dir in &dirs {
@@ -96,22 +97,38 @@ fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
             toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap()).unwrap();
         let kinds = reported(dir);
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let second = corpus == "protected"
-            && name
-                .split('-')
-                .next()
-                .and_then(|n| n.parse::<u32>().ok())
-                .is_some_and(|n| n >= 126);
+        let number = name
+            .split('-')
+            .next()
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0);
+        let group = match number {
+            _ if corpus != "protected" => None,
+            126..=333 => Some("cases 126-333 (around the tests, fixed before tuning)"),
+            334.. => Some("cases 334+ (around the tests, written after tuning)"),
+            _ => None,
+        };
+        let mut tally = |k: usize| {
+            if let Some(g) = group {
+                let e = groups.entry(g).or_default();
+                match k {
+                    0 => e.0 += 1,
+                    1 => e.1 += 1,
+                    2 => e.2 += 1,
+                    _ => e.3 += 1,
+                }
+            }
+        };
         let entry = per_language.entry(case.language.clone()).or_default();
         entry.0 += 1;
         if case.kinds.is_empty() {
             legitimate += 1;
-            round_two.2 += u32::from(second);
+            tally(2);
             if kinds.is_empty() {
                 entry.1 += 1;
             } else {
                 false_positives += 1;
-                round_two.3 += u32::from(second);
+                tally(3);
                 misses.push(format!(
                     "FALSE POSITIVE {name} ({}): reported {kinds:?}",
                     case.description
@@ -119,10 +136,10 @@ fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
             }
         } else {
             tampering += 1;
-            round_two.0 += u32::from(second);
+            tally(0);
             if case.kinds.iter().all(|k| kinds.contains(k)) {
                 caught += 1;
-                round_two.1 += u32::from(second);
+                tally(1);
                 entry.1 += 1;
             } else {
                 misses.push(format!(
@@ -143,12 +160,11 @@ fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
         recall * 100.0,
         fp_rate * 100.0
     );
-    if round_two.0 + round_two.2 > 0 {
-        let (t, c, l, f) = round_two;
+    for (group, (t, c, l, f)) in &groups {
         println!(
-            "  cases 126+ (around the tests): recall {:.1}% ({c}/{t}), false positives {:.1}% ({f}/{l})",
-            f64::from(c) * 100.0 / f64::from(t.max(1)),
-            f64::from(f) * 100.0 / f64::from(l.max(1))
+            "  {group}: recall {:.1}% ({c}/{t}), false positives {:.1}% ({f}/{l})",
+            f64::from(*c) * 100.0 / f64::from((*t).max(1)),
+            f64::from(*f) * 100.0 / f64::from((*l).max(1))
         );
     }
     for (language, (total, right)) in &per_language {
