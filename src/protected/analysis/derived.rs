@@ -127,7 +127,7 @@ fn callees(
         let name: String = code[start..=k].iter().map(|t| t.text.as_str()).collect();
         let args: String = if code[k + 1].is('(') {
             let close = matching(code, k + 1);
-            code[k + 2..close.min(code.len())]
+            code[(k + 2).min(close)..close]
                 .iter()
                 .map(|t| t.text.as_str())
                 .collect()

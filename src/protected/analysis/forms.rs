@@ -868,7 +868,10 @@ fn jvm_assertion(code: &[&Token], i: usize) -> Option<Recognized> {
     // Kotlin generic forms: `assertFailsWith<X> { }`, `assertThrows<X> { }`.
     if matches!(name, "assertFailsWith" | "assertThrows") && code.get(i + 1)?.is('<') {
         let close = (i + 1..code.len()).find(|&k| code[k].is('>'))?;
-        let kind: String = code[i + 2..close].iter().map(|t| t.text.as_str()).collect();
+        let kind: String = code[(i + 2).min(close)..close]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
         let level = if broad_exception(&kind) {
             EXISTS
         } else {

@@ -362,7 +362,10 @@ fn loops(code: &[&Token], language: Language) -> Vec<u32> {
 
 /// The index of the token closing the bracket opened at `open` (or the last token).
 pub(super) fn matching(code: &[&Token], open: usize) -> usize {
-    let (left, right) = match code[open].text.as_str() {
+    let Some(opener) = code.get(open) else {
+        return code.len().saturating_sub(1);
+    };
+    let (left, right) = match opener.text.as_str() {
         "(" => ('(', ')'),
         "[" => ('[', ']'),
         "{" => ('{', '}'),

@@ -64,7 +64,7 @@ fn braces(code: &[&Token], language: Language, marks: &mut [bool]) {
                 let mut types: Vec<&str> = Vec::new();
                 if code.get(open).is_some_and(|n| n.is('(')) {
                     let end = matching(code, open);
-                    types = code[open + 1..end]
+                    types = code[(open + 1).min(end)..end]
                         .iter()
                         .filter(|t| t.kind == Kind::Ident)
                         .map(|t| t.text.as_str())
@@ -76,7 +76,7 @@ fn braces(code: &[&Token], language: Language, marks: &mut [bool]) {
                 }
                 let end = matching(code, open);
                 let any = language == Language::Js || catches_failures(&types, language);
-                if any && !handles(&code[open + 1..end]) {
+                if any && !handles(&code[(open + 1).min(end)..end]) {
                     swallowed = true;
                 }
                 k = end + 1;
@@ -118,7 +118,7 @@ fn braces(code: &[&Token], language: Language, marks: &mut [bool]) {
                 }
             } else if code.get(i + 1).is_some_and(|n| n.is('(')) {
                 let end = matching(code, i + 1);
-                let first: Vec<&str> = code[i + 2..end]
+                let first: Vec<&str> = code[(i + 2).min(end)..end]
                     .iter()
                     .take_while(|t| !t.is(','))
                     .map(|t| t.text.as_str())
@@ -135,7 +135,7 @@ fn braces(code: &[&Token], language: Language, marks: &mut [bool]) {
             && code.get(i + 2).is_some_and(|n| n.is('('))
         {
             let end = matching(code, i + 2);
-            if !handles(&code[i + 3..end]) {
+            if !handles(&code[(i + 3).min(end)..end]) {
                 let start = statement_start(code, i);
                 mark(marks, start, i);
             }

@@ -24,21 +24,24 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             };
             let close = matching(&tokens, open);
             if name == "TestMain" {
-                let param = tokens[i + 3..params_end]
+                let param = tokens[(i + 3).min(params_end)..params_end]
                     .first()
                     .filter(|t| t.kind == Kind::Ident)
                     .map_or("m", |t| t.text.as_str());
-                found.entry_stops = main_stops(&tokens[open + 1..close], param, tokens[i].line);
+                found.entry_stops =
+                    main_stops(&tokens[(open + 1).min(close)..close], param, tokens[i].line);
             }
             let is_test = name != "TestMain"
                 && name.starts_with("Test")
-                && tokens[i + 2..params_end]
+                && tokens[(i + 2).min(params_end)..params_end]
                     .iter()
                     .any(|t| t.is_ident("testing"));
             if is_test {
                 collect(&tokens, open, close, &name, tokens[i].line, &mut found);
             } else {
-                found.helpers.insert(name, tokens[open + 1..close].to_vec());
+                found
+                    .helpers
+                    .insert(name, tokens[(open + 1).min(close)..close].to_vec());
             }
             i = close + 1;
             continue;

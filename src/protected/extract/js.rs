@@ -61,7 +61,7 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             && tokens.get(i + 1).is_some_and(|t| t.is('('))
         {
             let close = matching(&tokens, i + 1);
-            let body = &tokens[i + 2..close];
+            let body = &tokens[(i + 2).min(close)..close];
             for (skip, line) in conditional_skips(body) {
                 hook_markers.push((
                     path.clone(),
@@ -155,7 +155,7 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             };
             let body = call
                 .body
-                .map(|(open, close)| tokens[open + 1..close].to_vec())
+                .map(|(open, close)| tokens[(open + 1).min(close)..close].to_vec())
                 .unwrap_or_default();
             // A test without a body (`test.todo("...")`) is a placeholder: a marker.
             if call.body.is_none() && !markers.iter().any(|(_, l)| *l == token.line) {
@@ -172,7 +172,9 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
         }
         if let Some((name, open)) = helper_at(&tokens, i) {
             let close = matching(&tokens, open);
-            found.helpers.insert(name, tokens[open + 1..close].to_vec());
+            found
+                .helpers
+                .insert(name, tokens[(open + 1).min(close)..close].to_vec());
         } else if matches!(token.text.as_str(), "const" | "let" | "var")
             && token.kind == Kind::Ident
             && tokens.get(i + 1).is_some_and(|t| t.kind == Kind::Ident)
@@ -182,10 +184,11 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
             let end = (i + 3..tokens.len())
                 .find(|&e| tokens[e].is(';') || tokens[e].line > tokens[i].line)
                 .unwrap_or(tokens.len());
-            if tokens[i + 3..end].iter().any(|t| t.is('(')) {
-                found
-                    .setup
-                    .insert(tokens[i + 1].text.clone(), tokens[i + 3..end].to_vec());
+            if tokens[(i + 3).min(end)..end].iter().any(|t| t.is('(')) {
+                found.setup.insert(
+                    tokens[i + 1].text.clone(),
+                    tokens[(i + 3).min(end)..end].to_vec(),
+                );
             }
         }
         i += 1;
@@ -288,7 +291,7 @@ fn inline_alias(tokens: &[Token], open: usize) -> Option<(Alias, usize)> {
     {
         return None;
     }
-    let alias = alias_of(&tokens[open + 1..close])?;
+    let alias = alias_of(&tokens[(open + 1).min(close)..close])?;
     let shown: String = tokens[open..=close]
         .iter()
         .map(|t| t.text.as_str())
@@ -319,7 +322,7 @@ fn assignments(body: &[Token], setup: &mut HashMap<String, Vec<Token>>) {
             let end = (k + 2..body.len())
                 .find(|&e| body[e].is(';') || body[e].line > body[k].line)
                 .unwrap_or(body.len());
-            setup.insert(body[k].text.clone(), body[k + 2..end].to_vec());
+            setup.insert(body[k].text.clone(), body[(k + 2).min(end)..end].to_vec());
         }
     }
 }
@@ -356,7 +359,7 @@ fn call_at(tokens: &[Token], start: usize, inline: bool) -> Option<Call> {
         match tokens.get(j) {
             Some(t) if t.is('(') => {
                 let close = matching(tokens, j);
-                rows = table_rows(&tokens[j + 1..close]);
+                rows = table_rows(&tokens[(j + 1).min(close)..close]);
                 j = close + 1;
             }
             Some(t) if t.kind == Kind::Str => j += 1,

@@ -71,7 +71,7 @@ pub(super) fn extract(all: &[Token], language: Language) -> FileTests {
             let mut args = String::new();
             if tokens.get(j).is_some_and(|n| n.is('(')) {
                 let close = matching(&tokens, j);
-                args = tokens[j + 1..close]
+                args = tokens[(j + 1).min(close)..close]
                     .iter()
                     .map(|t| t.text.as_str())
                     .collect::<Vec<_>>()
@@ -117,7 +117,7 @@ pub(super) fn extract(all: &[Token], language: Language) -> FileTests {
         }
         if let Some((name, open)) = method_at(&tokens, i, language) {
             let close = matching(&tokens, open);
-            let body = tokens[open + 1..close].to_vec();
+            let body = tokens[(open + 1).min(close)..close].to_vec();
             let path: Vec<&str> = classes.iter().map(|(c, _, _)| c.as_str()).collect();
             let path = path.join(".");
             let test_annotation = annotations
@@ -201,10 +201,10 @@ pub(super) fn extract(all: &[Token], language: Language) -> FileTests {
             let end = (i + 2..tokens.len())
                 .find(|&e| tokens[e].is(';') || tokens[e].line > t.line)
                 .unwrap_or(tokens.len());
-            if tokens[i + 2..end].iter().any(|n| n.is('(')) {
+            if tokens[(i + 2).min(end)..end].iter().any(|n| n.is('(')) {
                 found
                     .setup
-                    .insert(t.text.clone(), tokens[i + 2..end].to_vec());
+                    .insert(t.text.clone(), tokens[(i + 2).min(end)..end].to_vec());
             }
         }
         i += 1;
@@ -236,7 +236,7 @@ fn setup_values(body: &[Token], setup: &mut HashMap<String, Vec<Token>>) {
             let end = (k + 2..body.len())
                 .find(|&e| body[e].is(';') || body[e].line > body[k].line)
                 .unwrap_or(body.len());
-            setup.insert(body[k].text.clone(), body[k + 2..end].to_vec());
+            setup.insert(body[k].text.clone(), body[(k + 2).min(end)..end].to_vec());
         }
     }
 }

@@ -176,7 +176,10 @@ pub(super) fn code(tokens: &[Token]) -> Vec<Token> {
 
 /// The index of the token closing the bracket opened at `open` (or the last token).
 pub(super) fn matching(tokens: &[Token], open: usize) -> usize {
-    let (left, right) = match tokens[open].text.as_str() {
+    let Some(opener) = tokens.get(open) else {
+        return tokens.len().saturating_sub(1);
+    };
+    let (left, right) = match opener.text.as_str() {
         "(" => ('(', ')'),
         "[" => ('[', ']'),
         "{" => ('{', '}'),

@@ -38,7 +38,7 @@ pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
         if token.is('#') && tokens.get(i + 1).is_some_and(|t| t.is('[') || t.is('!')) {
             let open = if tokens[i + 1].is('!') { i + 2 } else { i + 1 };
             let close = matching(&tokens, open);
-            let text: String = tokens[open + 1..close]
+            let text: String = tokens[(open + 1).min(close)..close]
                 .iter()
                 .map(|t| t.text.as_str())
                 .collect();
@@ -95,7 +95,7 @@ pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
                 continue;
             }
             let close = matching(&tokens, open);
-            let body = tokens[open + 1..close].to_vec();
+            let body = tokens[(open + 1).min(close)..close].to_vec();
             let is_test = attributes.iter().any(|(a, _)| is_test_attribute(a));
             if is_test {
                 let start = attributes.first().map_or(token.line, |(_, l)| *l);

@@ -366,3 +366,26 @@ pub fn weakened(changes: &[Change], tree: &Tree<'_>) -> Vec<FindingReport> {
     }
     findings
 }
+
+/// The facts of any configuration file that needs no tree (all but Cargo.toml), for tests.
+#[cfg(test)]
+pub(super) fn facts_without_tree(path: &Path, text: &str) -> usize {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let facts = match kind_of(path) {
+        Some(Kind::Pyproject) => pytest::pyproject_facts(text),
+        Some(Kind::Ini) => pytest::ini_facts(name, text),
+        Some(Kind::Conftest) => pytest::conftest_facts(text),
+        Some(Kind::Js) => js::facts(name, text),
+        Some(Kind::Nextest) => cargo::nextest_facts(text),
+        Some(Kind::Tarpaulin) => cargo::tarpaulin_facts(text),
+        Some(Kind::Recipes) => recipes::facts(name, text),
+        Some(Kind::Pom) => jvm::pom_facts(text),
+        Some(Kind::Gradle) => jvm::gradle_facts(text),
+        Some(Kind::Ci) => ci::facts(&path.to_string_lossy(), text),
+        Some(Kind::Cargo) | None => Vec::new(),
+    };
+    facts.len()
+}
