@@ -57,7 +57,23 @@ enum Kind {
 fn kind_of(path: &Path) -> Option<Kind> {
     let name = path.file_name()?.to_str()?;
     let text = path.to_string_lossy();
-    if text.contains("node_modules/") || text.contains("/vendor/") {
+    // Dependencies, and test data: a project's fixtures may hold whole projects (Go's
+    // `testdata/`, a corpus of cases), whose configuration is data, not this repository's.
+    let data = path.components().any(|c| {
+        matches!(
+            c.as_os_str().to_str(),
+            Some(
+                "node_modules"
+                    | "vendor"
+                    | "testdata"
+                    | "fixtures"
+                    | "__fixtures__"
+                    | "test-fixtures"
+                    | "test_data"
+            )
+        )
+    });
+    if data {
         return None;
     }
     if ci::system_of(&text).is_some() {
