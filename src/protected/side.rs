@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::analysis::{Analysis, Context, analyse};
+use super::analysis::{Analysis, Context, analyse, skip_in};
 use super::extract::{FileTests, TestCase};
 use super::lexer::{Language, Token};
 
@@ -190,6 +190,17 @@ impl Side {
         let mut markers = test.markers.clone();
         if let Some(tables) = self.families().get(&family(language)) {
             for (name, line) in &test.decorations {
+                // A pytest fixture the test asks for that skips.
+                if let Some(fixture) = name.strip_prefix("fixture ") {
+                    if let Some(skip) = tables
+                        .helpers
+                        .get(fixture)
+                        .and_then(|body| skip_in(body, language))
+                    {
+                        markers.push((format!("fixture `{fixture}` calls {skip}"), *line));
+                    }
+                    continue;
+                }
                 if tables.aliases.contains(name) {
                     let marker = format!("@{name}");
                     if !markers.iter().any(|(m, _)| *m == marker) {

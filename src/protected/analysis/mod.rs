@@ -141,6 +141,12 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The call that skips the running test in a function's body, if there is one.
+pub fn skip_in(body: &[Token], language: Language) -> Option<String> {
+    let code: Vec<&Token> = body.iter().filter(|t| t.kind != Kind::Comment).collect();
+    skip_call(&code, language)
+}
+
 /// A call that skips the running test, in a helper's body.
 fn skip_call(code: &[&Token], language: Language) -> Option<String> {
     code.windows(3).find_map(|w| {

@@ -296,5 +296,14 @@ fn method_at(tokens: &[Token], i: usize, language: Language) -> Option<(String, 
     let after = matching(tokens, paren) + 1;
     let open = (after..tokens.len().min(after + 30))
         .find(|&p| tokens[p].is('{') || tokens[p].is(';') || tokens[p].is('='))?;
+    if tokens[open].is('=') && language == Language::Kotlin {
+        // `fun x() = runTest { ... }`: the block of the call is the body.
+        tokens.get(open + 1).filter(|t| t.kind == Kind::Ident)?;
+        let mut at = open + 2;
+        if tokens.get(at).is_some_and(|t| t.is('(')) {
+            at = matching(tokens, at) + 1;
+        }
+        return tokens.get(at).filter(|t| t.is('{')).map(|_| (name, at));
+    }
     tokens[open].is('{').then_some((name, open))
 }

@@ -166,6 +166,22 @@ pub(super) fn extract(all: &[Token]) -> FileTests {
                     .iter()
                     .map(|d| (decorator_name(d), d.tokens[0].line))
                     .collect();
+                // Fixtures it asks for, by parameter or `usefixtures`: one that skips skips it.
+                let params = line
+                    .tokens
+                    .iter()
+                    .skip_while(|t| !t.is('('))
+                    .filter(|t| t.kind == Kind::Ident && t.text != "self" && t.text != "cls");
+                let used = decorators
+                    .iter()
+                    .filter(|d| d.tokens.iter().any(|t| t.is_ident("usefixtures")))
+                    .flat_map(|d| d.tokens.iter().filter(|t| t.kind == Kind::Str));
+                test.decorations.extend(params.chain(used).map(|t| {
+                    (
+                        format!("fixture {}", crate::protected::extract::unquote(&t.text)),
+                        t.line,
+                    )
+                }));
                 found.tests.push(test);
                 test_scopes.push(scope.clone());
             } else {

@@ -263,7 +263,11 @@ pub fn compare(
             )),
             Value::Filter(filter) => push(format!("{} now filters the tests: `{filter}`", a.key)),
             Value::Maximum(v) if *v > 0.0 => push(format!("{} is now {v}", a.key)),
-            Value::Effects(effects) if !effects.is_empty() => {
+            // A new fixture that skips concerns only the tests that will ask for it (their
+            // files show it); a new hook or autouse fixture concerns every test.
+            Value::Effects(effects)
+                if !effects.is_empty() && !a.key.contains("for the tests that use it") =>
+            {
                 let list: Vec<&str> = effects.iter().map(String::as_str).collect();
                 push(format!("{} {}", a.key, list.join(" and ")));
             }

@@ -507,10 +507,11 @@ pub fn conftest_facts(text: &str) -> Vec<Fact> {
     }
     for function in functions(&tokens) {
         let hook = function.name.starts_with("pytest_");
-        let autouse = function.decorators.contains("fixture")
+        let fixture = function.decorators.contains("fixture");
+        let autouse = fixture
             && function.decorators.contains("autouse")
             && function.decorators.contains("True");
-        if !hook && !autouse {
+        if !hook && !fixture {
             continue;
         }
         let mut found = effects(&tokens[function.body.clone()]);
@@ -523,8 +524,13 @@ pub fn conftest_facts(text: &str) -> Vec<Fact> {
         }
         let key = if hook {
             format!("conftest.py hook `{}`", function.name)
-        } else {
+        } else if autouse {
             format!("conftest.py autouse fixture `{}`", function.name)
+        } else {
+            format!(
+                "conftest.py fixture `{}` (for the tests that use it)",
+                function.name
+            )
         };
         facts.push(Fact::new(key, function.line, Value::Effects(found)));
     }
