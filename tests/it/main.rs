@@ -3,6 +3,8 @@
 mod agent_stops;
 mod agents;
 mod architecture;
+mod base;
+mod builtin;
 mod cache;
 mod commit;
 mod commit_gate;
@@ -13,6 +15,7 @@ mod formats;
 mod init;
 mod install;
 mod machine;
+mod managers;
 mod parsers;
 mod protected;
 mod protected_corpus;
