@@ -299,6 +299,9 @@ fn kind_description(kind: FindingKind) -> &'static str {
         FindingKind::TestNotRun => {
             "A test that passed at the base no longer runs or passes, and the diff did not delete it."
         }
+        FindingKind::TestConfigWeakened => {
+            "A test runner, build or CI configuration now runs fewer tests or stops failing on them."
+        }
     }
 }
 

@@ -177,7 +177,9 @@ fn run_protected(repo: &Repo, job: &ProtectJob, cache: Option<&cache::Cache>) ->
         (cache, key, outcome.status, outcome.findings.is_empty())
         && gates::protected::read_fingerprint(repo, job) == read
     {
-        cache.store(&key, None);
+        // Its key names what it read, checked again just above: no look at the worktree is
+        // needed, so the pass is always worth storing.
+        cache.store(&key, std::time::Duration::MAX, None);
     }
     outcome
 }
@@ -283,7 +285,7 @@ pub fn run(
             if let (Some(cache), Some(key), GateStatus::Passed) =
                 (cache, &keys[index], outcome.status)
             {
-                cache.store(key, outcome.tests.as_ref());
+                cache.store(key, outcome.duration, outcome.tests.as_ref());
                 // Held until the pass is stored, so a waiting run finds it.
                 if let (Some(flights), Some(flight)) = (shared.flights, flight) {
                     flights.hold(flight);
