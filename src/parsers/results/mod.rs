@@ -254,6 +254,23 @@ mod tests {
     }
 
     #[test]
+    fn jest_junit() {
+        // jest-junit's defaults: the classname and the name are both "<describe> <title>",
+        // and no file; a `test.todo` is written as a testcase without <skipped> (a pass).
+        let fixture = Fixture::new("jest");
+        assert_eq!(
+            fixture.read(ParserKind::Junit, "", Some("junit.xml")),
+            [
+                "passed prices adds::prices adds @ -",
+                "skipped prices rounds::prices rounds @ -",
+                "skipped prices formats::prices formats @ -",
+                "passed prices converts::prices converts @ -",
+                "failed  fails:: fails @ -",
+            ]
+        );
+    }
+
+    #[test]
     fn playwright_json_report() {
         let fixture = Fixture::under(
             "tests/fixtures/parsers",
@@ -267,6 +284,30 @@ mod tests {
                 "skipped todo.spec.ts::not ready @ tests/todo.spec.ts",
                 "passed todo.spec.ts::todo list › shows the heading @ tests/todo.spec.ts",
                 "failed todo.spec.ts::todo list › counts the items @ tests/todo.spec.ts",
+            ]
+        );
+    }
+
+    #[test]
+    fn playwright_junit_names_the_tests_as_its_json_reporter_does() {
+        // The same run's JUnit report (@playwright/test 1.65.1): one id per test whichever
+        // reporter a gate reads, so a census survives a switch between them.
+        let fixture = Fixture::under(
+            "tests/fixtures/parsers",
+            "/tmp/backstop-capture",
+            "playwright",
+        );
+        let mut junit = fixture.read(ParserKind::Junit, "", Some("junit.xml"));
+        junit.sort();
+        // Its classname is relative to Playwright's `testDir` (tests/), so the file stays
+        // unknown (a finding then names gates.toml); the ids are what the census compares.
+        assert_eq!(
+            junit,
+            [
+                "failed todo.spec.ts::has a title @ -",
+                "failed todo.spec.ts::todo list › counts the items @ -",
+                "passed todo.spec.ts::todo list › shows the heading @ -",
+                "skipped todo.spec.ts::not ready @ -",
             ]
         );
     }
