@@ -10,9 +10,13 @@
 # time (the "off" Stop), and, for scale, one Stop that had to compute the base itself. Then the
 # same on a gate that costs nothing (a shell script naming 2,000 tests the way cargo test does),
 # so the baseline's own cost per Stop shows in milliseconds, free of the tools' noise.
+# Each Stop is measured twice: its wall time, and the CPU time (user + system) of backstop and
+# every process it ran. On a machine busy with other work the wall times swing by hundreds of
+# milliseconds; the CPU time is what the Stop itself spent, and its share is the steadier figure.
 # Usage: bench/baseline.sh [RUNS]     (default 9; needs examples/python/.venv:
 #        python3 -m venv examples/python/.venv && examples/python/.venv/bin/pip install -r examples/python/requirements-dev.txt)
 set -euo pipefail
+export LC_ALL=C
 runs=${1:-9}
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/examples/python/.venv"
@@ -56,14 +60,26 @@ hook() { # hook NAME EVENT: the Claude hook with its payload
 wait_for_baseline() {
   local dir="$scratch/$1/.git/backstop/baseline"
   for _ in $(seq 600); do
-    if ls "$dir"/*.json 2>/dev/null | grep -qv names-tests && [ ! -d "$dir/worktree" ]; then
-      return
-    fi
+    for record in "$dir"/*.json; do
+      if [ -e "$record" ] && [ "${record##*/}" != names-tests.json ] && [ ! -e "$dir/checkout" ]; then
+        return
+      fi
+    done
     sleep 0.5
   done
   echo "the background baseline did not finish:" >&2
   cat "$dir/worker.log" >&2
   exit 1
+}
+
+# cpu_ms: the children's line of `times` ("0m1.234s 0m0.345s") as milliseconds of CPU.
+cpu_ms() { awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] } printf "%d\n", t * 1000 }'; }
+
+stop() { # stop NAME: one Stop; prints "WALL_MS CPU_MS"
+  local start cpu
+  start=$(date +%s%N)
+  cpu=$( (hook "$1" stop; times) | tail -1 | cpu_ms)
+  echo "$(( ($(date +%s%N) - start) / 1000000 )) $cpu"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -81,19 +97,27 @@ done
 
 on_times=()
 off_times=()
+on_cpu=()
+off_cpu=()
 for run in $(seq "$runs"); do
   # Taking turns in both orders: neither repository always runs on a warmer machine.
   order="on off"
   [ $((run % 2)) -eq 0 ] && order="off on"
   for name in $order; do
-    start=$(date +%s%N)
-    hook "$name" stop
-    ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    if [ "$name" = on ]; then on_times+=("$ms"); else off_times+=("$ms"); fi
+    read -r ms cpu < <(stop "$name")
+    if [ "$name" = on ]; then
+      on_times+=("$ms")
+      on_cpu+=("$cpu")
+    else
+      off_times+=("$ms")
+      off_cpu+=("$cpu")
+    fi
   done
 done
 on_ms=$(printf '%s\n' "${on_times[@]}" | median)
 off_ms=$(printf '%s\n' "${off_times[@]}" | median)
+on_cpu_ms=$(printf '%s\n' "${on_cpu[@]}" | median)
+off_cpu_ms=$(printf '%s\n' "${off_cpu[@]}" | median)
 
 # For scale: a Stop that finds no record and computes the base itself.
 rm -f "$scratch/on/.git/backstop/baseline/"*.json
@@ -121,14 +145,20 @@ wait_for_baseline free-on
 for name in free-on free-off; do echo "echo changed" >>"$scratch/$name/lib.sh"; done
 free_on=()
 free_off=()
+free_on_cpu=()
+free_off_cpu=()
 for run in $(seq "$runs"); do
   order="free-on free-off"
   [ $((run % 2)) -eq 0 ] && order="free-off free-on"
   for name in $order; do
-    start=$(date +%s%N)
-    hook "$name" stop
-    ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    if [ "$name" = free-on ]; then free_on+=("$ms"); else free_off+=("$ms"); fi
+    read -r ms cpu < <(stop "$name")
+    if [ "$name" = free-on ]; then
+      free_on+=("$ms")
+      free_on_cpu+=("$cpu")
+    else
+      free_off+=("$ms")
+      free_off_cpu+=("$cpu")
+    fi
   done
 done
 free_on_ms=$(printf '%s\n' "${free_on[@]}" | median)
@@ -142,8 +172,14 @@ echo "  Stop with only_new and the census, baseline ready: median ${on_ms} ms (r
 paired_ms=$(for i in "${!on_times[@]}"; do echo $(( on_times[i] - off_times[i] )); done | median)
 awk -v on="$on_ms" -v off="$off_ms" -v paired="$paired_ms" 'BEGIN {
   printf "  the baseline adds %d ms (median of the paired differences: %d ms): %.1f%% of the gates'"'"' own time (target: under 10%%)\n", on - off, paired, paired * 100 / off }'
+cpu_paired=$(for i in "${!on_cpu[@]}"; do echo $(( on_cpu[i] - off_cpu[i] )); done | median)
+echo "  CPU time (backstop and every process it ran): median ${off_cpu_ms} ms without, ${on_cpu_ms} ms with"
+awk -v off="$off_cpu_ms" -v paired="$cpu_paired" 'BEGIN {
+  printf "  the baseline adds %d ms of CPU (median of the paired differences): %.1f%% of the gates'"'"' own CPU time (target: under 10%%)\n", paired, paired * 100 / off }'
 echo "  for scale: the background baseline took ${background_ms} ms after SessionStart; a Stop computing the base itself ${cold_ms} ms"
 echo "a free gate naming 2,000 tests (the census of each), $runs Stops each:"
 echo "  without the census: median ${free_off_ms} ms; with it: median ${free_on_ms} ms (runs: ${free_on[*]})"
 free_paired=$(for i in "${!free_on[@]}"; do echo $(( free_on[i] - free_off[i] )); done | median)
 echo "  the baseline's own cost per Stop: $(( free_on_ms - free_off_ms )) ms (median of the paired differences: ${free_paired} ms)"
+free_cpu_paired=$(for i in "${!free_on_cpu[@]}"; do echo $(( free_on_cpu[i] - free_off_cpu[i] )); done | median)
+echo "  CPU time: median $(printf '%s\n' "${free_off_cpu[@]}" | median) ms without, $(printf '%s\n' "${free_on_cpu[@]}" | median) ms with (median of the paired differences: ${free_cpu_paired} ms)"

@@ -1,6 +1,8 @@
 //! Computing records: the asking gates run on the base commit in a temporary detached worktree
 //! (hooks off, LFS smudge off, as a push judged elsewhere), on every tracked file of the base,
 //! so one record serves every target. The worktree's installed dependencies are mirrored in.
+//! The checkout lives in the system's temporary directory, not under `.git`: Jest ignores
+//! every file whose path has a `.git` directory in it, and would find no test there.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,9 @@ use crate::trigger::Trigger;
 /// Installed dependencies that live in a worktree without being tracked, mirrored into the
 /// base's checkout (at the root and at each gate's `cwd`) so its gates can run at all.
 const DEPENDENCIES: [&str; 3] = ["node_modules", ".venv", "venv"];
+
+/// The name's start of the temporary directory that holds the base's checkout.
+const HOLDER_PREFIX: &str = "backstop-baseline-checkout-";
 
 /// What computing needs besides the gates: why they run and how many at once.
 #[derive(Debug, Clone, Copy)]
@@ -122,12 +127,25 @@ fn at_base(
     run: Run,
     dir: &Path,
 ) -> Result<Vec<(String, Record)>> {
-    let place = dir.join("worktree");
-    remove_checkout(repo, &place);
+    // Where the last checkout was, until it is removed: one a crash left behind goes first.
+    let marker = dir.join("checkout");
+    if let Ok(stale) = std::fs::read_to_string(&marker) {
+        remove_checkout(repo, Path::new(stale.trim()));
+    }
+    // A private directory (mode 0700, a random name) in the temporary directory ($TMPDIR).
+    let holder = tempfile::Builder::new()
+        .prefix(HOLDER_PREFIX)
+        .tempdir()
+        .context("cannot create a temporary directory for the baseline's checkout")?;
+    let place = holder.path().join("baseline").join("checkout");
+    std::fs::create_dir_all(holder.path().join("baseline"))
+        .and_then(|()| std::fs::write(&marker, holder.path().to_string_lossy().as_bytes()))
+        .context("cannot prepare the baseline's checkout")?;
     repo.add_detached_worktree(&place, base)
         .context("cannot check out the base for the baseline")?;
     let result = run_in(repo, config, wanted, base, run, dir, &place);
-    remove_checkout(repo, &place);
+    remove_checkout(repo, holder.path());
+    let _ = std::fs::remove_file(&marker);
     result
 }
 
@@ -203,12 +221,21 @@ fn run_in(
         .collect())
 }
 
-/// Removes the baseline's checkout, also one a crash left behind.
-fn remove_checkout(repo: &Repo, place: &Path) {
-    if place.exists() && repo.remove_worktree(place).is_err() {
-        let _ = std::fs::remove_dir_all(place);
+/// Removes the baseline's checkout inside its `holder` directory, also one a crash left
+/// behind, and the directory.
+fn remove_checkout(repo: &Repo, holder: &Path) {
+    let place = holder.join("baseline").join("checkout");
+    if place.exists() && repo.remove_worktree(&place).is_err() {
+        let _ = std::fs::remove_dir_all(&place);
     }
     let _ = repo.git_text(&["worktree", "prune"]);
+    // Only a directory this code made.
+    if holder
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with(HOLDER_PREFIX))
+    {
+        let _ = std::fs::remove_dir_all(holder);
+    }
 }
 
 /// Mirrors the worktree's installed dependency directories into the checkout: a directory of

@@ -152,7 +152,8 @@ impl Scratch {
                     })
                     .count()
             });
-            if records > 0 && !dir.join("worktree").exists() {
+            // The marker naming the checkout goes once the worker has removed it.
+            if records > 0 && !dir.join("checkout").exists() {
                 return;
             }
             assert!(

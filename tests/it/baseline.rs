@@ -101,13 +101,39 @@ fn lint_debt_at_the_base_passes_with_only_new_even_when_its_lines_move() {
     assert_eq!(lint["diagnostics"][0]["line"], 4);
     assert_eq!(lint["diagnostics"][0]["at_base"], true);
     assert_eq!(runs(&log), (1, 1), "the base ran once, in its own checkout");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let checkout = text
+        .lines()
+        .find(|l| l.contains("/baseline/"))
+        .and_then(|l| l.split(' ').next())
+        .unwrap();
     assert!(
-        !repo.root().join(".git/backstop/baseline/worktree").exists(),
-        "the checkout is removed"
+        !checkout.contains("/.git/"),
+        "outside .git, where Jest finds no test: {checkout}"
+    );
+    assert!(!Path::new(checkout).exists(), "the checkout is removed");
+    assert!(
+        !repo.root().join(".git/backstop/baseline/checkout").exists(),
+        "its marker too"
     );
     // The same stop again: the record is kept, the base does not run again.
     repo.run(&["run"]).expect_code(0);
     assert_eq!(runs(&log), (2, 1));
+}
+
+#[test]
+fn a_checkout_a_crash_left_behind_is_removed_before_the_next() {
+    let (repo, _) = linted(true);
+    let stale = repo.home().join("backstop-baseline-checkout-crashed");
+    std::fs::create_dir_all(stale.join("baseline/checkout")).unwrap();
+    std::fs::write(stale.join("baseline/checkout/a.txt"), "left\n").unwrap();
+    let dir = repo.root().join(".git/backstop/baseline");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("checkout"), stale.display().to_string()).unwrap();
+    repo.write("a.txt", "new\nfine\nBAD one\nfine\n");
+    repo.run(&["run"]).expect_code(0);
+    assert!(!stale.exists(), "the stale checkout is gone");
+    assert!(!dir.join("checkout").exists());
 }
 
 #[test]
@@ -286,8 +312,8 @@ fn wait_for_records(repo: &TestRepo, count: usize) {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    // The worker removes its checkout after writing the records.
-    while repo.root().join(".git/backstop/baseline/worktree").exists() {
+    // The worker removes its checkout (and the marker naming it) after writing the records.
+    while repo.root().join(".git/backstop/baseline/checkout").exists() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
