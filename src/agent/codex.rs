@@ -81,6 +81,8 @@ impl Agent for Codex {
         PayloadFields {
             session: &["session_id", "thread-id"],
             patch: &["input", "patch"],
+            // exec_command's `workdir` (Codex CLI 0.169.0's tool schema).
+            tool_dir: &["workdir"],
             ..PayloadFields::default()
         }
     }

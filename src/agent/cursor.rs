@@ -64,6 +64,7 @@ impl Agent for Cursor {
             session: &["conversation_id"],
             cwd_lists: &["workspace_roots"],
             command: &["command"],
+            marks: &["cursor_version", "conversation_id"],
             ..PayloadFields::default()
         }
     }

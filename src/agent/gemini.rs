@@ -104,6 +104,10 @@ impl Agent for Gemini {
     fn payload_fields(&self) -> PayloadFields {
         PayloadFields {
             project_dir_env: &["GEMINI_PROJECT_DIR"],
+            // run_shell_command's `dir_path` (relative to the project root, which is the
+            // payload's `cwd`) and `is_background` (Gemini CLI 0.61.0); `directory` in older ones.
+            tool_dir: &["dir_path", "directory"],
+            background: &["is_background"],
             ..PayloadFields::default()
         }
     }

@@ -13,6 +13,7 @@ use git2::Repository;
 pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
+pub use scratch::config_in;
 pub use worktree::{WorktreeChange, blob_id};
 
 /// The id of git's empty tree: the base of a first commit.

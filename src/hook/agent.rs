@@ -274,26 +274,35 @@ fn cap(text: &str) -> String {
 
 /// `PreToolUse` / `BeforeTool`: deny a bypass with the reason, allow the rest (print nothing).
 fn pre_tool(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<Value> {
-    let cwd = payload.cwd();
-    let workspace = workspace_at(global, &cwd).ok()?;
-    let paths = workspace
-        .load_config()
-        .ok()
-        .and_then(|c| c.protect.and_then(|p| p.paths))
-        .unwrap_or_else(crate::protected::default_paths);
-    let protected = GlobList::new(&paths).ok()?;
-    let context = GuardContext {
-        cwd: &cwd,
-        root: workspace.repo.root(),
-        protected: &protected,
-    };
+    // Where the tool runs: the payload's `cwd`, or the directory the tool itself is given.
+    let cwd = payload.tool_cwd();
     let call = payload.tool_call();
-    if let Some(reason) = guard::check(&call, &context) {
-        return Some(agent.deny(&reason));
+    if let Ok(workspace) = workspace_at(global, &cwd) {
+        let paths = workspace
+            .load_config()
+            .ok()
+            .and_then(|c| c.protect.and_then(|p| p.paths))
+            .unwrap_or_else(crate::protected::default_paths);
+        if let Ok(protected) = GlobList::new(&paths) {
+            let context = GuardContext {
+                cwd: &cwd,
+                root: workspace.repo.root(),
+                protected: &protected,
+            };
+            if let Some(reason) = guard::check(&call, &context) {
+                return Some(agent.deny(&reason));
+            }
+        }
     }
-    // A commit or push that git will not send through backstop's hook: judged here.
+    // A commit, merge or push that git will not send through backstop's hook: judged here
+    // (also from outside a repository: a workspace of several).
     let ToolCall::Shell(script) = &call else {
         return None;
     };
-    super::commit_gate::check(agent, script, &cwd).map(|reason| agent.deny(&reason))
+    let run = super::commit_gate::ShellRun {
+        script,
+        cwd: &cwd,
+        background: payload.tool_background(),
+    };
+    super::commit_gate::check(agent, &run).map(|reason| agent.deny(&reason))
 }

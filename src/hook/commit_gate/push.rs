@@ -1,0 +1,282 @@
+//! What a push would send, as the ref lines git writes to the pre-push hook: refspecs (globs,
+//! `:`), `remote.<name>.push`, `push.default`, `--all`, `--mirror`, `--tags`, `--follow-tags`;
+//! the remote's side from remote-tracking refs git itself set (their reflog), never from the
+//! network.
+
+use super::content::staged_config;
+use crate::agent::git_command::PushArgs;
+use crate::config;
+use crate::git::{Oid, Repo};
+
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+/// Every ref under `prefix`.
+fn refs(repo: &Repo, prefix: &str) -> Vec<String> {
+    repo.git_text(&["for-each-ref", "--format=%(refname)", prefix])
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The lines git would write to the pre-push hook: `<local ref> <sha> <remote ref> <sha>`;
+/// `Err` with the reason to refuse when what is pushed, or where the remote is, cannot be told.
+pub fn pushed_refs(
+    repo: &Repo,
+    remote: &str,
+    args: &PushArgs,
+    branch: Option<&str>,
+) -> Result<String, String> {
+    let mut specs: Vec<String> = args.refspecs.clone();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let same = |r: String| (r.clone(), r);
+    if args.mirror {
+        pairs.extend(refs(repo, "refs/").into_iter().map(same));
+    } else if args.all_branches {
+        pairs.extend(refs(repo, "refs/heads/").into_iter().map(same));
+    } else if specs.is_empty() && !args.tags {
+        let configured = repo
+            .git_text(&["config", "--get-all", &format!("remote.{remote}.push")])
+            .unwrap_or_default();
+        specs.extend(configured.lines().map(str::to_owned));
+        if specs.is_empty() {
+            match repo.config_value("push.default").as_deref() {
+                Some("nothing") => {}
+                Some("matching") => specs.push(":".to_owned()),
+                Some("current") => specs.extend(branch.map(|b| format!("refs/heads/{b}"))),
+                _ => {
+                    if let Some(branch) = branch {
+                        let upstream = repo
+                            .config_value(&format!("branch.{branch}.merge"))
+                            .unwrap_or_else(|| format!("refs/heads/{branch}"));
+                        pairs.push((format!("refs/heads/{branch}"), upstream));
+                    }
+                }
+            }
+        }
+    }
+    if args.tags {
+        pairs.extend(refs(repo, "refs/tags/").into_iter().map(same));
+    }
+    for spec in &specs {
+        pairs.extend(spec_pairs(repo, remote, spec, branch)?);
+    }
+    if args.follow_tags {
+        // Annotated tags that point into what is pushed.
+        for (local, _) in pairs.clone() {
+            let tags = repo
+                .git_text(&[
+                    "for-each-ref",
+                    "--format=%(objecttype) %(refname)",
+                    &format!("--merged={local}"),
+                    "refs/tags/",
+                ])
+                .unwrap_or_default();
+            pairs.extend(
+                tags.lines()
+                    .filter_map(|l| l.strip_prefix("tag "))
+                    .map(|t| same(t.to_owned())),
+            );
+        }
+    }
+    lines(repo, remote, pairs)
+}
+
+/// The (local ref, remote ref) pairs one refspec pushes.
+fn spec_pairs(
+    repo: &Repo,
+    remote: &str,
+    spec: &str,
+    branch: Option<&str>,
+) -> Result<Vec<(String, String)>, String> {
+    let spec = spec.trim_start_matches('+');
+    let (source, destination) = spec.split_once(':').unwrap_or((spec, ""));
+    if source.contains(['$', '`']) || destination.contains(['$', '`']) {
+        return Err(format!(
+            "backstop: backstop judges this push before the command runs, and cannot tell what \
+             `{spec}` pushes until then. Name the branch or commit literally \
+             (`git push {remote} BRANCH`)."
+        ));
+    }
+    let mut pairs = Vec::new();
+    if source.is_empty() {
+        if destination.is_empty() {
+            // `:` pushes the branches the remote has under the same name.
+            let prefix = format!("refs/remotes/{remote}/");
+            for tracking in refs(repo, &prefix) {
+                let name = &tracking[prefix.len()..];
+                let local = format!("refs/heads/{name}");
+                if name != "HEAD" && repo.commit_id(&local).is_ok() {
+                    pairs.push((local.clone(), local));
+                }
+            }
+        }
+        return Ok(pairs); // `:branch` deletes: nothing to judge
+    }
+    if source.contains('*') {
+        let pattern = if source.starts_with("refs/") {
+            source.to_owned()
+        } else {
+            format!("refs/heads/{source}")
+        };
+        let target = if destination.is_empty() {
+            pattern.clone()
+        } else {
+            destination.to_owned()
+        };
+        let (before, after) = pattern.split_once('*').unwrap_or((&pattern, ""));
+        for name in refs(repo, "refs/") {
+            if let Some(middle) = name
+                .strip_prefix(before)
+                .and_then(|rest| rest.strip_suffix(after))
+            {
+                pairs.push((name.clone(), target.replacen('*', middle, 1)));
+            }
+        }
+        return Ok(pairs);
+    }
+    let local = match (source, branch) {
+        ("HEAD" | "@", Some(b)) => format!("refs/heads/{b}"),
+        _ => repo
+            .full_ref_name(source)
+            .unwrap_or_else(|| source.to_owned()),
+    };
+    if repo.commit_id(&local).is_err() {
+        return Err(format!(
+            "backstop: backstop judges this push before the command runs, and `{source}` names \
+             no commit here. Check the name (`git branch -a`), then push again."
+        ));
+    }
+    let remote_ref = match destination {
+        "" if local.starts_with("refs/") => local.clone(),
+        "" => branch.map_or_else(|| "HEAD".to_owned(), |b| format!("refs/heads/{b}")),
+        d if d.starts_with("refs/") => d.to_owned(),
+        d if local.starts_with("refs/tags/") => format!("refs/tags/{d}"),
+        d => format!("refs/heads/{d}"),
+    };
+    pairs.push((local, remote_ref));
+    Ok(pairs)
+}
+
+/// The pre-push lines for these pairs, the remote's side of each from where git last saw it.
+fn lines(repo: &Repo, remote: &str, mut pairs: Vec<(String, String)>) -> Result<String, String> {
+    pairs.sort();
+    pairs.dedup();
+    let url = repo
+        .config_value(&format!("remote.{remote}.url"))
+        .unwrap_or_else(|| remote.to_owned());
+    let mut lines = String::new();
+    for (local, remote_ref) in pairs {
+        let Ok(local_id) = repo.commit_id(&local) else {
+            continue;
+        };
+        let remote_id = match remote_ref.strip_prefix("refs/heads/") {
+            Some(name) => {
+                let tracking = format!("refs/remotes/{remote}/{name}");
+                match position(repo, &tracking, remote, &url) {
+                    Position::Known(id) => id.to_string(),
+                    Position::Missing => new_branch_base(repo, remote, &url, local_id)?,
+                    Position::Untrusted => return Err(untrusted(&tracking, remote)),
+                }
+            }
+            None => new_branch_base(repo, remote, &url, local_id)?,
+        };
+        lines.push_str(&format!("{local} {local_id} {remote_ref} {remote_id}\n"));
+    }
+    Ok(lines)
+}
+
+fn untrusted(tracking: &str, remote: &str) -> String {
+    format!(
+        "backstop: backstop judges this push before the command runs, from where {remote} is; \
+         {tracking} was not set by git fetching from or pushing to {remote}, so that is not known. \
+         Run `git fetch {remote}`, then push again."
+    )
+}
+
+/// What the pre-push hook compares a new ref with: zeros (settings.base's merge-base), unless
+/// settings.base is a remote-tracking ref git did not set: then the merge-base with its last
+/// position git did set.
+fn new_branch_base(repo: &Repo, remote: &str, url: &str, local: Oid) -> Result<String, String> {
+    let base = staged_config(repo, None).map_or_else(
+        || config::SettingsConfig::default().base,
+        |c| c.settings.base,
+    );
+    let Some(tracking) = repo
+        .full_ref_name(&base)
+        .filter(|r| r.starts_with("refs/remotes/"))
+    else {
+        return Ok(ZERO.to_owned());
+    };
+    let owner = tracking
+        .trim_start_matches("refs/remotes/")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let owner_url = if owner == remote {
+        url.to_owned()
+    } else {
+        repo.config_value(&format!("remote.{owner}.url"))
+            .unwrap_or_else(|| owner.clone())
+    };
+    match position(repo, &tracking, &owner, &owner_url) {
+        Position::Known(id) if repo.commit_id(&tracking).is_ok_and(|t| t == id) => {
+            Ok(ZERO.to_owned())
+        }
+        Position::Known(id) => Ok(repo
+            .merge_base(id, local)
+            .map_or_else(|_| ZERO.to_owned(), |b| b.to_string())),
+        Position::Missing => Ok(ZERO.to_owned()),
+        Position::Untrusted => Err(untrusted(&tracking, &owner)),
+    }
+}
+
+/// Where a remote is, from its remote-tracking ref.
+enum Position {
+    /// At this commit, as git itself last set the ref.
+    Known(Oid),
+    /// The ref does not exist (a branch the remote does not have).
+    Missing,
+    /// The ref exists, but git never set it from the remote (as far as its reflog says).
+    Untrusted,
+}
+
+/// The newest position of `tracking` that git set by fetching from or pushing to `remote` (its
+/// reflog): an agent can move the ref itself (`git update-ref`), and a push judged from there
+/// would skip what the remote lacks.
+fn position(repo: &Repo, tracking: &str, remote: &str, url: &str) -> Position {
+    if repo.commit_id(tracking).is_err() {
+        return Position::Missing;
+    }
+    let log = repo
+        .git_text(&["log", "-g", "--format=%H%x09%gs", tracking, "--"])
+        .unwrap_or_default();
+    for entry in log.lines() {
+        let (id, subject) = entry.split_once('\t').unwrap_or((entry, ""));
+        if set_by_git(subject, remote, url)
+            && let Ok(id) = Oid::from_str(id)
+        {
+            return Position::Known(id);
+        }
+    }
+    Position::Untrusted
+}
+
+/// Whether a reflog subject is git's own record of a fetch from, a push to, or a clone of
+/// `remote`: `update by push`, `clone: from URL`, `fetch [options] [remote ...]: ...`, `pull ...`.
+fn set_by_git(subject: &str, remote: &str, url: &str) -> bool {
+    if subject == "update by push" || subject.starts_with("clone: from ") {
+        return true;
+    }
+    let Some((command, _)) = subject.split_once(": ") else {
+        return false;
+    };
+    let mut words = command.split_whitespace();
+    if !matches!(words.next(), Some("fetch" | "pull")) {
+        return false;
+    }
+    words
+        .find(|w| !w.starts_with('-'))
+        .is_none_or(|w| w == remote || w == url)
+}
