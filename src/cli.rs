@@ -460,7 +460,8 @@ pub struct RunArgs {
 /// `backstop ci`.
 #[derive(Debug, Args)]
 pub struct CiArgs {
-    /// The branch the change will merge into (default: settings.base).
+    /// The branch the change will merge into, where the CI system names none (GitHub Actions
+    /// and GitLab CI do); outside CI the default is settings.base.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
     /// Every tracked file instead of the change.

@@ -24,6 +24,15 @@ pub use validate::PROTECTED_GATE;
 /// The file name backstop looks for at the root of the worktree.
 pub const FILE_NAME: &str = "gates.toml";
 
+/// The largest gates.toml backstop reads (1 MiB): far beyond any real config, and small enough
+/// that reading one costs nothing.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+
+/// The longest `run`, `fix` or environment entry (`NAME=value`) the OS passes to a process:
+/// Linux takes at most 128 KiB in one argument or variable (`MAX_ARG_STRLEN`), so `sh -c` could
+/// never start a longer one.
+pub const MAX_ARGUMENT_BYTES: usize = 128 * 1024 - 64;
+
 /// The timeout of a gate that does not set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(10);
 

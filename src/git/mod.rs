@@ -1,7 +1,10 @@
 //! The repository: discovery, revisions and file sets. The only module that imports git2.
 
+mod attributes;
+mod blob_stream;
 mod fileset;
 mod hooks;
+mod remote;
 mod scratch;
 mod worktree;
 
@@ -10,11 +13,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use git2::Repository;
 
-pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, Uncacheable};
+pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
+pub use remote::Advertised;
 pub use scratch::config_in;
-pub use worktree::{WorktreeChange, blob_id};
+pub use worktree::{WorktreeChange, blob_id, blob_id_of_file};
 
 /// The id of git's empty tree: the base of a first commit.
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";

@@ -20,3 +20,4 @@ mod run;
 mod schema;
 mod snapshots;
 mod support;
+mod wall;

@@ -46,7 +46,18 @@ impl TestRepo {
     pub fn isolate(&self, command: &mut Command) {
         for (key, _) in std::env::vars_os() {
             let key_bytes = key.as_bytes();
-            if key_bytes.starts_with(b"GIT_") || key_bytes.starts_with(b"BACKSTOP_") {
+            // CI systems' variables too: `backstop ci` takes its base from them.
+            let ci = key_bytes == b"CI"
+                || [
+                    &b"GITHUB_"[..],
+                    b"GITLAB_",
+                    b"CI_",
+                    b"BUILDKITE",
+                    b"SYSTEM_PULLREQUEST_",
+                ]
+                .iter()
+                .any(|prefix| key_bytes.starts_with(prefix));
+            if key_bytes.starts_with(b"GIT_") || key_bytes.starts_with(b"BACKSTOP_") || ci {
                 command.env_remove(&key);
             }
         }

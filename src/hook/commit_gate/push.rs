@@ -1,11 +1,9 @@
 //! What a push would send, as the ref lines git writes to the pre-push hook: refspecs (globs,
 //! `:`), `remote.<name>.push`, `push.default`, `--all`, `--mirror`, `--tags`, `--follow-tags`;
-//! the remote's side from remote-tracking refs git itself set (their reflog), never from the
-//! network.
+//! the remote's side from a remote-tracking ref only where git itself set it (its reflog), else
+//! zeros, and the pre-push hook asks the remote (as for a new branch).
 
-use super::content::staged_config;
 use crate::agent::git_command::PushArgs;
-use crate::config;
 use crate::git::{Oid, Repo};
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
@@ -79,7 +77,7 @@ pub fn pushed_refs(
             );
         }
     }
-    lines(repo, remote, pairs)
+    Ok(lines(repo, remote, pairs))
 }
 
 /// The (local ref, remote ref) pairs one refspec pushes.
@@ -159,7 +157,7 @@ fn spec_pairs(
 }
 
 /// The pre-push lines for these pairs, the remote's side of each from where git last saw it.
-fn lines(repo: &Repo, remote: &str, mut pairs: Vec<(String, String)>) -> Result<String, String> {
+fn lines(repo: &Repo, remote: &str, mut pairs: Vec<(String, String)>) -> String {
     pairs.sort();
     pairs.dedup();
     let url = repo
@@ -170,97 +168,34 @@ fn lines(repo: &Repo, remote: &str, mut pairs: Vec<(String, String)>) -> Result<
         let Ok(local_id) = repo.commit_id(&local) else {
             continue;
         };
-        let remote_id = match remote_ref.strip_prefix("refs/heads/") {
-            Some(name) => {
+        // A branch the remote has, as git last saw it there; else zeros, and the pre-push
+        // hook asks the remote what it has (as for a new branch).
+        let remote_id = remote_ref
+            .strip_prefix("refs/heads/")
+            .and_then(|name| {
                 let tracking = format!("refs/remotes/{remote}/{name}");
-                match position(repo, &tracking, remote, &url) {
-                    Position::Known(id) => id.to_string(),
-                    Position::Missing => new_branch_base(repo, remote, &url, local_id)?,
-                    Position::Untrusted => return Err(untrusted(&tracking, remote)),
-                }
-            }
-            None => new_branch_base(repo, remote, &url, local_id)?,
-        };
+                trusted_position(repo, &tracking, remote, &url)
+            })
+            .map_or_else(|| ZERO.to_owned(), |id| id.to_string());
         lines.push_str(&format!("{local} {local_id} {remote_ref} {remote_id}\n"));
     }
-    Ok(lines)
-}
-
-fn untrusted(tracking: &str, remote: &str) -> String {
-    format!(
-        "backstop: backstop judges this push before the command runs, from where {remote} is; \
-         {tracking} was not set by git fetching from or pushing to {remote}, so that is not known. \
-         Run `git fetch {remote}`, then push again."
-    )
-}
-
-/// What the pre-push hook compares a new ref with: zeros (settings.base's merge-base), unless
-/// settings.base is a remote-tracking ref git did not set: then the merge-base with its last
-/// position git did set.
-fn new_branch_base(repo: &Repo, remote: &str, url: &str, local: Oid) -> Result<String, String> {
-    let base = staged_config(repo, None).map_or_else(
-        || config::SettingsConfig::default().base,
-        |c| c.settings.base,
-    );
-    let Some(tracking) = repo
-        .full_ref_name(&base)
-        .filter(|r| r.starts_with("refs/remotes/"))
-    else {
-        return Ok(ZERO.to_owned());
-    };
-    let owner = tracking
-        .trim_start_matches("refs/remotes/")
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let owner_url = if owner == remote {
-        url.to_owned()
-    } else {
-        repo.config_value(&format!("remote.{owner}.url"))
-            .unwrap_or_else(|| owner.clone())
-    };
-    match position(repo, &tracking, &owner, &owner_url) {
-        Position::Known(id) if repo.commit_id(&tracking).is_ok_and(|t| t == id) => {
-            Ok(ZERO.to_owned())
-        }
-        Position::Known(id) => Ok(repo
-            .merge_base(id, local)
-            .map_or_else(|_| ZERO.to_owned(), |b| b.to_string())),
-        Position::Missing => Ok(ZERO.to_owned()),
-        Position::Untrusted => Err(untrusted(&tracking, &owner)),
-    }
-}
-
-/// Where a remote is, from its remote-tracking ref.
-enum Position {
-    /// At this commit, as git itself last set the ref.
-    Known(Oid),
-    /// The ref does not exist (a branch the remote does not have).
-    Missing,
-    /// The ref exists, but git never set it from the remote (as far as its reflog says).
-    Untrusted,
+    lines
 }
 
 /// The newest position of `tracking` that git set by fetching from or pushing to `remote` (its
-/// reflog): an agent can move the ref itself (`git update-ref`), and a push judged from there
-/// would skip what the remote lacks.
-fn position(repo: &Repo, tracking: &str, remote: &str, url: &str) -> Position {
-    if repo.commit_id(tracking).is_err() {
-        return Position::Missing;
-    }
+/// reflog), or `None` when it has none: an agent can move the ref itself (`git update-ref`),
+/// and a push judged from there would skip what the remote lacks.
+fn trusted_position(repo: &Repo, tracking: &str, remote: &str, url: &str) -> Option<Oid> {
+    repo.commit_id(tracking).ok()?;
     let log = repo
         .git_text(&["log", "-g", "--format=%H%x09%gs", tracking, "--"])
         .unwrap_or_default();
-    for entry in log.lines() {
+    log.lines().find_map(|entry| {
         let (id, subject) = entry.split_once('\t').unwrap_or((entry, ""));
-        if set_by_git(subject, remote, url)
-            && let Ok(id) = Oid::from_str(id)
-        {
-            return Position::Known(id);
-        }
-    }
-    Position::Untrusted
+        set_by_git(subject, remote, url)
+            .then(|| Oid::from_str(id).ok())
+            .flatten()
+    })
 }
 
 /// Whether a reflog subject is git's own record of a fetch from, a push to, or a clone of
