@@ -84,12 +84,6 @@ impl Payload {
         })
     }
 
-    /// The agent that started this one (under any agent's key): set on the stop a subagent
-    /// fires as if it were a session of its own.
-    pub fn parent_agent(&self) -> Option<String> {
-        self.text(&keys(|f| f.parent))
-    }
-
     /// Where the agent works: its `cwd` (or the first of Cursor's `workspace_roots`), or the
     /// process's directory.
     pub fn cwd(&self) -> PathBuf {

@@ -46,7 +46,13 @@ pub fn run(global: &GlobalOptions, agent: &dyn Agent, event: Event) -> u8 {
                 // Copilot fires agentStop for a subagent too (the child's id as its session, the
                 // parent in `parentAgentId`), then subagentStop: that one judges it, against the
                 // parent's base.
-                Event::Stop if payload.parent_agent().is_some() => None,
+                Event::Stop if payload.parent_agent_of(agent).is_some() => {
+                    eprintln!(
+                        "backstop: a subagent's {} stop; it is judged at its subagentStop, against the session's base",
+                        agent.name()
+                    );
+                    None
+                }
                 Event::Stop | Event::SubagentStop => stop(global, agent, &payload),
                 Event::PreToolUse => pre_tool(global, agent, &payload),
             }
@@ -129,7 +135,8 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
     };
     let repo = &workspace.repo;
     // The same stop delivered through a second agent's hook file is answered, not judged again.
-    let claim = match stop_once::claim(repo, &counter, agent) {
+    let twice = stop_once::may_come_twice(repo, payload);
+    let claim = match stop_once::claim(repo, &counter, agent, twice) {
         Claim::Judge(claim) => claim,
         Claim::Replay(verdict) => return verdict.answer(agent),
     };

@@ -271,10 +271,13 @@ fn with_backstops_git_hook_the_commit_is_left_to_git_so_the_gates_run_once() {
     repo.write("a.txt", "BAD\n");
     clear_runs(&repo);
     // Claude's shell runs git hooks, and backstop's is installed: git's hook will judge it.
-    for agent in ["claude", "codex", "copilot", "cursor"] {
+    for agent in ["claude", "codex", "copilot"] {
         assert_eq!(verdict(&repo, agent, "git commit -am x"), None, "{agent}");
     }
     assert!(runs(&repo).is_empty(), "no gate ran in the pre-tool hook");
+    // Whether Cursor's shell runs git hooks is not verified: its pre-tool hook judges.
+    assert!(verdict(&repo, "cursor", "git commit -am x").is_some());
+    clear_runs(&repo);
     let commit = repo.git_output(&["commit", "-qam", "x"]);
     assert!(!commit.status.success(), "git's hook refuses it");
     assert_eq!(runs(&repo), ["pre-commit"], "once, by git's hook");
@@ -396,6 +399,12 @@ fn install_gives_the_pre_tool_hook_time_for_the_commit_gates() {
     );
     let copilot = read(".github/hooks/backstop.json");
     assert_eq!(copilot["hooks"]["preToolUse"][0]["timeoutSec"], json!(1260));
+    repo.run(&["install", "--cursor"]).expect_code(0);
+    let cursor = read(".cursor/hooks.json");
+    assert_eq!(
+        cursor["hooks"]["beforeShellExecution"][0]["timeout"],
+        json!(1260)
+    );
     let codex = read(".codex/hooks.json");
     assert_eq!(
         codex["hooks"]["PreToolUse"][0]["hooks"][0]["timeout"],
