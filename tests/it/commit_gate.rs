@@ -143,9 +143,12 @@ fn state(repo: &TestRepo) -> (Vec<u8>, String, Vec<Vec<u8>>) {
         .iter()
         .map(|p| std::fs::read(repo.root().join(p)).unwrap_or_default())
         .collect();
+    // `git status` may refresh the index's stat data first (racily clean entries): read the
+    // bytes after it, so that only a real write shows.
+    let status = repo.git(&["status", "--porcelain"]);
     (
         std::fs::read(repo.root().join(".git/index")).unwrap(),
-        repo.git(&["status", "--porcelain"]),
+        status,
         files,
     )
 }
@@ -834,4 +837,31 @@ fn a_refusal_says_whether_the_gates_failed_or_could_not_run() {
     let reason = verdict(&repo, "gemini", "git commit -m x").expect("refused");
     assert!(reason.contains("could not judge"), "{reason}");
     assert!(!reason.contains("gates fail"), "{reason}");
+}
+
+#[test]
+fn a_pre_tool_hook_an_older_install_left_short_refuses_before_the_agent_kills_it() {
+    let repo = TestRepo::new();
+    repo.config("[gates.slow]\nrun = \"sleep 30\"\non = [\"pre-commit\"]\n")
+        .write("a.txt", "x\n")
+        .commit_all("base");
+    repo.run(&["install", "--claude"]).expect_code(0);
+    // As a backstop from before the commit gate wrote it: 5 s for the pre-tool hook. Claude
+    // Code kills the hook then, and runs the command unjudged.
+    let path = repo.root().join(".claude/settings.json");
+    let mut settings: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    settings["hooks"]["PreToolUse"][0]["hooks"][0]["timeout"] = json!(5);
+    std::fs::write(&path, settings.to_string()).unwrap();
+    repo.write("a.txt", "y\n");
+    let before = state(&repo);
+    let started = std::time::Instant::now();
+    let reason = verdict(&repo, "claude", "git commit -am x").expect("refused");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "ended within the agent's limit, not after the 30 s gate"
+    );
+    assert!(reason.contains("backstop install --claude"), "{reason}");
+    assert!(reason.contains("5 s"), "{reason}");
+    assert_eq!(state(&repo).0, before.0, "the index is untouched");
+    assert_eq!(repo.read("a.txt"), b"y\n", "the work is back in place");
 }

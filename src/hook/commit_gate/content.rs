@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 
@@ -179,12 +180,15 @@ pub fn commit_index(
     Ok(Some(only))
 }
 
-/// Runs this backstop's git hook entry, as git would, in the worktree root.
+/// Runs this backstop's git hook entry, as git would, in the worktree root; killed at
+/// `deadline` (the agent's own limit on the pre-tool hook, when it is short), as
+/// [`Exit::TimedOut`].
 pub fn backstop(
     repo: &Repo,
     hook_args: &[&str],
     env: &[(OsString, OsString)],
     stdin: &[u8],
+    deadline: Option<Instant>,
 ) -> Result<(Exit, Vec<u8>)> {
     let program = std::env::current_exe().context("cannot find the backstop binary")?;
     let mut args: Vec<OsString> = vec!["hook".into(), "git".into()];
@@ -193,11 +197,35 @@ pub fn backstop(
     env.push(("NO_COLOR".into(), "1".into()));
     // Checks only: a fixer never writes the person's files from a pre-tool hook.
     env.push(("BACKSTOP_NO_FIX".into(), "1".into()));
-    Ok(process::run_captured(
-        &program,
-        &args,
-        repo.root(),
-        &env,
-        stdin,
-    ))
+    let Some(deadline) = deadline else {
+        return Ok(process::run_captured(
+            &program,
+            &args,
+            repo.root(),
+            &env,
+            stdin,
+        ));
+    };
+    let timeout = deadline.saturating_duration_since(Instant::now());
+    if timeout.is_zero() {
+        return Ok((Exit::TimedOut, Vec::new()));
+    }
+    // A shell in a process group of its own, so that the timeout ends every gate it started.
+    let input = tempfile::NamedTempFile::new().context("cannot create a temporary file")?;
+    std::fs::write(input.path(), stdin).context("cannot write the hook's input")?;
+    env.push(("BACKSTOP_HOOK_INPUT".into(), input.path().into()));
+    let mut words = vec![program.into_os_string()];
+    words.extend(args);
+    let mut capture = crate::capture::Capture::default();
+    let exit = process::run_shell(
+        &process::ShellCommand {
+            script: "p=$1; shift; exec \"$p\" \"$@\" < \"$BACKSTOP_HOOK_INPUT\"",
+            args: &words,
+            cwd: repo.root(),
+            env: &env,
+            timeout,
+        },
+        &mut capture,
+    );
+    Ok((exit, capture.text().into_bytes()))
 }

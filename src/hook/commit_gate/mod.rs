@@ -24,6 +24,7 @@
 //! itself set (no network from a hook).
 
 mod content;
+mod deadline;
 mod push;
 mod reach;
 mod refusal;
@@ -31,6 +32,7 @@ mod resolve;
 
 use std::ffi::OsString;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -46,6 +48,7 @@ use push::pushed_refs;
 use crate::agent::Agent;
 use crate::agent::git_command::{CommitArgs, GitAction, MergeArgs, PushArgs, read_line};
 use crate::git::Repo;
+use crate::process::Exit;
 use crate::trigger::GitHook;
 
 /// The shell command an agent is about to run.
@@ -76,6 +79,7 @@ pub fn check(agent: &dyn Agent, run: &ShellRun<'_>) -> Option<String> {
     }
     let gate = Gate {
         agent,
+        started: Instant::now(),
         steps: &steps,
         background: run.background || line.background,
         pipes: line.pipes,
@@ -116,6 +120,8 @@ enum Place {
 
 struct Gate<'a> {
     agent: &'a dyn Agent,
+    /// When the pre-tool hook started (the agent's timeout counts from there).
+    started: Instant,
     steps: &'a [Resolved<'a>],
     background: bool,
     pipes: bool,
@@ -124,6 +130,57 @@ struct Gate<'a> {
 }
 
 impl Gate<'_> {
+    /// The agent's limit on this hook, when an older install made it shorter than the gates
+    /// may take.
+    fn limit(&self, repo: &Repo) -> Option<Duration> {
+        staged_config(repo, None)
+            .and_then(|config| deadline::short_limit(self.agent, repo, &config))
+    }
+
+    /// Runs `backstop hook git ARGS` for `repo`, within that limit (a hook the agent kills lets
+    /// the command through).
+    fn child(
+        &self,
+        repo: &Repo,
+        args: &[&str],
+        env: &[(OsString, OsString)],
+        stdin: &[u8],
+    ) -> Result<(Exit, Vec<u8>)> {
+        let deadline = self.limit(repo).map(|limit| {
+            let margin = (limit / 10).max(Duration::from_secs(2));
+            self.started + limit.saturating_sub(margin)
+        });
+        backstop(repo, args, env, stdin, deadline)
+    }
+
+    /// The agent's reason when the child hook refused (or ran out of the agent's time).
+    fn refused(
+        &self,
+        repo: &Repo,
+        exit: &Exit,
+        output: &[u8],
+        what: &str,
+        hook: &str,
+        config: Option<&crate::config::GatesConfig>,
+    ) -> Option<String> {
+        if *exit == Exit::TimedOut
+            && let Some(limit) = self.limit(repo)
+        {
+            return Some(format!(
+                "backstop: this {what} was not made: {}'s pre-tool hook may run only {} s here \
+                 ({}, written by an older `backstop install`), and the {hook} gates did not finish \
+                 in that time, so the {what} was not judged. Ask the person to run `backstop \
+                 install --{}` again (it gives the hook the time the gates need), then run the \
+                 command again.",
+                self.agent.title(),
+                limit.as_secs(),
+                self.agent.hooks_file(),
+                self.agent.name()
+            ));
+        }
+        refusal(self.agent, repo, exit, output, what, hook, config)
+    }
+
     fn judge(&self, at: usize, committed: bool) -> Result<Option<String>> {
         let resolved = &self.steps[at];
         if let Some(why) = &resolved.hidden {
@@ -286,9 +343,8 @@ impl Gate<'_> {
             index.clone().into_os_string(),
         )];
         if pre_commit_here {
-            let (exit, output) = backstop(&repo, &["pre-commit"], &env, b"")?;
-            if let Some(reason) = refusal(
-                self.agent,
+            let (exit, output) = self.child(&repo, &["pre-commit"], &env, b"")?;
+            if let Some(reason) = self.refused(
                 &repo,
                 &exit,
                 &output,
@@ -313,9 +369,8 @@ impl Gate<'_> {
         let file = scratch.path().join("COMMIT_EDITMSG");
         std::fs::write(&file, message).context("cannot write the commit message")?;
         let file = file.display().to_string();
-        let (exit, output) = backstop(&repo, &["commit-msg", &file], &env, b"")?;
-        Ok(refusal(
-            self.agent,
+        let (exit, output) = self.child(&repo, &["commit-msg", &file], &env, b"")?;
+        Ok(self.refused(
             &repo,
             &exit,
             &output,
@@ -401,9 +456,8 @@ impl Gate<'_> {
         repo.git_on_index(&index, repo.root(), &["read-tree", &tree], b"")?;
         let config = staged_config(&repo, Some(&index));
         let env = [(OsString::from("GIT_INDEX_FILE"), index.into_os_string())];
-        let (exit, output) = backstop(&repo, &["pre-merge-commit"], &env, b"")?;
-        Ok(refusal(
-            self.agent,
+        let (exit, output) = self.child(&repo, &["pre-merge-commit"], &env, b"")?;
+        Ok(self.refused(
             &repo,
             &exit,
             &output,
@@ -492,15 +546,8 @@ impl Gate<'_> {
             return Ok(None);
         }
         let config = staged_config(&repo, None);
-        let (exit, output) = backstop(&repo, &["pre-push", &remote, &url], &[], lines.as_bytes())?;
-        Ok(refusal(
-            self.agent,
-            &repo,
-            &exit,
-            &output,
-            "push",
-            "pre-push",
-            config.as_ref(),
-        ))
+        let (exit, output) =
+            self.child(&repo, &["pre-push", &remote, &url], &[], lines.as_bytes())?;
+        Ok(self.refused(&repo, &exit, &output, "push", "pre-push", config.as_ref()))
     }
 }
