@@ -865,3 +865,35 @@ fn a_pre_tool_hook_an_older_install_left_short_refuses_before_the_agent_kills_it
     assert_eq!(state(&repo).0, before.0, "the index is untouched");
     assert_eq!(repo.read("a.txt"), b"y\n", "the work is back in place");
 }
+
+#[test]
+fn every_judged_form_leaves_the_index_and_the_files_as_they_were() {
+    let repo = repo();
+    repo.git(&["checkout", "-q", "-b", "bad"]);
+    repo.write("a.txt", "BAD\n").commit_all("bad");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("b.txt", "fine\nmain\n")
+        .commit_all("main moves on");
+    // Staged, unstaged and untracked work, all different.
+    repo.write("a.txt", "fine\nstaged\n");
+    repo.git(&["add", "a.txt"]);
+    repo.write("a.txt", "fine\nstaged\nBAD unstaged\n");
+    repo.write("sub/c.txt", "fine\nBAD\n");
+    repo.write("new.txt", "BAD untracked\n");
+    let before = state(&repo);
+    let untracked = repo.read("new.txt");
+    for command in [
+        "git commit -m x",
+        "git commit -am x",
+        "git commit -m x sub/c.txt",
+        "git commit -i -m x sub/c.txt",
+        "git add -A && git commit -m x",
+        "git rm -q --cached a.txt && git commit -m x",
+        "git commit --amend --no-edit -a",
+        "git merge --no-ff bad",
+    ] {
+        let _ = verdict(&repo, "gemini", command);
+        assert_eq!(state(&repo), before, "{command}");
+        assert_eq!(repo.read("new.txt"), untracked, "{command}");
+    }
+}
