@@ -116,8 +116,8 @@ impl Payload {
         }
     }
 
-    /// Where the tool runs: the directory its input names (Gemini's `dir_path`, Codex's
-    /// `workdir`), relative to `cwd`, else `cwd`.
+    /// Where the tool runs: the directory its input names (Gemini's `dir_path`), relative to
+    /// `cwd`, else `cwd`.
     pub fn tool_cwd(&self) -> PathBuf {
         let cwd = self.cwd();
         let input = self.tool_input();

@@ -319,7 +319,8 @@ fn pre_tool(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Opt
     // Where the tool runs: the payload's `cwd`, or the directory the tool itself is given.
     let cwd = payload.tool_cwd();
     let call = payload.tool_call();
-    if let Ok(workspace) = workspace_at(global, &cwd) {
+    let workspace = workspace_at(global, &cwd).or_else(|_| workspace_at(global, &payload.cwd()));
+    if let Ok(workspace) = workspace {
         let paths = workspace
             .load_config()
             .ok()

@@ -435,11 +435,60 @@ class Scenarios:
         self.assertEqual(project.backstop("run", "stop").returncode, 0)
 
 
+def inner_repository(project):
+    """A second repository inside the workspace (`inner/`, ignored by the outer one) with its own
+    gate, failing on a `BAD` line, and a tracked file changed to have one."""
+    inner = os.path.join(project.repo, "inner")
+    os.makedirs(inner)
+    with open(os.path.join(project.repo, ".gitignore"), "a") as f:
+        f.write("inner/\n")
+    harness.git(project.repo, "commit", "-qam", "Ignore inner/")
+    for path, text in {
+        "gates.toml": '[gates.no-bad]\nrun = "! grep -Hn BAD a.txt"\non = ["pre-commit"]\n',
+        "a.txt": "fine\n",
+    }.items():
+        with open(os.path.join(inner, path), "w") as f:
+            f.write(text)
+    harness.git(inner, "init", "-q")
+    harness.git(inner, "config", "user.name", "Scripted Model")
+    harness.git(inner, "config", "user.email", "model@example.invalid")
+    harness.git(inner, "add", "-A")
+    harness.git(inner, "commit", "-qm", "inner")
+    with open(os.path.join(inner, "a.txt"), "w") as f:
+        f.write("fine\nBAD\n")
+    return inner
+
+
+# A commit in the directory the shell tool is given (Codex `workdir`, Gemini `dir_path`), in
+# another repository than the one the agent started in.
+INNER_COMMIT = [{"bash": "git commit -qam 'Add a line'", "dir": "inner"}, {"say": "Done."}]
+
+
+class ToolDirectory:
+    """Codex and Gemini: the shell tool's own directory argument is where the commit is judged."""
+
+    def test_a_commit_in_the_shell_tools_directory_is_judged_there(self):
+        project = self.installed("tool-dir")
+        inner = inner_repository(project)
+        run = self.run_script(project, INNER_COMMIT)
+        self.assertEnded(run, 2)
+        text = self.denied(run, 0, "backstop: this commit was not made")
+        self.assertIn("a.txt:2: BAD", text)
+        self.assertEqual(harness.git(inner, "log", "--format=%s").splitlines(), ["inner"])
+
+    def test_control_tool_directory_without_backstop_the_commit_lands_there(self):
+        project = self.bare("tool-dir-control")
+        inner = inner_repository(project)
+        run = self.run_script(project, INNER_COMMIT)
+        self.assertEnded(run, 2)
+        self.assertEqual(harness.git(inner, "log", "--format=%s").splitlines(), ["Add a line", "inner"])
+
+
 class ClaudeCode(Scenarios, unittest.TestCase):
     client = "claude"
 
 
-class CodexCLI(Scenarios, unittest.TestCase):
+class CodexCLI(Scenarios, ToolDirectory, unittest.TestCase):
     client = "codex"
 
     def test_install_says_how_to_trust_the_hooks(self):
@@ -489,7 +538,7 @@ class CodexCLI(Scenarios, unittest.TestCase):
         self.assertStopFeedback(run, 2, LINT_AT)
 
 
-class GeminiCLI(Scenarios, unittest.TestCase):
+class GeminiCLI(Scenarios, ToolDirectory, unittest.TestCase):
     client = "gemini"
 
     def test_install_says_how_to_trust_the_folder(self):

@@ -680,17 +680,25 @@ fn the_directory_a_commit_runs_in_is_read_or_the_commit_is_refused() {
         );
     }
     // Gemini's shell takes the directory apart from the command (`dir_path`), relative to the
-    // workspace; Codex's `workdir` likewise.
+    // workspace (Codex sends its `workdir` as the payload's `cwd`).
     let workspace = repo.root().parent().unwrap().to_path_buf();
     for (agent, input) in [
         ("gemini", json!({"dir_path": "repo"})),
         ("gemini", json!({"dir_path": root})),
-        ("codex", json!({"workdir": root})),
     ] {
         let reason = verdict_with(&repo, agent, &workspace, "git commit -am x", &input)
             .unwrap_or_else(|| panic!("{agent} {input}: let through"));
         assert!(reason.contains("a.txt:1: BAD"), "{reason}");
     }
+    // A tool directory that does not exist cannot be judged: refused, not let through.
+    let reason = verdict_with(
+        &repo,
+        "gemini",
+        &repo.root(),
+        "git commit -am x",
+        &json!({"dir_path": "nowhere"}),
+    );
+    assert!(reason.is_some(), "a missing tool directory let through");
 }
 
 #[test]

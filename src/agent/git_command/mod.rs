@@ -101,7 +101,14 @@ const RUNNERS: [&str; 8] = [
 pub fn read_line(script: &str, cwd: &Path) -> Line {
     let (background, pipes) = operators::operators(script);
     let mut reader = Reader {
-        cwd: Ok(cwd.to_path_buf()),
+        cwd: if cwd.is_dir() {
+            Ok(cwd.to_path_buf())
+        } else {
+            Err(format!(
+                "the directory {} (it does not exist now)",
+                cwd.display()
+            ))
+        },
         exported: Vec::new(),
         env_unknown: false,
         steps: Vec::new(),

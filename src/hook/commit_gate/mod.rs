@@ -207,7 +207,13 @@ impl Gate<'_> {
 
     /// Whether the line starts in (or the agent works on) a repository backstop gates.
     fn configured_around(&self) -> bool {
-        configured_repo(self.start).is_some()
+        // The nearest directory that exists (a tool directory may not).
+        let start = self
+            .start
+            .ancestors()
+            .find(|d| d.is_dir())
+            .unwrap_or(self.start);
+        configured_repo(start).is_some()
             || crate::agent::payload::project_dir().is_some_and(|d| configured_repo(&d).is_some())
     }
 
