@@ -29,7 +29,8 @@ pub enum FindingKind {
 }
 
 /// A protected-gate finding.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct FindingReport {
     /// What kind of tampering.

@@ -42,6 +42,28 @@ const HOOK_BY_HAND: &str = "backstop: backstop's hooks are run by the agent tool
 const PERSON_ONLY: &str = "backstop: approving protected changes and removing the hooks are a person's \
      decisions. Explain the change and let the person run it.";
 
+const HOOK_SWITCH: &str = "backstop: that variable makes a hook manager (husky, lefthook, pre-commit) skip the git \
+     hooks, and backstop with them, like --no-verify. Run the gates (`backstop run pre-commit`), fix what they \
+     report, and commit without it.";
+
+/// Whether `NAME=value` switches hooks off: husky's `HUSKY=0`, lefthook's `LEFTHOOK=0`, hk's
+/// `HK=0`, overcommit's `OVERCOMMIT_DISABLE=1`, pre-commit's config-less run, and skip lists
+/// (`SKIP`, `PREK_SKIP`, `LEFTHOOK_EXCLUDE`, `LEFTHOOK_SKIP`) naming backstop.
+fn switches_hooks_off(name: &str, value: &str) -> bool {
+    let off = matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "0" | "false" | "off" | "no"
+    );
+    match name {
+        "HUSKY" | "LEFTHOOK" | "HK" => off,
+        "OVERCOMMIT_DISABLE" | "PRE_COMMIT_ALLOW_NO_CONFIG" => !off && !value.is_empty(),
+        "SKIP" | "PREK_SKIP" | "LEFTHOOK_EXCLUDE" | "LEFTHOOK_SKIP" => {
+            value.to_ascii_lowercase().contains("backstop")
+        }
+        _ => false,
+    }
+}
+
 /// Allow (`None`) or deny with the reason.
 pub fn check(call: &ToolCall, context: &GuardContext<'_>) -> Option<String> {
     match call {
@@ -90,6 +112,13 @@ fn check_command(command: &Command, context: &GuardContext<'_>) -> Option<String
     {
         return Some(SKIP.to_owned());
     }
+    if command
+        .assignments
+        .iter()
+        .any(|(name, value)| switches_hooks_off(name, value))
+    {
+        return Some(HOOK_SWITCH.to_owned());
+    }
     // GIT_CONFIG_PARAMETERS, GIT_CONFIG_COUNT/KEY_n/VALUE_n: git config from the environment.
     let git_config_env = command
         .assignments
@@ -116,6 +145,14 @@ fn check_command(command: &Command, context: &GuardContext<'_>) -> Option<String
             if args.iter().any(|a| a.starts_with("BACKSTOP_SKIP=")) =>
         {
             Some(SKIP.to_owned())
+        }
+        "export" | "env" | "declare" | "typeset"
+            if args.iter().any(|a| {
+                a.split_once('=')
+                    .is_some_and(|(name, value)| switches_hooks_off(name, value))
+            }) =>
+        {
+            Some(HOOK_SWITCH.to_owned())
         }
         "git" => check_git(args, context),
         "backstop" => {
@@ -191,6 +228,12 @@ pub(super) fn unwrap_wrappers(words: &[String]) -> Vec<String> {
                     .any(|w| w.starts_with("BACKSTOP_SKIP="))
                 {
                     return vec!["export".to_owned(), "BACKSTOP_SKIP=".to_owned()];
+                }
+                if let Some(switch) = rest[1..].iter().take(skip).find(|w| {
+                    w.split_once('=')
+                        .is_some_and(|(name, value)| switches_hooks_off(name, value))
+                }) {
+                    return vec!["export".to_owned(), switch.clone()];
                 }
                 rest = &rest[1 + skip..];
             }
@@ -497,6 +540,14 @@ mod tests {
             "sudo git commit -n -m x",
             "git rm ../gates.toml",
             "cp /tmp/mine.json ../.claude/settings.json",
+            "HUSKY=0 git commit -m x",
+            "LEFTHOOK=0 git commit -m x",
+            "LEFTHOOK=false git push",
+            "env HUSKY=0 git commit -m x",
+            "export HUSKY=0; git commit -m x",
+            "SKIP=backstop-pre-commit git commit -m x",
+            "LEFTHOOK_EXCLUDE=backstop git commit -m x",
+            "PRE_COMMIT_ALLOW_NO_CONFIG=1 git commit -m x",
         ];
         for script in denied {
             assert!(verdict(script).is_some(), "should be denied: {script}");
@@ -526,6 +577,9 @@ mod tests {
             "sed -n 1,20p ../gates.toml",
             "npm test -- -n 4",
             "git commit -m \"$(cat msg.txt)\"",
+            "HUSKY=1 git commit -m x",
+            "SKIP=codespell git commit -m x",
+            "echo HUSKY=0 is what the docs say",
         ];
         for script in allowed {
             assert_eq!(verdict(script), None, "should be allowed: {script}");

@@ -2,7 +2,9 @@
 //! pipeline or the module that owns the work.
 
 pub mod approve;
+pub mod doctor;
 pub mod install;
 pub mod list;
 pub mod maintenance;
+pub mod report;
 pub mod run;

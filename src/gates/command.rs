@@ -10,6 +10,7 @@ use super::GateStatus;
 use crate::capture::Capture;
 use crate::parsers;
 use crate::plan::Job;
+use crate::plan::shard::{self, Shard};
 use crate::process::{Exit, ShellCommand, run_shell};
 
 use super::{GateContext, GateOutcome};
@@ -154,6 +155,11 @@ fn environment(
         ),
         ("BACKSTOP_FILES".into(), files_list),
     ];
+    // The whole run, unless the plan gave a self-sharding gate its shard (in `job.env`; the
+    // first setting of a name wins, so it is set once).
+    if !job.env.iter().any(|(name, _)| name == shard::VARIABLE) {
+        env.push((shard::VARIABLE.into(), Shard::WHOLE.to_string().into()));
+    }
     env.extend(context.env.iter().cloned());
     env.extend(job.env.iter().map(|(k, v)| (k.into(), v.into())));
     env

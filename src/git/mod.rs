@@ -4,6 +4,7 @@ mod attributes;
 mod blob_stream;
 mod fileset;
 mod hooks;
+mod refs;
 mod remote;
 mod scratch;
 mod worktree;

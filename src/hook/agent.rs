@@ -140,6 +140,8 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         Claim::Judge(claim) => claim,
         Claim::Replay(verdict) => return verdict.answer(agent),
     };
+    // Hooks another tool took over: the person hears it on every stop, the agent with a block.
+    let unreached = crate::install::reach::warnings(repo);
     let (report, text) = match judge(global, &workspace, &session) {
         Ok(report) if report.ok => {
             // The last report is this one, green: an old failure must not linger there.
@@ -149,7 +151,7 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
             state.blocks = 0;
             state.total = 0;
             session::save(repo, &counter, &state);
-            return claim.answer(agent, Verdict::Pass);
+            return claim.answer(agent, passed(&unreached));
         }
         Ok(report) => {
             let path = write_report(&workspace, &report);
@@ -158,7 +160,7 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
                 |c| c.settings.feedback_lines,
             );
             let mut text = crate::render::agent::render(&report, lines);
-            text.push_str(&format!("Full report: {}\n", path.display()));
+            text.push_str(&format!("Full report: {}\n{unreached}", path.display()));
             (Some(report), text)
         }
         Err(error) => {
@@ -215,6 +217,15 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
     }
     session::save(repo, &counter, &state);
     claim.answer(agent, Verdict::Block(cap(&text)))
+}
+
+/// A green stop: nothing to say, or, when hooks no longer reach backstop, a word to the person.
+fn passed(unreached: &str) -> Verdict {
+    if unreached.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::GiveUp(format!("backstop: {unreached}"))
+    }
 }
 
 /// The repository a stop judges: the payload's `cwd`; when that is no directory of a

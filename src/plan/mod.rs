@@ -2,6 +2,7 @@
 //! protected gate is planned here too ([`protect`]), beside the command gates.
 
 pub mod protect;
+pub mod shard;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,10 +10,10 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 pub use protect::ProtectJob;
+pub use shard::{Shard, ShardPlan, Sharding};
 
 use crate::config::{GateConfig, GatesConfig, ParserKind};
 use crate::git::{FileSet, Repo};
-use crate::glob::GlobList;
 use crate::snapshot::Snapshot;
 use crate::trigger::Trigger;
 
@@ -23,6 +24,8 @@ pub struct Plan {
     pub snapshot: Snapshot,
     /// Gates in config order; the protected gate, when it runs, last.
     pub gates: Vec<PlannedGate>,
+    /// For a CI shard: the shard and the whole run's plan (`None`: the whole run).
+    pub shard: Option<ShardPlan>,
 }
 
 /// One gate of the plan, to run or already decided to skip.
@@ -98,6 +101,8 @@ pub struct Job {
     pub definition: String,
     /// Globs whose content the cache key covers (`None`: the whole target tree).
     pub inputs: Option<Vec<String>>,
+    /// A check built into backstop, run in-process instead of `run`.
+    pub builtin: Option<crate::builtin::Builtin>,
 }
 
 /// Which gates the person chose, and how they run.
@@ -201,7 +206,10 @@ impl Plan {
             };
             gates.push(PlannedGate {
                 name: (*name).clone(),
-                command: gate.run.clone(),
+                command: gate
+                    .builtin
+                    .as_ref()
+                    .map_or_else(|| gate.run.clone(), |b| format!("(built-in) {b}")),
                 after,
                 action,
             });
@@ -214,7 +222,11 @@ impl Plan {
                 action: Action::Protect(Box::new(job)),
             });
         }
-        Ok(Plan { snapshot, gates })
+        Ok(Plan {
+            snapshot,
+            gates,
+            shard: None,
+        })
     }
 }
 
@@ -270,15 +282,19 @@ fn plan_job(
             cwd.display()
         );
     }
-    let globs = match &gate.files {
-        Some(patterns) => Some(
-            GlobList::new(patterns).map_err(|e| anyhow::anyhow!("gate `{name}`: bad glob {e}"))?,
-        ),
-        None => None,
-    };
+    let filter = gate
+        .file_filter()
+        .map_err(|e| anyhow::anyhow!("gate `{name}`: bad pattern {e}"))?;
+    let builtin = gate
+        .builtin
+        .as_deref()
+        .map(crate::builtin::Builtin::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("gate `{name}`: {e}"))?;
     // A gate without `files` runs on an empty file set (commit-msg, a clean tree); otherwise
-    // every gate needs a change under its `cwd` that its globs (if any) accept.
-    let mut touched = globs.is_none() && file_set.changes.is_empty();
+    // every gate needs a change under its `cwd` that its patterns (if any) accept. A built-in
+    // check reads files, so it needs some.
+    let mut touched = !filter.selects() && builtin.is_none() && file_set.changes.is_empty();
     let mut files = Vec::new();
     for change in &file_set.changes {
         if change.submodule {
@@ -291,7 +307,7 @@ fn plan_job(
             },
             None => change.path.as_path(),
         };
-        if globs.as_ref().is_none_or(|g| g.is_match(relative)) {
+        if filter.is_match(relative) {
             touched = true;
             if change.is_file() {
                 files.push(relative.to_path_buf());
@@ -301,7 +317,7 @@ fn plan_job(
     if !touched {
         return Ok(Action::Skip("no matching files".to_owned()));
     }
-    if gate.pass_files && files.is_empty() {
+    if (gate.pass_files || builtin.is_some()) && files.is_empty() {
         let why = if file_set.changes.is_empty() {
             "no files to pass"
         } else {
@@ -309,11 +325,18 @@ fn plan_job(
         };
         return Ok(Action::Skip(why.to_owned()));
     }
+    let (run, fixer) = match (&builtin, &gate.builtin) {
+        (Some(check), Some(spec)) => (
+            format!("(built-in) {spec}"),
+            check.fixes().then(|| format!("(built-in) {spec} (fix)")),
+        ),
+        _ => (gate.run.clone(), gate.fix.clone()),
+    };
     Ok(Action::Run(Box::new(Job {
         name: name.to_owned(),
-        run: gate.run.clone(),
-        fix: gate.fix.clone(),
-        fix_first: fix && gate.fix.is_some(),
+        run,
+        fix_first: fix && fixer.is_some(),
+        fix: fixer,
         root: root.to_path_buf(),
         cwd,
         files,
@@ -329,6 +352,7 @@ fn plan_job(
         inputs: gate.inputs.clone(),
         pattern: gate.pattern.clone(),
         report: gate.report.clone(),
+        builtin,
     })))
 }
 

@@ -192,7 +192,8 @@ fn independent_gates_run_at_the_same_time() {
     let repo = TestRepo::new();
     let meet = repo.home().join("meet");
     std::fs::create_dir(&meet).unwrap();
-    let mut config = String::from("[settings]\njobs = 4\n");
+    // A budget of four, so a machine with fewer cores still starts them together.
+    let mut config = String::from("[settings]\njobs = 4\nmachine_jobs = 4\n");
     for n in 1..=4 {
         config.push_str(&format!(
             "[gates.g{n}]\nrun = '''touch {dir}/{n}; for i in $(seq 200); do [ $(ls {dir} | wc -l) -ge 4 ] && exit 0; sleep 0.05; done; exit 1'''\n",
@@ -208,7 +209,7 @@ fn independent_gates_run_at_the_same_time() {
 #[test]
 fn four_one_second_gates_overlap_in_the_report_durations() {
     let repo = TestRepo::new();
-    let mut config = String::from("[settings]\njobs = 4\n");
+    let mut config = String::from("[settings]\njobs = 4\nmachine_jobs = 4\n");
     for n in 1..=4 {
         config.push_str(&format!("[gates.sleep{n}]\nrun = \"sleep 1\"\n"));
     }
@@ -286,7 +287,7 @@ fn awkward_file_names_reach_a_pass_files_gate_intact() {
     let args_out = repo.home().join("args.bin");
     let list_out = repo.home().join("list.bin");
     repo.config(&format!(
-        "[gates.names]\nrun = '''printf '%s\\0' \"$@\" > '{}'; cat \"$BACKSTOP_FILES\" > '{}'; printf x'''\npass_files = true\n",
+        "[settings]\nbase = \"HEAD\"\n[gates.names]\nrun = '''printf '%s\\0' \"$@\" > '{}'; cat \"$BACKSTOP_FILES\" > '{}'; printf x'''\npass_files = true\n",
         args_out.display(),
         list_out.display()
     ));

@@ -3,6 +3,7 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -22,6 +23,12 @@ impl TestRepo {
             .unwrap();
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
         std::fs::create_dir_all(dir.path().join("repo")).unwrap();
+        // This test's own machine-wide job budget (the slots live under XDG_RUNTIME_DIR), so
+        // tests running at once do not share one.
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir.path().join("run"))
+            .unwrap();
         std::fs::write(
             dir.path().join("home/.gitconfig"),
             "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[core]\n\tautocrlf = false\n",
@@ -67,6 +74,7 @@ impl TestRepo {
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("NO_COLOR", "1")
             .env("LC_ALL", "C")
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
             .current_dir(self.root());
     }
 
