@@ -58,7 +58,12 @@ pub fn operators(script: &str) -> (bool, bool) {
                     }
                     continue;
                 }
-                '<' if next == Some('<') && chars.get(i + 2) != Some(&'<') => {
+                // A here-string (`<<< text`), not a here-document.
+                '<' if next == Some('<') && chars.get(i + 2) == Some(&'<') => {
+                    i += 3;
+                    continue;
+                }
+                '<' if next == Some('<') => {
                     i += 2;
                     heredocs.push(delimiter(&chars, &mut i));
                     continue;
@@ -152,5 +157,8 @@ mod tests {
         );
         assert_eq!(operators("cat <<EOF\na & b\nEOF\nx &"), (true, false));
         assert_eq!(operators("echo $(a | b) # c & d"), (false, true));
+        // A here-string starts no here-document: the next line is read.
+        assert_eq!(operators("cat <<< x\ngit commit -am x &"), (true, false));
+        assert_eq!(operators("grep -q a <<< \"$X\" && b | c"), (false, true));
     }
 }
