@@ -579,6 +579,10 @@ fn aliases_wrappers_merges_pulls_and_messages_are_judged() {
     for command in [
         "git config alias.cm commit && git cm -am x",
         "echo x.txt | xargs git commit -am",
+        // The program or the subcommand known only when the line runs.
+        "g=git; $g commit -am x",
+        "$(which git) commit -am x",
+        "git ${X:-commit} -am x",
         "find . -name a.txt -exec git commit -m x {} +",
     ] {
         assert!(

@@ -43,7 +43,10 @@ pub fn resolve(step: &Step) -> Resolved<'_> {
     let changes = || Some(format!("`{}`", step.shown));
     match &step.kind {
         StepKind::Cd | StepKind::Harmless | StepKind::Sets(_) => {}
-        StepKind::Writes => resolved.changes = changes(),
+        StepKind::Writes => {
+            resolved.changes = changes();
+            resolved.hidden = variable_git(&step.shown);
+        }
         StepKind::Hidden { program, words } => {
             resolved.changes = changes();
             let sub = words.first().map_or("", String::as_str);
@@ -82,12 +85,29 @@ pub fn resolve(step: &Step) -> Resolved<'_> {
                 }
                 _ => changes(),
             };
+            if let GitAction::Unknown(sub) = &action
+                && sub.contains(['$', '`'])
+            {
+                resolved.hidden = Some(format!(
+                    "`git {sub}` names its subcommand only when it runs"
+                ));
+            }
             resolved.call = Some(call);
             resolved.action = Some(action);
             resolved.aliased = aliased;
         }
     }
     resolved
+}
+
+/// Why a command whose program is a variable or a substitution (`$g commit -am x`) may be a
+/// git commit, merge or push that cannot be judged before it runs.
+fn variable_git(shown: &str) -> Option<String> {
+    let mut words = shown.split_whitespace();
+    let program = words.next()?;
+    let commits = words.any(|w| matches!(w, "commit" | "merge" | "pull" | "push"));
+    (program.contains(['$', '`']) && commits)
+        .then(|| format!("`{program}` is known only when it runs, and may be git"))
 }
 
 /// Why a `git add`/`git rm` cannot be replayed on a scratch index before the line runs.
