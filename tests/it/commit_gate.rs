@@ -766,6 +766,8 @@ fn a_push_is_judged_on_every_ref_it_pushes() {
     assert_eq!(verdict(&repo, "gemini", "git push"), None, "main is pushed");
     assert!(verdict(&repo, "gemini", "git push --tags").is_some());
     assert!(verdict(&repo, "gemini", "git push origin --tags").is_some());
+    let reason = verdict(&repo, "gemini", "git push origin tag v1").expect("the tag is judged");
+    assert!(reason.contains("a.txt:1: BAD"), "{reason}");
 }
 
 #[test]

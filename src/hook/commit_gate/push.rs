@@ -25,7 +25,18 @@ pub fn pushed_refs(
     args: &PushArgs,
     branch: Option<&str>,
 ) -> Result<String, String> {
-    let mut specs: Vec<String> = args.refspecs.clone();
+    // `git push REMOTE tag NAME` is `refs/tags/NAME:refs/tags/NAME`.
+    let mut specs: Vec<String> = Vec::new();
+    let mut given = args.refspecs.iter();
+    while let Some(spec) = given.next() {
+        match (spec.as_str(), given.clone().next()) {
+            ("tag", Some(name)) => {
+                specs.push(format!("refs/tags/{name}"));
+                given.next();
+            }
+            _ => specs.push(spec.clone()),
+        }
+    }
     let mut pairs: Vec<(String, String)> = Vec::new();
     let same = |r: String| (r.clone(), r);
     if args.mirror {
