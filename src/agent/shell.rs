@@ -234,6 +234,11 @@ fn parse(script: &str, out: &mut Vec<Command>, depth: usize) {
                     in_word = false;
                 }
                 finish_word(&mut word, &mut in_word, &mut current, &mut pending_redirect);
+                // A here-string (`<<< text`) is one operator: its last two `<` must not start a
+                // here-document that would swallow the rest of the script.
+                if chars[i] == '<' && chars.get(i + 1) == Some(&'<') {
+                    i += 2;
+                }
                 while i + 1 < chars.len() && matches!(chars[i + 1], '>' | '|' | '&') {
                     i += 1;
                 }
@@ -352,6 +357,15 @@ mod tests {
         assert_eq!(
             commands("echo x >> .git/hooks/pre-commit")[0].redirects,
             vec![".git/hooks/pre-commit"]
+        );
+        // A here-string is one operator, not a here-document hiding the rest of the script.
+        assert_eq!(
+            words("cat <<< x; git commit -n\ngit push --no-verify"),
+            vec![
+                vec!["cat"],
+                vec!["git", "commit", "-n"],
+                vec!["git", "push", "--no-verify"]
+            ]
         );
     }
 }

@@ -25,6 +25,7 @@ pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
 pub use index_file::{IndexFile, IndexMark};
 pub use remote::Advertised;
+pub use scratch::config_in;
 pub use worktree::{WorktreeChange, blob_id, blob_id_of_file};
 
 /// The id of git's empty tree: the base of a first commit.

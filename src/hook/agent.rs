@@ -46,7 +46,13 @@ pub fn run(global: &GlobalOptions, agent: &dyn Agent, event: Event) -> u8 {
                 // Copilot fires agentStop for a subagent too (the child's id as its session, the
                 // parent in `parentAgentId`), then subagentStop: that one judges it, against the
                 // parent's base.
-                Event::Stop if payload.parent_agent().is_some() => None,
+                Event::Stop if payload.parent_agent_of(agent).is_some() => {
+                    eprintln!(
+                        "backstop: a subagent's {} stop; it is judged at its subagentStop, against the session's base",
+                        agent.name()
+                    );
+                    None
+                }
                 Event::Stop | Event::SubagentStop => stop(global, agent, &payload),
                 Event::PreToolUse => pre_tool(global, agent, &payload),
             }
@@ -129,7 +135,8 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
     };
     let repo = &workspace.repo;
     // The same stop delivered through a second agent's hook file is answered, not judged again.
-    let claim = match stop_once::claim(repo, &counter, agent) {
+    let twice = stop_once::may_come_twice(repo, payload);
+    let claim = match stop_once::claim(repo, &counter, agent, twice) {
         Claim::Judge(claim) => claim,
         Claim::Replay(verdict) => return verdict.answer(agent),
     };
@@ -320,26 +327,36 @@ fn cap(text: &str) -> String {
 
 /// `PreToolUse` / `BeforeTool`: deny a bypass with the reason, allow the rest (print nothing).
 fn pre_tool(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<Value> {
-    let cwd = payload.cwd();
-    let workspace = workspace_at(global, &cwd).ok()?;
-    let paths = workspace
-        .load_config()
-        .ok()
-        .and_then(|c| c.protect.and_then(|p| p.paths))
-        .unwrap_or_else(crate::protected::default_paths);
-    let protected = GlobList::new(&paths).ok()?;
-    let context = GuardContext {
-        cwd: &cwd,
-        root: workspace.repo.root(),
-        protected: &protected,
-    };
+    // Where the tool runs: the payload's `cwd`, or the directory the tool itself is given.
+    let cwd = payload.tool_cwd();
     let call = payload.tool_call();
-    if let Some(reason) = guard::check(&call, &context) {
-        return Some(agent.deny(&reason));
+    let workspace = workspace_at(global, &cwd).or_else(|_| workspace_at(global, &payload.cwd()));
+    if let Ok(workspace) = workspace {
+        let paths = workspace
+            .load_config()
+            .ok()
+            .and_then(|c| c.protect.and_then(|p| p.paths))
+            .unwrap_or_else(crate::protected::default_paths);
+        if let Ok(protected) = GlobList::new(&paths) {
+            let context = GuardContext {
+                cwd: &cwd,
+                root: workspace.repo.root(),
+                protected: &protected,
+            };
+            if let Some(reason) = guard::check(&call, &context) {
+                return Some(agent.deny(&reason));
+            }
+        }
     }
-    // A commit or push that git will not send through backstop's hook: judged here.
+    // A commit, merge or push that git will not send through backstop's hook: judged here
+    // (also from outside a repository: a workspace of several).
     let ToolCall::Shell(script) = &call else {
         return None;
     };
-    super::commit_gate::check(agent, script, &cwd).map(|reason| agent.deny(&reason))
+    let run = super::commit_gate::ShellRun {
+        script,
+        cwd: &cwd,
+        background: payload.tool_background(),
+    };
+    super::commit_gate::check(agent, &run).map(|reason| agent.deny(&reason))
 }

@@ -194,7 +194,9 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
     let failpoint =
         std::env::var_os("BACKSTOP_FAILPOINT").is_some_and(|f| f == "panic-after-setaside");
     assert!(!failpoint, "failpoint panic-after-setaside");
-    if config.settings.fix {
+    // `BACKSTOP_NO_FIX`: checks only (the agent commit gate judges a commit before it is made,
+    // and must not change the person's files).
+    if config.settings.fix && std::env::var_os("BACKSTOP_NO_FIX").is_none() {
         let index = match &mut index {
             Some(index) => index,
             None => index.insert(repo.index()?),
