@@ -12,6 +12,7 @@ mod files;
 mod formats;
 mod init;
 mod install;
+mod local_layer;
 mod parsers;
 mod protected;
 mod protected_corpus;
