@@ -2,6 +2,7 @@
 
 mod fileset;
 mod hooks;
+mod names;
 mod scratch;
 mod worktree;
 

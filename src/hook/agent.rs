@@ -282,10 +282,18 @@ fn pre_tool(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Opt
         .and_then(|c| c.protect.and_then(|p| p.paths))
         .unwrap_or_else(crate::protected::default_paths);
     let protected = GlobList::new(&paths).ok()?;
+    let repo = &workspace.repo;
+    let git_dirs = [
+        repo.git_dir().to_path_buf(),
+        repo.common_dir().to_path_buf(),
+    ];
     let context = GuardContext {
         cwd: &cwd,
-        root: workspace.repo.root(),
+        root: repo.root(),
         protected: &protected,
+        git_dirs: &git_dirs,
+        remotes: &repo.remote_names(),
+        aliases: &repo.aliases(),
     };
     let call = payload.tool_call();
     if let Some(reason) = guard::check(&call, &context) {

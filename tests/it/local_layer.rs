@@ -71,7 +71,7 @@ fn guard_repo() -> TestRepo {
 }
 
 /// The deny reason of a pre-tool call, `None` when it is let through.
-fn decision(repo: &TestRepo, tool: &str, input: Value, env: &[(&str, &str)]) -> Option<String> {
+fn decision(repo: &TestRepo, tool: &str, input: &Value, env: &[(&str, &str)]) -> Option<String> {
     let payload = json!({
         "session_id": "guard", "cwd": repo.root(), "hook_event_name": "PreToolUse",
         "tool_name": tool, "tool_input": input,
@@ -87,7 +87,7 @@ fn decision(repo: &TestRepo, tool: &str, input: Value, env: &[(&str, &str)]) -> 
 }
 
 fn shell(repo: &TestRepo, command: &str) -> Option<String> {
-    decision(repo, "Bash", json!({ "command": command }), &[])
+    decision(repo, "Bash", &json!({ "command": command }), &[])
 }
 
 /// Every command must be denied with a reason that says what to do; collects the misses.
@@ -413,7 +413,7 @@ fn write_tool_writes_under_git_and_to_backstops_binary_are_denied() {
             let reason = decision(
                 &repo,
                 tool,
-                json!({"file_path": path, "content": "x", "old_string": "a", "new_string": "b"}),
+                &json!({"file_path": path, "content": "x", "old_string": "a", "new_string": "b"}),
                 &[],
             );
             assert!(reason.is_some(), "{tool} {} was allowed", path.display());
@@ -437,14 +437,14 @@ fn write_tool_writes_under_git_and_to_backstops_binary_are_denied() {
         let reason = decision(
             &repo,
             "Write",
-            json!({"file_path": target, "content": "exit 0"}),
+            &json!({"file_path": target, "content": "exit 0"}),
             &env,
         );
         assert!(reason.is_some(), "Write {} was allowed", target.display());
         let command = format!("cp /bin/true {}", target.display());
         let payload = json!({"command": command});
         assert!(
-            decision(&repo, "Bash", payload, &env).is_some(),
+            decision(&repo, "Bash", &payload, &env).is_some(),
             "{command} was allowed"
         );
     }
@@ -454,7 +454,7 @@ fn write_tool_writes_under_git_and_to_backstops_binary_are_denied() {
         let reason = decision(
             &repo,
             "Write",
-            json!({"file_path": target, "content": "backstop() { :; }"}),
+            &json!({"file_path": target, "content": "backstop() { :; }"}),
             &[],
         );
         assert!(reason.is_some(), "Write {file} was allowed");
@@ -469,7 +469,7 @@ fn write_tool_writes_under_git_and_to_backstops_binary_are_denied() {
             decision(
                 &repo,
                 "Write",
-                json!({"file_path": target, "content": "x"}),
+                &json!({"file_path": target, "content": "x"}),
                 &env
             ),
             None,
@@ -554,8 +554,8 @@ fn stop(repo: &TestRepo, session: &str, cwd: &Path, env: &[(&str, &str)]) -> Opt
     ))
 }
 
-fn blocked(answer: &Option<Value>) -> bool {
-    answer.as_ref().is_some_and(|a| a["decision"] == "block")
+fn blocked(answer: Option<&Value>) -> bool {
+    answer.is_some_and(|a| a["decision"] == "block")
 }
 
 #[test]
@@ -575,13 +575,13 @@ fn a_lost_or_unknown_session_record_never_lets_a_committed_failure_stop() {
     // The agent commits a failure past the hooks, then removes the session record.
     repo.write("b.txt", "BAD\n").commit_all("sneaked in");
     assert!(
-        blocked(&stop(&repo, "s1", &root, &[])),
+        blocked(stop(&repo, "s1", &root, &[]).as_ref()),
         "the recorded base sees the commit"
     );
     std::fs::remove_dir_all(root.join(".git/backstop/sessions")).unwrap();
     let answer = stop(&repo, "s1", &root, &[]);
     assert!(
-        blocked(&answer),
+        blocked(answer.as_ref()),
         "a deleted record falls back to a base with the commit: {answer:?}"
     );
     assert!(
@@ -591,7 +591,7 @@ fn a_lost_or_unknown_session_record_never_lets_a_committed_failure_stop() {
             .contains("b.txt")
     );
     // A session nobody recorded.
-    assert!(blocked(&stop(&repo, "never-started", &root, &[])));
+    assert!(blocked(stop(&repo, "never-started", &root, &[]).as_ref()));
     // A compaction after the record is gone does not record HEAD as the base.
     hook_with(
         &repo,
@@ -607,12 +607,12 @@ fn a_lost_or_unknown_session_record_never_lets_a_committed_failure_stop() {
         &start_payload("s1", &root, "resume"),
         &[],
     );
-    assert!(blocked(&stop(&repo, "s1", &root, &[])));
+    assert!(blocked(stop(&repo, "s1", &root, &[]).as_ref()));
     // An uncommitted settings.base naming HEAD does not make the commit disappear either.
     repo.config(&format!(
         "[settings]\nbase = \"HEAD\"\nstop_retries = 3\n{NO_BAD}"
     ));
-    assert!(blocked(&stop(&repo, "never-started-2", &root, &[])));
+    assert!(blocked(stop(&repo, "never-started-2", &root, &[]).as_ref()));
 }
 
 #[test]
@@ -659,7 +659,10 @@ fn uncommitted_loop_settings_never_loosen_the_loop() {
     ));
     for attempt in 1..=3 {
         let answer = stop(&repo, "s", &root, &[]);
-        assert!(blocked(&answer), "attempt {attempt} must block: {answer:?}");
+        assert!(
+            blocked(answer.as_ref()),
+            "attempt {attempt} must block: {answer:?}"
+        );
         let reason = answer.unwrap()["reason"].as_str().unwrap().to_owned();
         assert!(
             reason.contains("BAD three"),
@@ -668,7 +671,7 @@ fn uncommitted_loop_settings_never_loosen_the_loop() {
     }
     let fourth = stop(&repo, "s", &root, &[]);
     assert!(
-        !blocked(&fourth),
+        !blocked(fourth.as_ref()),
         "after the base's 3 retries the agent may stop: {fourth:?}"
     );
     // A stricter uncommitted value counts.
@@ -681,7 +684,7 @@ fn uncommitted_loop_settings_never_loosen_the_loop() {
         &[],
     );
     for _ in 1..=6 {
-        assert!(blocked(&stop(&repo, "t", &root, &[])));
+        assert!(blocked(stop(&repo, "t", &root, &[]).as_ref()));
     }
 }
 
@@ -707,7 +710,7 @@ fn changes_git_hides_with_index_flags_still_block_the_stop() {
             "git hides it"
         );
         let answer = stop(&repo, "s", &root, &[]);
-        assert!(blocked(&answer), "{flag}: {answer:?}");
+        assert!(blocked(answer.as_ref()), "{flag}: {answer:?}");
         assert!(
             answer.unwrap()["reason"]
                 .as_str()
@@ -737,13 +740,13 @@ fn a_payload_cwd_in_a_clean_worktree_does_not_pass_the_dirty_one() {
     // The agent's last `cd` was into the clean worktree.
     let answer = stop(&repo, "s", &clean, &[]);
     assert!(
-        blocked(&answer),
+        blocked(answer.as_ref()),
         "the session's worktree is judged too: {answer:?}"
     );
     // Without a record, the project dir the agent tool names counts.
     let project = root.to_str().unwrap();
     let answer = stop(&repo, "other", &clean, &[("CLAUDE_PROJECT_DIR", project)]);
-    assert!(blocked(&answer), "{answer:?}");
+    assert!(blocked(answer.as_ref()), "{answer:?}");
     let reason = answer.unwrap()["reason"].as_str().unwrap().to_owned();
     assert!(
         reason.contains(project),
@@ -752,9 +755,9 @@ fn a_payload_cwd_in_a_clean_worktree_does_not_pass_the_dirty_one() {
     // Work in the linked worktree itself is judged where it is.
     repo.write("a.txt", "fine\n");
     std::fs::write(clean.join("a.txt"), "BAD\n").unwrap();
-    assert!(blocked(&stop(&repo, "s", &clean, &[])));
+    assert!(blocked(stop(&repo, "s", &clean, &[]).as_ref()));
     std::fs::write(clean.join("a.txt"), "fine\n").unwrap();
-    assert!(!blocked(&stop(&repo, "s", &clean, &[])));
+    assert!(!blocked(stop(&repo, "s", &clean, &[]).as_ref()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -809,7 +812,7 @@ fn a_stop_during_a_pre_commit_waits_and_judges_the_work_put_back() {
     let answer = stop(&repo, "s", &repo.root(), &[]);
     assert!(commit.wait().unwrap().success());
     assert!(
-        blocked(&answer),
+        blocked(answer.as_ref()),
         "the stop judged the set-aside tree: {answer:?}"
     );
     assert!(
@@ -838,7 +841,7 @@ fn a_stop_during_a_suspended_pre_commit_blocks_with_the_reason() {
     // SAFETY: as above.
     unsafe { libc::kill(-group, libc::SIGCONT) };
     assert!(commit.wait().unwrap().success());
-    assert!(blocked(&answer), "{answer:?}");
+    assert!(blocked(answer.as_ref()), "{answer:?}");
     let reason = answer.unwrap()["reason"].as_str().unwrap().to_owned();
     assert!(reason.contains("suspended"), "{reason}");
     assert!(

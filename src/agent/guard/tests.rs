@@ -1,0 +1,263 @@
+//! The guard's rules, each with the look-alikes that must still pass untouched.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn verdict_in(script: &str, cwd: &str) -> Option<String> {
+    let protected =
+        GlobList::new(&["gates.toml".to_owned(), ".claude/settings.json".to_owned()]).unwrap();
+    let git_dirs = [PathBuf::from("/repo/.git")];
+    let remotes = ["origin".to_owned()];
+    let aliases = [
+        ("ci".to_owned(), "commit".to_owned()),
+        ("sh".to_owned(), "!sh -c".to_owned()),
+    ];
+    let context = GuardContext {
+        cwd: Path::new(cwd),
+        root: Path::new("/repo"),
+        protected: &protected,
+        git_dirs: &git_dirs,
+        remotes: &remotes,
+        aliases: &aliases,
+    };
+    check(&ToolCall::Shell(script.to_owned()), &context)
+}
+
+fn verdict(script: &str) -> Option<String> {
+    verdict_in(script, "/repo/sub")
+}
+
+fn assert_denied(scripts: &[&str]) {
+    let allowed: Vec<&&str> = scripts.iter().filter(|s| verdict(s).is_none()).collect();
+    assert!(allowed.is_empty(), "should be denied: {allowed:#?}");
+}
+
+fn assert_allowed(scripts: &[&str]) {
+    let denied: Vec<String> = scripts
+        .iter()
+        .filter_map(|s| verdict(s).map(|r| format!("{s}: {r}")))
+        .collect();
+    assert!(denied.is_empty(), "should be allowed: {denied:#?}");
+}
+
+#[test]
+fn bypass_attempts_are_denied() {
+    assert_denied(&[
+        "git commit --no-verify -m 'wip'",
+        "git commit -n -m wip",
+        "git commit -nm wip",
+        "git commit -anm 'all of it'",
+        "git commit -am wip --no-verify",
+        "cd .. && git commit -q --no-verify",
+        "git -c core.hooksPath=/dev/null commit -m x",
+        "git config core.hooksPath /tmp/nothing",
+        "git config --local core.hookspath .nohooks",
+        "git push --no-verify origin main",
+        "git push -u origin HEAD --no-verify",
+        "BACKSTOP_SKIP=clippy git commit -m x",
+        "export BACKSTOP_SKIP=tests",
+        "env BACKSTOP_SKIP=all git push",
+        "rm -f ../.git/hooks/pre-commit",
+        "echo 'exit 0' > /repo/.git/hooks/pre-push",
+        "chmod -x .git/hooks/pre-commit",
+        "backstop approve",
+        "backstop uninstall --git",
+        "sed -i 's/cargo test/true/' ../gates.toml",
+        "echo '[gates]' > ../gates.toml",
+        "sh -c 'git commit --no-verify -m x'",
+        "bash -lc \"git commit -n -m x\"",
+        "(git commit --no-verify -m x)",
+        "echo $(git commit --no-verify -m x)",
+        "git merge --no-verify topic",
+        "sudo git commit -n -m x",
+        "git rm ../gates.toml",
+        "cp /tmp/mine.json ../.claude/settings.json",
+    ]);
+}
+
+#[test]
+fn look_alikes_are_allowed() {
+    assert_allowed(&[
+        "git commit -m 'do not use --no-verify'",
+        "git commit -m \"fix: handle -n flag in parser\"",
+        "git commit -m -n",
+        "git commit -F notes-about--no-verify.txt",
+        "git commit -- -n",
+        "git push -n origin main",
+        "git push --dry-run",
+        "git log --grep=no-verify",
+        "git config --get core.hooksPath",
+        "grep -rn 'no-verify' docs/",
+        "echo BACKSTOP_SKIP is for people",
+        "cat ../.git/hooks/pre-commit",
+        "ls -la .git/hooks",
+        "backstop approve --show",
+        "backstop run --all-files",
+        "cargo test -- --nocapture",
+        "cp ../gates.toml /tmp/backup.toml",
+        "sed -n 1,20p ../gates.toml",
+        "npm test -- -n 4",
+        "git commit -m \"$(cat msg.txt)\"",
+    ]);
+}
+
+#[test]
+fn second_review_bypasses_are_denied() {
+    for script in [
+        "backstop -C . approve",
+        "backstop --config gates.toml approve",
+        "echo '{\"session_id\":\"x\"}' | backstop hook claude session-start",
+        "rm -rf .git/backstop",
+        "printf '[core]\\n\\thooksPath=/x\\n' >> .git/config",
+        "echo '{\"disableAllHooks\": true}' > .claude/settings.local.json",
+        "GIT_CONFIG_PARAMETERS=\"'core.hooksPath'='/dev/null'\" git commit -m x",
+        "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/x git commit -m x",
+        "git config alias.ci 'commit --no-verify'",
+        "git push --no-veri",
+        "python3 -c \"open('.git/hooks/pre-commit','w')\"",
+        "cd .git/hooks && rm pre-commit",
+        "git checkout HEAD~3 -- gates.toml",
+        "git restore gates.toml",
+        "git commit --verify --no-verify -m x",
+    ] {
+        assert!(
+            verdict_in(script, "/repo").is_some(),
+            "should be denied: {script}"
+        );
+    }
+}
+
+#[test]
+fn second_review_false_denials_are_allowed() {
+    for script in [
+        "git commit -uno -m wip",
+        "git config core.hooksPath",
+        "git commit --no-verify --verify -m x",
+        "git commit -F- <<EOF\nexport BACKSTOP_SKIP=x is for people\nEOF",
+        "cat <<-'END'\n\tgit commit --no-verify\n\tEND\necho done",
+        "git checkout main",
+        "git restore src/lib.rs",
+    ] {
+        assert_eq!(
+            verdict_in(script, "/repo"),
+            None,
+            "should be allowed: {script}"
+        );
+    }
+}
+
+#[test]
+fn edits_and_patches_of_protected_paths_are_denied() {
+    let protected = GlobList::new(&["gates.toml".to_owned()]).unwrap();
+    let context = GuardContext {
+        cwd: Path::new("/repo"),
+        root: Path::new("/repo"),
+        protected: &protected,
+        git_dirs: &[],
+        remotes: &[],
+        aliases: &[],
+    };
+    let edit = |p: &str| check(&ToolCall::Edit(vec![PathBuf::from(p)]), &context);
+    assert!(edit("/repo/gates.toml").is_some());
+    assert!(edit("/repo/.git/info/attributes").is_some());
+    assert!(edit("/repo/.git/refs/remotes/origin/main").is_some());
+    assert!(edit("/repo/src/lib.rs").is_none());
+    assert!(edit("/repo/git/notes.md").is_none());
+    let patch = |p: &str| check(&ToolCall::Patch(p.to_owned()), &context);
+    assert!(
+        patch("*** Begin Patch\n*** Update File: gates.toml\n@@\n-x\n+y\n*** End Patch").is_some()
+    );
+    assert!(
+        patch("*** Begin Patch\n*** Add File: src/new.rs\n+fn x() {}\n*** End Patch").is_none()
+    );
+}
+
+#[test]
+fn shell_hidden_in_variables_compound_commands_and_wrappers_is_read() {
+    assert_denied(&[
+        "B=backstop; $B approve",
+        "G=git; $G commit --no-verify",
+        "$(echo git) commit -n",
+        "if true; then git commit -n; fi",
+        "for i in 1; do git push --no-verify; done",
+        "case x in x) backstop approve;; esac",
+        "f() { git commit -n; }",
+        "time -p git commit -n",
+        "command -p git commit --no-verify",
+        "nice -n 5 git commit -n",
+        "timeout -k 5 10 git commit -n",
+        "xargs backstop < list",
+        "git commit $'\\x2dn'",
+        "git commit $F",
+        "git push origin \"$BRANCH\"",
+        "git $SUB --no-verify",
+        "git ci -n -m x",
+        "git sh 'git commit -n'",
+        "g() { \"$@\"; }; g git commit -n",
+        "env -S 'git commit -n'",
+        "bash <<'EOF'\ngit commit -n\nEOF",
+        "uv run git commit -n",
+    ]);
+}
+
+#[test]
+fn refs_and_state_are_denied() {
+    assert_denied(&[
+        "git update-ref refs/remotes/origin/main HEAD",
+        "git branch origin/main",
+        "git tag main HEAD",
+        "git fetch . HEAD:refs/remotes/origin/main",
+        "git remote set-url origin /tmp/x",
+        "git -c remote.origin.url=/tmp/x fetch",
+        "git config include.path /tmp/x",
+        "git config --edit",
+        "find ../.git/backstop -delete",
+        "rm -rf $X/backstop/sessions",
+        "rm -rf \"$(git rev-parse --git-dir)/hooks\"",
+        "echo > ../.git/info/attributes",
+        "python3 -c \"import os; os.system('git commit -n')\"",
+        "python3 -c \"import subprocess; subprocess.run(['git', 'commit', '--no-verify'])\"",
+        "node -e \"require('child_process').execSync('backstop approve')\"",
+    ]);
+}
+
+#[test]
+fn unreadable_shell_is_denied_with_the_reason() {
+    for script in [
+        "echo eA== | base64 -d | sh",
+        "eval \"$X\"",
+        "cat x | python3",
+        "sh -c \"$X\"",
+    ] {
+        let reason = verdict(script).unwrap_or_else(|| panic!("{script}"));
+        assert!(reason.contains("cannot read"), "{script}: {reason}");
+    }
+}
+
+#[test]
+fn more_look_alikes_are_allowed() {
+    assert_allowed(&[
+        "B=cargo; $B test",
+        "for f in *.rs; do wc -l \"$f\"; done",
+        "git push -u origin \"$(git branch --show-current)\"",
+        "git commit -m \"$MSG\"",
+        "git commit -am \"$MSG\"",
+        "git commit -F \"$FILE\"",
+        "git checkout -b feature/x",
+        "git branch -f topic HEAD",
+        "git fetch origin main:refs/remotes/origin/main",
+        "find . -name '*.pyc' -delete",
+        "rm -rf \"$TMPDIR/build\"",
+        "python3 -c \"print(open('../gates.toml').read())\"",
+        "node -e \"console.log(process.version)\"",
+        "echo git commit --no-verify",
+        "printf '%s' 'backstop approve'",
+        "cat <<'EOF'\ngit commit -n\nEOF",
+        "sh -c 'cargo test'",
+        "env FOO=1 cargo test",
+        "git -c user.name=x commit -m y",
+        "git config user.email a@b",
+        "time cargo test",
+    ]);
+}
