@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{self, CacheArgs, CliArgs, CommandArgs, ConfigArgs, HookArgs};
+use crate::cli::{self, CacheArgs, CliArgs, CommandArgs, ConfigArgs, HookArgs, ReportArgs};
 use crate::commands;
 use crate::error::{EXIT_ERROR, EXIT_OK};
 use crate::runner::signals;
@@ -42,9 +42,16 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
                 all_files: ci.all_files,
                 ..crate::settings::FileRequest::default()
             },
-            &ci.options.options(),
+            &crate::settings::RunOptions {
+                shard: ci.shard,
+                durations: ci.durations.clone(),
+                ..ci.options.options()
+            },
             ci.base.as_deref(),
         ),
+        CommandArgs::Report(ReportArgs::Merge(merge)) => {
+            commands::report::merge(&global, &merge.files, &merge.destinations)
+        }
         CommandArgs::List(list) => commands::list::run(&global, list.trigger),
         CommandArgs::Install(install) => commands::install::install(&global, &install.wiring()),
         CommandArgs::Uninstall(uninstall) => {

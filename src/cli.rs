@@ -11,6 +11,7 @@ use clap::{
 };
 
 use crate::agent::{self, Agent, Event};
+use crate::plan::Shard;
 use crate::render::Format;
 use crate::settings::{ColorChoice, FileRequest, GlobalOptions, RunOptions};
 use crate::trigger::{GitHook, Trigger};
@@ -93,9 +94,15 @@ pub enum CommandArgs {
     Run(RunArgs),
     /// Run the ci gates on what HEAD changed since its merge-base with the base.
     #[command(
-        after_help = "Examples:\n  backstop ci --base origin/main --format json --output backstop.json\n  backstop ci --format github --format sarif --output backstop.sarif --format junit --output backstop.xml"
+        after_help = "Examples:\n  backstop ci --base origin/main --format json --output backstop.json\n  backstop ci --format github --format sarif --output backstop.sarif --format junit --output backstop.xml\n  backstop ci --shard 2/4 --durations previous.json --format json --output shard-2.json"
     )]
     Ci(CiArgs),
+    /// Work with JSON reports: merge the reports of CI shards into one.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  backstop report merge shard-*.json --format github --format sarif --output backstop.sarif"
+    )]
+    Report(ReportArgs),
     /// Install git hooks (the default) into this repository; every worktree shares them.
     #[command(
         after_help = "Examples:\n  backstop install\n  backstop install --git --hook pre-commit,pre-push"
@@ -439,6 +446,8 @@ impl RunOptionsArgs {
             fail_fast: self.fail_fast,
             fix: self.fix,
             allow_protected: self.allow_protected,
+            shard: None,
+            durations: None,
         }
     }
 }
@@ -460,15 +469,57 @@ pub struct RunArgs {
 /// `backstop ci`.
 #[derive(Debug, Args)]
 pub struct CiArgs {
-    /// The branch the change will merge into (default: settings.base).
+    /// The branch the change will merge into, where the CI system names none (GitHub Actions
+    /// and GitLab CI do); outside CI the default is settings.base.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
     /// Every tracked file instead of the change.
     #[arg(long)]
     pub all_files: bool,
+    /// Run only shard I of N: a disjoint share of the gates (gates whose `run` names
+    /// `BACKSTOP_SHARD` run on every shard and shard themselves); merge the shards' JSON
+    /// reports with `backstop report merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// An earlier JSON report whose gate durations balance the shards (missing or empty:
+    /// balanced by count). Give every shard the same file.
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub durations: Option<PathBuf>,
     /// How to run and report.
     #[command(flatten)]
     pub options: RunOptionsArgs,
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    text.parse()
+}
+
+/// `backstop report`.
+#[derive(Debug, Subcommand)]
+pub enum ReportArgs {
+    /// Combine the JSON reports of `backstop ci --shard I/N` (one per shard) into the report
+    /// one unsharded run would write, in any format.
+    #[command(
+        after_help = "Example:\n  backstop report merge shard-1.json shard-2.json --format github --format sarif --output backstop.sarif"
+    )]
+    Merge(MergeArgs),
+}
+
+/// `backstop report merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports, each shard once.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format (repeatable; pair each with an --output).
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub formats: Vec<Format>,
+    /// Where the preceding --format goes (default: standard output).
+    #[arg(long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+    /// Where each --format goes, paired by position; filled in after parsing.
+    #[arg(skip)]
+    pub destinations: Vec<(Format, Option<PathBuf>)>,
 }
 
 /// `backstop list`.
@@ -563,13 +614,25 @@ pub fn parse() -> CliArgs {
     let matches = CliArgs::command().get_matches();
     let mut args = CliArgs::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let sub = matches.subcommand().map(|(_, m)| m);
-    if let (Some(sub), Some(options)) = (sub, args.command.run_options_mut()) {
-        match pair_destinations(sub, options) {
-            Ok(pairs) => options.destinations = pairs,
-            Err(message) => CliArgs::command()
-                .error(clap::error::ErrorKind::ArgumentConflict, message)
-                .exit(),
-        }
+    let paired = match (&mut args.command, sub) {
+        (CommandArgs::Report(ReportArgs::Merge(merge)), Some(sub)) => sub
+            .subcommand()
+            .map(|(_, m)| pair_destinations(m, &merge.formats, &merge.outputs))
+            .map(|pairs| (pairs, &mut merge.destinations)),
+        (command, Some(sub)) => command.run_options_mut().map(|options| {
+            (
+                pair_destinations(sub, &options.formats, &options.outputs),
+                &mut options.destinations,
+            )
+        }),
+        _ => None,
+    };
+    match paired {
+        Some((Ok(pairs), destinations)) => *destinations = pairs,
+        Some((Err(message), _)) => CliArgs::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit(),
+        None => {}
     }
     args
 }
@@ -588,7 +651,8 @@ impl CommandArgs {
 /// none precedes it, the next one after). Formats left without a file go to stdout.
 fn pair_destinations(
     matches: &clap::ArgMatches,
-    options: &RunOptionsArgs,
+    formats: &[Format],
+    outputs: &[PathBuf],
 ) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
     let format_at: Vec<usize> = matches
         .indices_of("formats")
@@ -598,8 +662,7 @@ fn pair_destinations(
         .indices_of("outputs")
         .map(Iterator::collect)
         .unwrap_or_default();
-    let mut pairs: Vec<(Format, Option<PathBuf>)> =
-        options.formats.iter().map(|f| (*f, None)).collect();
+    let mut pairs: Vec<(Format, Option<PathBuf>)> = formats.iter().map(|f| (*f, None)).collect();
     if pairs.is_empty() {
         pairs.push((Format::Human, None));
         if output_at.len() > 1 {
@@ -608,10 +671,10 @@ fn pair_destinations(
                     .to_owned(),
             );
         }
-        pairs[0].1 = options.outputs.first().cloned();
+        pairs[0].1 = outputs.first().cloned();
         return Ok(pairs);
     }
-    for (output, at) in options.outputs.iter().zip(&output_at) {
+    for (output, at) in outputs.iter().zip(&output_at) {
         let before = (0..pairs.len())
             .rev()
             .find(|i| format_at[*i] < *at && pairs[*i].1.is_none());

@@ -2,10 +2,12 @@
 //! and every renderer reads.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Severity of a diagnostic, most severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Fails the gate.
@@ -17,7 +19,8 @@ pub enum Severity {
 }
 
 /// A problem pinned to a place in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Diagnostic {
     /// Repository-relative path, or null.
@@ -41,7 +44,8 @@ pub struct Diagnostic {
 }
 
 /// A fix a tool suggests: edits that resolve the diagnostic when applied together.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Fix {
     /// What the fix does, when the tool says.
@@ -52,7 +56,8 @@ pub struct Fix {
 
 /// One edit of a fix: the text from `line:column` up to `end_line:end_column` (exclusive)
 /// replaced by `text`; an insertion when the two places are the same.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Edit {
     /// Repository-relative path.

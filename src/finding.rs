@@ -21,12 +21,16 @@ pub enum FindingKind {
     SnapshotChanged,
     /// A file in `protect.paths` changed.
     ProtectedPath,
-    /// gates.toml lost a gate, narrowed `on`/`files`, changed a `run`, or narrowed `protect`.
+    /// gates.toml changed in a way that is not provably stricter (fail closed).
     GateWeakened,
+    /// A file git writes to disk re-encoded (`working-tree-encoding`), so gates would read other
+    /// bytes than git stores.
+    CheckoutEncoding,
 }
 
 /// A protected-gate finding.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct FindingReport {
     /// What kind of tampering.

@@ -6,12 +6,14 @@
 pub mod agent;
 pub mod app;
 pub mod capture;
+pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod finding;
+pub mod fsio;
 pub mod gates;
 pub mod git;
 pub mod glob;

@@ -90,6 +90,30 @@ impl Snapshot {
         })
     }
 
+    /// A commit (ci's `HEAD`) against a base already decided, with the files asked for.
+    pub fn of_commit(
+        repo: &Repo,
+        trigger: Trigger,
+        base: Option<Oid>,
+        head: Oid,
+        files: &FileSelection,
+    ) -> Result<Snapshot> {
+        let file_set = match files {
+            FileSelection::Listed(paths) => repo.listed(paths)?,
+            FileSelection::AllFiles => repo.tracked_in_commit(head)?,
+            FileSelection::Trigger | FileSelection::Range { .. } => {
+                repo.changed_between(base, head)?
+            }
+        };
+        Ok(Snapshot {
+            trigger,
+            base,
+            target: Side::Commit(head),
+            file_set,
+            complete_diff: matches!(files, FileSelection::Trigger),
+        })
+    }
+
     /// A pushed commit against the remote's old commit (or the merge-base of a new branch).
     pub fn pushed(repo: &Repo, base: Option<Oid>, tip: Oid) -> Result<Snapshot> {
         Ok(Snapshot {

@@ -30,7 +30,8 @@ fn path(repo: &Repo, session: &str) -> PathBuf {
 
 /// The state of `session` (empty when unknown).
 pub fn load(repo: &Repo, session: &str) -> SessionState {
-    std::fs::read(path(repo, session))
+    // State under .git an agent can write: never a FIFO or an endless file.
+    crate::fsio::read_regular(&path(repo, session), 1024 * 1024)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
@@ -43,10 +44,11 @@ pub fn save(repo: &Repo, session: &str, state: &SessionState) {
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
-    let temporary = target.with_extension(format!("json.{}", std::process::id()));
-    if std::fs::write(&temporary, serde_json::to_vec(state).unwrap_or_default()).is_ok() {
-        let _ = std::fs::rename(&temporary, &target);
-    }
+    let _ = crate::fsio::write_replacing(
+        &target,
+        &serde_json::to_vec(state).unwrap_or_default(),
+        None,
+    );
 }
 
 /// The session's base, when it was recorded and still names a commit here.

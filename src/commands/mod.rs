@@ -5,4 +5,5 @@ pub mod approve;
 pub mod install;
 pub mod list;
 pub mod maintenance;
+pub mod report;
 pub mod run;

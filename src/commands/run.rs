@@ -31,8 +31,31 @@ pub fn run(
         base_override,
     )?;
     let repo = &workspace.repo;
-    let snapshot = crate::snapshot::resolve(repo, trigger, &settings.files, &settings.base_ref)?;
+    let snapshot = if trigger == Trigger::Ci {
+        // The CI base comes from the CI system, never from what the pushed commit says.
+        crate::ci::snapshot(
+            repo,
+            &settings.files,
+            base_override,
+            &config.settings.base,
+            &crate::ci::process_env,
+        )?
+    } else {
+        crate::snapshot::resolve(repo, trigger, &settings.files, &settings.base_ref)?
+    };
     let plan = pipeline::plan(repo, &config, &settings, snapshot, repo.root())?;
+    if let (Some(shard), false) = (&plan.shard, global.quiet) {
+        let balanced = match &settings.sharding {
+            Some(s) if !s.durations.is_empty() => "by earlier durations",
+            _ => "by count",
+        };
+        eprintln!(
+            "backstop: shard {}: {} of the {} planned gates (balanced {balanced}; merge the shards' JSON reports with `backstop report merge`)",
+            shard.shard,
+            plan.gates.len(),
+            shard.planned.len()
+        );
+    }
     let report = pipeline::judge(repo, &plan, &settings, GateInputs::default(), started)?;
     pipeline::finish(&report, &settings)
 }

@@ -24,6 +24,15 @@ pub use validate::PROTECTED_GATE;
 /// The file name backstop looks for at the root of the worktree.
 pub const FILE_NAME: &str = "gates.toml";
 
+/// The largest gates.toml backstop reads (1 MiB): far beyond any real config, and small enough
+/// that reading one costs nothing.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+
+/// The longest `run`, `fix` or environment entry (`NAME=value`) the OS passes to a process:
+/// Linux takes at most 128 KiB in one argument or variable (`MAX_ARG_STRLEN`), so `sh -c` could
+/// never start a longer one.
+pub const MAX_ARGUMENT_BYTES: usize = 128 * 1024 - 64;
+
 /// The timeout of a gate that does not set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(10);
 
@@ -63,6 +72,9 @@ pub struct SettingsConfig {
     pub feedback_lines: usize,
     /// Blocks in a row on an unchanged failure before an agent may stop.
     pub stop_retries: u32,
+    /// Gate processes at once across every worktree and repository of this user on this
+    /// machine; 0 means the number of available cores.
+    pub machine_jobs: usize,
 }
 
 impl Default for SettingsConfig {
@@ -76,6 +88,7 @@ impl Default for SettingsConfig {
             hide_untracked: false,
             feedback_lines: 60,
             stop_retries: 5,
+            machine_jobs: 0,
         }
     }
 }

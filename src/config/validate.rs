@@ -148,13 +148,95 @@ fn check_gate(
         }
     }
     check_after(errors, at, config, name, gate);
-    for (key, _) in &gate.env {
+    check_env(errors, at, name, gate);
+    check_strings(errors, at, name, gate);
+}
+
+/// Environment entries: a name without `=` or NUL, a value without NUL, and no entry longer
+/// than the OS passes in one variable.
+fn check_env(
+    errors: &mut Vec<ConfigError>,
+    at: &Locator<'_>,
+    name: &str,
+    gate: &super::GateConfig,
+) {
+    for (key, value) in &gate.env {
+        let env_key = [
+            Step::Key("gates"),
+            Step::Key(name),
+            Step::Key("env"),
+            Step::Key(key),
+        ];
         if key.is_empty() || key.contains('=') || key.contains('\0') {
             errors.push(at.error(
                 &[Step::Key("gates"), Step::Key(name), Step::Key("env")],
                 false,
                 format!("bad environment variable name {key:?}"),
-                Some("names must be non-empty, without `=`".to_owned()),
+                Some("names must be non-empty, without `=` or NUL bytes".to_owned()),
+            ));
+        } else if value.contains('\0') {
+            errors.push(at.error(
+                &env_key,
+                false,
+                format!(
+                    "the value of {key} contains a NUL byte, which no environment variable can hold"
+                ),
+                Some("remove the \\u0000 from the value".to_owned()),
+            ));
+        } else if key.len() + 1 + value.len() > super::MAX_ARGUMENT_BYTES {
+            errors.push(
+                at.error(
+                    &env_key,
+                    false,
+                    format!(
+                        "{key} is {} long; the OS passes at most {} in one environment variable",
+                        crate::fsio::size((key.len() + 1 + value.len()) as u64),
+                        crate::fsio::size(super::MAX_ARGUMENT_BYTES as u64)
+                    ),
+                    Some(
+                        "put the value in a file the gate reads, and name the file in the variable"
+                            .to_owned(),
+                    ),
+                ),
+            );
+        }
+    }
+}
+
+/// Strings that become a process's argument, working directory or file name: no NUL byte (no
+/// C string can hold one), and commands no longer than the OS passes in one argument.
+fn check_strings(
+    errors: &mut Vec<ConfigError>,
+    at: &Locator<'_>,
+    name: &str,
+    gate: &super::GateConfig,
+) {
+    let here = |key: &'static str| [Step::Key("gates"), Step::Key(name), Step::Key(key)];
+    let fields = [
+        ("run", Some(&gate.run)),
+        ("fix", gate.fix.as_ref()),
+        ("cwd", gate.cwd.as_ref()),
+        ("report", gate.report.as_ref()),
+    ];
+    for (key, value) in fields {
+        let Some(value) = value else { continue };
+        if value.contains('\0') {
+            errors.push(at.error(
+                &here(key),
+                false,
+                format!("`{key}` contains a NUL byte, which no command or path can hold"),
+                Some("remove the \\u0000".to_owned()),
+            ));
+        } else if matches!(key, "run" | "fix") && value.len() > super::MAX_ARGUMENT_BYTES {
+            errors.push(at.error(
+                &here(key),
+                false,
+                format!(
+                    "`{key}` is {} long; `sh -c` gets it as one argument, and the OS passes at most {} in one argument (it would fail with \"Argument list too long\")",
+                    crate::fsio::size(value.len() as u64),
+                    crate::fsio::size(super::MAX_ARGUMENT_BYTES as u64)
+                ),
+                Some(format!("put the commands in a script in the repository and run that, e.g. {key} = \"sh scripts/{name}.sh\"")),
             ));
         }
     }

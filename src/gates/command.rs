@@ -10,6 +10,7 @@ use super::GateStatus;
 use crate::capture::Capture;
 use crate::parsers;
 use crate::plan::Job;
+use crate::plan::shard::{self, Shard};
 use crate::process::{Exit, ShellCommand, run_shell};
 
 use super::{GateContext, GateOutcome};
@@ -69,7 +70,7 @@ fn execute(job: &Job, context: &GateContext) -> GateOutcome {
     }
     let env = environment(job, context, files_list.into_os_string());
     let files: Vec<OsString> = if job.pass_files {
-        job.files.iter().map(|f| f.as_os_str().to_owned()).collect()
+        job.files.iter().map(|f| as_argument(f)).collect()
     } else {
         Vec::new()
     };
@@ -154,16 +155,31 @@ fn environment(
         ),
         ("BACKSTOP_FILES".into(), files_list),
     ];
+    // The whole run, unless the plan gave a self-sharding gate its shard (in `job.env`; the
+    // first setting of a name wins, so it is set once).
+    if !job.env.iter().any(|(name, _)| name == shard::VARIABLE) {
+        env.push((shard::VARIABLE.into(), Shard::WHOLE.to_string().into()));
+    }
     env.extend(context.env.iter().cloned());
     env.extend(job.env.iter().map(|(k, v)| (k.into(), v.into())));
     env
 }
 
-/// The gate's files, NUL-separated, in the file that `BACKSTOP_FILES` names.
+/// A file as a gate gets it: `./path`, so that no name (`-e.py`, `--exclude=*.py`, `+x`,
+/// `@args`, `-`) can be read as an option, a response file or standard input, whatever the
+/// tool. Paths are relative to the gate's `cwd`, never absolute.
+fn as_argument(path: &std::path::Path) -> OsString {
+    let mut argument = OsString::from("./");
+    argument.push(path.as_os_str());
+    argument
+}
+
+/// The gate's files, NUL-separated, in the file that `BACKSTOP_FILES` names (as `./path`, like
+/// the arguments: a list handed to `xargs` must not inject options either).
 fn write_files_list(target: &std::path::Path, files: &[PathBuf]) -> std::io::Result<()> {
     let mut bytes = Vec::new();
     for path in files {
-        bytes.extend_from_slice(path.as_os_str().as_bytes());
+        bytes.extend_from_slice(as_argument(path).as_bytes());
         bytes.push(0);
     }
     std::fs::write(target, bytes)
@@ -222,6 +238,22 @@ mod tests {
 
     fn args(names: &[&str]) -> Vec<OsString> {
         names.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn every_file_is_passed_as_a_relative_path_no_tool_reads_as_an_option() {
+        for name in [
+            "-e.py",
+            "--exclude=*.py",
+            "+x",
+            "@args",
+            "-",
+            "a.py",
+            "dir/-n",
+        ] {
+            let argument = as_argument(std::path::Path::new(name));
+            assert_eq!(argument, OsString::from(format!("./{name}")));
+        }
     }
 
     #[test]

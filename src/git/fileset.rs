@@ -42,6 +42,15 @@ impl FileChange {
     }
 }
 
+/// Where [`Repo::small_file`] reads.
+#[derive(Clone, Copy)]
+pub enum SmallFileAt<'a> {
+    /// The index.
+    Index(&'a Index),
+    /// A commit's tree.
+    Commit(Oid),
+}
+
 /// The paths a run is about.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileSet {
@@ -222,6 +231,37 @@ impl Repo {
     pub fn file_in_index(&self, index: &Index, path: &std::path::Path) -> Option<Vec<u8>> {
         let entry = index.get_path(path, 0)?;
         Some(self.inner.find_blob(entry.id).ok()?.content().to_vec())
+    }
+
+    /// The bytes of `path` in the index (`Some(index)`) or in a commit, when the blob is at most
+    /// `limit` bytes; `Err(size)` when it is larger (its size read from the object header, so a
+    /// huge blob is never loaded). `Ok(None)`: no such file.
+    pub fn small_file(
+        &self,
+        at: SmallFileAt<'_>,
+        path: &std::path::Path,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, u64> {
+        let id = match at {
+            SmallFileAt::Index(index) => index.get_path(path, 0).map(|e| e.id),
+            SmallFileAt::Commit(commit) => self
+                .tree_of(commit)
+                .ok()
+                .and_then(|t| t.get_path(path).ok())
+                .map(|e| e.id()),
+        };
+        let Some(id) = id else { return Ok(None) };
+        if let Ok((size, _)) = self.inner.odb().and_then(|odb| odb.read_header(id)) {
+            let size = size as u64;
+            if size > limit {
+                return Err(size);
+            }
+        }
+        Ok(self
+            .inner
+            .find_blob(id)
+            .ok()
+            .map(|blob| blob.content().to_vec()))
     }
 
     /// A reader of one version of the files: the index, the worktree, or a commit.
@@ -500,7 +540,8 @@ impl Contents<'_> {
         match (self.side, &self.index) {
             (Side::Index, Some(index)) => self.repo.file_in_index(index, path),
             (Side::Commit(commit), _) => self.repo.file_at(commit, path),
-            _ => std::fs::read(self.repo.root.join(path)).ok(),
+            // Never a FIFO or a device: a read that blocks or never ends.
+            _ => crate::fsio::read_regular(&self.repo.root.join(path), u64::MAX).ok(),
         }
     }
 }

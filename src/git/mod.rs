@@ -1,8 +1,11 @@
 //! The repository: discovery, revisions and file sets. The only module that imports git2.
 
+mod attributes;
+mod blob_stream;
 mod fileset;
 mod hooks;
 mod names;
+mod remote;
 mod scratch;
 mod worktree;
 
@@ -11,10 +14,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use git2::Repository;
 
-pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, Uncacheable};
+pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
-pub use worktree::{WorktreeChange, blob_id};
+pub use remote::Advertised;
+pub use worktree::{WorktreeChange, blob_id, blob_id_of_file};
 
 /// The id of git's empty tree: the base of a first commit.
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";

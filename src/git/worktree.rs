@@ -127,6 +127,13 @@ impl Repo {
     /// Writes the index's version of each path into the worktree (removing paths the index
     /// does not have), applying checkout filters, and writing no index.
     pub fn write_index_versions(&self, index: &mut Index, paths: &[PathBuf]) -> Result<()> {
+        // Large files stream (libgit2 would hold each whole in memory).
+        let (streamed, paths) = self.streamable(index, paths);
+        for (path, id, mode) in &streamed {
+            self.stream_blob(*id, path, *mode)
+                .context("cannot write the committed versions into the working tree")?;
+        }
+        let paths = paths.as_slice();
         if paths.is_empty() {
             // An empty path list would mean every path to libgit2.
             return Ok(());
@@ -229,6 +236,13 @@ impl Repo {
         self.git_text(&["worktree", "remove", "--force", path])?;
         Ok(())
     }
+}
+
+/// The git blob id of a file's bytes (no filters), hashed in chunks rather than read whole.
+pub fn blob_id_of_file(path: &Path) -> std::io::Result<String> {
+    Oid::hash_file(git2::ObjectType::Blob, path)
+        .map(|id| id.to_string())
+        .map_err(|e| std::io::Error::other(e.message().to_owned()))
 }
 
 /// The git blob id of some bytes: a content fingerprint that needs no extra hashing crate.

@@ -3,7 +3,7 @@
 //! feedback the agent can act on, and gives up (telling the person) after `stop_retries`
 //! blocks on an unchanged failure.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,19 +26,31 @@ use crate::trigger::Trigger;
 /// How long to wait for the payload before treating it as empty.
 const STDIN_WAIT: Duration = Duration::from_secs(10);
 
+/// The largest payload read (a Write tool call carries the whole file): more is unreadable.
+const PAYLOAD_LIMIT: u64 = 16 * 1024 * 1024;
+
 /// Runs the hook; always exit 0 (the answer is on stdout).
 pub fn run(global: &GlobalOptions, agent: &dyn Agent, event: Event) -> u8 {
-    let payload = Payload::parse(&read_stdin());
-    let answer = match event {
-        Event::SessionStart => {
-            start(global, &payload);
-            None
+    let answer = match (read_stdin(), event) {
+        // A tool call backstop cannot read is one it cannot let through.
+        (Err(why), Event::PreToolUse) => Some(agent.deny(&format!(
+            "backstop cannot check this tool call: {why}. Make the call smaller (write a large file in parts)."
+        ))),
+        (input, event) => {
+            let payload = Payload::parse(&input.unwrap_or_default());
+            match event {
+                Event::SessionStart => {
+                    start(global, &payload);
+                    None
+                }
+                // Copilot fires agentStop for a subagent too (the child's id as its session, the
+                // parent in `parentAgentId`), then subagentStop: that one judges it, against the
+                // parent's base.
+                Event::Stop if payload.parent_agent().is_some() => None,
+                Event::Stop | Event::SubagentStop => stop(global, agent, &payload),
+                Event::PreToolUse => pre_tool(global, agent, &payload),
+            }
         }
-        // Copilot fires agentStop for a subagent too (the child's id as its session, the parent
-        // in `parentAgentId`), then subagentStop: that one judges it, against the parent's base.
-        Event::Stop if payload.parent_agent().is_some() => None,
-        Event::Stop | Event::SubagentStop => stop(global, agent, &payload),
-        Event::PreToolUse => pre_tool(global, agent, &payload),
     };
     if let Some(answer) = answer {
         let mut out = std::io::stdout().lock();
@@ -47,24 +59,25 @@ pub fn run(global: &GlobalOptions, agent: &dyn Agent, event: Event) -> u8 {
     crate::error::EXIT_OK
 }
 
-/// Reads the payload, but never waits on a terminal or a writer that never closes.
-fn read_stdin() -> Vec<u8> {
+/// Reads the payload, but never waits on a terminal or a writer that never closes, and never
+/// holds more than [`PAYLOAD_LIMIT`]. `Err` says why the input could not be read (the caller
+/// treats it as an empty payload, or denies a tool call).
+fn read_stdin() -> Result<Vec<u8>, String> {
     if std::io::stdin().is_terminal() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = std::io::stdin().read_to_end(&mut bytes);
-        let _ = sender.send(bytes);
-    });
-    receiver.recv_timeout(STDIN_WAIT).unwrap_or_else(|_| {
-        eprintln!(
-            "backstop: warning: no hook input after {}s; treating it as empty",
-            STDIN_WAIT.as_secs()
-        );
-        Vec::new()
-    })
+    let why = match crate::fsio::read_stdin(PAYLOAD_LIMIT, STDIN_WAIT) {
+        crate::fsio::Input::Complete(bytes) => return Ok(bytes),
+        crate::fsio::Input::TooLarge => format!(
+            "the hook input is larger than {}",
+            crate::fsio::size(PAYLOAD_LIMIT)
+        ),
+        crate::fsio::Input::TimedOut => {
+            format!("no end of the hook input after {}s", STDIN_WAIT.as_secs())
+        }
+    };
+    eprintln!("backstop: warning: {why}; treating it as empty");
+    Err(why)
 }
 
 fn workspace_at(global: &GlobalOptions, cwd: &Path) -> Result<Workspace> {
@@ -103,20 +116,15 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
     let counter = payload
         .subagent()
         .map_or_else(|| session.clone(), |id| format!("{session}-agent-{id}"));
-    // A payload `cwd` outside any repository (a scratch dir): the project the agent was started in.
-    let workspace =
-        workspace_at(global, &payload.cwd()).or_else(
-            |e| match crate::agent::payload::project_dir() {
-                Some(dir) => workspace_at(global, &dir),
-                None => Err(e),
-            },
-        );
-    let workspace = match workspace {
+    let workspace = match stop_workspace(global, payload) {
         Ok(workspace) => workspace,
-        // Not a repository backstop can judge: nothing to hold the agent to.
+        // No repository anywhere to judge: the stop goes through, but never silently.
         Err(error) => {
-            eprintln!("backstop: {error:#}");
-            return None;
+            let message = format!(
+                "backstop did not check this stop: {error:#}. Run the hook from the project, or check its `cwd`."
+            );
+            eprintln!("backstop: {message}");
+            return agent.give_up(&message);
         }
     };
     let repo = &workspace.repo;
@@ -200,6 +208,33 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
     }
     session::save(repo, &counter, &state);
     claim.answer(agent, Verdict::Block(cap(&text)))
+}
+
+/// The repository a stop judges: the payload's `cwd`; when that is no directory of a
+/// repository (missing, a file, a scratch dir), the project the agent was started in (its
+/// project-dir variable, `CLAUDE_PROJECT_DIR`...), then the directory the hook runs in (agents
+/// start hooks in the project). An error only when none of them is a repository.
+fn stop_workspace(global: &GlobalOptions, payload: &Payload) -> Result<Workspace> {
+    let named = payload.cwd();
+    let first = workspace_at(global, &named);
+    if first.is_ok() {
+        return first;
+    }
+    let fallbacks = [
+        crate::agent::payload::project_dir(),
+        std::env::current_dir().ok(),
+    ];
+    for dir in fallbacks.into_iter().flatten() {
+        if let Ok(workspace) = workspace_at(global, &dir) {
+            eprintln!(
+                "backstop: warning: the hook input's cwd {} is not a directory of a repository; judging {}",
+                named.display(),
+                workspace.repo.root().display()
+            );
+            return Ok(workspace);
+        }
+    }
+    first
 }
 
 /// Runs the stop gates on the working tree against the session base (else SPEC §1's).

@@ -2,7 +2,6 @@
 //! exactly what git is about to commit or push.
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -40,7 +39,7 @@ pub fn run(global: &GlobalOptions, hook: GitHook, args: &[OsString]) -> Result<u
     match hook {
         GitHook::PreCommit | GitHook::PreMergeCommit => pre_commit(&workspace, global, inputs),
         GitHook::CommitMsg => commit_msg(&workspace, global, inputs, args),
-        GitHook::PrePush => pre_push(&workspace, global, &inputs, &stdin),
+        GitHook::PrePush => pre_push(&workspace, global, &inputs, &stdin, args),
     }
 }
 
@@ -52,12 +51,13 @@ fn commit_msg(
     args: &[OsString],
 ) -> Result<u8> {
     let repo = &workspace.repo;
-    let staged = repo.file_in_index(&repo.index()?, Path::new(config::FILE_NAME));
-    let config = config_for(
-        workspace,
-        global,
-        staged.map(|b| (b, "gates.toml (staged)".to_owned())),
+    let index = repo.index()?;
+    let staged = contained_config(
+        repo,
+        crate::git::SmallFileAt::Index(&index),
+        "gates.toml (staged)".to_owned(),
     )?;
+    let config = config_for(workspace, global, staged)?;
     let settings = RunSettings::for_hook(workspace, &config, global, Trigger::CommitMsg)?;
     let message = args
         .first()
@@ -75,6 +75,26 @@ fn commit_msg(
     };
     let report = pipeline::run(repo, &config, &settings, snapshot, inputs)?;
     pipeline::finish(&report, &settings)
+}
+
+/// gates.toml as the index or a commit holds it, with the label errors name it by; a blob
+/// larger than any config is an error, never read.
+fn contained_config(
+    repo: &Repo,
+    at: crate::git::SmallFileAt<'_>,
+    label: String,
+) -> Result<Option<(Vec<u8>, String)>> {
+    match repo.small_file(at, Path::new(config::FILE_NAME), config::MAX_BYTES) {
+        Ok(found) => Ok(found.map(|bytes| (bytes, label))),
+        Err(size) => Err(usage(
+            format!(
+                "{label} is {}, larger than any gates.toml needs ({} at most)",
+                crate::fsio::size(size),
+                crate::fsio::size(config::MAX_BYTES)
+            ),
+            "move long commands into scripts the gates run, and keep gates.toml small",
+        )),
+    }
 }
 
 /// The gates.toml a snapshot is judged by: the one it contains (staged, or in the pushed
@@ -108,12 +128,12 @@ fn config_for(
 fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs) -> Result<u8> {
     let started = Instant::now();
     let repo = &workspace.repo;
-    let staged = repo.file_in_index(&repo.index()?, Path::new(config::FILE_NAME));
-    let config = &config_for(
-        workspace,
-        global,
-        staged.map(|b| (b, "gates.toml (staged)".to_owned())),
+    let staged = contained_config(
+        repo,
+        crate::git::SmallFileAt::Index(&repo.index()?),
+        "gates.toml (staged)".to_owned(),
     )?;
+    let config = &config_for(workspace, global, staged)?;
     let settings = &RunSettings::for_hook(workspace, config, global, Trigger::PreCommit)?;
     let snapshot = crate::snapshot::resolve(
         repo,
@@ -210,9 +230,7 @@ fn run_guarding_the_index(
     let index_changed = repo.index_fingerprint(&index_file) != entries_before;
     if index_changed && let Some(bytes) = &index_before {
         // A gate wrote the index being committed: put git's bytes back and block.
-        let temporary = index_file.with_extension("backstop-restore");
-        std::fs::write(&temporary, bytes)
-            .and_then(|()| std::fs::rename(&temporary, &index_file))
+        crate::fsio::write_replacing(&index_file, bytes, None)
             .context("cannot put back the index a gate changed")?;
     }
     if let Some(aside) = aside {
@@ -277,14 +295,24 @@ fn run_fixers(
     let (changed, outside): (Vec<PathBuf>, Vec<PathBuf>) = changed.into_iter().partition(in_commit);
     // Those files go back to their committed version, so the checks judge exactly what is
     // committed; the fixer's version is kept for the person.
-    let kept = setaside::area(repo)
-        .join("kept")
-        .join(format!("fixed-{}", std::process::id()));
+    let kept = if outside.is_empty() {
+        PathBuf::new()
+    } else {
+        // A directory of its own: never one an earlier run kept copies in.
+        crate::fsio::new_directory(
+            &setaside::area(repo).join("kept"),
+            &format!("fixed-{}", std::process::id()),
+        )
+        .context("cannot create a directory for the fixed versions")?
+    };
     for path in &outside {
         let copy = kept.join(path);
-        if let (Some(parent), Ok(bytes)) = (copy.parent(), std::fs::read(repo.root().join(path))) {
+        if let Some(parent) = copy.parent()
+            && repo.root().join(path).is_file()
+        {
             std::fs::create_dir_all(parent)?;
-            std::fs::write(&copy, bytes)?;
+            std::fs::copy(repo.root().join(path), &copy)
+                .with_context(|| format!("cannot keep the fixed version of {}", path.display()))?;
         }
         eprintln!(
             "backstop: a fixer changed {}, which is not part of this commit; it is left out (the fixed version is kept at {})",
@@ -327,8 +355,11 @@ fn pre_push(
     global: &GlobalOptions,
     inputs: &GateInputs,
     stdin: &[u8],
+    args: &[OsString],
 ) -> Result<u8> {
     let repo = &workspace.repo;
+    // What the remote has, asked once and only when a new branch needs it.
+    let mut advertised: Option<Option<crate::git::Advertised>> = None;
     // One run per worktree: recover must not remove a temporary worktree a push still uses.
     let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
     let mut worst = EXIT_OK;
@@ -345,16 +376,19 @@ fn pre_push(
         pushed.remote = pushed
             .remote
             .and_then(|r| repo.commit_id(&r.to_string()).ok());
-        let contained = repo
-            .file_at(local, Path::new(config::FILE_NAME))
-            .map(|b| (b, format!("gates.toml (in {})", &local.to_string()[..12])));
+        let contained = contained_config(
+            repo,
+            crate::git::SmallFileAt::Commit(local),
+            format!("gates.toml (in {})", &local.to_string()[..12]),
+        )?;
         let config = &config_for(workspace, global, contained)?;
         let settings = &RunSettings::for_hook(workspace, config, global, Trigger::PrePush)?;
-        let base = pushed.remote.or_else(|| {
-            repo.commit_id(&settings.base_ref)
-                .ok()
-                .and_then(|b| repo.merge_base(b, pushed.local).ok())
-        });
+        let base = if let Some(remote) = pushed.remote {
+            Some(remote)
+        } else {
+            let remote = advertised.get_or_insert_with(|| ask_remote(repo, args));
+            new_branch_base(repo, remote.as_ref(), pushed.local)
+        };
         let snapshot = crate::snapshot::Snapshot::pushed(repo, base, pushed.local)?;
         println!(
             "backstop: pre-push {} ({} changed paths)",
@@ -380,6 +414,51 @@ fn pre_push(
         worst = worst.max(status);
     }
     Ok(worst)
+}
+
+/// What the remote git pushes to has (git passes its URL as the second argument), or `None`
+/// with a warning when it cannot be asked.
+fn ask_remote(repo: &Repo, args: &[OsString]) -> Option<crate::git::Advertised> {
+    let url = args.get(1).or_else(|| args.first())?;
+    match repo.advertised(url) {
+        Ok(advertised) => Some(advertised),
+        Err(error) => {
+            eprintln!(
+                "backstop: warning: cannot ask {} what it has ({error:#}); every file of a new branch is judged",
+                url.to_string_lossy()
+            );
+            None
+        }
+    }
+}
+
+/// The base of a new branch: the newest commit of its history that the remote already has, as
+/// the remote says (its default branch first), never a local ref such as
+/// `refs/remotes/origin/main` or the pushed gates.toml's `settings.base`, which the pusher can
+/// move. When nothing the remote has is here, every file is judged (`None`).
+fn new_branch_base(repo: &Repo, remote: Option<&crate::git::Advertised>, tip: Oid) -> Option<Oid> {
+    let remote = remote?;
+    let local = |id: &Oid| repo.commit_id(&id.to_string()).ok();
+    if let Some(head) = remote.head.as_ref().and_then(local)
+        && let Ok(base) = repo.merge_base(head, tip)
+    {
+        return Some(base);
+    }
+    let mut best: Option<Oid> = None;
+    for commit in remote.all.iter().filter_map(local) {
+        let Ok(base) = repo.merge_base(commit, tip) else {
+            continue;
+        };
+        if best.is_none_or(|b| repo.is_descendant_of(base, b)) {
+            best = Some(base);
+        }
+    }
+    if best.is_none() && !remote.all.is_empty() {
+        println!(
+            "backstop: nothing the remote has is in this repository (git fetch first to judge only what the push adds); every file is judged"
+        );
+    }
+    best
 }
 
 /// Judges a pushed commit that is not checked out, in a temporary detached worktree.
@@ -471,10 +550,22 @@ fn run_chained(repo: &Repo, hook: GitHook, args: &[OsString], stdin: &[u8]) -> R
     Ok(code)
 }
 
+/// git's ref lines for pre-push: a few hundred bytes per pushed ref, written at once. Bounded in
+/// size and time, so a hook started by hand on an endless input cannot grow or hang.
 fn read_stdin() -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .context("cannot read the hook's standard input")?;
-    Ok(bytes)
+    const LIMIT: u64 = 16 * 1024 * 1024;
+    match crate::fsio::read_stdin(LIMIT, std::time::Duration::from_mins(1)) {
+        crate::fsio::Input::Complete(bytes) => Ok(bytes),
+        crate::fsio::Input::TooLarge => Err(usage(
+            format!(
+                "the pre-push hook's input is larger than {}",
+                crate::fsio::size(LIMIT)
+            ),
+            "git writes one line per pushed ref; run the hook through `git push`",
+        )),
+        crate::fsio::Input::TimedOut => Err(usage(
+            "the pre-push hook's input did not end within 60 s",
+            "git writes one line per pushed ref; run the hook through `git push`",
+        )),
+    }
 }

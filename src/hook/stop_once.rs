@@ -78,7 +78,8 @@ pub fn claim(repo: &Repo, counter: &str, agent: &dyn Agent) -> Claim {
     let lock = lock(&dir.join(format!("{counter}.stop-lock")));
     let record = dir.join(format!("{counter}.stop.json"));
     let content = content_key(repo);
-    let last: Option<Record> = std::fs::read(&record)
+    // State an agent can write: never a FIFO or an endless file.
+    let last: Option<Record> = crate::fsio::read_regular(&record, 1024 * 1024)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
     if let Some(last) = last
@@ -106,12 +107,7 @@ impl StopClaim {
             verdict,
         };
         if let Ok(bytes) = serde_json::to_vec(&record) {
-            let temporary = self
-                .record
-                .with_extension(format!("json.{}", std::process::id()));
-            if std::fs::write(&temporary, bytes).is_ok() {
-                let _ = std::fs::rename(&temporary, &self.record);
-            }
+            let _ = crate::fsio::write_replacing(&self.record, &bytes, None);
         }
         record.verdict.answer(agent)
     }
@@ -143,11 +139,16 @@ fn content_key(repo: &Repo) -> String {
     let mut text = format!("{}\n", head.map(|h| h.to_string()).unwrap_or_default());
     if let Ok(changes) = repo.changed_since(head) {
         for change in &changes.changes {
-            let bytes = std::fs::read(repo.root().join(&change.path)).ok();
+            // Hashed in chunks, and never a FIFO (a read that would block the stop).
+            let full = repo.root().join(&change.path);
+            let id = std::fs::metadata(&full)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .and_then(|_| crate::git::blob_id_of_file(&full).ok());
             text.push_str(&format!(
                 "{} {}\n",
                 change.path.display(),
-                bytes.map_or_else(|| "-".to_owned(), |b| crate::git::blob_id(&b))
+                id.unwrap_or_else(|| "-".to_owned())
             ));
         }
     }

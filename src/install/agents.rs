@@ -208,8 +208,6 @@ fn write(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let temporary = path.with_extension("backstop-new");
-    std::fs::write(&temporary, text)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
+    crate::fsio::write_replacing(path, text.as_bytes(), None)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

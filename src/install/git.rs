@@ -205,11 +205,8 @@ fn is_executable(path: &Path) -> bool {
 }
 
 fn write_executable(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temporary = path.with_extension("backstop-new");
-    std::fs::write(&temporary, bytes)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o755))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
+    crate::fsio::write_replacing(path, bytes, Some(0o755))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

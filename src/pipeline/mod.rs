@@ -18,7 +18,8 @@ use crate::git::Repo;
 use crate::plan::Plan;
 use crate::render::{self, Destination, Format, human};
 use crate::report::Report;
-use crate::runner::{self, signals};
+use crate::runner::flight::Flights;
+use crate::runner::{self, Shared, signals};
 use crate::settings::RunSettings;
 use crate::snapshot::Snapshot;
 
@@ -59,7 +60,11 @@ pub fn plan(
     snapshot: Snapshot,
     root: &Path,
 ) -> Result<Plan> {
-    Plan::build(repo, config, snapshot, &settings.selection, root)
+    let plan = Plan::build(repo, config, snapshot, &settings.selection, root)?;
+    Ok(match &settings.sharding {
+        Some(sharding) => plan.shard(sharding),
+        None => plan,
+    })
 }
 
 /// Plans and judges `snapshot` in the worktree: the whole path for callers with nothing to do
@@ -115,27 +120,65 @@ pub fn judge(
     } else {
         None
     };
+    // Passes are stored only while the content the gates judged is still there: at the end
+    // of the run, or earlier when another run waits for one (single flight).
+    let store_passes = || {
+        if let Some(cache) = &cache
+            && cache.has_pending()
+            && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)
+        {
+            cache.commit(&contents);
+        }
+    };
+    let flights = cache.as_ref().map(|_| Flights::new(repo.common_dir()));
     let outcomes = runner::run(
         repo,
         plan,
         &context,
         settings.runner,
         &display,
-        cache.as_ref(),
+        Shared {
+            cache: cache.as_ref(),
+            flights: flights.as_ref(),
+            confirm: &store_passes,
+        },
     );
-    if let Some(cache) = &cache
-        && cache.has_pending()
-        && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)
-    {
-        cache.commit(&contents);
+    store_passes();
+    if let Some(flights) = &flights {
+        flights.release_all();
     }
     Ok(Report::new(plan, outcomes, started.elapsed()))
 }
 
+/// Where and how a report is written: what [`deliver`] needs of the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// Each requested format and where it goes.
+    pub destinations: &'a [(Format, Destination)],
+    /// Human display style.
+    pub style: human::Style,
+    /// Lines of the agent feedback text at most.
+    pub feedback_lines: usize,
+    /// `$GITHUB_STEP_SUMMARY`, where `--format github` appends its Markdown summary.
+    pub step_summary: Option<&'a Path>,
+}
+
 /// Writes every requested format and turns the report into the exit status.
 pub fn finish(report: &Report, settings: &RunSettings) -> Result<u8> {
+    let delivery = Delivery {
+        destinations: &settings.destinations,
+        style: settings.style,
+        feedback_lines: settings.feedback_lines,
+        step_summary: settings.step_summary.as_deref(),
+    };
+    deliver(report, &delivery)
+}
+
+/// Writes every requested format of `report` (a run's, or shards' merged) and turns it into
+/// the exit status.
+pub fn deliver(report: &Report, settings: &Delivery<'_>) -> Result<u8> {
     let mut write_error = None;
-    for (format, destination) in &settings.destinations {
+    for (format, destination) in settings.destinations {
         let bytes = match (format, destination, settings.style.quiet) {
             // Quiet and green: nothing to say on the terminal.
             (Format::Human, Destination::Stdout, true) if report.ok => Vec::new(),
@@ -154,7 +197,7 @@ pub fn finish(report: &Report, settings: &RunSettings) -> Result<u8> {
         }
     }
     if let (Some(path), true) = (
-        &settings.step_summary,
+        settings.step_summary,
         settings
             .destinations
             .iter()

@@ -2,6 +2,7 @@
 //! protected gate is planned here too ([`protect`]), beside the command gates.
 
 pub mod protect;
+pub mod shard;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 pub use protect::ProtectJob;
+pub use shard::{Shard, ShardPlan, Sharding};
 
 use crate::config::{GateConfig, GatesConfig, ParserKind};
 use crate::git::{FileSet, Repo};
@@ -23,6 +25,8 @@ pub struct Plan {
     pub snapshot: Snapshot,
     /// Gates in config order; the protected gate, when it runs, last.
     pub gates: Vec<PlannedGate>,
+    /// For a CI shard: the shard and the whole run's plan (`None`: the whole run).
+    pub shard: Option<ShardPlan>,
 }
 
 /// One gate of the plan, to run or already decided to skip.
@@ -178,12 +182,20 @@ impl Plan {
             })
             .collect();
         let mut gates = Vec::with_capacity(chosen.len());
-        for (name, gate) in &chosen {
-            let after = gate
-                .after
-                .iter()
-                .filter_map(|dep| chosen.iter().position(|(n, _)| *n == dep))
-                .collect();
+        let names: Vec<&str> = chosen.iter().map(|(n, _)| n.as_str()).collect();
+        let mut orders: Vec<Vec<usize>> = chosen
+            .iter()
+            .map(|(_, gate)| {
+                gate.after
+                    .iter()
+                    .filter_map(|dep| names.iter().position(|n| n == dep))
+                    .collect()
+            })
+            .collect();
+        if let Some(base) = protect::base_gate_names(repo, &snapshot) {
+            after_the_base_gates(&names, &base, &mut orders);
+        }
+        for ((name, gate), after) in chosen.iter().zip(orders) {
             let action = if selection.skip.contains(name) {
                 Action::Skip("skipped by user (--skip)".to_owned())
             } else if selection.env_skip.contains(name) {
@@ -206,7 +218,46 @@ impl Plan {
                 action: Action::Protect(Box::new(job)),
             });
         }
-        Ok(Plan { snapshot, gates })
+        Ok(Plan {
+            snapshot,
+            gates,
+            shard: None,
+        })
+    }
+}
+
+/// Gates the base's gates.toml does not have run after every gate it has, so a gate added by
+/// the change being judged cannot change what the base's gates see (rewrite a file, replace a
+/// tool) before they judge it. Ordering only: a later gate still runs if an earlier one fails.
+/// An old gate that now waits for a new one keeps that order (its `after` changed, which the
+/// protected gate reports), so no cycle is made.
+fn after_the_base_gates(names: &[&str], base: &[String], orders: &mut [Vec<usize>]) {
+    let old: Vec<usize> = (0..names.len())
+        .filter(|&i| base.iter().any(|b| b == names[i]))
+        .collect();
+    if old.len() == names.len() {
+        return;
+    }
+    // Whether gate `from` (transitively) waits for gate `to`.
+    let waits_for = |orders: &[Vec<usize>], from: usize, to: usize| {
+        let mut seen = vec![false; orders.len()];
+        let mut stack = vec![from];
+        while let Some(gate) = stack.pop() {
+            if gate == to {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[gate], true) {
+                stack.extend(&orders[gate]);
+            }
+        }
+        false
+    };
+    for new in (0..names.len()).filter(|i| !old.contains(i)) {
+        for &earlier in &old {
+            if !orders[new].contains(&earlier) && !waits_for(orders, earlier, new) {
+                orders[new].push(earlier);
+            }
+        }
     }
 }
 
@@ -287,4 +338,19 @@ fn plan_job(
         pattern: gate.pattern.clone(),
         report: gate.report.clone(),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_gates_wait_for_the_base_gates_without_making_a_cycle() {
+        let names = ["lint", "new", "test", "late"];
+        let base = vec!["lint".to_owned(), "test".to_owned()];
+        // `test` (an old gate) now waits for `late` (a new one): `late` must not wait for it.
+        let mut orders = vec![vec![], vec![], vec![3], vec![]];
+        after_the_base_gates(&names, &base, &mut orders);
+        assert_eq!(orders, vec![vec![], vec![0, 2], vec![3], vec![0]]);
+    }
 }

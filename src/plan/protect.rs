@@ -108,11 +108,38 @@ pub fn any_trigger(
     })
 }
 
+/// The gate names of the base's gates.toml, read leniently; `None` when the base has none (or
+/// it does not parse), so there is nothing to tell new gates from old ones.
+pub fn base_gate_names(repo: &Repo, snapshot: &Snapshot) -> Option<Vec<String>> {
+    let table = table_at(repo, snapshot.base?)?;
+    Some(
+        table
+            .get("gates")
+            .and_then(toml::Value::as_table)
+            .map(|gates| gates.keys().cloned().collect())
+            .unwrap_or_default(),
+    )
+}
+
+/// gates.toml of a commit as a TOML table, read leniently (bounded; unreadable is absent).
+fn table_at(repo: &Repo, commit: Oid) -> Option<toml::Table> {
+    let text = repo
+        .small_file(
+            crate::git::SmallFileAt::Commit(commit),
+            Path::new(config::FILE_NAME),
+            config::MAX_BYTES,
+        )
+        .ok()??;
+    String::from_utf8_lossy(&text).parse().ok()
+}
+
 /// `[protect]` as the base commit had it, read leniently (an unreadable one counts as absent).
 fn protect_at(repo: &Repo, commit: Oid) -> Option<ProtectConfig> {
-    let text = repo.file_at(commit, Path::new(config::FILE_NAME))?;
-    let table: toml::Table = String::from_utf8_lossy(&text).parse().ok()?;
-    table.get("protect")?.clone().try_into().ok()
+    table_at(repo, commit)?
+        .get("protect")?
+        .clone()
+        .try_into()
+        .ok()
 }
 
 /// The protection a change is judged under: the base's and the target's together, so a change

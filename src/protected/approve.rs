@@ -31,7 +31,8 @@ fn store(repo: &Repo) -> PathBuf {
 
 /// The approved fingerprints.
 pub fn approved(repo: &Repo) -> BTreeSet<String> {
-    std::fs::read(store(repo))
+    // State under .git an agent can write: never a FIFO or an endless file.
+    crate::fsio::read_regular(&store(repo), 64 * 1024 * 1024)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
@@ -44,10 +45,7 @@ pub fn approve(repo: &Repo, findings: &[FindingReport]) -> Result<usize> {
     all.extend(findings.iter().map(fingerprint));
     let path = store(repo);
     std::fs::create_dir_all(path.parent().context("the store has a directory")?)?;
-    let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, serde_json::to_vec_pretty(&all)?)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, &path)
+    crate::fsio::write_replacing(&path, &serde_json::to_vec_pretty(&all)?, None)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(all.len() - before)
 }

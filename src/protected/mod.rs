@@ -5,7 +5,8 @@
 mod analysis;
 pub mod approve;
 mod compare;
-mod config_diff;
+pub mod config_diff;
+mod encoding;
 mod extract;
 mod lexer;
 
@@ -196,6 +197,7 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
             ));
         }
     }
+    findings.extend(encoding::findings(repo, scope, &target_files)?);
     findings.retain(|f| !scope.config.allow.contains(&f.kind));
     findings.sort_by(|a, b| {
         (&a.file, a.target_line.or(a.base_line)).cmp(&(&b.file, b.target_line.or(b.base_line)))

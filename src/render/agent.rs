@@ -286,6 +286,7 @@ mod tests {
             duration_ms: 0,
             gates,
             protected: Vec::new(),
+            shard: None,
         };
         for cap in [0, 5, 10, 11, 60] {
             let text = render(&report, cap);

@@ -12,7 +12,7 @@ use super::problems;
 use crate::gates::GateOutcome;
 use crate::plan::Job;
 use crate::report::{GateReport, GateStatus, Report};
-use crate::runner::Observer;
+use crate::runner::{Observer, Wait};
 
 /// Lines of a failed gate's output shown before the rest is cut (the JSON report has it all).
 const SHOWN_OUTPUT_LINES: usize = 200;
@@ -125,7 +125,43 @@ impl LiveDisplay {
     }
 }
 
+impl LiveDisplay {
+    /// The spinner of a gate, made when it first waits or starts.
+    fn bar(&self, name: &str) -> Option<ProgressBar> {
+        let (multi, bars) = self.bars.as_ref()?;
+        let mut bars = bars
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bar = bars.entry(name.to_owned()).or_insert_with(|| {
+            let bar = multi.add(ProgressBar::new_spinner());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .expect("a fixed template"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(100));
+            bar
+        });
+        Some(bar.clone())
+    }
+}
+
 impl Observer for LiveDisplay {
+    fn waiting(&self, job: &Job, wait: &Wait<'_>) {
+        let name = job.name.as_str();
+        if let Some(bar) = self.bar(name) {
+            bar.set_message(format!("{name} (waiting {wait})"));
+        } else if let Some(sink) = self.sink {
+            let line = format!(
+                "{} {name:<width$} {:>7} {}",
+                self.style.paint("33", &format!("{:<9}", "waiting")),
+                "",
+                self.style.paint("2", &format!("({wait})")),
+                width = self.name_width
+            );
+            sink.write(&format!("{line}\n"));
+        }
+    }
+
     fn started(&self, job: &Job) {
         let name = job.name.as_str();
         if self.style.verbose
@@ -145,17 +181,9 @@ impl Observer for LiveDisplay {
                 "started"
             ));
         }
-        if let Some((multi, bars)) = &self.bars {
-            let bar = multi.add(ProgressBar::new_spinner());
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
-                    .expect("a fixed template"),
-            );
+        if let Some(bar) = self.bar(name) {
             bar.set_message(name.to_owned());
-            bar.enable_steady_tick(Duration::from_millis(100));
-            bars.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(name.to_owned(), bar);
+            bar.reset_elapsed();
         }
     }
 

@@ -291,7 +291,10 @@ fn kind_description(kind: FindingKind) -> &'static str {
         FindingKind::SnapshotChanged => "A snapshot file changed.",
         FindingKind::ProtectedPath => "A file listed in protect.paths changed.",
         FindingKind::GateWeakened => {
-            "gates.toml lost a gate, narrowed `on` or `files`, changed a `run`, or narrowed `protect`."
+            "gates.toml changed in a way that is not provably stricter (a lost gate, narrowed `on` or `files`, a changed `run`, `cwd`, `pass_files`, `env`, `settings`...)."
+        }
+        FindingKind::CheckoutEncoding => {
+            "git writes this file to disk re-encoded (working-tree-encoding), so the gates read other bytes than git stores."
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The report model: one shape for every renderer, every field always present (SPEC §7).
 
+pub mod merge;
+
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 pub use crate::finding::FindingReport;
@@ -13,8 +15,9 @@ use crate::trigger::Trigger;
 /// The version tag of the JSON report.
 pub const SCHEMA_ID: &str = "backstop.report/v1";
 
-/// The result of one run.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+/// The result of one run. `backstop report merge` reads it back.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(title = "backstop report", extend("additionalProperties" = false))]
 pub struct Report {
     /// Always "backstop.report/v1".
@@ -35,10 +38,31 @@ pub struct Report {
     pub gates: Vec<GateReport>,
     /// Findings of the protected gate.
     pub protected: Vec<FindingReport>,
+    /// For one shard of a sharded CI run (`backstop ci --shard I/N`): which shard, and the
+    /// whole run's plan; null for a whole run (and for merged shards).
+    pub shard: Option<ShardReport>,
+}
+
+/// What a shard's report says about the whole sharded run, so that `backstop report merge`
+/// can check that the shards together ran every gate once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct ShardReport {
+    /// This shard, from 1.
+    pub index: usize,
+    /// How many shards the run has.
+    pub total: usize,
+    /// Every gate the whole run planned, in plan order.
+    pub planned: Vec<String>,
+    /// The gates that shard themselves (their `run` names `BACKSTOP_SHARD`): they run on every
+    /// shard.
+    pub every: Vec<String>,
 }
 
 /// One gate's result.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct GateReport {
     /// The gate's name in gates.toml.
@@ -101,6 +125,12 @@ impl Report {
             duration_ms: millis(duration),
             gates,
             protected,
+            shard: plan.shard.as_ref().map(|s| ShardReport {
+                index: s.shard.index,
+                total: s.shard.total,
+                planned: s.planned.clone(),
+                every: s.every.clone(),
+            }),
         }
     }
 

@@ -1,22 +1,75 @@
-//! The scheduler: starts gates whose `after` gates are done, at most `jobs` at once.
+//! The scheduler: starts gates whose `after` gates are done, at most `jobs` at once, each
+//! holding a slot of the machine-wide budget while its process runs ([`budget`]), and never
+//! running a check that another run is running at the same content ([`flight`]).
 
+pub mod budget;
 pub mod cache;
+pub mod flight;
 pub mod signals;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use budget::{Budget, Holder};
+use flight::{Boarded, Flight, Flights};
 
 use crate::gates::GateStatus;
 use crate::gates::{self, GateContext, GateOutcome};
 use crate::git::Repo;
 use crate::plan::{Action, CacheScope, Job, Plan, ProtectJob};
 
-/// Hears about gates as they start and finish (the live display).
+/// Hears about gates as they wait, start and finish (the live display).
 pub trait Observer: Sync {
+    /// A gate waits before it can start, for the reason given (said again when it changes).
+    fn waiting(&self, job: &Job, wait: &Wait<'_>);
     /// A gate's process is about to start.
     fn started(&self, job: &Job);
     /// A gate finished (or was skipped).
     fn finished(&self, name: &str, outcome: &GateOutcome);
+}
+
+/// Why a gate waits before it starts.
+#[derive(Debug, Clone, Copy)]
+pub enum Wait<'a> {
+    /// Every slot of the machine-wide budget is taken, by these.
+    Slots {
+        /// `machine_jobs`.
+        budget: usize,
+        /// Who holds the slots.
+        holders: &'a [Holder],
+    },
+    /// Another run is running the same check at the same content; its pass will do.
+    SameCheck {
+        /// Who runs it, when known.
+        holder: Option<&'a Holder>,
+    },
+}
+
+/// "for a job slot, all 2 in use: ..." or "for the same check at the same content: ...".
+impl std::fmt::Display for Wait<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Wait::Slots { budget, holders } => {
+                write!(
+                    f,
+                    "for a job slot, all {budget} in use (settings.machine_jobs)"
+                )?;
+                let names: Vec<String> = holders.iter().map(ToString::to_string).collect();
+                if !names.is_empty() {
+                    write!(f, ": {}", names.join(", "))?;
+                }
+                Ok(())
+            }
+            Wait::SameCheck { holder } => {
+                write!(f, "for the same check at the same content")?;
+                if let Some(holder) = holder {
+                    write!(f, ": {holder}")?;
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 /// How the scheduler behaves.
@@ -26,6 +79,20 @@ pub struct RunnerSettings {
     pub jobs: usize,
     /// Start nothing new after a failure.
     pub fail_fast: bool,
+    /// Gate processes at once across this user's runs on this machine (at least 1).
+    pub machine_jobs: usize,
+}
+
+/// What a run shares with other runs: the result cache, the flights of its keys, and how to
+/// store its passes early when another run waits for one.
+#[derive(Clone, Copy)]
+pub struct Shared<'a> {
+    /// The result cache, when the run uses it.
+    pub cache: Option<&'a cache::Cache>,
+    /// Single flight, when the run uses the cache.
+    pub flights: Option<&'a Flights>,
+    /// Stores the run's passes so far if the content did not change (another run waits).
+    pub confirm: &'a dyn Fn(),
 }
 
 enum State {
@@ -123,14 +190,21 @@ pub fn run(
     context: &GateContext,
     settings: RunnerSettings,
     observer: &dyn Observer,
-    cache: Option<&cache::Cache>,
+    shared: Shared<'_>,
 ) -> Vec<GateOutcome> {
+    let cache = shared.cache;
+    let budget = if plan.runs_nothing() {
+        None
+    } else {
+        Budget::new(settings.machine_jobs)
+    };
     let mut keys: Vec<Option<String>> = vec![None; plan.gates.len()];
     let mut states = first_states(repo, plan, observer, cache);
-    let (sender, finished) = mpsc::channel::<(usize, GateOutcome)>();
+    let (sender, finished) = mpsc::channel::<(usize, GateOutcome, Option<Flight>)>();
     std::thread::scope(|scope| {
         let mut running = 0;
         let mut failed = false;
+        let mut served = Instant::now();
         loop {
             let stop_starting = signals::interrupted().is_some() || (settings.fail_fast && failed);
             // A cached pass finishes at once and may let later gates start: scan again.
@@ -161,13 +235,21 @@ pub fn run(
                         }
                         states[index] = State::Running;
                         running += 1;
-                        observer.started(job);
                         let sender = sender.clone();
+                        let start = Start {
+                            job,
+                            context,
+                            key: keys[index].clone(),
+                            cache: usable,
+                            flights: shared.flights.filter(|_| usable.is_some()),
+                            budget: budget.as_ref(),
+                            observer,
+                        };
                         scope.spawn(move || {
                             // A bug in one gate must not leave the scheduler waiting forever.
-                            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| gates::command::run(job, context)))
-                                .unwrap_or_else(|_| GateOutcome::error("backstop crashed while running this gate (a bug; please report it)"));
-                            let _ = sender.send((index, outcome));
+                            let (outcome, flight) = std::panic::catch_unwind(AssertUnwindSafe(|| start.run()))
+                                .unwrap_or_else(|_| (GateOutcome::error("backstop crashed while running this gate (a bug; please report it)"), None));
+                            let _ = sender.send((index, outcome, flight));
                         });
                     }
                 }
@@ -178,8 +260,13 @@ pub fn run(
                 }
                 break;
             }
-            let Ok((index, outcome)) = finished.recv() else {
-                break;
+            let (index, outcome, flight) = match finished.recv_timeout(SERVE_EVERY) {
+                Ok(message) => message,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    serve(shared, &mut served);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             };
             running -= 1;
             failed |= !matches!(
@@ -191,10 +278,20 @@ pub fn run(
                 (cache, &keys[index], outcome.status)
             {
                 cache.store(key);
+                // Held until the pass is stored, so a waiting run finds it.
+                if let (Some(flights), Some(flight)) = (shared.flights, flight) {
+                    flights.hold(flight);
+                }
             }
+            serve(shared, &mut served);
             states[index] = State::Done(outcome);
         }
     });
+    outcomes(states, plan, observer)
+}
+
+/// One outcome per planned gate; gates that never finished are skipped, saying why.
+fn outcomes(states: Vec<State>, plan: &Plan, observer: &dyn Observer) -> Vec<GateOutcome> {
     let leftover = if signals::interrupted().is_some() {
         "interrupted"
     } else {
@@ -212,4 +309,91 @@ pub fn run(
             }
         })
         .collect()
+}
+
+/// How often a run with finished passes looks for runs waiting on them.
+const SERVE_EVERY: Duration = Duration::from_millis(100);
+
+/// Lets runs waiting for this run's passes have them (at most every [`SERVE_EVERY`]).
+fn serve(shared: Shared<'_>, last: &mut Instant) {
+    if let Some(flights) = shared.flights
+        && last.elapsed() >= SERVE_EVERY
+    {
+        flights.serve_waiters(shared.confirm);
+        *last = Instant::now();
+    }
+}
+
+/// One command gate on its way to running, in a thread of its own.
+struct Start<'a> {
+    job: &'a Job,
+    context: &'a GateContext,
+    key: Option<String>,
+    cache: Option<&'a cache::Cache>,
+    flights: Option<&'a Flights>,
+    budget: Option<&'a Budget>,
+    observer: &'a dyn Observer,
+}
+
+impl Start<'_> {
+    /// Waits for the same check run elsewhere, then for a job slot, then runs the gate.
+    /// Returns the outcome and the flight of its key (held until its pass is stored).
+    fn run(self) -> (GateOutcome, Option<Flight>) {
+        let Start {
+            job,
+            context,
+            key,
+            cache,
+            flights,
+            budget,
+            observer,
+        } = self;
+        let me = Holder::me(&job.name, &job.root);
+        let flight = match (flights, key.as_deref(), cache) {
+            (Some(flights), Some(key), Some(cache)) => match flights.board(
+                key,
+                &me,
+                |holder| observer.waiting(job, &Wait::SameCheck { holder }),
+                || cache.hit(key).is_some(),
+            ) {
+                Boarded::Lead(flight) => flight,
+                Boarded::Answered(holder) => {
+                    let mut outcome = GateOutcome::skipped(match holder {
+                        Some(holder) => format!(
+                            "cached pass of the same check, run meanwhile in {}",
+                            holder.worktree.display()
+                        ),
+                        None => "cached pass of the same check, run meanwhile".to_owned(),
+                    });
+                    outcome.status = GateStatus::Cached;
+                    outcome.exit_code = Some(0);
+                    return (outcome, None);
+                }
+                Boarded::Interrupted => return (GateOutcome::skipped("interrupted"), None),
+            },
+            _ => None,
+        };
+        let slot = match budget {
+            Some(budget) => {
+                let waiting = |holders: &[Holder]| {
+                    observer.waiting(
+                        job,
+                        &Wait::Slots {
+                            budget: budget.size(),
+                            holders,
+                        },
+                    );
+                };
+                match budget.acquire(&me, waiting) {
+                    Some(slot) => Some(slot),
+                    None => return (GateOutcome::skipped("interrupted"), flight),
+                }
+            }
+            None => None,
+        };
+        observer.started(job);
+        let outcome = gates::command::run(job, context);
+        drop(slot);
+        (outcome, flight)
+    }
 }

@@ -22,6 +22,8 @@ use state::PathState;
 
 const MANIFEST: &str = "manifest.json";
 const WRITTEN: &str = "written.json";
+/// The largest manifest read (far beyond any real set-aside).
+const STATE_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// backstop's private directory for this worktree, shared by no other worktree.
 pub fn area(repo: &Repo) -> PathBuf {
@@ -127,54 +129,17 @@ impl SetAside {
         }
         // No manifest: a backup that never reached its commit point; the worktree was not touched.
         let _ = std::fs::remove_dir_all(&dir);
-        let blobs = dir.join("blobs");
-        std::fs::create_dir_all(&blobs)
-            .with_context(|| format!("cannot create {}", blobs.display()))?;
-        let mut entries = Vec::new();
-        for (n, path) in paths.iter().chain(untracked).enumerate() {
-            let (state, bytes) = state::read(&repo.root().join(path))?;
-            let blob = match bytes {
-                Some(bytes) => {
-                    let name = n.to_string();
-                    state::write_synced(&blobs.join(&name), &bytes)?;
-                    Some(name)
-                }
-                None => None,
-            };
-            let absent_dirs = if state == PathState::Missing {
-                path.ancestors()
-                    .skip(1)
-                    .filter(|a| {
-                        !a.as_os_str().is_empty()
-                            && std::fs::symlink_metadata(repo.root().join(a)).is_err()
-                    })
-                    .map(|a| a.as_os_str().as_bytes().to_vec())
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            entries.push(Entry {
-                path: path.as_os_str().as_bytes().to_vec(),
-                state,
-                blob,
-                absent_dirs,
-            });
-        }
-        state::sync_dir(&blobs)?;
-        let manifest = Manifest {
-            version: 1,
-            created_unix: now(),
-            entries,
-        };
-        let temporary = dir.join("manifest.json.tmp");
-        state::write_synced(&temporary, &serde_json::to_vec(&manifest)?)?;
-        std::fs::rename(&temporary, dir.join(MANIFEST))?;
-        // The manifest must survive a power loss: flush every directory down to it.
-        state::sync_dir(&dir)?;
-        state::sync_dir(&area)?;
-        if let Some(parent) = area.parent() {
-            state::sync_dir(parent)?;
-        }
+        let manifest = back_up(repo, &area, &dir, paths, untracked).map_err(|error| {
+            // Nothing in the worktree was touched yet: drop the partial backup, say so.
+            let _ = std::fs::remove_dir_all(&dir);
+            usage(
+                format!(
+                    "could not write the backup of your uncommitted changes under {} ({error:#}); nothing in your working tree was touched",
+                    dir.display()
+                ),
+                "free some disk space there (or fix its permissions), then try again",
+            )
+        })?;
 
         let mut aside = SetAside {
             root: repo.root().to_path_buf(),
@@ -197,13 +162,14 @@ impl SetAside {
         aside.written = aside
             .entries
             .iter()
-            .map(|e| {
-                state::read(&aside.root.join(bytes_path(&e.path)))
-                    .ok()
-                    .map(|(s, _)| s)
-            })
+            .map(|e| state::read(&aside.root.join(bytes_path(&e.path))).ok())
             .collect();
-        state::write_synced(&dir.join(WRITTEN), &serde_json::to_vec(&aside.written)?)?;
+        crate::fsio::write_replacing(
+            &dir.join(WRITTEN),
+            &serde_json::to_vec(&aside.written)?,
+            None,
+        )
+        .with_context(|| format!("cannot write {}", dir.join(WRITTEN).display()))?;
         Ok(aside)
     }
 
@@ -222,10 +188,9 @@ impl SetAside {
 
     fn restore_all(&self) -> Result<Restored> {
         let dir = self.area.join("setaside");
-        let kept_dir = self
-            .area
-            .join("kept")
-            .join(format!("{}-{}", now(), std::process::id()));
+        // Kept copies go to a directory of their own, created when first needed and never
+        // one an earlier run kept copies in.
+        let mut kept_dir: Option<PathBuf> = None;
         let mut restored = Restored::default();
         let mut failures = Vec::new();
         let mut touched_dirs = std::collections::BTreeSet::new();
@@ -233,25 +198,27 @@ impl SetAside {
             let relative = bytes_path(&entry.path);
             let full = self.root.join(relative);
             let result = (|| -> Result<()> {
-                let (current, current_bytes) = state::read(&full)?;
+                let current = state::read(&full)?;
                 if current == entry.state {
                     return Ok(());
                 }
                 let written = self.written.get(n).cloned().flatten();
                 if written.as_ref() != Some(&current) && current != PathState::Missing {
                     // Changed since we set it aside (a fixer, a person): keep that version too.
-                    let copy = kept_dir.join(relative);
-                    state::write(&copy, &current, current_bytes.as_deref())?;
+                    let kept = if let Some(dir) = &kept_dir {
+                        dir.clone()
+                    } else {
+                        let stem = format!("{}-{}", now(), std::process::id());
+                        let made = crate::fsio::new_directory(&self.area.join("kept"), &stem)
+                            .context("cannot create a directory for kept copies")?;
+                        kept_dir.insert(made).clone()
+                    };
+                    let copy = kept.join(relative);
+                    state::write(&copy, &current, Some(&full))?;
                     restored.kept.push((relative.to_path_buf(), copy));
                 }
-                let bytes = match &entry.blob {
-                    Some(blob) => Some(
-                        std::fs::read(dir.join("blobs").join(blob))
-                            .context("cannot read the backup")?,
-                    ),
-                    None => None,
-                };
-                state::write(&full, &entry.state, bytes.as_deref())?;
+                let source = entry.blob.as_ref().map(|blob| dir.join("blobs").join(blob));
+                state::write(&full, &entry.state, source.as_deref())?;
                 for absent in &entry.absent_dirs {
                     // Only empty ones: anything else in them is someone's work.
                     let _ = std::fs::remove_dir(self.root.join(bytes_path(absent)));
@@ -284,6 +251,59 @@ impl SetAside {
         let _ = std::fs::remove_dir_all(&dir);
         Ok(restored)
     }
+}
+
+/// Copies every path into the backup and writes the manifest, flushed to disk: the commit
+/// point after which the worktree may be touched. Files stream through a small buffer.
+fn back_up(
+    repo: &Repo,
+    area: &Path,
+    dir: &Path,
+    paths: &[PathBuf],
+    untracked: &[PathBuf],
+) -> Result<Manifest> {
+    let blobs = dir.join("blobs");
+    std::fs::create_dir_all(&blobs)
+        .with_context(|| format!("cannot create {}", blobs.display()))?;
+    let mut entries = Vec::new();
+    for (n, path) in paths.iter().chain(untracked).enumerate() {
+        let name = n.to_string();
+        let state = state::back_up(&repo.root().join(path), &blobs.join(&name))?;
+        let blob = matches!(state, PathState::File { .. }).then_some(name);
+        let absent_dirs = if state == PathState::Missing {
+            path.ancestors()
+                .skip(1)
+                .filter(|a| {
+                    !a.as_os_str().is_empty()
+                        && std::fs::symlink_metadata(repo.root().join(a)).is_err()
+                })
+                .map(|a| a.as_os_str().as_bytes().to_vec())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        entries.push(Entry {
+            path: path.as_os_str().as_bytes().to_vec(),
+            state,
+            blob,
+            absent_dirs,
+        });
+    }
+    state::sync_dir(&blobs)?;
+    let manifest = Manifest {
+        version: 1,
+        created_unix: now(),
+        entries,
+    };
+    crate::fsio::write_replacing(&dir.join(MANIFEST), &serde_json::to_vec(&manifest)?, None)
+        .with_context(|| format!("cannot write {}", dir.join(MANIFEST).display()))?;
+    // The manifest must survive a power loss: flush every directory down to it.
+    state::sync_dir(dir)?;
+    state::sync_dir(area)?;
+    if let Some(parent) = area.parent() {
+        state::sync_dir(parent)?;
+    }
+    Ok(manifest)
 }
 
 impl Drop for SetAside {
@@ -327,15 +347,19 @@ pub fn recover(repo: &Repo) -> Result<Option<Restored>> {
         }
     }
     let dir = area.join("setaside");
-    let Ok(text) = std::fs::read(dir.join(MANIFEST)) else {
-        return Ok(None);
+    // State an agent can write: never a FIFO or an endless file.
+    let text = match crate::fsio::read_regular(&dir.join(MANIFEST), STATE_LIMIT) {
+        Ok(text) => text,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e).context("cannot read the set-aside manifest"),
     };
     let manifest: Manifest =
         serde_json::from_slice(&text).context("the set-aside manifest is damaged")?;
-    let written: Vec<Option<PathState>> = std::fs::read(dir.join(WRITTEN))
-        .ok()
-        .and_then(|w| serde_json::from_slice(&w).ok())
-        .unwrap_or_default();
+    let written: Vec<Option<PathState>> =
+        crate::fsio::read_regular(&dir.join(WRITTEN), STATE_LIMIT)
+            .ok()
+            .and_then(|w| serde_json::from_slice(&w).ok())
+            .unwrap_or_default();
     let aside = SetAside {
         root: repo.root().to_path_buf(),
         area,

@@ -1,9 +1,8 @@
 //! The state of one worktree path, captured byte for byte and put back exactly.
 
 use std::ffi::OsStr;
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -29,13 +28,12 @@ pub enum PathState {
     Missing,
 }
 
-/// Reads the state of `path`; a directory there is an error (nothing is set aside then).
-pub fn read(path: &Path) -> Result<(PathState, Option<Vec<u8>>)> {
+/// Reads the state of `path`; a directory there is an error (nothing is set aside then). A
+/// file's content id is hashed in chunks, never read whole into memory.
+pub fn read(path: &Path) -> Result<PathState> {
     let metadata = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((PathState::Missing, None));
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(PathState::Missing),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     if metadata.file_type().is_symlink() {
@@ -43,7 +41,7 @@ pub fn read(path: &Path) -> Result<(PathState, Option<Vec<u8>>)> {
             .into_os_string()
             .as_bytes()
             .to_vec();
-        return Ok((PathState::Symlink { target }, None));
+        return Ok(PathState::Symlink { target });
     }
     if metadata.is_dir() {
         bail!(
@@ -51,18 +49,47 @@ pub fn read(path: &Path) -> Result<(PathState, Option<Vec<u8>>)> {
             path.display()
         );
     }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let state = PathState::File {
-        id: crate::git::blob_id(&bytes),
+    if !metadata.is_file() {
+        bail!(
+            "{} is not a regular file (a FIFO, a socket or a device); git cannot track it, so move it",
+            path.display()
+        );
+    }
+    Ok(PathState::File {
+        id: hash_file(path)?,
         mode: metadata.permissions().mode() & 0o7777,
-    };
-    Ok((state, Some(bytes)))
+    })
 }
 
-/// Puts `state` at `path`; `bytes` are the file's content for [`PathState::File`].
-/// Files are written beside the target and renamed over it, so a crash leaves old or new.
-pub fn write(path: &Path, state: &PathState, bytes: Option<&[u8]>) -> Result<()> {
-    remove_if_link_or_missing_dir(path)?;
+/// Copies what is at `path` into `backup` (a new file, flushed to disk) and returns its state;
+/// the content id is that of the copied bytes, so the record and the backup always agree. The
+/// bytes stream through a small buffer whatever the file's size.
+pub fn back_up(path: &Path, backup: &Path) -> Result<PathState> {
+    let state = read(path)?;
+    let PathState::File { mode, .. } = state else {
+        return Ok(state);
+    };
+    let mut source = open_regular(path)?;
+    let mut copy = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(backup)
+        .with_context(|| format!("cannot write {}", backup.display()))?;
+    std::io::copy(&mut source, &mut copy)
+        .with_context(|| format!("cannot copy {} to {}", path.display(), backup.display()))?;
+    copy.sync_all()
+        .with_context(|| format!("cannot flush {}", backup.display()))?;
+    Ok(PathState::File {
+        id: hash_file(backup)?,
+        mode,
+    })
+}
+
+/// Puts `state` at `path`; a file's content is copied from `source`. Files are written to a
+/// uniquely named temporary beside the target and renamed over it, so a crash leaves old or
+/// new, and no other file (whatever its name) is ever written or removed.
+pub fn write(path: &Path, state: &PathState, source: Option<&Path>) -> Result<()> {
+    remove_if_link(path)?;
     match state {
         PathState::Missing => match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -77,25 +104,45 @@ pub fn write(path: &Path, state: &PathState, bytes: Option<&[u8]>) -> Result<()>
                 .with_context(|| format!("cannot restore the link {}", path.display()))
         }
         PathState::File { mode, .. } => {
-            let bytes = bytes.context("file content missing from the backup")?;
+            let source = source.context("file content missing from the backup")?;
             create_parent(path)?;
-            let name = path.file_name().context("a file path has a name")?;
-            let mut temporary = name.to_os_string();
-            temporary.push(".backstop-restore");
-            let temporary = path.with_file_name(temporary);
-            let mut file = std::fs::File::create(&temporary)
-                .with_context(|| format!("cannot write {}", temporary.display()))?;
-            file.write_all(bytes)?;
-            file.set_permissions(std::fs::Permissions::from_mode(*mode))?;
-            file.sync_all()?;
-            drop(file);
-            std::fs::rename(&temporary, path)
-                .with_context(|| format!("cannot restore {}", path.display()))
+            let mut content = open_regular(source)?;
+            let mut temporary = crate::fsio::temporary_beside(path)
+                .with_context(|| format!("cannot write beside {}", path.display()))?;
+            std::io::copy(&mut content, &mut temporary)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            temporary
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(*mode))?;
+            temporary.as_file().sync_all()?;
+            temporary
+                .persist(path)
+                .map_err(|e| e.error)
+                .with_context(|| format!("cannot restore {}", path.display()))?;
+            Ok(())
         }
     }
 }
 
-fn remove_if_link_or_missing_dir(path: &Path) -> Result<()> {
+/// Opens a file for reading without blocking on a FIFO, and only if it is a regular file.
+fn open_regular(path: &Path) -> Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if !file.metadata()?.is_file() {
+        bail!("{} is no longer a regular file", path.display());
+    }
+    Ok(file)
+}
+
+/// The git blob id of a file's bytes, read in chunks.
+fn hash_file(path: &Path) -> Result<String> {
+    crate::git::blob_id_of_file(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn remove_if_link(path: &Path) -> Result<()> {
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
         std::fs::remove_file(path)
             .with_context(|| format!("cannot replace the link {}", path.display()))?;
@@ -109,15 +156,6 @@ fn create_parent(path: &Path) -> Result<()> {
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     Ok(())
-}
-
-/// Writes bytes to `path` and flushes them to disk.
-pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()
-        .with_context(|| format!("cannot flush {}", path.display()))
 }
 
 /// Flushes a directory's entries (new and renamed files) to disk.

@@ -14,7 +14,7 @@ pub use workspace::Workspace;
 
 use crate::config::{self, GatesConfig};
 use crate::error::usage;
-use crate::plan::Selection;
+use crate::plan::{Selection, Sharding};
 use crate::render::human::{Sink, Style};
 use crate::render::{Destination, Format};
 use crate::runner::RunnerSettings;
@@ -45,6 +45,8 @@ pub struct RunSettings {
     pub feedback_lines: usize,
     /// `$GITHUB_STEP_SUMMARY`: where `--format github` appends its Markdown summary.
     pub step_summary: Option<PathBuf>,
+    /// `ci --shard I/N`: this runner's share of the gates, and what balances the shards.
+    pub sharding: Option<Sharding>,
 }
 
 impl RunSettings {
@@ -93,35 +95,12 @@ impl RunSettings {
                 );
             }
         }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let jobs = match options.jobs.unwrap_or(config.settings.jobs) {
-            0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            0 => cores,
             n => n,
         };
-        let destinations: Vec<(Format, Destination)> = options
-            .destinations
-            .iter()
-            .map(|(format, file)| {
-                (
-                    *format,
-                    file.as_ref().map_or(Destination::Stdout, |f| {
-                        Destination::File(workspace.cwd.join(f))
-                    }),
-                )
-            })
-            .collect();
-        let stdout_taken = destinations
-            .iter()
-            .any(|(f, d)| *f != Format::Human && *d == Destination::Stdout);
-        let style = Style {
-            color: color_enabled(global.color, stdout_taken),
-            quiet: global.quiet,
-            verbose: global.verbose > 0,
-        };
-        let human_sink = Some(if stdout_taken {
-            Sink::Stderr
-        } else {
-            Sink::Stdout
-        });
+        let output = OutputSettings::resolve(global, &workspace.cwd, &options.destinations);
         Ok(RunSettings {
             trigger,
             files,
@@ -136,16 +115,78 @@ impl RunSettings {
             runner: RunnerSettings {
                 jobs,
                 fail_fast: options.fail_fast || config.settings.fail_fast,
+                machine_jobs: match config.settings.machine_jobs {
+                    0 => cores,
+                    n => n,
+                },
             },
             cache: config.settings.cache && !options.no_cache,
-            destinations,
-            style,
-            human_sink,
+            destinations: output.destinations,
+            style: output.style,
+            human_sink: Some(output.human_sink),
             feedback_lines: config.settings.feedback_lines,
+            step_summary: output.step_summary,
+            sharding: options.shard.map(|shard| Sharding {
+                shard,
+                durations: options
+                    .durations
+                    .as_ref()
+                    .map(|file| durations(&workspace.cwd.join(file)))
+                    .unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+/// How a report is written, resolved from `--format`/`--output` pairs, the global options
+/// and the environment (shared by runs and `report merge`).
+pub struct OutputSettings {
+    /// Each requested format and where it goes (files relative to `cwd`).
+    pub destinations: Vec<(Format, Destination)>,
+    /// Human display style.
+    pub style: Style,
+    /// Where human lines go: stderr when a machine format owns stdout.
+    pub human_sink: Sink,
+    /// `$GITHUB_STEP_SUMMARY`: where `--format github` appends its Markdown summary.
+    pub step_summary: Option<PathBuf>,
+}
+
+impl OutputSettings {
+    /// Resolves the pairs of `--format` and `--output` (relative to `cwd`).
+    pub fn resolve(
+        global: &GlobalOptions,
+        cwd: &std::path::Path,
+        pairs: &[(Format, Option<PathBuf>)],
+    ) -> OutputSettings {
+        let destinations: Vec<(Format, Destination)> = pairs
+            .iter()
+            .map(|(format, file)| {
+                (
+                    *format,
+                    file.as_ref()
+                        .map_or(Destination::Stdout, |f| Destination::File(cwd.join(f))),
+                )
+            })
+            .collect();
+        let stdout_taken = destinations
+            .iter()
+            .any(|(f, d)| *f != Format::Human && *d == Destination::Stdout);
+        OutputSettings {
+            destinations,
+            style: Style {
+                color: color_enabled(global.color, stdout_taken),
+                quiet: global.quiet,
+                verbose: global.verbose > 0,
+            },
+            human_sink: if stdout_taken {
+                Sink::Stderr
+            } else {
+                Sink::Stdout
+            },
             step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
-        })
+        }
     }
 }
 
@@ -173,6 +214,33 @@ impl RunSettings {
         settings.selection.fix = false;
         Ok(settings)
     }
+}
+
+/// The gates' durations in an earlier JSON report, to balance shards. A missing or empty file
+/// is no durations (the first run has none); an unreadable one is a warning, never an error:
+/// durations only balance the shards, every shard still runs its share.
+fn durations(file: &std::path::Path) -> std::collections::HashMap<String, u64> {
+    let bytes = match std::fs::read(file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            eprintln!(
+                "warning: --durations {}: {e}; shards are balanced by gate count",
+                file.display()
+            );
+            Vec::new()
+        }
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return std::collections::HashMap::new();
+    }
+    crate::plan::shard::durations_from(&bytes).unwrap_or_else(|why| {
+        eprintln!(
+            "warning: --durations {}: {why}; shards are balanced by gate count",
+            file.display()
+        );
+        std::collections::HashMap::new()
+    })
 }
 
 fn check_gate_name(config: &GatesConfig, name: &str) -> Result<()> {

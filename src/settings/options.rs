@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::plan::Shard;
 use crate::render::Format;
 
 /// Options every command takes.
@@ -64,4 +65,8 @@ pub struct RunOptions {
     pub fix: bool,
     /// `--allow-protected`.
     pub allow_protected: bool,
+    /// `ci --shard I/N`.
+    pub shard: Option<Shard>,
+    /// `ci --durations FILE`: an earlier JSON report whose durations balance the shards.
+    pub durations: Option<PathBuf>,
 }

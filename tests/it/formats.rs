@@ -94,7 +94,7 @@ fn run_every_format(repo: &TestRepo) -> (crate::support::Run, std::path::PathBuf
 }
 
 /// Durations, commit ids and the temporary directory replaced by stable values.
-fn stable(text: &str) -> String {
+pub(crate) fn stable(text: &str) -> String {
     let rules = [
         (r#""duration_ms": \d+"#, r#""duration_ms": 0"#),
         (r#"time="\d+\.\d+""#, r#"time="0.000""#),
@@ -491,6 +491,7 @@ fn report_with_findings() -> backstop::report::Report {
                 identity: String::new(),
             },
         ],
+        shard: None,
     }
 }
 

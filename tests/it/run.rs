@@ -192,7 +192,8 @@ fn independent_gates_run_at_the_same_time() {
     let repo = TestRepo::new();
     let meet = repo.home().join("meet");
     std::fs::create_dir(&meet).unwrap();
-    let mut config = String::from("[settings]\njobs = 4\n");
+    // A budget of four, so a machine with fewer cores still starts them together.
+    let mut config = String::from("[settings]\njobs = 4\nmachine_jobs = 4\n");
     for n in 1..=4 {
         config.push_str(&format!(
             "[gates.g{n}]\nrun = '''touch {dir}/{n}; for i in $(seq 200); do [ $(ls {dir} | wc -l) -ge 4 ] && exit 0; sleep 0.05; done; exit 1'''\n",
@@ -208,7 +209,7 @@ fn independent_gates_run_at_the_same_time() {
 #[test]
 fn four_one_second_gates_overlap_in_the_report_durations() {
     let repo = TestRepo::new();
-    let mut config = String::from("[settings]\njobs = 4\n");
+    let mut config = String::from("[settings]\njobs = 4\nmachine_jobs = 4\n");
     for n in 1..=4 {
         config.push_str(&format!("[gates.sleep{n}]\nrun = \"sleep 1\"\n"));
     }
@@ -312,9 +313,10 @@ fn awkward_file_names_reach_a_pass_files_gate_intact() {
 
     let mut expected = names.clone();
     expected.sort();
+    // Each name arrives whole, as `./name` (issue 14: no name is ever read as an option).
     let joined: Vec<u8> = expected
         .iter()
-        .flat_map(|n| n.iter().copied().chain([0]))
+        .flat_map(|n| b"./".iter().chain(n.iter()).copied().chain([0]))
         .collect();
     let got_args = std::fs::read(&args_out).unwrap();
     assert_eq!(
@@ -376,7 +378,7 @@ fn gate_environment_names_trigger_base_and_files() {
     let root = repo.root().canonicalize().unwrap();
     assert_eq!(
         text,
-        format!("pre-commit|{head}|b.txt,|hi there|{}", root.display())
+        format!("pre-commit|{head}|./b.txt,|hi there|{}", root.display())
     );
 }
 
@@ -396,7 +398,7 @@ fn cwd_reroots_globs_and_passed_files() {
     let web = repo.root().canonicalize().unwrap().join("web");
     assert_eq!(
         std::fs::read_to_string(&out).unwrap(),
-        format!("{};src/a.ts;", web.display())
+        format!("{};./src/a.ts;", web.display())
     );
 }
 
@@ -623,7 +625,10 @@ fn a_multiline_run_still_hands_its_files_to_the_last_command() {
     )
     .unwrap();
     repo.run(&["run"]).expect_code(0);
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "a.sh;gates.toml;");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "./a.sh;./gates.toml;"
+    );
     assert!(
         !repo.root().join("pwned").exists(),
         "a changed file was executed"

@@ -3,6 +3,7 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -22,6 +23,12 @@ impl TestRepo {
             .unwrap();
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
         std::fs::create_dir_all(dir.path().join("repo")).unwrap();
+        // This test's own machine-wide job budget (the slots live under XDG_RUNTIME_DIR), so
+        // tests running at once do not share one.
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir.path().join("run"))
+            .unwrap();
         std::fs::write(
             dir.path().join("home/.gitconfig"),
             "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[core]\n\tautocrlf = false\n",
@@ -46,7 +53,18 @@ impl TestRepo {
     pub fn isolate(&self, command: &mut Command) {
         for (key, _) in std::env::vars_os() {
             let key_bytes = key.as_bytes();
-            if key_bytes.starts_with(b"GIT_") || key_bytes.starts_with(b"BACKSTOP_") {
+            // CI systems' variables too: `backstop ci` takes its base from them.
+            let ci = key_bytes == b"CI"
+                || [
+                    &b"GITHUB_"[..],
+                    b"GITLAB_",
+                    b"CI_",
+                    b"BUILDKITE",
+                    b"SYSTEM_PULLREQUEST_",
+                ]
+                .iter()
+                .any(|prefix| key_bytes.starts_with(prefix));
+            if key_bytes.starts_with(b"GIT_") || key_bytes.starts_with(b"BACKSTOP_") || ci {
                 command.env_remove(&key);
             }
         }
@@ -56,6 +74,7 @@ impl TestRepo {
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("NO_COLOR", "1")
             .env("LC_ALL", "C")
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
             .current_dir(self.root());
     }
 

@@ -1,0 +1,305 @@
+//! The machine-wide job budget (`settings.machine_jobs`): every gate process of this user on
+//! this machine, whatever its worktree or repository, holds one of N job slots while it runs.
+//! A slot is an exclusive `flock` on `slot-K` in a per-user directory; the kernel drops it
+//! when the holder's file closes, however the holder ends (a SIGKILL included), so a slot is
+//! never leaked. Files are opened close-on-exec: a gate's leftover child never holds one.
+//! The holder writes who it is into the file, so a waiting gate can say for whom it waits.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, FileExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::process::interrupted;
+
+/// How long a waiting gate sleeps between two looks at the slots.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// Who holds a slot (or runs a check): enough for a person to find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The backstop process.
+    pub pid: u32,
+    /// The gate's name.
+    pub gate: String,
+    /// The worktree the gate runs in.
+    pub worktree: PathBuf,
+}
+
+impl Holder {
+    /// This process, running `gate` in `worktree`.
+    pub fn me(gate: &str, worktree: &Path) -> Holder {
+        Holder {
+            pid: std::process::id(),
+            gate: gate.to_owned(),
+            worktree: worktree.to_path_buf(),
+        }
+    }
+
+    /// One line: pid, gate and worktree, separated by tabs (names hold no tab or newline
+    /// that matters for a display).
+    pub(super) fn to_line(&self) -> String {
+        let clean = |s: &str| s.replace(['\t', '\n'], " ");
+        format!(
+            "{}\t{}\t{}\n",
+            self.pid,
+            clean(&self.gate),
+            clean(&self.worktree.to_string_lossy())
+        )
+    }
+
+    /// The holder a file names, if it names one.
+    pub(super) fn from_file(file: &mut File) -> Option<Holder> {
+        let mut text = String::new();
+        file.read_to_string(&mut text).ok()?;
+        let mut parts = text.trim_end_matches('\n').splitn(3, '\t');
+        Some(Holder {
+            pid: parts.next()?.parse().ok()?,
+            gate: parts.next()?.to_owned(),
+            worktree: PathBuf::from(parts.next()?),
+        })
+    }
+
+    /// Records this holder in a file it holds locked.
+    pub(super) fn write_to(&self, file: &File) {
+        // Cosmetic: a waiter that cannot read it says less, nothing breaks.
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.write_all_at(self.to_line().as_bytes(), 0));
+    }
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} in {} (pid {})",
+            self.gate,
+            self.worktree.display(),
+            self.pid
+        )
+    }
+}
+
+/// The job slots of this machine and user, `size` of them for this run.
+#[derive(Debug)]
+pub struct Budget {
+    dir: PathBuf,
+    size: usize,
+}
+
+/// A slot held by a running gate; dropping it frees the slot.
+#[derive(Debug)]
+pub struct Slot {
+    file: Option<File>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // Unlocked, not only closed: a gate being spawned in another thread holds a copy of
+        // every descriptor until its exec, and the lock would live on in that copy.
+        if let Some(file) = &self.file {
+            let _ = file.unlock();
+        }
+    }
+}
+
+impl Budget {
+    /// The budget of `size` slots (at least 1) in this user's slot directory, or `None` (with
+    /// a warning, once) when that directory cannot be used: gates then run unbudgeted rather
+    /// than wait on something another user controls.
+    pub fn new(size: usize) -> Option<Budget> {
+        match directory() {
+            Ok(dir) => Some(Budget {
+                dir,
+                size: size.max(1),
+            }),
+            Err(why) => {
+                static WARNED: AtomicBool = AtomicBool::new(false);
+                if !WARNED.swap(true, Ordering::SeqCst) {
+                    eprintln!("warning: no machine-wide job budget: {why}; gates run unbudgeted");
+                }
+                None
+            }
+        }
+    }
+
+    /// How many slots this run's gates share with every other run.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Takes a free slot for `me`, waiting while all are taken; `waiting` hears the holders
+    /// when the wait starts and whenever they change. `None` when the run was interrupted.
+    pub fn acquire(&self, me: &Holder, mut waiting: impl FnMut(&[Holder])) -> Option<Slot> {
+        let mut shown: Option<Vec<Holder>> = None;
+        loop {
+            if interrupted().is_some() {
+                return None;
+            }
+            match self.try_acquire() {
+                Ok(Some(file)) => {
+                    me.write_to(&file);
+                    return Some(Slot { file: Some(file) });
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    // A broken slot directory must not stop the gates.
+                    eprintln!("warning: the machine-wide job budget failed: {error}");
+                    return Some(Slot { file: None });
+                }
+            }
+            let holders = self.holders();
+            if shown.as_ref() != Some(&holders) {
+                waiting(&holders);
+                shown = Some(holders);
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// A free slot, locked, or `None` when every slot is taken.
+    fn try_acquire(&self) -> std::io::Result<Option<File>> {
+        for k in 0..self.size {
+            let file = open(&self.slot(k))?;
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(file)),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(error)) => return Err(error),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Who holds the slots now, as their files say.
+    fn holders(&self) -> Vec<Holder> {
+        (0..self.size)
+            .filter_map(|k| Holder::from_file(&mut File::open(self.slot(k)).ok()?))
+            .collect()
+    }
+
+    fn slot(&self, k: usize) -> PathBuf {
+        self.dir.join(format!("slot-{k}"))
+    }
+}
+
+/// Opens (creating) a lock file, readable and writable by this user only.
+pub(super) fn open(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+}
+
+/// This user's slot directory: under `$XDG_RUNTIME_DIR` (this machine's, this user's), else
+/// `/tmp/backstop-<uid>`; refused when it is a symlink or belongs to someone else.
+fn directory() -> Result<PathBuf, String> {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute() && owned_directory(dir, uid).is_ok());
+    let base = match runtime {
+        Some(dir) => dir.join("backstop"),
+        None => PathBuf::from(format!("/tmp/backstop-{uid}")),
+    };
+    let slots = base.join("slots");
+    for dir in [&base, &slots] {
+        match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(format!("cannot create {}: {e}", dir.display()));
+            }
+            _ => owned_directory(dir, uid)?,
+        }
+    }
+    Ok(slots)
+}
+
+fn owned_directory(dir: &Path, uid: u32) -> Result<(), String> {
+    let metadata = std::fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !metadata.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    if metadata.uid() != uid {
+        return Err(format!("{} belongs to another user", dir.display()));
+    }
+    if metadata.mode() & 0o022 != 0 {
+        return Err(format!("{} is writable by others", dir.display()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget(size: usize) -> (tempfile::TempDir, Budget) {
+        let dir = tempfile::tempdir().unwrap();
+        let budget = Budget {
+            dir: dir.path().to_path_buf(),
+            size,
+        };
+        (dir, budget)
+    }
+
+    #[test]
+    fn slots_are_taken_up_to_the_size_and_freed_on_drop() {
+        let (_dir, budget) = budget(2);
+        let me = Holder::me("lint", Path::new("/wt/a"));
+        let first = budget.acquire(&me, |_| panic!("a slot is free")).unwrap();
+        let second = budget.acquire(&me, |_| panic!("a slot is free")).unwrap();
+        assert!(
+            budget.try_acquire().unwrap().is_none(),
+            "both slots are held"
+        );
+        assert_eq!(budget.holders(), vec![me.clone(), me.clone()]);
+        drop(first);
+        assert!(
+            budget.try_acquire().unwrap().is_some(),
+            "a dropped slot is free"
+        );
+        drop(second);
+    }
+
+    #[test]
+    fn a_waiter_hears_the_holders_and_gets_the_slot_when_it_is_freed() {
+        let (_dir, budget) = budget(1);
+        let holder = Holder::me("test", Path::new("/wt/b"));
+        let slot = budget.acquire(&holder, |_| {}).unwrap();
+        let heard = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| {
+                budget.acquire(&Holder::me("lint", Path::new("/wt/c")), |holders| {
+                    heard.lock().unwrap().push(holders.to_vec());
+                })
+            });
+            while heard.lock().unwrap().is_empty() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            drop(slot);
+            assert!(waiter.join().unwrap().is_some());
+        });
+        assert_eq!(heard.into_inner().unwrap(), vec![vec![holder]]);
+    }
+
+    #[test]
+    fn holders_survive_odd_names() {
+        let holder = Holder {
+            pid: 7,
+            gate: "a\tb".into(),
+            worktree: PathBuf::from("/w t/x\ny"),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("slot-0");
+        holder.write_to(&open(&path).unwrap());
+        let read = Holder::from_file(&mut File::open(&path).unwrap()).unwrap();
+        assert_eq!(read.pid, 7);
+        assert_eq!(read.gate, "a b");
+        assert_eq!(read.worktree, PathBuf::from("/w t/x y"));
+    }
+}
