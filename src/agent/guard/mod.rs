@@ -119,6 +119,8 @@ struct Checker<'p> {
     functions: Vec<String>,
     /// Whether the line runs a git command that runs hooks.
     runs_hooks: bool,
+    /// Whether the command being checked does (any reading of it).
+    command_runs_hooks: bool,
 }
 
 impl<'p> Checker<'p> {
@@ -129,6 +131,7 @@ impl<'p> Checker<'p> {
             written: Vec::new(),
             functions: Vec::new(),
             runs_hooks: false,
+            command_runs_hooks: false,
         }
     }
 
@@ -178,6 +181,7 @@ impl<'p> Checker<'p> {
 
     fn command(&mut self, command: &Command, depth: usize) -> Option<String> {
         let runs_hooks = git::runs_hooks(&command.words);
+        self.command_runs_hooks = runs_hooks;
         for (name, value) in &command.assignments {
             let applies = runs_hooks || (command.words.is_empty() && self.runs_hooks);
             if let Some(reason) = env(name, value, applies) {
@@ -194,12 +198,19 @@ impl<'p> Checker<'p> {
         // xargs and parallel append what they read to the command they run.
         let feeds = matches!(shell::program_name(first), "xargs" | "parallel");
         for (i, view) in shell::views(words).into_iter().enumerate() {
-            let mut view = view.to_vec();
-            if feeds && i > 0 {
-                view.push(UNKNOWN.to_string());
+            if i > 0 && !self.interesting(view) {
+                continue;
             }
-            if let Some(reason) = self.view(&view, command, depth) {
-                return Some(reason);
+            let wrapper = shell::WRAPPERS.contains(&shell::program_name(&view[0]));
+            let reason = if feeds && i > 0 && !wrapper {
+                let mut fed = view.to_vec();
+                fed.push(UNKNOWN.to_string());
+                self.view(&fed, command, depth)
+            } else {
+                self.view(view, command, depth)
+            };
+            if reason.is_some() {
+                return reason;
             }
         }
         for script in shell::scripts(command) {
@@ -214,29 +225,47 @@ impl<'p> Checker<'p> {
 
     /// One reading of a command: `view[0]` is the program.
     fn view(&mut self, view: &[String], command: &Command, depth: usize) -> Option<String> {
-        let program = &view[0];
+        if depth > MAX_SCRIPT_DEPTH {
+            return Some(unreadable(&format!(
+                "it runs commands that run commands more than {MAX_SCRIPT_DEPTH} levels deep"
+            )));
+        }
+        let program = view.first()?;
         let args = &view[1..];
         if unknown(program) || program.contains(['*', '?', '[']) && program != "[" {
             return self.unknown_program(args, depth);
         }
         let name = shell::program_name(program);
-        if self.functions.iter().any(|f| f == name) {
+        if self.is_function(name) {
+            // A function's arguments may be run as a command (`"$@"`).
             for start in 0..args.len() {
-                let inner: Vec<String> = args[start..].to_vec();
-                if let Some(reason) = self.view(&inner, command, depth) {
+                let inner = &args[start..];
+                if self.interesting(inner)
+                    && !self.is_function(shell::program_name(&inner[0]))
+                    && let Some(reason) = self.view(inner, command, depth)
+                {
                     return Some(reason);
                 }
             }
         }
         if shell::WRAPPERS.contains(&name) {
-            let applies = git::runs_hooks(view);
+            // `sudo -u x HOME=/y git commit`: assignments among the wrapper's own options.
+            let applies = self.command_runs_hooks;
+            let mut after_option = false;
             for arg in args {
                 if let Some((key, value)) = arg.split_once('=')
                     && is_name(key)
-                    && let Some(reason) = env(key, value, applies)
                 {
-                    return Some(reason);
+                    if let Some(reason) = env(key, value, applies) {
+                        return Some(reason);
+                    }
+                } else if arg.starts_with('-') {
+                    after_option = true;
+                    continue;
+                } else if !after_option {
+                    break;
                 }
+                after_option = false;
             }
         }
         let reason = match name {
@@ -251,6 +280,42 @@ impl<'p> Checker<'p> {
             _ => programs::check(self, name, args, command, depth),
         };
         reason.or_else(|| self.copy_of_backstop(program, args))
+    }
+
+    fn is_function(&self, name: &str) -> bool {
+        self.functions.iter().any(|f| f == name)
+    }
+
+    /// Whether a reading of a command names a program the guard has rules for (other readings
+    /// of a wrapper's arguments are words, not programs).
+    fn interesting(&self, view: &[String]) -> bool {
+        let Some(program) = view.first() else {
+            return false;
+        };
+        if unknown(program) || program.contains(['/', '*', '?', '[']) {
+            return true;
+        }
+        let name = shell::program_name(program);
+        self.is_function(name)
+            || matches!(
+                name,
+                "git"
+                    | "backstop"
+                    | "eval"
+                    | "source"
+                    | "."
+                    | "export"
+                    | "declare"
+                    | "typeset"
+                    | "local"
+                    | "readonly"
+            )
+            || shell::SHELLS.contains(&name)
+            || shell::WRAPPERS.contains(&name)
+            || programs::handles(name)
+            || view
+                .get(1)
+                .is_some_and(|a| matches!(a.as_str(), "approve" | "uninstall" | "hook"))
     }
 
     /// A program only known when it runs: denied when any program it could be would be.

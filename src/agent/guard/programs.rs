@@ -9,6 +9,62 @@ use crate::agent::shell::{Command, Stdin, UNKNOWN};
 const HARD_LINK: &str = "backstop: a hard link to that file is a second name for it, through which \
      it can be changed unseen. Leave it as it is, or ask the person.";
 
+/// Whether [`check`] has rules for the program `name`.
+pub(super) fn handles(name: &str) -> bool {
+    code::interpreter(name).is_some()
+        || matches!(
+            name,
+            "rm" | "rmdir"
+                | "unlink"
+                | "shred"
+                | "trash"
+                | "trash-put"
+                | "srm"
+                | "mv"
+                | "cp"
+                | "install"
+                | "rsync"
+                | "ln"
+                | "tee"
+                | "sponge"
+                | "chmod"
+                | "chown"
+                | "chgrp"
+                | "chattr"
+                | "setfacl"
+                | "sudoedit"
+                | "touch"
+                | "truncate"
+                | "ed"
+                | "ex"
+                | "vi"
+                | "vim"
+                | "nvim"
+                | "view"
+                | "nano"
+                | "emacs"
+                | "pico"
+                | "micro"
+                | "kak"
+                | "hx"
+                | "joe"
+                | "dd"
+                | "sed"
+                | "awk"
+                | "gawk"
+                | "sudo"
+                | "find"
+                | "patch"
+                | "tar"
+                | "bsdtar"
+                | "unzip"
+                | "curl"
+                | "wget"
+                | "sort"
+                | "uniq"
+        )
+}
+
 /// Why the program `name` with `args` is denied, if it is.
 #[expect(
     clippy::too_many_lines,

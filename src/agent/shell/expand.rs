@@ -125,60 +125,50 @@ pub(super) fn braces(word: Vec<Ch>) -> Vec<Vec<Ch>> {
     done
 }
 
-/// The first brace group of `word` expanded, or `None` when it has none.
+/// One brace group of `word` expanded (the first to close), or `None` when it has none. One
+/// pass: a stack of the groups open, each with its commas.
 fn expand_one(word: &[Ch]) -> Option<Vec<Vec<Ch>>> {
-    for open in (0..word.len()).filter(|&i| word[i].special('{')) {
-        // `${` is a parameter, never a brace group.
-        if open > 0 && word[open - 1].c == '$' {
-            continue;
-        }
-        let mut depth = 0;
-        let mut commas = Vec::new();
-        let mut close = None;
-        for (i, ch) in word.iter().enumerate().skip(open) {
-            if ch.special('{') {
-                depth += 1;
-            } else if ch.special('}') {
-                depth -= 1;
-                if depth == 0 {
-                    close = Some(i);
-                    break;
-                }
-            } else if ch.special(',') && depth == 1 {
-                commas.push(i);
+    let mut open: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (at, ch) in word.iter().enumerate() {
+        if ch.special('{') && !(at > 0 && word[at - 1].c == '$') {
+            open.push((at, Vec::new()));
+        } else if ch.special(',') {
+            if let Some((_, commas)) = open.last_mut() {
+                commas.push(at);
             }
-        }
-        let Some(close) = close else { continue };
-        let prefix = &word[..open];
-        let suffix = &word[close + 1..];
-        let alternatives: Vec<Vec<Ch>> = if commas.is_empty() {
-            match sequence(&word[open + 1..close]) {
-                Some(items) => items
+        } else if ch.special('}')
+            && let Some((start, commas)) = open.pop()
+        {
+            let alternatives: Vec<Vec<Ch>> = if commas.is_empty() {
+                let Some(items) = sequence(&word[start + 1..at]) else {
+                    continue;
+                };
+                items
                     .into_iter()
                     .map(|s| s.chars().map(|c| Ch::literal(c, true)).collect())
+                    .collect()
+            } else {
+                let mut bounds = vec![start];
+                bounds.extend(&commas);
+                bounds.push(at);
+                bounds
+                    .windows(2)
+                    .map(|w| word[w[0] + 1..w[1]].to_vec())
+                    .collect()
+            };
+            let (prefix, suffix) = (&word[..start], &word[at + 1..]);
+            return Some(
+                alternatives
+                    .into_iter()
+                    .map(|middle| {
+                        let mut out = prefix.to_vec();
+                        out.extend(middle);
+                        out.extend_from_slice(suffix);
+                        out
+                    })
                     .collect(),
-                None => continue,
-            }
-        } else {
-            let mut bounds = vec![open];
-            bounds.extend(&commas);
-            bounds.push(close);
-            bounds
-                .windows(2)
-                .map(|w| word[w[0] + 1..w[1]].to_vec())
-                .collect()
-        };
-        return Some(
-            alternatives
-                .into_iter()
-                .map(|middle| {
-                    let mut out = prefix.to_vec();
-                    out.extend(middle);
-                    out.extend_from_slice(suffix);
-                    out
-                })
-                .collect(),
-        );
+            );
+        }
     }
     None
 }

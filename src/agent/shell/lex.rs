@@ -7,6 +7,9 @@ use super::expand::ansi_c;
 /// How deep substitutions may nest (`$(...)` in `$(...)`...); deeper is unreadable.
 pub(super) const MAX_DEPTH: usize = 16;
 
+/// The longest arithmetic expression read as one.
+const MAX_ARITHMETIC: usize = 1024;
+
 /// Part of a word, before expansion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Piece {
@@ -726,11 +729,14 @@ impl<'a> Lexer<'a> {
         self.chars.len()
     }
 
-    /// For `((` at `from - 2`: the index after the closing `))`, when there is one.
+    /// For `((` at `from - 2`: the index after the closing `))`, when there is one within
+    /// [`MAX_ARITHMETIC`] characters (a longer one is read as nested subshells: each `((` is
+    /// looked at once, so the scan stays linear).
     fn arithmetic_end(&self, from: usize) -> Option<usize> {
         let mut depth = 0usize;
         let mut i = from;
-        while i < self.chars.len() {
+        let limit = self.chars.len().min(from + MAX_ARITHMETIC);
+        while i < limit {
             match self.chars[i] {
                 '(' => depth += 1,
                 ')' if depth == 0 => {
@@ -746,24 +752,29 @@ impl<'a> Lexer<'a> {
     }
 
     /// The command substitutions inside a text that is not itself a command (arithmetic,
-    /// `${...}` operands, array elements), as a word of one unknown value.
+    /// `${...}` operands, array elements), as a word of one unknown value. One linear scan:
+    /// `${` and `$((` are stepped into, not read again as a whole.
     fn substitutions_in(&mut self, text: &[char]) -> Word {
         let mut inner = Lexer::new(text, self.depth);
         let mut word = Word::default();
         while let Some(c) = inner.at(0) {
-            match c {
-                '\'' => {
+            match (c, inner.at(1), inner.at(2)) {
+                ('\'', ..) => {
                     inner.pos += 1;
                     while inner.at(0).is_some_and(|d| d != '\'') {
                         inner.pos += 1;
                     }
                     inner.pos += 1;
                 }
-                '\\' => inner.pos += 2,
-                '$' if inner.at(1) == Some('(') || inner.at(1) == Some('{') => {
-                    inner.dollar(&mut word, true);
+                ('\\', ..) => inner.pos += 2,
+                ('$', Some('('), Some('(')) => inner.pos += 3,
+                ('$', Some('('), _) => {
+                    inner.pos += 2;
+                    let run = inner.nested();
+                    inner.pos += 1;
+                    word.runs.push(run);
                 }
-                '`' => inner.backquote(&mut word, true),
+                ('`', ..) => inner.backquote(&mut word, true),
                 _ => inner.pos += 1,
             }
         }

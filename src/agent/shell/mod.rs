@@ -156,40 +156,35 @@ pub const WRAPPERS: [&str; 46] = [
 /// each later word that could start the wrapped command (options of the wrapper cannot hide it
 /// whatever they take); for `find`, each `-exec` command.
 pub fn views(words: &[String]) -> Vec<&[String]> {
-    let Some(first) = words.first() else {
-        return Vec::new();
-    };
-    let program = program_name(first);
-    if program == "find" {
-        let mut out = vec![words];
-        let mut i = 0;
-        while i < words.len() {
-            if matches!(words[i].as_str(), "-exec" | "-execdir" | "-ok" | "-okdir") {
-                let start = i + 1;
-                let end = (start..words.len())
-                    .find(|&k| words[k] == ";" || words[k] == "+")
-                    .unwrap_or(words.len());
-                if start < end {
-                    out.push(&words[start..end]);
-                }
-                i = end;
-            }
-            i += 1;
+    let mut out: Vec<&[String]> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // (a reading, whether its wrapper's suffixes are still to be added): a suffix of a wrapper
+    // needs none of its own, since every later suffix is already there (linear, not quadratic).
+    let mut todo: std::collections::VecDeque<(&[String], bool)> =
+        std::collections::VecDeque::from([(words, true)]);
+    while let Some((view, expand)) = todo.pop_front() {
+        if view.is_empty() || !seen.insert((view.as_ptr() as usize, view.len())) {
+            continue;
         }
-        return out;
-    }
-    let mut out = vec![words];
-    if WRAPPERS.contains(&program) {
-        for start in 1..words.len() {
-            if words[start].starts_with('-') || words[start].contains('=') {
-                continue;
+        out.push(view);
+        let program = program_name(&view[0]);
+        if program == "find" {
+            let mut i = 0;
+            while i < view.len() {
+                if matches!(view[i].as_str(), "-exec" | "-execdir" | "-ok" | "-okdir") {
+                    let start = i + 1;
+                    let end = (start..view.len())
+                        .find(|&k| view[k] == ";" || view[k] == "+")
+                        .unwrap_or(view.len());
+                    todo.push_back((&view[start..end], true));
+                    i = end;
+                }
+                i += 1;
             }
-            for view in views(&words[start..]) {
-                if !out
-                    .iter()
-                    .any(|v| std::ptr::eq(v.as_ptr(), view.as_ptr()) && v.len() == view.len())
-                {
-                    out.push(view);
+        } else if expand && WRAPPERS.contains(&program) {
+            for start in 1..view.len() {
+                if !view[start].starts_with('-') && !view[start].contains('=') {
+                    todo.push_back((&view[start..], false));
                 }
             }
         }

@@ -12,6 +12,9 @@ use super::{Command, NAME, Reading, Script, Stdin, UNKNOWN};
 /// The most commands one reading holds; a script with more is unreadable.
 const MAX_COMMANDS: usize = 20_000;
 
+/// How deep compound commands may nest; deeper is unreadable.
+const MAX_FRAMES: usize = 256;
+
 /// Shell variables as far as they are known.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Vars {
@@ -113,6 +116,12 @@ impl<'t> Parser<'_, 't> {
             if self.out.commands.len() > MAX_COMMANDS {
                 self.out
                     .unreadable("it holds too many commands to read".to_owned());
+                return;
+            }
+            if self.frames.len() > MAX_FRAMES {
+                self.out.unreadable(format!(
+                    "it nests compound commands more than {MAX_FRAMES} levels deep"
+                ));
                 return;
             }
             match &tokens[i] {
