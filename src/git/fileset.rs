@@ -128,7 +128,11 @@ impl Repo {
             .inner
             .diff_tree_to_workdir_with_index(tree.as_ref(), Some(&mut options))
             .context("cannot compare the working tree with the base")?;
-        Ok(collect(&diff))
+        let mut set = collect(&diff);
+        // Changes git's diffs hide (skip-worktree, assume-unchanged) are changes all the same.
+        set.changes.extend(self.hidden_changes(base));
+        set.normalise();
+        Ok(set)
     }
 
     /// Paths that differ between two commits.

@@ -3,6 +3,7 @@
 mod attributes;
 mod blob_stream;
 mod fileset;
+mod hidden;
 mod hooks;
 mod names;
 mod remote;
