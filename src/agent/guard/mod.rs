@@ -358,12 +358,16 @@ impl<'p> Checker<'p> {
                 "it runs {file}, which the same command line writes first"
             )));
         }
+        if self.places.startup_file(&path) {
+            // The person's own start-up file (agents may not write it): what it runs is theirs.
+            return None;
+        }
         match read_script(&path) {
             ScriptFile::Text(text) => {
                 let cwd = self.cwd.clone();
                 let reason = self.script(&text, depth + 1);
                 self.cwd = cwd;
-                reason
+                reason.map(|r| r.replacen("backstop: ", &format!("backstop: in {file}: "), 1))
             }
             ScriptFile::Missing | ScriptFile::Binary => None,
             ScriptFile::Unreadable(why) => Some(unreadable(&format!("{file} {why}"))),

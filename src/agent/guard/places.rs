@@ -239,6 +239,15 @@ impl<'a> Places<'a> {
         })
     }
 
+    /// Whether `path` is one of the user's shell start-up files (which the guard keeps agents
+    /// from writing, so what they hold is the person's).
+    pub fn startup_file(&self, path: &Path) -> bool {
+        self.home
+            .as_ref()
+            .and_then(|h| path.strip_prefix(h).ok())
+            .is_some_and(|r| STARTUP_FILES.iter().any(|s| r.starts_with(s)))
+    }
+
     /// Where agents read their hooks, git its user config, and shells their start-up files.
     fn configures_hooks(&self, path: &Path) -> Option<String> {
         let project_files = crate::agent::ALL.iter().flat_map(|a| a.project_files());

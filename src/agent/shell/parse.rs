@@ -407,15 +407,25 @@ impl<'t> Parser<'_, 't> {
             plain,
         };
         let scripts = super::scripts(&command);
+        let program = command
+            .words
+            .first()
+            .map(|w| super::program_name(w).to_owned())
+            .unwrap_or_default();
         self.effects(&command, plain);
         self.out.commands.push(command);
         for script in scripts {
             match script {
                 Script::Text { text, same_shell } => {
                     if text.contains(UNKNOWN) {
-                        let shown: String = text.chars().take(60).collect();
+                        let shown: String = text
+                            .chars()
+                            .take(60)
+                            .map(|c| if c == UNKNOWN || c == NAME { '…' } else { c })
+                            .collect();
                         self.out.unreadable(format!(
-                            "it runs shell text that is not known until it runs (`{shown}`)"
+                            "`{program}` runs shell text that is only known when it runs \
+                             (`{shown}`)"
                         ));
                         continue;
                     }
