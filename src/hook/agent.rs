@@ -347,10 +347,12 @@ fn pre_tool(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Opt
         .unwrap_or_else(crate::protected::default_paths);
     let protected = GlobList::new(&paths).ok()?;
     let repo = &workspace.repo;
-    let git_dirs = [
+    // The git directory, and the hooks directory git runs (`core.hooksPath`, e.g. `.husky`).
+    let mut git_dirs = vec![
         repo.git_dir().to_path_buf(),
         repo.common_dir().to_path_buf(),
     ];
+    git_dirs.extend(repo.hooks_dir().ok().map(|h| h.path));
     let context = GuardContext {
         cwd: &cwd,
         root: repo.root(),

@@ -480,6 +480,46 @@ fn write_tool_writes_under_git_and_to_backstops_binary_are_denied() {
 }
 
 #[test]
+fn variants_of_the_reproduced_bypasses_are_denied_too() {
+    let repo = guard_repo();
+    // The hooks directory git uses (a hook manager's), wherever core.hooksPath points.
+    repo.git(&["config", "core.hooksPath", ".husky"]);
+    repo.write(
+        ".husky/pre-commit",
+        "#!/bin/sh\nbackstop hook git pre-commit\n",
+    );
+    assert_denied(
+        &repo,
+        &[
+            "rm .husky/pre-commit",
+            "echo 'exit 0' > .husky/pre-commit",
+            "set -- backstop approve; \"$@\"",
+            "sh -c '\"$@\"' _ git commit --no-verify -m x",
+            "IFS=:; X=git:commit:-n; $X -m x",
+            "\"$(git --exec-path)/git-commit\" --no-verify -m x",
+            "ln -s .git/hooks h && rm h/pre-commit",
+            "find . -path '*hooks*' -delete",
+            "find . -name pre-commit -exec rm {} \\;",
+            "python3 -c 'import os,sys; os.remove(sys.argv[1])' gates.toml",
+            "awk 'BEGIN { printf \"\" > \"gates.toml\" }'",
+            "sed -n 'w .git/hooks/pre-push' a.txt",
+            "env -i PATH=/usr/bin git commit -m x",
+            "unset HOME; git commit -m x",
+        ],
+    );
+    assert_allowed(
+        &repo,
+        &[
+            "cat .husky/pre-commit",
+            "set -- a b; echo \"$@\"",
+            "find . -name '*.pyc' -delete",
+            "awk '{ print $1 }' a.txt",
+            "env -i PATH=/usr/bin cargo test",
+        ],
+    );
+}
+
+#[test]
 fn look_alikes_still_pass_untouched() {
     let repo = guard_repo();
     assert_allowed(

@@ -70,6 +70,8 @@ pub(super) fn interpreter(name: &str) -> Option<&'static str> {
         Some("php")
     } else if family("lua") || name == "luajit" {
         Some("lua")
+    } else if matches!(name, "awk" | "gawk" | "mawk" | "nawk") {
+        Some("awk")
     } else {
         None
     }
@@ -106,6 +108,26 @@ pub(super) fn check(
         if code_option {
             inline.extend(next);
             i += 2;
+            if matches!(family, "perl" | "ruby") {
+                continue;
+            }
+            // After python's `-c CODE` (node's `-e`...) the rest is the program's arguments.
+            break;
+        }
+        if family == "awk" {
+            match arg.as_str() {
+                "-F" | "-v" | "-i" | "--include" => i += 2,
+                "-f" | "--file" => {
+                    file = next;
+                    i += 2;
+                }
+                a if a.starts_with('-') => i += 1,
+                _ if file.is_some() => break,
+                _ => {
+                    inline.push(arg);
+                    break;
+                }
+            }
             continue;
         }
         if arg.starts_with("--eval=") || arg.starts_with("--print=") {
@@ -136,12 +158,19 @@ pub(super) fn check(
         }
         i += 1;
     }
+    // The program's other arguments (`sys.argv`, `process.argv`, awk's files) are often the
+    // files it writes.
+    let extra: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-') && !inline.contains(a) && file != Some(*a))
+        .cloned()
+        .collect();
     for code in &inline {
         let code = code
             .strip_prefix("--eval=")
             .or_else(|| code.strip_prefix("--print="))
             .unwrap_or(code);
-        if let Some(reason) = check_code(checker, family, code, depth) {
+        if let Some(reason) = check_code(checker, family, code, &extra, depth) {
             return Some(reason);
         }
     }
@@ -149,11 +178,11 @@ pub(super) fn check(
         return None;
     }
     if let Some(file) = file {
-        return script_file(checker, family, file, depth);
+        return script_file(checker, family, file, &extra, depth);
     }
     match stdin {
-        Stdin::Text(text) => check_code(checker, family, text, depth),
-        Stdin::File(file) => script_file(checker, family, file, depth),
+        Stdin::Text(text) => check_code(checker, family, text, &extra, depth),
+        Stdin::File(file) => script_file(checker, family, file, &extra, depth),
         Stdin::Pipe => Some(unreadable(&format!(
             "{name} reads its program from a pipe, so backstop cannot see what it does"
         ))),
@@ -166,6 +195,7 @@ fn script_file(
     checker: &mut Checker<'_>,
     family: &str,
     file: &str,
+    extra: &[String],
     depth: usize,
 ) -> Option<String> {
     let super::places::Target::Known(path) = checker.target(file) else {
@@ -177,7 +207,7 @@ fn script_file(
         )));
     }
     match read_script(&path) {
-        super::ScriptFile::Text(text) => check_code(checker, family, &text, depth),
+        super::ScriptFile::Text(text) => check_code(checker, family, &text, extra, depth),
         _ => None,
     }
 }
@@ -189,21 +219,30 @@ pub(super) fn check_text(
     text: &str,
 ) -> Option<String> {
     let family = interpreter(interpreter_name)?;
-    check_code(checker, family, text, 1)
+    check_code(checker, family, text, &[], 1)
 }
 
 /// Why a piece of code is denied, if it is.
-fn check_code(checker: &mut Checker<'_>, family: &str, code: &str, depth: usize) -> Option<String> {
+fn check_code(
+    checker: &mut Checker<'_>,
+    family: &str,
+    code: &str,
+    extra: &[String],
+    depth: usize,
+) -> Option<String> {
     let lower = code.to_ascii_lowercase();
     let literals = literals(code);
-    let writes = WRITES.iter().any(|w| lower.contains(w)) || literals.iter().any(|l| write_mode(l));
+    let writes = WRITES.iter().any(|w| lower.contains(w))
+        || literals.iter().any(|l| write_mode(l))
+        || (family == "awk" && code.contains('>'));
     let spawns = SPAWNS.iter().any(|w| lower.contains(w))
         || (matches!(family, "perl" | "ruby") && (code.contains('`') || lower.contains("qx")))
+        || (family == "awk" && code.contains('|'))
         || lower.contains("%x");
     if !writes && !spawns {
         return None;
     }
-    for literal in &literals {
+    for literal in literals.iter().chain(extra) {
         let path = literal.trim_start_matches(['>', '+', '<', '|']).trim();
         if path.is_empty() || path.len() > 4096 || path.contains('\n') {
             continue;

@@ -6,7 +6,7 @@
 
 use super::places::Target;
 use super::{Checker, HOOKS_PATH, NO_VERIFY, REFS, unknown};
-use crate::agent::shell::{self, Command, Stdin, UNKNOWN};
+use crate::agent::shell::{self, Command, SPLIT, Stdin, UNKNOWN};
 
 /// Subcommands that run hooks guarding a change (and take `--no-verify`).
 const HOOKED: [&str; 8] = [
@@ -622,7 +622,7 @@ fn unknown_option(args: &[String], value_options: &[&str]) -> bool {
             i += 2;
             continue;
         }
-        if arg.starts_with(UNKNOWN) {
+        if arg.starts_with([UNKNOWN, SPLIT]) {
             return true;
         }
         // `-am "$MSG"`: a cluster ending in a value option takes the next word.

@@ -16,7 +16,7 @@ mod programs;
 
 use std::path::{Path, PathBuf};
 
-use super::shell::{self, Command, NAME, Script, UNKNOWN};
+use super::shell::{self, Command, Script, UNKNOWN};
 use crate::glob::GlobList;
 use places::{Places, Target};
 
@@ -105,7 +105,7 @@ fn unreadable(why: &str) -> String {
 }
 
 fn unknown(word: &str) -> bool {
-    word.contains(UNKNOWN) || word.contains(NAME)
+    shell::unknown(word)
 }
 
 /// One command line being checked: where it is, and what it has written so far.
@@ -232,6 +232,24 @@ impl<'p> Checker<'p> {
         }
         let program = view.first()?;
         let args = &view[1..];
+        if program.contains(shell::SPLIT) {
+            return Some(unreadable(
+                "the command itself is only known when it runs (an unquoted variable or \
+                 substitution can hold the program and its options)",
+            ));
+        }
+        let tail = program
+            .rsplit(['/', UNKNOWN, shell::NAME])
+            .next()
+            .unwrap_or(program);
+        if let Some(sub) = tail.strip_prefix("git-").filter(|s| !s.is_empty()) {
+            // `git-commit`, `$(git --exec-path)/git-commit`: git's own programs.
+            let mut words = vec![sub.to_owned()];
+            words.extend(args.iter().cloned());
+            if let Some(reason) = git::check(self, &words, &command.stdin, depth) {
+                return Some(reason);
+            }
+        }
         if unknown(program) || program.contains(['*', '?', '[']) && program != "[" {
             return self.unknown_program(args, depth);
         }
@@ -268,6 +286,11 @@ impl<'p> Checker<'p> {
                 after_option = false;
             }
         }
+        if matches!(name, "env" | "unset")
+            && let Some(reason) = self.unsets(name, args)
+        {
+            return Some(reason);
+        }
         let reason = match name {
             "git" => git::check(self, args, &command.stdin, depth),
             "backstop" => backstop(args),
@@ -280,6 +303,32 @@ impl<'p> Checker<'p> {
             _ => programs::check(self, name, args, command, depth),
         };
         reason.or_else(|| self.copy_of_backstop(program, args))
+    }
+
+    /// `env -i`, `env -u HOME`, `unset HOME` around a git command that runs hooks: git then
+    /// reads other config (none of the user's), and so may run other hooks.
+    fn unsets(&self, name: &str, args: &[String]) -> Option<String> {
+        let applies = if name == "env" {
+            self.command_runs_hooks
+        } else {
+            self.runs_hooks
+        };
+        if !applies {
+            return None;
+        }
+        let mut removed: Vec<&str> = Vec::new();
+        for (i, arg) in args.iter().enumerate() {
+            match arg.as_str() {
+                "-i" | "--ignore-environment" | "-" if name == "env" => removed.push("HOME"),
+                "-u" | "--unset" if name == "env" => {
+                    removed.extend(args.get(i + 1).map(String::as_str));
+                }
+                a if name == "env" && a.starts_with("--unset=") => removed.push(&a[8..]),
+                a if name == "unset" && !a.starts_with('-') => removed.push(a),
+                _ => {}
+            }
+        }
+        removed.iter().find_map(|key| env(key, "", true))
     }
 
     fn is_function(&self, name: &str) -> bool {

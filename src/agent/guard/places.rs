@@ -6,7 +6,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use super::GuardContext;
-use crate::agent::shell::{NAME, UNKNOWN};
+use crate::agent::shell::{NAME, SPLIT, UNKNOWN};
 
 /// Files under the home directory that shells read before running a hook's command.
 const STARTUP_FILES: [&str; 11] = [
@@ -21,6 +21,18 @@ const STARTUP_FILES: [&str; 11] = [
     ".kshrc",
     ".mkshrc",
     ".config/fish",
+];
+
+/// The git hooks that gate a change: a file of these names is a hook wherever it is.
+pub(super) const GATING_HOOKS: [&str; 8] = [
+    "pre-commit",
+    "pre-merge-commit",
+    "prepare-commit-msg",
+    "commit-msg",
+    "pre-push",
+    "pre-applypatch",
+    "applypatch-msg",
+    "pre-rebase",
 ];
 
 /// git's user-wide config files (they can set `core.hooksPath` for every repository).
@@ -51,7 +63,7 @@ pub(super) struct Places<'a> {
 }
 
 fn marked(text: &str) -> bool {
-    text.contains(UNKNOWN) || text.contains(NAME)
+    crate::agent::shell::unknown(text)
 }
 
 /// `a/./b/../c` → `a/c`, without touching the disk.
@@ -152,9 +164,9 @@ impl<'a> Places<'a> {
         if word.is_empty() {
             return Target::Unknown;
         }
-        let starts_unknown = word.starts_with(UNKNOWN) || word.starts_with(NAME);
+        let starts_unknown = word.starts_with([UNKNOWN, NAME, SPLIT]);
         if starts_unknown || (cwd.is_none() && !word.starts_with('/')) {
-            let tail = word.trim_start_matches([UNKNOWN, NAME]);
+            let tail = word.trim_start_matches([UNKNOWN, NAME, SPLIT]);
             return if tail.trim_matches('/').is_empty() && starts_unknown {
                 Target::Unknown
             } else {
@@ -172,10 +184,17 @@ impl<'a> Places<'a> {
     /// Why writing `target` is denied, if it is.
     pub fn written(&self, target: &Target) -> Option<String> {
         match target {
-            Target::Known(path) => globbed(path).iter().find_map(|p| {
-                self.sensitive(p)
-                    .or_else(|| resolved(p).and_then(|r| self.sensitive(&r)))
-            }),
+            Target::Known(path) => globbed(path)
+                .iter()
+                .find_map(|p| {
+                    self.sensitive(p)
+                        .or_else(|| resolved(p).and_then(|r| self.sensitive(&r)))
+                })
+                .or_else(|| {
+                    // A known directory with an unknown part below it: what follows counts too.
+                    let text = path.to_string_lossy();
+                    marked(&text).then(|| self.sensitive_tail(&text)).flatten()
+                }),
             Target::Tail(tail) => self.sensitive_tail(tail),
             Target::Unknown => None,
         }
@@ -292,8 +311,9 @@ impl<'a> Places<'a> {
             .collect();
         let known_from = parts.iter().rposition(|p| marked(p)).map_or(0, |at| at + 1);
         let known = &parts[known_from..];
-        let shown = tail.replace([UNKNOWN, NAME], "…");
+        let shown = tail.replace([UNKNOWN, NAME, SPLIT], "…");
         let git_file = parts.contains(&".git")
+            || (known_from > 0 && known.last().is_some_and(|l| GATING_HOOKS.contains(l)))
             || match known {
                 ["hooks" | "refs" | "backstop", ..] => true,
                 ["info", "attributes" | "exclude"] | ["packed-refs" | "HEAD" | "config"] => {

@@ -6,8 +6,9 @@
 use super::{Checker, code, unknown};
 use crate::agent::shell::{Command, Stdin, UNKNOWN};
 
-const HARD_LINK: &str = "backstop: a hard link to that file is a second name for it, through which \
-     it can be changed unseen. Leave it as it is, or ask the person.";
+const HARD_LINK: &str = "backstop: a link to that place is a second name for it, through which it \
+     can be changed unseen (it is protected, or something the gates stand on). Leave it as it is, \
+     or ask the person.";
 
 /// Whether [`check`] has rules for the program `name`.
 pub(super) fn handles(name: &str) -> bool {
@@ -52,6 +53,8 @@ pub(super) fn handles(name: &str) -> bool {
                 | "sed"
                 | "awk"
                 | "gawk"
+                | "mawk"
+                | "nawk"
                 | "sudo"
                 | "find"
                 | "patch"
@@ -107,20 +110,26 @@ pub(super) fn check(
             .iter()
             .filter_map(|a| a.strip_prefix("of="))
             .find_map(|t| checker.write(t, false)),
-        "sed" => {
-            in_place_sed(args).and_then(|files| files.iter().find_map(|t| checker.write(t, false)))
-        }
-        "awk" | "gawk" => {
+        "sed" => sed_writes(checker, args)
+            .iter()
+            .find_map(|t| checker.write(t, false))
+            .or_else(|| {
+                in_place_sed(args)
+                    .and_then(|files| files.iter().find_map(|t| checker.write(t, false)))
+            }),
+        "awk" | "gawk" | "mawk" | "nawk" => {
             let in_place = args.windows(2).any(|w| w[0] == "-i" && w[1] == "inplace")
                 || args.iter().any(|a| a == "--include=inplace");
-            if !in_place {
-                return None;
+            if in_place {
+                let mut files = operands(args, &["-f", "-v", "-F", "-i", "--include"]);
+                if !args.iter().any(|a| a == "-f") && !files.is_empty() {
+                    files.remove(0);
+                }
+                if let Some(reason) = files.iter().find_map(|t| checker.write(t, false)) {
+                    return Some(reason);
+                }
             }
-            let mut files = operands(args, &["-f", "-v", "-F", "-i", "--include"]);
-            if !args.iter().any(|a| a == "-f") && !files.is_empty() {
-                files.remove(0);
-            }
-            files.iter().find_map(|t| checker.write(t, false))
+            code::check(checker, name, args, &command.stdin, depth)
         }
         "sudo" => {
             if !args.iter().any(|a| a == "-e" || a == "--edit") {
@@ -302,6 +311,73 @@ fn in_place_sed(args: &[String]) -> Option<Vec<&String>> {
     Some(files)
 }
 
+/// Files a sed script writes with `w FILE` or `s/.../.../w FILE` (the script from `-e`, `-f
+/// FILE` or the first operand).
+fn sed_writes(checker: &Checker<'_>, args: &[String]) -> Vec<String> {
+    let mut scripts = values(args, 'e', &["--expression"]);
+    for file in values(args, 'f', &["--file"]) {
+        if let super::places::Target::Known(path) = checker.target(&file)
+            && let Ok(text) = std::fs::read_to_string(path)
+        {
+            scripts.push(text);
+        }
+    }
+    if scripts.is_empty()
+        && let Some(first) = operands(args, &["-l", "--line-length"]).first()
+    {
+        scripts.push((*first).clone());
+    }
+    let mut out = Vec::new();
+    for script in scripts {
+        for line in script.lines() {
+            for command in line.split(';') {
+                let command = command.trim().trim_start_matches(['{', '}', ' ']);
+                // `w FILE`, `W FILE`, `5w FILE`, `/re/w FILE`; `s/a/b/gw FILE`.
+                let body = command
+                    .trim_start_matches(|c: char| c.is_ascii_digit() || c == ',' || c == '$');
+                let file = body
+                    .strip_prefix("w ")
+                    .or_else(|| body.strip_prefix("W "))
+                    .or_else(|| substitution_file(body));
+                if let Some(file) = file {
+                    out.push(file.trim().to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The file of `s/PATTERN/REPLACEMENT/FLAGSw FILE` (any delimiter), if it writes one.
+fn substitution_file(command: &str) -> Option<&str> {
+    let mut chars = command.char_indices();
+    if chars.next()?.1 != 's' {
+        return None;
+    }
+    let (_, delimiter) = chars.next()?;
+    let mut seen = 0;
+    let mut escaped = false;
+    for (at, c) in chars {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == delimiter {
+            seen += 1;
+            if seen == 2 {
+                let flags = &command[at + c.len_utf8()..];
+                let w = flags.find('w')?;
+                return flags[..w]
+                    .chars()
+                    .all(|f| f.is_ascii_alphanumeric())
+                    .then(|| flags[w + 1..].trim_start())
+                    .filter(|f| !f.is_empty());
+            }
+        }
+    }
+    None
+}
+
 /// `cp`/`mv`/`install`/`rsync`: the destination, each source's name inside a destination
 /// directory, the sources `mv` takes away, and the files `cp -l` links.
 fn copy(checker: &mut Checker<'_>, name: &str, args: &[String]) -> Option<String> {
@@ -411,11 +487,21 @@ fn link(checker: &mut Checker<'_>, args: &[String]) -> Option<String> {
         } else {
             (named, None)
         };
-    if !symbolic
-        && sources
+    // A link (hard or symbolic) to a place is a second name through which it can be written
+    // unseen. A symbolic link's target is relative to the link's directory.
+    let link_dir = name
+        .and_then(|n| n.rsplit_once('/').map(|(d, _)| d.to_owned()))
+        .unwrap_or_else(|| ".".to_owned());
+    let names_a_place = |source: &String| {
+        let mut candidates = vec![source.clone()];
+        if symbolic && !source.starts_with('/') {
+            candidates.push(format!("{link_dir}/{source}"));
+        }
+        candidates
             .iter()
-            .any(|s| checker.places.written(&checker.target(s)).is_some())
-    {
+            .any(|c| checker.places.written(&checker.target(c)).is_some())
+    };
+    if sources.iter().any(|s| names_a_place(s)) {
         return Some(HARD_LINK.to_owned());
     }
     if let Some(name) = name
@@ -436,6 +522,62 @@ fn link(checker: &mut Checker<'_>, args: &[String]) -> Option<String> {
             .unwrap_or(source);
         checker.write(&format!("{}/{base}", dir.trim_end_matches('/')), false)
     })
+}
+
+/// Places that can lie below where `find` starts, to try its patterns on.
+const REPRESENTATIVE_PLACES: [&str; 10] = [
+    ".git/hooks/pre-commit",
+    ".git/hooks/pre-push",
+    ".git/config",
+    ".git/HEAD",
+    ".git/info/attributes",
+    ".git/refs/remotes/origin/main",
+    ".git/backstop/sessions/session.json",
+    "gates.toml",
+    ".claude/settings.json",
+    ".git/packed-refs",
+];
+
+/// The places below `starts` that `find`'s patterns (`-path '*hooks*'`, `-name 'pre-*'`) match.
+fn pattern_places(expressions: &[String], starts: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, arg) in expressions.iter().enumerate() {
+        let Some(pattern) = expressions
+            .get(i + 1)
+            .filter(|p| p.contains(['*', '?', '[']))
+        else {
+            continue;
+        };
+        let whole_path = matches!(
+            arg.as_str(),
+            "-path" | "-wholename" | "-ipath" | "-iwholename"
+        );
+        if !whole_path && !matches!(arg.as_str(), "-name" | "-iname") {
+            continue;
+        }
+        let Ok(glob) = globset::GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .case_insensitive(arg.starts_with("-i"))
+            .build()
+            .map(|g| g.compile_matcher())
+        else {
+            continue;
+        };
+        for start in starts {
+            for place in REPRESENTATIVE_PLACES {
+                let path = format!("{}/{place}", start.trim_end_matches('/'));
+                let subject = if whole_path {
+                    path.as_str()
+                } else {
+                    place.rsplit('/').next().unwrap_or(place)
+                };
+                if glob.is_match(subject) {
+                    found.push(path);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// `find`: what `-delete` removes and what `-exec` commands get as `{}`: the paths `-path`
@@ -473,6 +615,7 @@ fn find(checker: &mut Checker<'_>, args: &[String], depth: usize) -> Option<Stri
             _ => {}
         }
     }
+    found.extend(pattern_places(expressions, &starts));
     if found.is_empty() {
         found.extend(starts.iter().cloned());
     }

@@ -350,3 +350,58 @@ fn everyday_agent_commands_pass_untouched() {
         "git commit -m \"$(cat <<'EOF'\nfeat: thing\n\nLonger body with --no-verify mentioned.\nEOF\n)\"",
     ]);
 }
+
+/// Variants of the reproduced bypasses: the rule behind each, not the example.
+#[test]
+fn variants_of_each_bypass_are_denied() {
+    assert_denied(&[
+        // Positional parameters and unquoted unknowns.
+        "set -- backstop approve; \"$@\"",
+        "set -- git commit -n; $1 $2 $3",
+        "sh -c '\"$@\"' _ backstop approve",
+        "bash -c '\"$0\" \"$@\"' git commit --no-verify",
+        "IFS=:; X=git:commit:-n; $X",
+        "$CMD",
+        "${TOOL:-git} commit -n",
+        // git's own programs.
+        "/usr/lib/git-core/git-commit -n -m x",
+        "\"$(git --exec-path)/git-commit\" --no-verify -m x",
+        // Links and names.
+        "ln -s ../.git/hooks h && rm h/pre-commit",
+        "ln -s ../gates.toml g",
+        "echo x > \"$(git rev-parse --git-path hooks)/pre-commit\"",
+        "find .. -name pre-commit -exec rm {} \\;",
+        "find .. -path '*hooks*' -delete",
+        "find .. -name '*.toml' -delete",
+        // Interpreters with the path as an argument, awk and sed writes.
+        "python3 -c 'import os,sys; os.remove(sys.argv[1])' ../gates.toml",
+        "node -e 'require(\"fs\").writeFileSync(process.argv[1], \"\")' ../.git/HEAD",
+        "awk 'BEGIN { printf \"\" > \"../gates.toml\" }'",
+        "awk '{ system(\"git commit -n -m x\") }' a.txt",
+        "sed -n 'w ../.git/hooks/pre-commit' a.txt",
+        "sed 's/a/b/w ../gates.toml' a.txt",
+        // Environment around a hooked git command.
+        "env -i PATH=/usr/bin git commit -m x",
+        "env -u HOME git push",
+        "unset HOME; git commit -m x",
+    ]);
+}
+
+#[test]
+fn variants_look_alikes_are_allowed() {
+    assert_allowed(&[
+        "set -- a b; echo \"$@\"",
+        "sh -c 'echo \"$1\"' _ hello",
+        "\"$EDITOR_NAME\" --version",
+        "ln -s ../README.md docs/README.md",
+        "find . -name '*.pyc' -delete",
+        "find . -path './node_modules/*' -prune -o -name '*.js' -print",
+        "python3 -c 'import sys; print(sys.argv[1])' ../gates.toml",
+        "awk '{ print $1 > \"out.txt\" }' a.txt",
+        "sed -n 'p' a.txt",
+        "sed 's/w/W/g' a.txt",
+        "env -i PATH=/usr/bin cargo test",
+        "unset FOO; git status",
+        "git-lfs pull",
+    ]);
+}

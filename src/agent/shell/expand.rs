@@ -3,7 +3,7 @@
 //! a sequence of [`Ch`]: each character remembers how it came to be, since that decides which
 //! expansions see it.
 
-use super::{NAME, UNKNOWN};
+use super::{NAME, SPLIT, UNKNOWN};
 
 /// The most words one word may expand to (`{a,b}{c,d}...`): more is read as unknown.
 const MAX_BRACE_WORDS: usize = 256;
@@ -23,8 +23,8 @@ pub(super) enum Kind {
     /// From a variable's value; unquoted values are split into fields.
     Expanded { quoted: bool },
     /// A value that cannot be known here; `name` when it is a ref name or a commit id (never
-    /// an option).
-    Unknown { name: bool },
+    /// an option); `split` when it is unquoted, so it may become several words.
+    Unknown { name: bool, split: bool },
 }
 
 impl Ch {
@@ -111,7 +111,10 @@ pub(super) fn braces(word: Vec<Ch>) -> Vec<Vec<Ch>> {
         if done.len() + todo.len() > MAX_BRACE_WORDS {
             return vec![vec![Ch {
                 c: UNKNOWN,
-                kind: Kind::Unknown { name: false },
+                kind: Kind::Unknown {
+                    name: false,
+                    split: false,
+                },
             }]];
         }
         match expand_one(&word) {
@@ -259,8 +262,9 @@ pub(super) fn fields(word: Vec<Ch>, quoted: bool) -> Vec<Vec<Ch>> {
 pub(super) fn render(word: &[Ch]) -> String {
     word.iter()
         .map(|ch| match ch.kind {
-            Kind::Unknown { name: true } => NAME,
-            Kind::Unknown { name: false } => UNKNOWN,
+            Kind::Unknown { name: true, .. } => NAME,
+            Kind::Unknown { split: true, .. } => SPLIT,
+            Kind::Unknown { .. } => UNKNOWN,
             _ => ch.c,
         })
         .collect()

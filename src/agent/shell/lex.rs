@@ -604,7 +604,11 @@ impl<'a> Lexer<'a> {
                 let inner = &self.chars[start..end.min(self.chars.len())];
                 self.pos = (end + 1).min(self.chars.len());
                 let text: String = inner.iter().collect();
-                if text.chars().next().is_some_and(is_name_start) && text.chars().all(is_name) {
+                let positional = !text.is_empty()
+                    && (text.chars().all(|c| c.is_ascii_digit()) || text == "@" || text == "*");
+                if positional
+                    || (text.chars().next().is_some_and(is_name_start) && text.chars().all(is_name))
+                {
                     word.pieces.push(Piece::Var { name: text, quoted });
                 } else {
                     // `${X:-word}`, `${X/a/b}`, `${#X}`...: unknown, but what it runs, runs.
@@ -623,7 +627,15 @@ impl<'a> Lexer<'a> {
                 self.pos = end;
                 word.pieces.push(Piece::Var { name, quoted });
             }
-            Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(c) => {
+            Some(c) if c.is_ascii_digit() || c == '@' || c == '*' => {
+                // Positional parameters: known after `set --` or in `sh -c TEXT ARGS`.
+                self.pos += 2;
+                word.pieces.push(Piece::Var {
+                    name: c.to_string(),
+                    quoted,
+                });
+            }
+            Some(c) if "#?$!-".contains(c) => {
                 self.pos += 2;
                 word.pieces.push(Piece::Unknown { quoted });
             }

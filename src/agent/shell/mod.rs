@@ -15,6 +15,15 @@ mod parse;
 /// Stands for a part of a word whose value cannot be known before the command runs.
 pub const UNKNOWN: char = '\u{FFFC}';
 
+/// Stands for an unquoted part of a word whose value cannot be known before the command runs:
+/// it may split into several words (`$CMD`, `$(...)` without quotes).
+pub const SPLIT: char = '\u{E001}';
+
+/// Whether a word holds a part only known when the command runs.
+pub fn unknown(word: &str) -> bool {
+    word.contains([UNKNOWN, NAME, SPLIT])
+}
+
 /// Stands for a part of a word that is unknown but is a ref name or commit id (`$(git branch
 /// --show-current)`): git refuses names that start with `-`, so it is never an option.
 pub const NAME: char = '\u{E000}';
@@ -94,7 +103,7 @@ pub fn program_name(word: &str) -> &str {
 
 /// Whether a word could be read as an option: it starts with `-` or with an unknown value.
 pub fn could_be_option(word: &str) -> bool {
-    word.starts_with('-') || word.starts_with(UNKNOWN)
+    word.starts_with('-') || word.starts_with(UNKNOWN) || word.starts_with(SPLIT)
 }
 
 /// Shells: `-c TEXT` runs the text; otherwise a file operand, else stdin, is the script.
@@ -202,6 +211,8 @@ pub enum Script {
         text: String,
         /// Whether it runs in the calling shell.
         same_shell: bool,
+        /// Its `$0 $1 ...` (`sh -c TEXT NAME ARGS`), `None` when they are the caller's.
+        args: Option<Vec<String>>,
     },
     /// A script file (`sh FILE`, `source FILE`, `bash < FILE`).
     File(String),
@@ -232,25 +243,10 @@ pub fn scripts(command: &Command) -> Vec<Script> {
             "eval" => Script::Text {
                 text: args.join(" "),
                 same_shell: true,
+                args: None,
             },
             "source" | "." => match args.first() {
-                Some(file)
-                    if matches!(
-                        file.as_str(),
-                        "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
-                    ) =>
-                {
-                    match &command.stdin {
-                        Stdin::Text(text) => Script::Text {
-                            text: text.clone(),
-                            same_shell: true,
-                        },
-                        Stdin::File(file) => Script::File(file.clone()),
-                        Stdin::Pipe => Script::Unreadable(PIPED.to_owned()),
-                        Stdin::Inherited => Script::Stdin,
-                    }
-                }
-                Some(file) => Script::File(file.clone()),
+                Some(file) => sourced(file, &command.stdin),
                 None => continue,
             },
             "env" => {
@@ -265,6 +261,7 @@ pub fn scripts(command: &Command) -> Vec<Script> {
                 Script::Text {
                     text,
                     same_shell: false,
+                    args: None,
                 }
             }
             "alias" => {
@@ -274,6 +271,7 @@ pub fn scripts(command: &Command) -> Vec<Script> {
                 Script::Text {
                     text: body.to_owned(),
                     same_shell: false,
+                    args: None,
                 }
             }
             "su" | "runuser" | "script" | "flock" => {
@@ -283,6 +281,7 @@ pub fn scripts(command: &Command) -> Vec<Script> {
                 Script::Text {
                     text,
                     same_shell: false,
+                    args: None,
                 }
             }
             "watch" => {
@@ -299,6 +298,7 @@ pub fn scripts(command: &Command) -> Vec<Script> {
                 Script::Text {
                     text: args[start..].join(" "),
                     same_shell: false,
+                    args: None,
                 }
             }
             _ => continue,
@@ -308,6 +308,23 @@ pub fn scripts(command: &Command) -> Vec<Script> {
         }
     }
     out
+}
+
+/// What `source FILE` runs (`/dev/stdin` and the like read the command's stdin).
+fn sourced(file: &str, stdin: &Stdin) -> Script {
+    if !matches!(file, "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0") {
+        return Script::File(file.to_owned());
+    }
+    match stdin {
+        Stdin::Text(text) => Script::Text {
+            text: text.clone(),
+            same_shell: true,
+            args: None,
+        },
+        Stdin::File(file) => Script::File(file.clone()),
+        Stdin::Pipe => Script::Unreadable(PIPED.to_owned()),
+        Stdin::Inherited => Script::Stdin,
+    }
 }
 
 const PIPED: &str = "a shell reads its script from a pipe, so backstop cannot see what it runs";
@@ -354,15 +371,20 @@ fn shell_script(args: &[String], stdin: &Stdin) -> Script {
         return args.get(i).map_or(Script::Stdin, |text| Script::Text {
             text: text.clone(),
             same_shell: false,
+            args: Some(args[i + 1..].to_vec()),
         });
     }
     if !reads_stdin && let Some(file) = args.get(i) {
         return Script::File(file.clone());
     }
+    let positional = std::iter::once(String::from("sh"))
+        .chain(args[i.min(args.len())..].iter().cloned())
+        .collect();
     match stdin {
         Stdin::Text(text) => Script::Text {
             text: text.clone(),
             same_shell: false,
+            args: Some(positional),
         },
         Stdin::File(file) => Script::File(file.clone()),
         Stdin::Pipe => Script::Unreadable(PIPED.to_owned()),
@@ -417,8 +439,9 @@ mod tests {
         commands(script).into_iter().map(|c| c.words).collect()
     }
 
+    /// `?`: an unquoted unknown part.
     fn u(s: &str) -> String {
-        s.replace('?', &UNKNOWN.to_string())
+        s.replace('?', &SPLIT.to_string())
     }
 
     #[test]

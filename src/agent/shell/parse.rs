@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::expand::{self, Ch, Kind};
 use super::lex::{self, Op, Piece, RedirectKind, Token, Word};
-use super::{Command, NAME, Reading, Script, Stdin, UNKNOWN};
+use super::{Command, NAME, Reading, SPLIT, Script, Stdin, UNKNOWN};
 
 /// The most commands one reading holds; a script with more is unreadable.
 const MAX_COMMANDS: usize = 20_000;
@@ -22,6 +22,19 @@ pub(super) struct Vars {
     values: HashMap<String, Option<String>>,
     /// After a function definition, `eval`, `source` or an `IFS` change, nothing is certain.
     poisoned: bool,
+    /// `$0` and `$1 ...` when certain (`sh -c TEXT NAME ARGS`, `set -- ARGS`).
+    positional: Option<Vec<String>>,
+}
+
+impl Vars {
+    /// The variables a script run as `sh -c TEXT $0 $1...` starts with.
+    pub(super) fn with_args(&self, args: Option<Vec<String>>) -> Vars {
+        let mut vars = self.clone();
+        if let Some(args) = args {
+            vars.positional = Some(args);
+        }
+        vars
+    }
 }
 
 /// Reads `tokens` (a script at nesting `depth`) into `out`.
@@ -416,8 +429,12 @@ impl<'t> Parser<'_, 't> {
         self.out.commands.push(command);
         for script in scripts {
             match script {
-                Script::Text { text, same_shell } => {
-                    if text.contains(UNKNOWN) {
+                Script::Text {
+                    text,
+                    same_shell,
+                    args,
+                } => {
+                    if text.contains([UNKNOWN, SPLIT]) {
                         let shown: String = text
                             .chars()
                             .take(60)
@@ -429,7 +446,8 @@ impl<'t> Parser<'_, 't> {
                         ));
                         continue;
                     }
-                    read_text(&text, self.depth + 1, self.child_vars(), self.out);
+                    let vars = self.child_vars().with_args(args);
+                    read_text(&text, self.depth + 1, vars, self.out);
                     if same_shell {
                         self.vars.poisoned = true;
                     }
@@ -476,6 +494,36 @@ impl<'t> Parser<'_, 't> {
                 }
             }
             "eval" | "source" | "." | "alias" | "enable" => self.vars.poisoned = true,
+            "set" => {
+                let operands: Vec<&String> = match args.first().map(String::as_str) {
+                    Some("--") => args[1..].iter().collect(),
+                    Some(a) if !a.starts_with(['-', '+']) => args.iter().collect(),
+                    _ => return,
+                };
+                let zero = self
+                    .vars
+                    .positional
+                    .as_ref()
+                    .and_then(|p| p.first().cloned())
+                    .unwrap_or_else(|| UNKNOWN.to_string());
+                self.vars.positional = (plain && !operands.iter().any(|o| o.contains(UNKNOWN)))
+                    .then(|| {
+                        std::iter::once(zero)
+                            .chain(operands.into_iter().cloned())
+                            .collect()
+                    });
+            }
+            "shift" => {
+                let n = args.first().and_then(|a| a.parse().ok()).unwrap_or(1);
+                if let Some(positional) = &mut self.vars.positional
+                    && plain
+                    && positional.len() > n
+                {
+                    positional.drain(1..=n);
+                } else {
+                    self.vars.positional = None;
+                }
+            }
             _ => {}
         }
     }
@@ -493,6 +541,13 @@ impl<'t> Parser<'_, 't> {
     fn lookup(&self, name: &str) -> Option<String> {
         if self.vars.poisoned || self.frames.contains(&Frame::Loop) {
             return None;
+        }
+        if let Ok(n) = name.parse::<usize>() {
+            let positional = self.vars.positional.as_ref()?;
+            return Some(positional.get(n).cloned().unwrap_or_default());
+        }
+        if name == "@" || name == "*" {
+            return self.vars.positional.as_ref().map(|p| p[1..].join(" "));
         }
         match self.vars.values.get(name) {
             Some(value) => value.clone(),
@@ -518,15 +573,18 @@ impl<'t> Parser<'_, 't> {
                 Piece::Text { text, quoted } => {
                     chars.extend(text.chars().map(|c| Ch::literal(c, *quoted)));
                 }
-                Piece::Var { name, quoted } => match self.lookup(name) {
-                    Some(value) => chars.extend(value.chars().map(|c| value_char(c, *quoted))),
-                    None => chars.push(unknown(false)),
-                },
-                Piece::Unknown { .. } => chars.push(unknown(false)),
-                Piece::Sub { run, .. } => {
-                    chars.push(unknown(
-                        word.runs.get(*run).is_some_and(|r| names_a_commit(r)),
-                    ));
+                Piece::Var { name, quoted } => {
+                    // `"$@"` is one word per parameter, quoted or not.
+                    let quoted = *quoted && name != "@";
+                    match self.lookup(name) {
+                        Some(value) => chars.extend(value.chars().map(|c| value_char(c, quoted))),
+                        None => chars.push(unknown(false, !quoted)),
+                    }
+                }
+                Piece::Unknown { quoted } => chars.push(unknown(false, !quoted)),
+                Piece::Sub { run, quoted } => {
+                    let name = word.runs.get(*run).is_some_and(|r| names_a_commit(r));
+                    chars.push(unknown(name, !quoted && !name));
                 }
             }
         }
@@ -552,7 +610,7 @@ impl<'t> Parser<'_, 't> {
             match piece {
                 Piece::Text { text: t, .. } => text.push_str(t),
                 Piece::Var { name, .. } => match self.lookup(name) {
-                    Some(value) => text.push_str(&value),
+                    Some(value) => text.push_str(&value.replace(SPLIT, &UNKNOWN.to_string())),
                     None => text.push(UNKNOWN),
                 },
                 Piece::Unknown { .. } => text.push(UNKNOWN),
@@ -588,29 +646,29 @@ impl<'t> Parser<'_, 't> {
         let mut out: Vec<Ch> = if end == 1 {
             match self.lookup("HOME") {
                 Some(home) => home.chars().map(|c| value_char(c, true)).collect(),
-                None => vec![unknown(false)],
+                None => vec![unknown(false, false)],
             }
         } else {
             // `~user`: someone's home directory.
-            vec![unknown(false)]
+            vec![unknown(false, false)]
         };
         out.extend_from_slice(&chars[end..]);
         out
     }
 }
 
-fn unknown(name: bool) -> Ch {
+fn unknown(name: bool, split: bool) -> Ch {
     Ch {
         c: if name { NAME } else { UNKNOWN },
-        kind: Kind::Unknown { name },
+        kind: Kind::Unknown { name, split },
     }
 }
 
 /// A character of a variable's value (which may itself hold unknown parts).
 fn value_char(c: char, quoted: bool) -> Ch {
     match c {
-        UNKNOWN => unknown(false),
-        NAME => unknown(true),
+        UNKNOWN | SPLIT => unknown(false, !quoted),
+        NAME => unknown(true, false),
         _ => Ch {
             c,
             kind: Kind::Expanded { quoted },
