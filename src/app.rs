@@ -66,6 +66,7 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
         CommandArgs::Approve(approve) => commands::approve::run(&global, approve.show),
         CommandArgs::Cache(CacheArgs::Clear) => commands::maintenance::clear_cache(&global),
         CommandArgs::Recover => commands::maintenance::recover(&global),
+        CommandArgs::Doctor => commands::doctor::run(&global),
         CommandArgs::Config(ConfigArgs::Check) => commands::maintenance::check_config(&global),
         CommandArgs::Config(ConfigArgs::Schema) => commands::maintenance::print_schema(),
         CommandArgs::Completions(completions) => {

@@ -125,6 +125,9 @@ pub enum CommandArgs {
     /// Put back work that an interrupted run set aside.
     #[command(after_help = "Example:\n  backstop recover")]
     Recover,
+    /// Show the wiring (git hooks, other hook managers, agent files, base, cache) and what to fix.
+    #[command(after_help = "Example:\n  backstop doctor")]
+    Doctor,
     /// Show the gates, their triggers, and what each would run on now.
     #[command(after_help = "Example:\n  backstop list")]
     List(ListArgs),

@@ -52,6 +52,55 @@ impl GlobList {
     }
 }
 
+/// Which paths are a gate's: the globs and regular expressions of its config together.
+#[derive(Debug, Clone)]
+pub struct FileFilter {
+    files: Option<GlobList>,
+    exclude: Option<GlobList>,
+    files_regex: Option<regex::bytes::Regex>,
+    exclude_regex: Option<regex::bytes::Regex>,
+}
+
+impl FileFilter {
+    /// Compiles the four keys; absent ones select (or exclude) nothing.
+    pub fn new(
+        files: Option<&[String]>,
+        exclude: Option<&[String]>,
+        files_regex: Option<&str>,
+        exclude_regex: Option<&str>,
+    ) -> Result<FileFilter, String> {
+        let regex = |r: Option<&str>| {
+            r.map(|r| regex::bytes::Regex::new(r).map_err(|e| format!("{r:?}: {e}")))
+                .transpose()
+        };
+        Ok(FileFilter {
+            files: files.map(GlobList::new).transpose()?,
+            exclude: exclude.map(GlobList::new).transpose()?,
+            files_regex: regex(files_regex)?,
+            exclude_regex: regex(exclude_regex)?,
+        })
+    }
+
+    /// Whether the filter narrows the file set at all (a gate without one also runs on an
+    /// empty file set).
+    pub fn selects(&self) -> bool {
+        self.files.is_some() || self.files_regex.is_some()
+    }
+
+    /// Whether `path` (relative, `/`-separated) is selected.
+    pub fn is_match(&self, path: &Path) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        self.files.as_ref().is_none_or(|g| g.is_match(path))
+            && self.files_regex.as_ref().is_none_or(|r| r.is_match(bytes))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(path))
+            && !self
+                .exclude_regex
+                .as_ref()
+                .is_some_and(|r| r.is_match(bytes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +134,30 @@ mod tests {
         assert!(matches("*.{test,spec}.{js,ts}", "web/a.spec.ts"));
         assert!(matches("docs/", "docs/a/b.md"));
         assert!(!matches("docs/", "src/docs.md"));
+    }
+
+    #[test]
+    fn globs_and_regexes_select_together() {
+        let filter = FileFilter::new(
+            Some(&["*.py".to_owned()]),
+            Some(&["vendor/".to_owned()]),
+            None,
+            Some(r"^(src/click/testing\.py|tests/test_testing\.py)$"),
+        )
+        .unwrap();
+        assert!(filter.is_match(Path::new("src/click/core.py")));
+        assert!(!filter.is_match(Path::new("src/click/testing.py")));
+        assert!(!filter.is_match(Path::new("vendor/x.py")));
+        assert!(!filter.is_match(Path::new("README.md")));
+        let regex_only = FileFilter::new(None, None, Some(r"\.ya?ml$"), None).unwrap();
+        assert!(regex_only.selects());
+        assert!(regex_only.is_match(Path::new("a/b.yml")));
+        assert!(!regex_only.is_match(Path::new("a/b.json")));
+        assert!(
+            !FileFilter::new(None, Some(&["x".to_owned()]), None, None)
+                .unwrap()
+                .selects()
+        );
     }
 
     #[test]

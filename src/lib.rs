@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod app;
+pub mod builtin;
 pub mod capture;
 pub mod ci;
 pub mod cli;

@@ -155,6 +155,8 @@ pub fn resolve(
         });
     }
     let head = repo.head();
+    // Stop and manual with no base at all: every tracked file, never only uncommitted work.
+    let mut judge_everything = false;
     let (base, target) = match trigger {
         Trigger::PreCommit | Trigger::CommitMsg => (head, Side::Index),
         Trigger::Ci => {
@@ -173,16 +175,36 @@ pub fn resolve(
             (Some(merge_base), Side::Commit(head))
         }
         Trigger::PrePush => (
-            branch_base(repo, base_ref).or(head),
+            match find_base(repo, base_ref) {
+                BaseLookup::Nothing { .. } | BaseLookup::Unborn => head,
+                found => found.announce(),
+            },
             head.map_or(Side::WorkTree, Side::Commit),
         ),
-        Trigger::Stop | Trigger::Manual => (branch_base(repo, base_ref).or(head), Side::WorkTree),
+        Trigger::Stop | Trigger::Manual => {
+            let found = find_base(repo, base_ref);
+            let everything = matches!(found, BaseLookup::Nothing { .. })
+                && head.is_some()
+                && matches!(files, FileSelection::Trigger);
+            judge_everything = everything;
+            (found.announce().or(head), Side::WorkTree)
+        }
     };
     let file_set = match (files, &target) {
         (FileSelection::Listed(paths), _) => repo.listed(paths)?,
         (FileSelection::AllFiles, Side::Index) => repo.tracked(false)?,
         (FileSelection::AllFiles, Side::WorkTree) => repo.tracked(true)?,
         (FileSelection::AllFiles, Side::Commit(id)) => repo.tracked_in_commit(*id)?,
+        (_, Side::WorkTree) if judge_everything => {
+            // Every tracked file, and whatever changed beside them (new and deleted files).
+            let mut all = repo.tracked(true)?;
+            for change in repo.changed_since(base)?.changes {
+                if !all.changes.iter().any(|c| c.path == change.path) {
+                    all.changes.push(change);
+                }
+            }
+            all
+        }
         (_, Side::Index) if trigger == Trigger::CommitMsg => FileSet::default(),
         (_, Side::Index) => repo.staged()?,
         (_, Side::WorkTree) => repo.changed_since(base)?,
@@ -193,21 +215,117 @@ pub fn resolve(
         base,
         target,
         file_set,
-        complete_diff: matches!(files, FileSelection::Trigger) && trigger != Trigger::CommitMsg,
+        complete_diff: matches!(files, FileSelection::Trigger)
+            && trigger != Trigger::CommitMsg
+            && !judge_everything,
     })
 }
 
-/// The merge-base with the configured base branch. A base the user chose that does not
-/// resolve is worth a warning; the default `origin/main` missing (no remote yet) is not.
-fn branch_base(repo: &Repo, base_ref: &str) -> Option<Oid> {
-    let found = repo.merge_base_with(base_ref);
-    if found.is_none()
-        && base_ref != crate::config::SettingsConfig::default().base
-        && repo.head().is_some()
-    {
-        eprintln!(
-            "warning: settings.base `{base_ref}` does not resolve here; comparing with HEAD (fix the ref, or git fetch it)"
-        );
+/// What the base of a stop, manual or new-branch pre-push run is, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseLookup {
+    /// The merge-base with `settings.base`.
+    Configured(Oid),
+    /// `settings.base` did not resolve; the merge-base with another branch, as a user would
+    /// expect (the remote's default branch, the upstream, local main/master).
+    Fallback {
+        /// The merge-base.
+        commit: Oid,
+        /// The configured ref that did not resolve.
+        configured: String,
+        /// The ref used instead.
+        used: String,
+        /// What that ref is ("the remote's default branch", ...).
+        what: &'static str,
+    },
+    /// Nothing resolves (no remote, no upstream, no other local main/master).
+    Nothing {
+        /// The configured ref.
+        configured: String,
+    },
+    /// No commit yet: the base is the empty tree, and every file is new anyway.
+    Unborn,
+}
+
+impl BaseLookup {
+    /// The base commit, saying on stderr where it came from when it is not the configured one.
+    pub fn announce(&self) -> Option<Oid> {
+        match self {
+            BaseLookup::Configured(commit) => Some(*commit),
+            BaseLookup::Fallback {
+                commit,
+                configured,
+                used,
+                what,
+            } => {
+                eprintln!(
+                    "warning: settings.base `{configured}` does not resolve here; comparing with `{used}` ({what}). \
+                     Set base = \"{used}\" in gates.toml to make it the base."
+                );
+                Some(*commit)
+            }
+            BaseLookup::Nothing { configured } => {
+                eprintln!(
+                    "warning: no base to compare with: settings.base `{configured}` does not resolve, and there is no \
+                     remote default branch, upstream or other local main/master; judging every tracked file. \
+                     Set settings.base in gates.toml (or fetch the remote) to judge only what changed."
+                );
+                None
+            }
+            BaseLookup::Unborn => None,
+        }
     }
-    found
+
+    /// The ref the base came from, when one resolved.
+    pub fn used(&self) -> Option<&str> {
+        match self {
+            BaseLookup::Fallback { used, .. } => Some(used),
+            BaseLookup::Configured(_) | BaseLookup::Nothing { .. } | BaseLookup::Unborn => None,
+        }
+    }
+}
+
+/// The base a person would expect: the merge-base of `HEAD` with `settings.base`, else with the
+/// remote's default branch, else with the current branch's upstream, else with local main or
+/// master (never the branch checked out: its merge-base is `HEAD`, which would leave only
+/// uncommitted work to judge).
+pub fn find_base(repo: &Repo, configured: &str) -> BaseLookup {
+    let Some(head) = repo.head() else {
+        return BaseLookup::Unborn;
+    };
+    if let Some(commit) = repo.merge_base_with(configured) {
+        return BaseLookup::Configured(commit);
+    }
+    let current = repo.current_branch();
+    let mut candidates: Vec<(String, &'static str)> = Vec::new();
+    if let Some(default) = repo.remote_default_branch() {
+        candidates.push((default, "the remote's default branch"));
+    }
+    if let Some(upstream) = repo.upstream() {
+        candidates.push((upstream, "the upstream of the current branch"));
+    }
+    for local in ["main", "master"] {
+        if current.as_deref() != Some(local) && repo.has_local_branch(local) {
+            candidates.push((local.to_owned(), "a local branch"));
+        }
+    }
+    for (name, what) in candidates {
+        if name == configured {
+            continue;
+        }
+        let Ok(commit) = repo.commit_id(&name) else {
+            continue;
+        };
+        if let Ok(merge_base) = repo.merge_base(commit, head) {
+            return BaseLookup::Fallback {
+                commit: merge_base,
+                configured: configured.to_owned(),
+                used: name,
+                what,
+            };
+        }
+    }
+    BaseLookup::Nothing {
+        configured: configured.to_owned(),
+    }
 }

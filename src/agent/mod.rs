@@ -219,7 +219,7 @@ pub enum Layout {
 pub fn hook_command(agent: &dyn Agent, event: Event) -> String {
     let run = format!("backstop hook {} {}", agent.name(), event.as_str());
     let missing = format!(
-        "backstop is not installed here: install it (cargo install --locked backstop, or see its README), or remove its hooks from {}",
+        "backstop is not installed here: install it from a backstop checkout (cargo install --locked --path .; see its README), or remove its hooks from {}",
         agent.hooks_file()
     );
     format!(

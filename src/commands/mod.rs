@@ -2,6 +2,7 @@
 //! pipeline or the module that owns the work.
 
 pub mod approve;
+pub mod doctor;
 pub mod install;
 pub mod list;
 pub mod maintenance;

@@ -31,6 +31,9 @@ pub fn run(
         base_override,
     )?;
     let repo = &workspace.repo;
+    for problem in crate::install::reach::unreached(repo) {
+        eprintln!("warning: {problem}");
+    }
     let snapshot = if trigger == Trigger::Ci {
         // The CI base comes from the CI system, never from what the pushed commit says.
         crate::ci::snapshot(

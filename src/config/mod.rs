@@ -94,15 +94,33 @@ impl Default for SettingsConfig {
 }
 
 /// `[gates.NAME]`: one check.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GateConfig {
     /// The command, run with `sh -c` in the gate's `cwd`. The gate passes on exit 0.
+    /// Required unless `builtin` names a check built into backstop.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub run: String,
+    /// A check built into backstop instead of `run`, with its options:
+    /// "trailing-whitespace", "end-of-file", "merge-conflict", "large-files --maxkb=500",
+    /// "private-key", "yaml", "json", "toml", "mixed-line-ending --fix=auto",
+    /// "case-conflict", "byte-order-marker", "debug-statements".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<String>,
     /// Globs; the gate runs only when the file set touches one of them. Absent: any file.
     /// A pattern without `/` matches a file name at any depth.
     #[serde(default)]
     pub files: Option<Vec<String>>,
+    /// Globs of files that are never the gate's, even when `files` matches them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<Vec<String>>,
+    /// A regular expression the path (relative to `cwd`) must match, as pre-commit's `files`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_regex: Option<String>,
+    /// A regular expression of paths (relative to `cwd`) that are never the gate's, as
+    /// pre-commit's `exclude`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude_regex: Option<String>,
     /// Triggers this gate runs on. Default: every trigger except commit-msg.
     #[serde(default)]
     pub on: Option<Vec<Trigger>>,
@@ -158,6 +176,17 @@ impl GateConfig {
         (!cleaned.as_os_str().is_empty()).then_some(cleaned)
     }
 
+    /// Which of the paths (relative to `cwd`) are the gate's: `files` and `files_regex` (when
+    /// set) match, `exclude` and `exclude_regex` do not. Validation reports bad patterns first.
+    pub fn file_filter(&self) -> Result<crate::glob::FileFilter, String> {
+        crate::glob::FileFilter::new(
+            self.files.as_deref(),
+            self.exclude.as_deref(),
+            self.files_regex.as_deref(),
+            self.exclude_regex.as_deref(),
+        )
+    }
+
     /// The timeout, with the default applied. Validation guarantees the string parses.
     pub fn timeout(&self) -> Duration {
         self.timeout
@@ -211,6 +240,9 @@ pub struct ProtectConfig {
     /// Globs of files whose every change is a finding. Default: gates.toml and agent hook configs.
     #[serde(default)]
     pub paths: Option<Vec<String>>,
+    /// Globs of files the protected gate never looks at (generated tests, vendored code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<Vec<String>>,
     /// Finding kinds not to report.
     #[serde(default)]
     pub allow: Vec<FindingKind>,

@@ -51,6 +51,12 @@ pub(super) fn validate(
             &[Step::Key("protect"), Step::Key("paths")],
             protect.paths.as_deref(),
         );
+        check_globs(
+            &mut errors,
+            at,
+            &[Step::Key("protect"), Step::Key("exclude")],
+            protect.exclude.as_deref(),
+        );
     }
     errors
 }
@@ -81,20 +87,7 @@ fn check_gate(
             Some("rename the gate, e.g. [gates.unit-tests]".to_owned()),
         ));
     }
-    if gate.run.trim().is_empty() {
-        errors.push(at.error(
-            &here("run"),
-            false,
-            "empty command".to_owned(),
-            Some("give the command to run, e.g. run = \"cargo test\"".to_owned()),
-        ));
-    }
-    check_globs(
-        errors,
-        at,
-        &[Step::Key("gates"), Step::Key(name), Step::Key("files")],
-        gate.files.as_deref(),
-    );
+    check_command_and_patterns(errors, at, name, gate);
     check_globs(
         errors,
         at,
@@ -336,6 +329,74 @@ fn starts_comment(line: &str) -> bool {
         previous = c;
     }
     false
+}
+
+/// `run` or `builtin` (exactly one, and a builtin that exists), and the file patterns.
+fn check_command_and_patterns(
+    errors: &mut Vec<ConfigError>,
+    at: &Locator<'_>,
+    name: &str,
+    gate: &super::GateConfig,
+) {
+    let here = |key: &'static str| [Step::Key("gates"), Step::Key(name), Step::Key(key)];
+    match (&gate.builtin, gate.run.trim().is_empty()) {
+        (None, true) => errors.push(at.error(
+            &[Step::Key("gates"), Step::Key(name)],
+            true,
+            "missing key `run` (the command), or `builtin` (a built-in check)".to_owned(),
+            Some(format!(
+                "give `gates.{name}` a command: run = \"...\" (or a built-in check: builtin = \"trailing-whitespace\")"
+            )),
+        )),
+        (Some(_), false) => errors.push(at.error(
+            &here("builtin"),
+            false,
+            "a gate has either `run` or `builtin`, not both".to_owned(),
+            Some("keep one of them; a built-in check needs no command".to_owned()),
+        )),
+        (Some(spec), true) => {
+            if let Err(problem) = crate::builtin::Builtin::parse(spec) {
+                errors.push(at.error(
+                    &here("builtin"),
+                    false,
+                    problem,
+                    Some(format!(
+                        "built-in checks: {}",
+                        crate::builtin::NAMES.join(", ")
+                    )),
+                ));
+            }
+        }
+        (None, false) => {}
+    }
+    for key in ["files", "exclude"] {
+        let globs = if key == "files" {
+            gate.files.as_deref()
+        } else {
+            gate.exclude.as_deref()
+        };
+        check_globs(
+            errors,
+            at,
+            &[Step::Key("gates"), Step::Key(name), Step::Key(key)],
+            globs,
+        );
+    }
+    for (key, pattern) in [
+        ("files_regex", &gate.files_regex),
+        ("exclude_regex", &gate.exclude_regex),
+    ] {
+        if let Some(pattern) = pattern
+            && let Err(e) = regex::bytes::Regex::new(pattern)
+        {
+            errors.push(at.error(
+                &here(key),
+                false,
+                format!("bad regex: {e}"),
+                Some("use Rust regex syntax (no look-around), e.g. '^src/.*\\.py$'".to_owned()),
+            ));
+        }
+    }
 }
 
 fn check_globs(

@@ -1,5 +1,6 @@
 //! Gates: run one planned gate and return its outcome. Gates never print.
 
+pub mod builtin;
 pub mod command;
 pub mod protected;
 
@@ -11,6 +12,30 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::Diagnostic;
 use crate::finding::FindingReport;
 use crate::trigger::Trigger;
+
+/// Runs a planned job: its built-in check in process, or its command.
+pub fn run(job: &crate::plan::Job, context: &GateContext) -> GateOutcome {
+    match &job.builtin {
+        Some(check) => builtin::run(job, check),
+        None => command::run(job, context),
+    }
+}
+
+/// Runs only a job's fixer (the pre-commit hook's fixer phase); `None` when it has none.
+pub fn fix(job: &crate::plan::Job, context: &GateContext) -> Option<GateOutcome> {
+    let fix = job.fix.as_ref()?;
+    Some(match &job.builtin {
+        Some(check) => builtin::fix(job, check),
+        None => command::run(
+            &crate::plan::Job {
+                run: fix.clone(),
+                fix_first: false,
+                ..job.clone()
+            },
+            context,
+        ),
+    })
+}
 
 /// What every gate of a run shares.
 #[derive(Debug, Clone)]

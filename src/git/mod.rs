@@ -6,6 +6,7 @@ mod fileset;
 mod hidden;
 mod hooks;
 mod names;
+mod refs;
 mod remote;
 mod scratch;
 mod worktree;

@@ -143,6 +143,8 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         Claim::Judge(claim) => claim,
         Claim::Replay(verdict) => return verdict.answer(agent),
     };
+    // Hooks another tool took over: the person hears it on every stop, the agent with a block.
+    let unreached = crate::install::reach::warnings(repo);
     let (failures, loop_settings) = judge_worktrees(global, &worktrees, recorded);
     if failures.is_empty() {
         let mut state = session::load(repo, &counter);
@@ -150,9 +152,10 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
         state.blocks = 0;
         state.total = 0;
         session::save(repo, &counter, &state);
-        return claim.answer(agent, Verdict::Pass);
+        return claim.answer(agent, passed(&unreached));
     }
-    let text: String = failures.iter().map(|(_, t)| t.as_str()).collect();
+    let mut text: String = failures.iter().map(|(_, t)| t.as_str()).collect();
+    text.push_str(&unreached);
     let fingerprint = crate::git::blob_id(
         failures
             .iter()
@@ -257,6 +260,15 @@ fn judge_worktrees(
         }
     }
     (failures, loop_settings)
+}
+
+/// A green stop: nothing to say, or, when hooks no longer reach backstop, a word to the person.
+fn passed(unreached: &str) -> Verdict {
+    if unreached.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::GiveUp(format!("backstop: {unreached}"))
+    }
 }
 
 /// The repository a stop judges: the payload's `cwd`; when that is no directory of a

@@ -22,7 +22,7 @@ use crate::trigger::{GitHook, Trigger};
 pub fn run(global: &GlobalOptions, hook: GitHook, args: &[OsString]) -> Result<u8> {
     signals::install()?;
     let stdin = if hook == GitHook::PrePush {
-        read_stdin()?
+        pushed_from_pre_commit(read_stdin()?)
     } else {
         Vec::new()
     };
@@ -225,7 +225,11 @@ fn run_guarding_the_index(
             .env
             .push(("GIT_INDEX_FILE".into(), index_copy.into_os_string()));
     }
+    let differing = differing_from_index(repo)?;
     let report = pipeline::judge(repo, plan, settings, inputs, started);
+    // A check must not change what is committed: put the staged version back, keep the
+    // gate's, and block.
+    let rewritten = put_back_what_gates_rewrote(repo, &differing)?;
     // Entries, not bytes: git refreshing stat data or its untracked cache is not a change.
     let index_changed = repo.index_fingerprint(&index_file) != entries_before;
     if index_changed && let Some(bytes) = &index_before {
@@ -236,7 +240,37 @@ fn run_guarding_the_index(
     if let Some(aside) = aside {
         setaside::report_kept(&aside.restore()?);
     }
-    let status = pipeline::finish(&report?, settings)?;
+    let report = report?;
+    let mut status = pipeline::finish(&report, settings)?;
+    if !rewritten.is_empty() {
+        let writers: Vec<&str> = report
+            .gates
+            .iter()
+            .filter(|g| {
+                matches!(
+                    g.status,
+                    crate::gates::GateStatus::Passed | crate::gates::GateStatus::Failed
+                ) && !g.command.starts_with("(built-in)")
+            })
+            .map(|g| g.name.as_str())
+            .collect();
+        let who = match writers.as_slice() {
+            [one] => format!("gate `{one}`"),
+            many => format!("one of the gates {}", many.join(", ")),
+        };
+        eprintln!(
+            "backstop: {who} changed {} while checking it; a check must not change files, so the commit is blocked. \
+             The staged version is back in place; the changed one is kept at {}. Give the gate a command that only \
+             checks (its fixer goes in `fix`).",
+            rewritten
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            kept_dir(repo).display()
+        );
+        status = status.max(crate::error::EXIT_FAILED);
+    }
     if index_changed {
         eprintln!(
             "backstop: a gate changed the index being committed ({}); it was put back and the commit is blocked. \
@@ -246,6 +280,53 @@ fn run_guarding_the_index(
         return Ok(status.max(crate::error::EXIT_FAILED));
     }
     Ok(status)
+}
+
+fn kept_dir(repo: &Repo) -> PathBuf {
+    setaside::area(repo)
+        .join("kept")
+        .join(format!("rewritten-{}", std::process::id()))
+}
+
+/// Tracked paths whose worktree content differs from the index, with that content's id.
+fn differing_from_index(repo: &Repo) -> Result<Vec<(PathBuf, String)>> {
+    let index = repo.index()?;
+    Ok(repo
+        .worktree_changes(&index, false, &[])?
+        .into_iter()
+        .filter(|c| !c.untracked)
+        .map(|c| {
+            let id = std::fs::read(repo.root().join(&c.path))
+                .map_or_else(|_| String::new(), |b| crate::git::blob_id(&b));
+            (c.path, id)
+        })
+        .collect())
+}
+
+/// Tracked files a gate changed while the checks ran (they differ from the index now, and did
+/// not before, or differently): each is copied under the kept directory and put back as
+/// staged.
+fn put_back_what_gates_rewrote(repo: &Repo, before: &[(PathBuf, String)]) -> Result<Vec<PathBuf>> {
+    let mut index = repo.index()?;
+    let changed: Vec<PathBuf> = differing_from_index(repo)?
+        .into_iter()
+        .filter(|now| !before.contains(now))
+        .filter(|(path, _)| !setaside::behind_symlink(repo.root(), path))
+        .map(|(path, _)| path)
+        .collect();
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+    let kept = kept_dir(repo);
+    for path in &changed {
+        let copy = kept.join(path);
+        if let (Some(parent), Ok(bytes)) = (copy.parent(), std::fs::read(repo.root().join(path))) {
+            std::fs::create_dir_all(parent)?;
+            std::fs::write(&copy, bytes)?;
+        }
+    }
+    repo.write_index_versions(&mut index, &changed)?;
+    Ok(changed)
 }
 
 /// Runs every gate's fixer, re-stages the fully staged files they changed, and says whether
@@ -269,13 +350,9 @@ fn run_fixers(
         env: inputs.env.clone(),
     };
     for job in plan.jobs() {
-        let Some(fix) = &job.fix else { continue };
-        let fixer = crate::plan::Job {
-            run: fix.clone(),
-            fix_first: false,
-            ..job.clone()
+        let Some(outcome) = crate::gates::fix(job, &context) else {
+            continue;
         };
-        let outcome = crate::gates::command::run(&fixer, &context);
         if outcome.status.is_failure() {
             eprintln!(
                 "backstop: the fixer of `{}` failed ({}); its check will tell what is wrong",
@@ -552,6 +629,22 @@ fn run_chained(repo: &Repo, hook: GitHook, args: &[OsString], stdin: &[u8]) -> R
 
 /// git's ref lines for pre-push: a few hundred bytes per pushed ref, written at once. Bounded in
 /// size and time, so a hook started by hand on an endless input cannot grow or hang.
+/// pre-commit and prek run a pre-push hook with git's stdin consumed and the range in
+/// `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`: that range as the line git would have written.
+fn pushed_from_pre_commit(stdin: Vec<u8>) -> Vec<u8> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (stdin.is_empty(), var("PRE_COMMIT_TO_REF")) {
+        (true, Some(to)) => {
+            let zero = "0".repeat(40);
+            let from = var("PRE_COMMIT_FROM_REF").unwrap_or(zero);
+            let local = var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|| "HEAD".to_owned());
+            let remote = var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_else(|| local.clone());
+            format!("{local} {to} {remote} {from}\n").into_bytes()
+        }
+        _ => stdin,
+    }
+}
+
 fn read_stdin() -> Result<Vec<u8>> {
     const LIMIT: u64 = 16 * 1024 * 1024;
     match crate::fsio::read_stdin(LIMIT, std::time::Duration::from_mins(1)) {

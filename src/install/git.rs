@@ -1,7 +1,6 @@
 //! Git hook shims: written into the hooks directory git really uses, chaining any hook that
 //! was there before, idempotent, and reversible byte for byte.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -11,8 +10,10 @@ use crate::error::usage;
 use crate::git::{HooksSource, Repo};
 use crate::trigger::{GitHook, Trigger};
 
-/// The line that marks a hook as backstop's.
-pub const MARKER: &str = "# backstop-managed-hook";
+use super::managers::{self, Manager};
+use super::reach;
+
+pub use super::reach::{MARKER, is_executable, is_husky, is_ours};
 /// Suffix of a foreign hook kept beside the shim and run first.
 pub const CHAINED_SUFFIX: &str = ".backstop-chained";
 const TEMPLATE: &str = include_str!("../../hooks/git-hook.sh");
@@ -46,6 +47,10 @@ fn shell_quote(text: &str) -> String {
 }
 
 /// Installs shims for `hooks`; returns one line per hook saying what happened.
+#[expect(
+    clippy::too_many_lines,
+    reason = "each case of an existing hook, in order"
+)]
 pub fn install(repo: &Repo, hooks: &[GitHook], force: bool) -> Result<Vec<String>> {
     let dir = repo.hooks_dir()?;
     if let (HooksSource::UserWide(scope), false) = (&dir.source, force) {
@@ -69,27 +74,62 @@ pub fn install(repo: &Repo, hooks: &[GitHook], force: bool) -> Result<Vec<String
             ),
         ));
     }
-    if is_husky(&dir.path) && !force {
+    let managers = managers::detect(repo.root(), &dir.path);
+    if managers.iter().any(|m| matches!(m, Manager::Husky(_))) && !force {
+        let now = if is_husky(&dir.path) {
+            format!(
+                "husky runs this repository's hooks from {}",
+                dir.path.display()
+            )
+        } else {
+            "husky will run this repository's hooks (its `prepare` script sets core.hooksPath to .husky/_ on npm install)".to_owned()
+        };
         return Err(usage(
             format!(
-                "husky runs this repository's hooks from {}: it rewrites that directory on every npm \
-                 install, and its hooks find their scripts by their own file name, so a chained husky \
-                 hook would silently stop running",
-                dir.path.display()
+                "{now}: it rewrites that directory on every npm install, and its hooks find their scripts by \
+                 their own file name, so a hook backstop put there would silently stop running"
             ),
-            "call backstop from husky's own hook files instead: add the line `backstop hook git pre-commit` \
-             to .husky/pre-commit, `backstop hook git pre-push \"$@\"` to .husky/pre-push, and \
-`backstop hook git commit-msg \"$1\"` to .husky/commit-msg, and `backstop hook git pre-merge-commit` \
-             to .husky/pre-merge-commit (or pass --force)",
+            format!(
+                "call backstop from husky's own hook files instead: add the line {} (or pass --force)",
+                managers::husky_lines(hooks)
+            ),
         ));
+    }
+    let mut said = Vec::new();
+    let mut owners: Vec<&Manager> = Vec::new();
+    for manager in &managers {
+        match manager {
+            Manager::Lefthook(path) | Manager::PreCommit(path) => {
+                said.push(wire_manager(repo, manager, path, hooks, force)?);
+                owners.push(manager);
+            }
+            Manager::Husky(_) => {}
+        }
     }
     std::fs::create_dir_all(&dir.path)
         .with_context(|| format!("cannot create {}", dir.path.display()))?;
     let binary = std::env::current_exe().context("cannot find the backstop binary")?;
     let binary = binary.canonicalize().unwrap_or(binary);
-    let mut said = Vec::new();
     for &hook in hooks {
         let path = dir.path.join(hook.as_str());
+        if let Some(owner) = owners.iter().find(|m| reach::manager_shim(&path, m)) {
+            said.push(format!(
+                "{hook}: runs backstop through {} ({})",
+                owner.name(),
+                path.display()
+            ));
+            continue;
+        }
+        if let Some(owner) = owners.iter().find(|m| matches!(m, Manager::PreCommit(_))) {
+            // pre-commit would keep a hook of ours as `.legacy` and run it first, and run
+            // backstop again from its config: its own hook is the one to install.
+            said.push(format!(
+                "{hook}: not installed by backstop; run `{}` so {}'s hook runs backstop",
+                owner.reinstall(hooks),
+                owner.name()
+            ));
+            continue;
+        }
         let chained = chained_path(&path);
         let wanted = shim(hook, &binary);
         let action = match std::fs::symlink_metadata(&path) {
@@ -130,6 +170,7 @@ pub fn install(repo: &Repo, hooks: &[GitHook], force: bool) -> Result<Vec<String
         write_executable(&path, wanted.as_bytes())?;
         said.push(format!("{hook}: {action} ({})", path.display()));
     }
+    reach::record(repo, hooks)?;
     if let HooksSource::UserWide(scope) = &dir.source {
         said.push(format!(
             "note: installed into the {scope} core.hooksPath, which every repository uses"
@@ -148,10 +189,93 @@ pub fn install(repo: &Repo, hooks: &[GitHook], force: bool) -> Result<Vec<String
     Ok(said)
 }
 
+/// Adds backstop to a manager's config (lefthook.yml, .pre-commit-config.yaml) for `hooks`;
+/// refuses with the exact lines to add where the file cannot be edited safely.
+fn wire_manager(
+    repo: &Repo,
+    manager: &Manager,
+    path: &Path,
+    hooks: &[GitHook],
+    force: bool,
+) -> Result<String> {
+    let shown = path
+        .strip_prefix(repo.root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+    let edited = match (manager, yaml) {
+        (Manager::Lefthook(_), true) => managers::wire_lefthook(&text, hooks),
+        (Manager::PreCommit(_), true) => managers::wire_pre_commit(&text, hooks),
+        _ => Err(format!("backstop edits only YAML configs, not {shown}")),
+    };
+    match edited {
+        Ok(new) if new == text => Ok(format!(
+            "{}: {shown} already runs backstop ({})",
+            manager.name(),
+            hooks
+                .iter()
+                .map(|h| h.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        Ok(new) => {
+            std::fs::write(path, &new).with_context(|| format!("cannot write {shown}"))?;
+            Ok(format!(
+                "{}: added backstop to {shown} for {}, so `{}` keeps it; commit {shown}",
+                manager.name(),
+                hooks
+                    .iter()
+                    .map(|h| h.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                manager.reinstall(hooks)
+            ))
+        }
+        Err(why) if force => Ok(format!(
+            "{}: {shown} was left alone ({why}); with --force the shims are installed directly",
+            manager.name()
+        )),
+        Err(why) => Err(usage(
+            format!(
+                "{} runs this repository's hooks and {shown} cannot be edited safely: {why}",
+                manager.name()
+            ),
+            format!(
+                "make {} run backstop: for each of {}, add a command that runs `backstop hook git <hook>` \
+                 (commit-msg: with the message file, pre-push: with git's stdin); then run `{}`",
+                manager.name(),
+                hooks
+                    .iter()
+                    .map(|h| h.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                manager.reinstall(hooks)
+            ),
+        )),
+    }
+}
+
 /// Removes backstop's shims and moves chained hooks back; returns what it did.
 pub fn uninstall(repo: &Repo) -> Result<Vec<String>> {
     let dir = repo.hooks_dir()?;
     let mut said = Vec::new();
+    for manager in managers::detect(repo.root(), &dir.path) {
+        if let Manager::Lefthook(path) | Manager::PreCommit(path) = &manager
+            && let Ok(text) = std::fs::read_to_string(path)
+            && text.contains(managers::ADDED)
+        {
+            std::fs::write(path, managers::unwire(&text))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            said.push(format!(
+                "{}: removed backstop from {}",
+                manager.name(),
+                path.display()
+            ));
+        }
+    }
+    reach::forget(repo);
     for hook in GitHook::ALL {
         let path = dir.path.join(hook.as_str());
         // Only the regular files install wrote; a symlink was never backstop's to remove.
@@ -178,30 +302,11 @@ pub fn uninstall(repo: &Repo) -> Result<Vec<String>> {
     Ok(said)
 }
 
-/// husky's generated hooks directory (`.husky/_` in v9, `.husky` with `_/husky.sh` before).
-fn is_husky(dir: &Path) -> bool {
-    let name = |p: &Path| p.file_name().and_then(|n| n.to_str()).map(str::to_owned);
-    let parent_is_husky = dir.parent().and_then(name).as_deref() == Some(".husky");
-    (name(dir).as_deref() == Some("_") && parent_is_husky)
-        || name(dir).as_deref() == Some(".husky")
-        || dir.join("husky.sh").exists()
-        || dir.join("_").join("husky.sh").exists()
-}
-
 /// The foreign hook kept beside a shim.
 pub fn chained_path(hook: &Path) -> PathBuf {
     let mut name = hook.file_name().unwrap_or_default().to_os_string();
     name.push(CHAINED_SUFFIX);
     hook.with_file_name(name)
-}
-
-fn is_ours(path: &Path) -> bool {
-    std::fs::read(path)
-        .is_ok_and(|bytes| bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()))
-}
-
-fn is_executable(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 == 0o111)
 }
 
 fn write_executable(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -3,3 +3,5 @@
 
 pub mod agents;
 pub mod git;
+pub mod managers;
+pub mod reach;

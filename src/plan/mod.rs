@@ -14,7 +14,6 @@ pub use shard::{Shard, ShardPlan, Sharding};
 
 use crate::config::{GateConfig, GatesConfig, ParserKind};
 use crate::git::{FileSet, Repo};
-use crate::glob::GlobList;
 use crate::snapshot::Snapshot;
 use crate::trigger::Trigger;
 
@@ -102,6 +101,8 @@ pub struct Job {
     pub definition: String,
     /// Globs whose content the cache key covers (`None`: the whole target tree).
     pub inputs: Option<Vec<String>>,
+    /// A check built into backstop, run in-process instead of `run`.
+    pub builtin: Option<crate::builtin::Builtin>,
 }
 
 /// Which gates the person chose, and how they run.
@@ -205,7 +206,10 @@ impl Plan {
             };
             gates.push(PlannedGate {
                 name: (*name).clone(),
-                command: gate.run.clone(),
+                command: gate
+                    .builtin
+                    .as_ref()
+                    .map_or_else(|| gate.run.clone(), |b| format!("(built-in) {b}")),
                 after,
                 action,
             });
@@ -278,15 +282,19 @@ fn plan_job(
             cwd.display()
         );
     }
-    let globs = match &gate.files {
-        Some(patterns) => Some(
-            GlobList::new(patterns).map_err(|e| anyhow::anyhow!("gate `{name}`: bad glob {e}"))?,
-        ),
-        None => None,
-    };
+    let filter = gate
+        .file_filter()
+        .map_err(|e| anyhow::anyhow!("gate `{name}`: bad pattern {e}"))?;
+    let builtin = gate
+        .builtin
+        .as_deref()
+        .map(crate::builtin::Builtin::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("gate `{name}`: {e}"))?;
     // A gate without `files` runs on an empty file set (commit-msg, a clean tree); otherwise
-    // every gate needs a change under its `cwd` that its globs (if any) accept.
-    let mut touched = globs.is_none() && file_set.changes.is_empty();
+    // every gate needs a change under its `cwd` that its patterns (if any) accept. A built-in
+    // check reads files, so it needs some.
+    let mut touched = !filter.selects() && builtin.is_none() && file_set.changes.is_empty();
     let mut files = Vec::new();
     for change in &file_set.changes {
         if change.submodule {
@@ -299,7 +307,7 @@ fn plan_job(
             },
             None => change.path.as_path(),
         };
-        if globs.as_ref().is_none_or(|g| g.is_match(relative)) {
+        if filter.is_match(relative) {
             touched = true;
             if change.is_file() {
                 files.push(relative.to_path_buf());
@@ -309,7 +317,7 @@ fn plan_job(
     if !touched {
         return Ok(Action::Skip("no matching files".to_owned()));
     }
-    if gate.pass_files && files.is_empty() {
+    if (gate.pass_files || builtin.is_some()) && files.is_empty() {
         let why = if file_set.changes.is_empty() {
             "no files to pass"
         } else {
@@ -317,11 +325,18 @@ fn plan_job(
         };
         return Ok(Action::Skip(why.to_owned()));
     }
+    let (run, fixer) = match (&builtin, &gate.builtin) {
+        (Some(check), Some(spec)) => (
+            format!("(built-in) {spec}"),
+            check.fixes().then(|| format!("(built-in) {spec} (fix)")),
+        ),
+        _ => (gate.run.clone(), gate.fix.clone()),
+    };
     Ok(Action::Run(Box::new(Job {
         name: name.to_owned(),
-        run: gate.run.clone(),
-        fix: gate.fix.clone(),
-        fix_first: fix && gate.fix.is_some(),
+        run,
+        fix_first: fix && fixer.is_some(),
+        fix: fixer,
         root: root.to_path_buf(),
         cwd,
         files,
@@ -337,6 +352,7 @@ fn plan_job(
         inputs: gate.inputs.clone(),
         pattern: gate.pattern.clone(),
         report: gate.report.clone(),
+        builtin,
     })))
 }
 

@@ -82,6 +82,17 @@ pub fn any_trigger(
         snapshot.base.and_then(|b| protect_at(repo, b)),
         config.protect.clone(),
     )?;
+    let excluded = protect
+        .exclude
+        .as_ref()
+        .and_then(|globs| crate::glob::GlobList::new(globs).ok());
+    let changes: Vec<FileChange> = snapshot
+        .file_set
+        .changes
+        .iter()
+        .filter(|c| !excluded.as_ref().is_some_and(|g| g.is_match(&c.path)))
+        .cloned()
+        .collect();
     let approved = crate::protected::approve::approved(repo);
     // A commit's content is its id; for the index and the working tree, the key adds the
     // bytes the gate reads.
@@ -101,7 +112,7 @@ pub fn any_trigger(
         config: protect,
         base: snapshot.base,
         target: snapshot.target,
-        changes: snapshot.file_set.changes.clone(),
+        changes,
         allow,
         approved,
         definition,
@@ -179,6 +190,13 @@ fn effective(base: Option<ProtectConfig>, target: Option<ProtectConfig>) -> Opti
     Some(ProtectConfig {
         tests: union(base.tests, target.tests, &[]),
         paths: union(base.paths, target.paths, &default_paths),
+        // Only what both exclude stays excluded: a change cannot widen its own blind spot.
+        exclude: match (base.exclude, target.exclude) {
+            (Some(base), Some(target)) => {
+                Some(base.into_iter().filter(|g| target.contains(g)).collect())
+            }
+            _ => None,
+        },
         allow: base
             .allow
             .into_iter()

@@ -229,6 +229,7 @@ mod tests {
             report: None,
             definition: definition.into(),
             inputs,
+            builtin: None,
         }
     }
 

@@ -392,7 +392,7 @@ impl Start<'_> {
             None => None,
         };
         observer.started(job);
-        let outcome = gates::command::run(job, context);
+        let outcome = gates::run(job, context);
         drop(slot);
         (outcome, flight)
     }

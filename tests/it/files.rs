@@ -357,23 +357,42 @@ fn a_configured_base_that_does_not_resolve_is_warned_about() {
     run.expect_code(0);
     assert!(
         run.stderr()
-            .contains("warning: settings.base `mian` does not resolve"),
+            .contains("settings.base `mian` does not resolve"),
         "{}",
         run.stderr()
     );
+    // Nothing resolves (no remote, no other branch): every tracked file, and the run says why
+    // (it never silently judges only uncommitted work).
     repo.config(LIST).commit_all("default base");
-    let run = repo.run(&["run"]);
+    let (run, report) = repo.report(&["run"]);
     assert!(
-        !run.stderr().contains("warning"),
-        "the default origin/main may be missing: {}",
+        run.stderr().contains("warning: no base to compare with")
+            && run.stderr().contains("judging every tracked file"),
+        "{}",
         run.stderr()
     );
+    assert_eq!(
+        gate(&report, "list")["files"],
+        serde_json::json!(["gates.toml"])
+    );
+    // With a local main beside the branch checked out, main is the base.
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write("t.txt", "t").commit_all("on topic");
+    let (run, report) = repo.report(&["run"]);
+    assert!(
+        run.stderr()
+            .contains("comparing with `main` (a local branch)"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(gate(&report, "list")["files"], serde_json::json!(["t.txt"]));
 }
 
 #[test]
 fn a_cwd_gate_without_files_runs_only_for_changes_under_its_directory() {
     let repo = TestRepo::new();
-    repo.config("[gates.web]\nrun = \"true\"\ncwd = \"web\"\n")
+    // The base is HEAD: only the uncommitted change is in question.
+    repo.config("[settings]\nbase = \"HEAD\"\n[gates.web]\nrun = \"true\"\ncwd = \"web\"\n")
         .write("web/a.js", "a")
         .write("api/b.py", "b")
         .commit_all("base");

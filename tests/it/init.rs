@@ -506,3 +506,127 @@ fn directories_that_sanitise_to_the_same_prefix_get_unique_gate_names() {
         "{names:?}"
     );
 }
+
+#[test]
+fn biome_and_the_test_script_win_over_installed_but_unused_tools() {
+    let repo = TestRepo::new();
+    repo.write(
+        "package.json",
+        r#"{"scripts": {"test": "node --test dist/test/*.js", "lint": "biome check ."},
+            "devDependencies": {"@biomejs/biome": "2", "prettier": "3", "jest": "30", "typescript": "5"}}"#,
+    )
+    .write("biome.jsonc", "{ // comments are fine\n}\n")
+    .write("prettier.config.js", "export default {};\n")
+    .write("tsconfig.json", "{\n  // a comment\n  \"compilerOptions\": {},\n}\n")
+    .write("package-lock.json", "{}");
+    let config = init(&repo);
+    assert_eq!(gate_names(&config), ["biome", "tsc", "node-test"]);
+    assert_eq!(
+        key(&config, "biome", "run"),
+        Some("npx --no-install biome ci --reporter=github --no-errors-on-unmatched .")
+    );
+    assert_eq!(key(&config, "biome", "parser"), Some("regex"));
+    assert_eq!(key(&config, "node-test", "run"), Some("npm test"));
+}
+
+#[test]
+fn python_tools_run_as_their_own_config_says() {
+    let repo = TestRepo::new();
+    repo.write(
+        "pyproject.toml",
+        r#"[project]
+name = "demo"
+[dependency-groups]
+dev = ["ruff", "mypy", "pyright", "pytest"]
+[tool.mypy]
+files = ["src", "tests/typing"]
+[tool.pyright]
+include = ["src"]
+[tool.ruff]
+fix = true
+[tool.tox.env.typing]
+commands = [["mypy"], ["pyright", "--verifytypes", "demo"]]
+"#,
+    )
+    .write("src/demo/__init__.py", "")
+    .write("tests/test_demo.py", "");
+    let config = init(&repo);
+    assert_eq!(
+        key(&config, "ruff", "run"),
+        Some("python3 -m ruff check --no-fix --force-exclude --output-format=sarif"),
+        "ruff's fix = true must not turn the check into a fixer"
+    );
+    assert_eq!(key(&config, "mypy", "run"), Some("python3 -m mypy"));
+    assert_eq!(
+        key(&config, "pyright", "run"),
+        Some("python3 -m pyright --verifytypes demo")
+    );
+}
+
+#[test]
+fn workspace_members_at_any_depth_get_their_own_gates_for_tools_the_root_lacks() {
+    let repo = TestRepo::new();
+    repo.write(
+        "package.json",
+        r#"{"workspaces": ["packages/lib", "packages/docs"], "devDependencies": {"prettier": "3"}}"#,
+    )
+    .write("package-lock.json", "{}")
+    .write(
+        "packages/lib/package.json",
+        r#"{"scripts": {"test": "vitest"}, "devDependencies": {"eslint": "10", "typescript": "6", "vitest": "4", "prettier": "3"}}"#,
+    )
+    .write("packages/lib/eslint.config.ts", "export default [];\n")
+    .write("packages/lib/tsconfig.json", "{}")
+    .write("packages/docs/package.json", r#"{"name": "docs"}"#);
+    let config = init(&repo);
+    assert_eq!(
+        gate_names(&config),
+        [
+            "prettier",
+            "packages-lib-eslint",
+            "packages-lib-tsc",
+            "packages-lib-vitest"
+        ]
+    );
+    assert_eq!(
+        key(&config, "packages-lib-eslint", "cwd"),
+        Some("packages/lib")
+    );
+}
+
+#[test]
+fn go_work_modules_get_gates_and_fuzz_crates_and_underscore_dirs_none() {
+    let repo = TestRepo::new();
+    repo.write("go.work", "go 1.22\n\nuse (\n\t./svc/api\n\t./tools\n)\n")
+        .write("svc/api/go.mod", "module api\n")
+        .write("tools/go.mod", "module tools\n")
+        .write("_examples/go.mod", "module examples\n")
+        .write(
+            "fuzz/Cargo.toml",
+            "[package]\nname = \"x-fuzz\"\n[package.metadata]\ncargo-fuzz = true\n",
+        );
+    let names = gate_names(&init(&repo));
+    assert!(names.contains(&"svc-api-go-vet".to_owned()), "{names:?}");
+    assert!(names.contains(&"tools-go-vet".to_owned()), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("examples") || n.contains("fuzz")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn the_base_is_the_remotes_default_branch() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "a").commit_all("base");
+    repo.git(&["remote", "add", "origin", "/nonexistent.git"]);
+    repo.git(&["update-ref", "refs/remotes/origin/master", "HEAD"]);
+    repo.git(&[
+        "symbolic-ref",
+        "refs/remotes/origin/HEAD",
+        "refs/remotes/origin/master",
+    ]);
+    let config = init(&repo);
+    assert_eq!(config["settings"]["base"].as_str(), Some("origin/master"));
+}

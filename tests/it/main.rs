@@ -3,6 +3,8 @@
 mod agent_stops;
 mod agents;
 mod architecture;
+mod base;
+mod builtin;
 mod cache;
 mod commit;
 mod commit_gate;
@@ -14,6 +16,7 @@ mod init;
 mod install;
 mod local_layer;
 mod machine;
+mod managers;
 mod parsers;
 mod protected;
 mod protected_corpus;

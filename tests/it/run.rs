@@ -287,7 +287,7 @@ fn awkward_file_names_reach_a_pass_files_gate_intact() {
     let args_out = repo.home().join("args.bin");
     let list_out = repo.home().join("list.bin");
     repo.config(&format!(
-        "[gates.names]\nrun = '''printf '%s\\0' \"$@\" > '{}'; cat \"$BACKSTOP_FILES\" > '{}'; printf x'''\npass_files = true\n",
+        "[settings]\nbase = \"HEAD\"\n[gates.names]\nrun = '''printf '%s\\0' \"$@\" > '{}'; cat \"$BACKSTOP_FILES\" > '{}'; printf x'''\npass_files = true\n",
         args_out.display(),
         list_out.display()
     ));

@@ -68,6 +68,9 @@ const PERSON_ONLY: &str = "backstop: approving protected changes and removing th
 const REFS: &str = "backstop: the gates compare your work with the remote-tracking refs and the main \
      branch; moving, creating or deleting those refs (or changing the remotes) changes what is judged. \
      Leave them to `git fetch` and `git push`, and commit on your own branch.";
+const HOOK_SWITCH: &str = "backstop: that variable makes a hook manager (husky, lefthook, pre-commit) skip the git \
+     hooks, and backstop with them, like --no-verify. Run the gates (`backstop run pre-commit`), fix what they \
+     report, and commit without it.";
 const CONFIG_ENV: &str = "backstop: that variable changes which git configuration, and so which hooks, \
      git uses for this command. Run git without it.";
 
@@ -552,6 +555,9 @@ fn env(name: &str, value: &str, applies: bool) -> Option<String> {
     if name == "BACKSTOP_SKIP" {
         return Some(SKIP.to_owned());
     }
+    if switches_hooks_off(name, value) {
+        return Some(HOOK_SWITCH.to_owned());
+    }
     let lower = value.to_ascii_lowercase();
     if name.starts_with("GIT_CONFIG_")
         && !matches!(
@@ -574,6 +580,27 @@ fn env(name: &str, value: &str, applies: bool) -> Option<String> {
             | "GIT_COMMON_DIR"
     );
     (config_location && applies).then(|| CONFIG_ENV.to_owned())
+}
+
+/// Whether `NAME=value` switches hooks off: husky's `HUSKY=0`, lefthook's `LEFTHOOK=0`, hk's
+/// `HK=0`, overcommit's `OVERCOMMIT_DISABLE=1`, pre-commit's config-less run, and skip lists
+/// (`SKIP`, `PREK_SKIP`, `LEFTHOOK_EXCLUDE`, `LEFTHOOK_SKIP`) naming backstop. A value only
+/// known when the command runs could be any of them.
+fn switches_hooks_off(name: &str, value: &str) -> bool {
+    let off = matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "0" | "false" | "off" | "no"
+    ) || unknown(value);
+    match name {
+        "HUSKY" | "LEFTHOOK" | "HK" => off,
+        "OVERCOMMIT_DISABLE" | "PRE_COMMIT_ALLOW_NO_CONFIG" => {
+            unknown(value) || (!off && !value.is_empty())
+        }
+        "SKIP" | "PREK_SKIP" | "LEFTHOOK_EXCLUDE" | "LEFTHOOK_SKIP" => {
+            unknown(value) || value.to_ascii_lowercase().contains("backstop")
+        }
+        _ => false,
+    }
 }
 
 /// `backstop ...`: the commands that are a person's, or that only the agent tool runs.

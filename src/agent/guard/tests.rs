@@ -73,6 +73,17 @@ fn bypass_attempts_are_denied() {
         "sudo git commit -n -m x",
         "git rm ../gates.toml",
         "cp /tmp/mine.json ../.claude/settings.json",
+        "HUSKY=0 git commit -m x",
+        "LEFTHOOK=0 git commit -m x",
+        "LEFTHOOK=false git push",
+        "env HUSKY=0 git commit -m x",
+        "export HUSKY=0; git commit -m x",
+        "SKIP=backstop-pre-commit git commit -m x",
+        "LEFTHOOK_EXCLUDE=backstop git commit -m x",
+        "PRE_COMMIT_ALLOW_NO_CONFIG=1 git commit -m x",
+        "HUSKY=$(echo 0) git commit -m x",
+        "declare -x LEFTHOOK=0; git push",
+        "sudo HUSKY=0 git commit -m x",
     ]);
 }
 
@@ -99,6 +110,9 @@ fn look_alikes_are_allowed() {
         "sed -n 1,20p ../gates.toml",
         "npm test -- -n 4",
         "git commit -m \"$(cat msg.txt)\"",
+        "HUSKY=1 git commit -m x",
+        "SKIP=codespell git commit -m x",
+        "echo HUSKY=0 is what the docs say",
     ]);
 }
 

@@ -1,0 +1,54 @@
+//! dtolnay/semver: a Rust crate whose remote's default branch is `master`, with a cargo-fuzz
+//! crate beside it and no hook manager.
+
+use crate::repo::{Real, holds};
+
+#[test]
+#[ignore = "needs cargo and crates.io; run by .ci/run"]
+fn semver_from_clone_to_green() {
+    let real = Real::clone("semver");
+    let init = real.init();
+    holds(
+        &init,
+        &[
+            "found rust: rustfmt, clippy, cargo-test",
+            "base: origin/master",
+        ],
+    );
+    assert!(
+        !init.contains("fuzz"),
+        "a cargo-fuzz crate gets no gates: {init}"
+    );
+    real.install("--git --claude");
+    real.untouched_passes(&[]);
+
+    // A lint error is refused by git commit.
+    real.append(
+        "src/lib.rs",
+        "\npub fn lint_me(v: &[u8]) -> bool {\n    v.len() == 0\n}\n",
+    );
+    real.ok("git add src/lib.rs");
+    let (committed, out) = real.commit("a lint error");
+    assert!(!committed, "the lint error was committed:\n{out}");
+    holds(&out, &["clippy", "len_zero"]);
+    real.ok("git checkout -q HEAD -- src/lib.rs");
+
+    // A failing test committed past the hooks still stops the agent (no SessionStart record).
+    real.write(
+        "tests/zz_sneaky.rs",
+        "#[test]\nfn major_is_two() {\n    assert_eq!(semver::Version::parse(\"1.2.3\").unwrap().major, 2);\n}\n",
+    );
+    real.ok("git add tests/zz_sneaky.rs && git commit -q --no-verify -m 'a failing test'");
+    let answer = real.stop();
+    holds(
+        &answer,
+        &["\"decision\":\"block\"", "cargo-test", "tests/zz_sneaky.rs"],
+    );
+
+    // No hook manager: the hooks are backstop's own.
+    let doctor = real.backstop(&["doctor"]);
+    holds(
+        &crate::repo::text(&doctor),
+        &["hook managers: none", "pre-commit: runs backstop"],
+    );
+}
