@@ -19,6 +19,7 @@ use git2::Repository;
 pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
+pub use names::PathStatus;
 pub use remote::Advertised;
 pub use worktree::{WorktreeChange, blob_id, blob_id_of_file};
 

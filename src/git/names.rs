@@ -1,6 +1,6 @@
-//! Names in a repository's config the agent guard reads: the remotes (a branch named
-//! `<remote>/...` would shadow a remote-tracking ref) and git's aliases (`git ci -n` is
-//! `git commit -n` when `alias.ci` is `commit`).
+//! What the agent guard and `doctor` ask a repository: the remotes (a branch named
+//! `<remote>/...` would shadow a remote-tracking ref), git's aliases (`git ci -n` is
+//! `git commit -n` when `alias.ci` is `commit`), and whether a path is tracked or ignored.
 
 use super::Repo;
 
@@ -38,5 +38,34 @@ impl Repo {
             }
         }
         out
+    }
+}
+
+/// How git sees a path of the worktree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathStatus {
+    /// In the index.
+    Tracked,
+    /// Ignored (`.gitignore`, `info/exclude`, `core.excludesFile`).
+    Ignored,
+    /// Neither.
+    Untracked,
+}
+
+impl Repo {
+    /// Whether a path (relative to the root) is tracked, ignored or neither.
+    pub fn path_status(&self, relative: &std::path::Path) -> PathStatus {
+        if self
+            .inner
+            .index()
+            .ok()
+            .is_some_and(|i| i.get_path(relative, 0).is_some())
+        {
+            PathStatus::Tracked
+        } else if self.inner.is_path_ignored(relative).unwrap_or(false) {
+            PathStatus::Ignored
+        } else {
+            PathStatus::Untracked
+        }
     }
 }

@@ -894,3 +894,67 @@ fn a_stop_during_a_suspended_pre_commit_blocks_with_the_reason() {
             .contains("BAD")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. doctor shows where each gate's tool resolves.
+
+#[test]
+fn doctor_shows_where_each_gates_tool_resolves_and_flags_one_that_does_nothing() {
+    let repo = TestRepo::new();
+    repo.write(".gitignore", ".venv/\nnode_modules/\n")
+        .write(".venv/bin/ruff", "#!/bin/sh\nexit 0\n")
+        .write(
+            ".venv/bin/pytest",
+            "#!/usr/bin/env python3\nimport sys\nfrom pytest import console_main\nsys.exit(console_main())\n",
+        )
+        .write("tools/lint.sh", "#!/bin/sh\ngrep -n BAD \"$@\" && exit 1\nexit 0\n");
+    for tool in [".venv/bin/ruff", ".venv/bin/pytest", "tools/lint.sh"] {
+        let path = repo.root().join(tool);
+        let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&path, permissions).unwrap();
+    }
+    repo.config(
+        "[gates.ruff]\nrun = \".venv/bin/ruff check\"\n\
+         [gates.pytest]\nrun = \"uv run pytest -q\"\n\
+         [gates.lint]\nrun = \"./tools/lint.sh\"\n\
+         [gates.version]\nrun = \"timeout 30 git --version\"\n\
+         [gates.missing]\nrun = \"no-such-tool-anywhere --check\"\n",
+    )
+    .commit_all("base");
+    let doctor = repo.run(&["doctor"]);
+    doctor.expect_code(1);
+    let out = doctor.stdout();
+    let line = |gate: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{gate}:")))
+            .unwrap_or_else(|| panic!("no line for {gate}:\n{out}"))
+            .to_owned()
+    };
+    let ruff = line("ruff");
+    assert!(
+        ruff.contains(".venv/bin/ruff") && ruff.contains("ignored (.venv)"),
+        "{ruff}"
+    );
+    assert!(ruff.contains("only does `exit 0`"), "{ruff}");
+    let pytest = line("pytest");
+    assert!(
+        pytest.contains(".venv/bin/pytest") && !pytest.contains("only does"),
+        "{pytest}"
+    );
+    let script = line("lint");
+    assert!(
+        script.contains("tools/lint.sh") && script.contains("tracked"),
+        "{script}"
+    );
+    let version = line("version");
+    assert!(
+        version.contains("git ->") && version.contains("PATH; outside the repository"),
+        "{version}"
+    );
+    assert!(line("missing").contains("not found"), "{out}");
+    assert!(
+        out.contains("gate ruff: .venv/bin/ruff does nothing but succeed"),
+        "{out}"
+    );
+}
