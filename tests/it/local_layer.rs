@@ -505,6 +505,8 @@ fn variants_of_the_reproduced_bypasses_are_denied_too() {
             "sed -n 'w .git/hooks/pre-push' a.txt",
             "env -i PATH=/usr/bin git commit -m x",
             "unset HOME; git commit -m x",
+            "git sparse-checkout set src",
+            "git config core.excludesFile /tmp/ignore",
         ],
     );
     assert_allowed(
@@ -515,6 +517,8 @@ fn variants_of_the_reproduced_bypasses_are_denied_too() {
             "find . -name '*.pyc' -delete",
             "awk '{ print $1 }' a.txt",
             "env -i PATH=/usr/bin cargo test",
+            "git sparse-checkout list",
+            "git config --get core.excludesFile",
         ],
     );
 }

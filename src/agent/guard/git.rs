@@ -66,6 +66,10 @@ const VALUE_OPTIONS: [&str; 22] = [
     "--patch-format",
 ];
 
+const HIDES: &str = "backstop: that hides files from git (and so from the gates): an excludes \
+     file hides new files, a sparse checkout removes files from the disk. Work with the files as \
+     they are; ask the person if the checkout should change.";
+
 const UNKNOWN_ARGUMENT: &str = "backstop: this git command gets an argument whose value is only \
      known when it runs, in a place where an option such as --no-verify could be. Write the value \
      out (the branch name, the file), so the command can be checked.";
@@ -366,6 +370,11 @@ fn subcommand_reason(
                 .any(|a| matches!(a.as_str(), "-l" | "--list" | "-d" | "--delete"));
             (!lists && !rest.is_empty()).then(|| REFS.to_owned())
         }
+        "sparse-checkout" => rest
+            .iter()
+            .find(|a| !a.starts_with('-'))
+            .is_some_and(|action| matches!(action.as_str(), "set" | "add" | "init" | "reapply"))
+            .then(|| HIDES.to_owned()),
         "submodule" => {
             let at = rest.iter().position(|a| a == "foreach")?;
             let text: Vec<&str> = rest[at + 1..]
@@ -507,6 +516,12 @@ fn config(checker: &mut Checker<'_>, key: &str, value: &str, depth: usize) -> Op
         || (lower.starts_with("includeif.") && lower.rsplit('.').next() == Some("path"))
     {
         return Some(HOOKS_PATH.to_owned());
+    }
+    if matches!(
+        lower.as_str(),
+        "core.excludesfile" | "core.sparsecheckout" | "core.sparsecheckoutcone"
+    ) {
+        return Some(HIDES.to_owned());
     }
     if lower.starts_with("alias.") {
         return alias(checker, value, &[], depth);

@@ -398,6 +398,10 @@ fn variants_of_each_bypass_are_denied() {
         "env -i PATH=/usr/bin git commit -m x",
         "env -u HOME git push",
         "unset HOME; git commit -m x",
+        // Hiding files from git, and so from the gates.
+        "git sparse-checkout set src",
+        "git config core.sparseCheckout true",
+        "git config core.excludesFile /tmp/ignore",
     ]);
 }
 
@@ -417,5 +421,7 @@ fn variants_look_alikes_are_allowed() {
         "env -i PATH=/usr/bin cargo test",
         "unset FOO; git status",
         "git-lfs pull",
+        "git sparse-checkout list",
+        "git config --get core.excludesFile",
     ]);
 }
