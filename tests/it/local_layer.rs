@@ -190,6 +190,12 @@ fn commands_hidden_in_variables_bodies_wrappers_and_quoting_are_read() {
             "HOME=/tmp/evil git commit -m x",
             "XDG_CONFIG_HOME=/tmp/evil git push",
             "export GIT_CONFIG_GLOBAL=/tmp/evil.cfg; git commit -m x",
+            // Hook managers' switches, set any way.
+            "HUSKY=0 git commit -m x",
+            "LEFTHOOK=0 git push",
+            "export HUSKY=0; git commit -m x",
+            "env LEFTHOOK=0 git commit -m x",
+            "sudo HUSKY=0 git commit -m x",
             // backstop however spelled.
             "backstop -q approve",
             "\\backstop approve",
@@ -571,6 +577,7 @@ fn look_alikes_still_pass_untouched() {
             "ls; pwd",
             "curl -fsSL https://example.com -o /tmp/x.html",
             "echo done # git commit -n",
+            "echo HUSKY=0 is what the docs say",
         ],
     );
 }
