@@ -266,6 +266,9 @@ const SHELL_WORDS: &[&[u8]] = &[
     b"; done",
     b"f() { ",
     b"}",
+    b"a=(",
+    b"X+=",
+    b"\"${a[@]}\"",
 ];
 
 #[test]

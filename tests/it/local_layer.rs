@@ -513,6 +513,10 @@ fn variants_of_the_reproduced_bypasses_are_denied_too() {
             "unset HOME; git commit -m x",
             "git sparse-checkout set src",
             "git config core.excludesFile /tmp/ignore",
+            "arr=(git commit -n); \"${arr[@]}\" -m x",
+            "X=git; X+=' commit -n'; $X -m x",
+            "git config filter.x.clean 'sed s/BAD/ok/'",
+            "git config core.attributesFile /tmp/attributes",
         ],
     );
     assert_allowed(
@@ -525,6 +529,8 @@ fn variants_of_the_reproduced_bypasses_are_denied_too() {
             "env -i PATH=/usr/bin cargo test",
             "git sparse-checkout list",
             "git config --get core.excludesFile",
+            "files=(a.txt); cat \"${files[@]}\"",
+            "git config --get filter.lfs.clean",
         ],
     );
 }

@@ -70,6 +70,11 @@ const HIDES: &str = "backstop: that hides files from git (and so from the gates)
      file hides new files, a sparse checkout removes files from the disk. Work with the files as \
      they are; ask the person if the checkout should change.";
 
+const STORES_OTHER: &str = "backstop: that changes how git turns files on disk into what it \
+     stores (a filter driver, an attributes file outside the repository), so the gates would judge \
+     other bytes than git commits. Leave git's configuration as it is; ask the person if it \
+     should change.";
+
 const UNKNOWN_ARGUMENT: &str = "backstop: this git command gets an argument whose value is only \
      known when it runs, in a place where an option such as --no-verify could be. Write the value \
      out (the branch name, the file), so the command can be checked.";
@@ -522,6 +527,14 @@ fn config(checker: &mut Checker<'_>, key: &str, value: &str, depth: usize) -> Op
         "core.excludesfile" | "core.sparsecheckout" | "core.sparsecheckoutcone"
     ) {
         return Some(HIDES.to_owned());
+    }
+    let filter_driver = lower.starts_with("filter.")
+        && lower
+            .rsplit('.')
+            .next()
+            .is_some_and(|k| matches!(k, "clean" | "smudge" | "process"));
+    if filter_driver || lower == "core.attributesfile" {
+        return Some(STORES_OTHER.to_owned());
     }
     if lower.starts_with("alias.") {
         return alias(checker, value, &[], depth);

@@ -402,6 +402,17 @@ fn variants_of_each_bypass_are_denied() {
         "git sparse-checkout set src",
         "git config core.sparseCheckout true",
         "git config core.excludesFile /tmp/ignore",
+        // Arrays and appends hold commands too.
+        "arr=(git commit -n); \"${arr[@]}\" -m x",
+        "declare -a a=(git commit -n); \"${a[@]}\"",
+        "a=(backstop approve); ${a[*]}",
+        "X=git; X+=' commit -n'; $X -m x",
+        "export X=back; export X+=stop; $X approve",
+        "X[0]=git; $X commit -n -m x",
+        "set -- git commit -n; \"${@:1}\" -m x",
+        // Making git store other bytes than the gates read.
+        "git config filter.x.clean 'sed s/BAD/ok/'",
+        "git config core.attributesFile /tmp/attributes",
     ]);
 }
 
@@ -423,5 +434,9 @@ fn variants_look_alikes_are_allowed() {
         "git-lfs pull",
         "git sparse-checkout list",
         "git config --get core.excludesFile",
+        "files=(a.txt b.txt); cat \"${files[@]}\"",
+        "X=cargo; X+=' test'; echo $X",
+        "args=(--lib); cargo test \"${args[@]}\"",
+        "git config --get filter.lfs.clean",
     ]);
 }

@@ -612,9 +612,16 @@ impl<'a> Lexer<'a> {
                     word.pieces.push(Piece::Var { name: text, quoted });
                 } else {
                     // `${X:-word}`, `${X/a/b}`, `${#X}`...: unknown, but what it runs, runs.
+                    // `${A[@]}`, `${@:2}`, `${!P@}`: one word per element, quoted or not.
+                    let elements = text.starts_with(['@', '*'])
+                        || text.contains("[@]")
+                        || text.contains("[*]")
+                        || (text.starts_with('!') && text.ends_with(['@', '*']));
                     let found = self.substitutions_in(inner);
                     word.runs.extend(found.runs);
-                    word.pieces.push(Piece::Unknown { quoted });
+                    word.pieces.push(Piece::Unknown {
+                        quoted: quoted && !elements,
+                    });
                 }
             }
             Some(c) if is_name_start(c) => {

@@ -479,7 +479,17 @@ impl<'t> Parser<'_, 't> {
                             self.vars.poisoned = true;
                         }
                     } else if let Some((name, value)) = arg.split_once('=') {
-                        self.set(name.trim_end_matches('+'), value, plain);
+                        let bare = name.trim_end_matches('+');
+                        let value = if name.contains('[') {
+                            UNKNOWN.to_string()
+                        } else if name.ends_with('+') {
+                            let before = self.lookup(bare).unwrap_or_else(|| UNKNOWN.to_string());
+                            format!("{before}{value}")
+                        } else {
+                            value.to_owned()
+                        };
+                        let bare = bare.split('[').next().unwrap_or(bare);
+                        self.set(bare, &value, plain);
                     }
                 }
             }
@@ -676,7 +686,8 @@ fn value_char(c: char, quoted: bool) -> Ch {
     }
 }
 
-/// `NAME=value` (also `NAME+=`, `NAME[i]=`): the name and the value's word.
+/// `NAME=value` (also `NAME+=`, `NAME[i]=`): the name and the value's word. `NAME+=v` is
+/// `NAME=$NAME` followed by `v`; after `NAME[i]=v`, `$NAME` is only known when it runs.
 fn assignment(word: &Word) -> Option<(String, Word)> {
     let Some(Piece::Text {
         text,
@@ -699,6 +710,17 @@ fn assignment(word: &Word) -> Option<(String, Word)> {
         text: rest.to_owned(),
         quoted: false,
     };
+    if name.contains('[') {
+        value.pieces.insert(0, Piece::Unknown { quoted: true });
+    } else if name.ends_with('+') {
+        value.pieces.insert(
+            0,
+            Piece::Var {
+                name: bare.to_owned(),
+                quoted: true,
+            },
+        );
+    }
     Some((bare.to_owned(), value))
 }
 
