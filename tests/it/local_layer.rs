@@ -517,6 +517,12 @@ fn variants_of_the_reproduced_bypasses_are_denied_too() {
             "X=git; X+=' commit -n'; $X -m x",
             "git config filter.x.clean 'sed s/BAD/ok/'",
             "git config core.attributesFile /tmp/attributes",
+            "git commit --no-verify${X} -m x",
+            "git -c alias.co=commit co -n",
+            "alias g=git; g commit -n",
+            "echo 'git commit -n' | xargs -0 sh -c",
+            "git --git-dir=/tmp/o.git commit -m x",
+            "perl -e 'system(qq{git commit -n})'",
         ],
     );
     assert_allowed(
@@ -531,6 +537,9 @@ fn variants_of_the_reproduced_bypasses_are_denied_too() {
             "git config --get core.excludesFile",
             "files=(a.txt); cat \"${files[@]}\"",
             "git config --get filter.lfs.clean",
+            "git commit -m\"$(cat a.txt)\"",
+            "git -c alias.st=status st",
+            "find . -name '*.txt' | xargs -I{} wc -l {}",
         ],
     );
 }

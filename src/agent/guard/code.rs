@@ -231,9 +231,9 @@ fn check_code(
     depth: usize,
 ) -> Option<String> {
     let lower = code.to_ascii_lowercase();
-    let literals = literals(code);
+    let literals = literals(code, family);
     let writes = WRITES.iter().any(|w| lower.contains(w))
-        || literals.iter().any(|l| write_mode(l))
+        || literals.iter().any(|l| write_mode(l, family))
         || (family == "awk" && code.contains('>'));
     let spawns = SPAWNS.iter().any(|w| lower.contains(w))
         || (matches!(family, "perl" | "ruby") && (code.contains('`') || lower.contains("qx")))
@@ -283,20 +283,33 @@ fn check_code(
     None
 }
 
-/// A file mode that opens for writing (`'w'`, `"a+"`, `'wb'`).
-fn write_mode(literal: &str) -> bool {
-    !literal.is_empty()
+/// A file mode that opens for writing (`'w'`, `"a+"`, `'wb'`; Perl's `">"`, `"+<"`, and its
+/// two-argument `">file"`).
+fn write_mode(literal: &str, family: &str) -> bool {
+    let perl = family == "perl"
+        && (literal.starts_with(['>', '|'])
+            || literal.starts_with("+<")
+            || literal.starts_with("+>"));
+    perl || (!literal.is_empty()
         && literal.len() <= 4
         && literal.chars().all(|c| "rwxabt+U".contains(c))
-        && literal.contains(['w', 'a', 'x', '+'])
+        && literal.contains(['w', 'a', 'x', '+']))
 }
 
-/// The string literals of code in any of these languages: text between matching quotes.
-fn literals(code: &str) -> Vec<String> {
+/// The string literals of code in any of these languages: text between matching quotes, and
+/// in Perl and Ruby their quote-like operators (`qq{...}`, `q(...)`, `qw[...]`, `%q(...)`).
+fn literals(code: &str, family: &str) -> Vec<String> {
     let chars: Vec<char> = code.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
+        if matches!(family, "perl" | "ruby")
+            && let Some((text, next)) = quote_like(&chars, i)
+        {
+            out.push(text);
+            i = next;
+            continue;
+        }
         let quote = chars[i];
         if !matches!(quote, '\'' | '"' | '`') {
             i += 1;
@@ -315,4 +328,48 @@ fn literals(code: &str) -> Vec<String> {
         out.push(text);
     }
     out
+}
+
+/// A Perl or Ruby quote-like operator starting at `at` (`qq{..}`, `q(..)`, `qw/../`, `qx[..]`,
+/// `%q(..)`, `%Q{..}`, `%w[..]`, `%x(..)`): its text and where the code goes on after it.
+fn quote_like(chars: &[char], at: usize) -> Option<(String, usize)> {
+    let previous = at.checked_sub(1).map(|p| chars[p]);
+    if previous.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '@') {
+        return None;
+    }
+    let after_name = match chars.get(at..at + 2) {
+        Some(['q', 'q' | 'w' | 'x' | 'r'] | ['%', 'q' | 'Q' | 'w' | 'W' | 'x' | 'i']) => at + 2,
+        _ if chars.get(at) == Some(&'q') => at + 1,
+        _ => return None,
+    };
+    let open = *chars.get(after_name)?;
+    let close = match open {
+        '{' => '}',
+        '(' => ')',
+        '[' => ']',
+        '<' => '>',
+        '/' | '|' | '!' | '#' | '~' => open,
+        _ => return None,
+    };
+    let mut depth = 0usize;
+    let mut text = String::new();
+    let mut i = after_name + 1;
+    while let Some(&c) = chars.get(i) {
+        if c == '\\' && i + 1 < chars.len() {
+            text.push(chars[i + 1]);
+            i += 2;
+            continue;
+        }
+        if c == close && depth == 0 {
+            return Some((text, i + 1));
+        }
+        if open != close && c == open {
+            depth += 1;
+        } else if open != close && c == close {
+            depth -= 1;
+        }
+        text.push(c);
+        i += 1;
+    }
+    None
 }

@@ -75,6 +75,9 @@ const STORES_OTHER: &str = "backstop: that changes how git turns files on disk i
      other bytes than git commits. Leave git's configuration as it is; ask the person if it \
      should change.";
 
+const GIT_DIR: &str = "backstop: `--git-dir` makes git use another repository's configuration \
+     and hooks for this command (as GIT_DIR does). Run git in this repository without it.";
+
 const UNKNOWN_ARGUMENT: &str = "backstop: this git command gets an argument whose value is only \
      known when it runs, in a place where an option such as --no-verify could be. Write the value \
      out (the branch name, the file), so the command can be checked.";
@@ -113,6 +116,7 @@ pub(super) fn check(
     depth: usize,
 ) -> Option<String> {
     let mut cwd = checker.cwd.clone();
+    let mut other_git_dir = false;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         match arg.as_str() {
@@ -146,14 +150,26 @@ pub(super) fn check(
                 }
                 i += 1;
             }
-            "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--super-prefix"
-            | "--list-cmds" => i += 2,
+            "--git-dir" => {
+                other_git_dir = true;
+                i += 2;
+            }
+            a if a.starts_with("--git-dir=") => {
+                other_git_dir = true;
+                i += 1;
+            }
+            "--work-tree" | "--namespace" | "--exec-path" | "--super-prefix" | "--list-cmds" => {
+                i += 2;
+            }
             a if a.starts_with('-') => i += 1,
             _ => break,
         }
     }
     let sub = args.get(i)?;
     let rest = &args[i + 1..];
+    if other_git_dir && (HOOKED.contains(&sub.as_str()) || unknown(sub)) {
+        return Some(GIT_DIR.to_owned());
+    }
     let saved = std::mem::replace(&mut checker.cwd, cwd);
     let reason = subcommand_reason(checker, sub, rest, stdin, depth);
     checker.cwd = saved;
@@ -179,16 +195,23 @@ fn subcommand_reason(
 ) -> Option<String> {
     if unknown(sub) {
         // Any subcommand: denied if, as commit or push, the rest would skip the hooks.
-        return (skips_hooks(rest, "n") || unknown_option(rest, &COMMIT_VALUE_OPTIONS))
+        return (skips_hooks(rest, "n") || unknown_option(rest, &COMMIT_VALUE_OPTIONS, true))
             .then(|| NO_VERIFY.to_owned());
     }
-    if let Some((_, value)) = checker
-        .places
-        .context
-        .aliases
+    let defined = checker
+        .git_aliases
         .iter()
-        .find(|(name, _)| name == sub)
-    {
+        .rev()
+        .find(|(name, _)| name.eq_ignore_ascii_case(sub))
+        .or_else(|| {
+            checker
+                .places
+                .context
+                .aliases
+                .iter()
+                .find(|(name, _)| name == sub)
+        });
+    if let Some((_, value)) = defined {
         let value = value.clone();
         return alias(checker, &value, rest, depth);
     }
@@ -197,7 +220,7 @@ fn subcommand_reason(
         "commit" => {
             if skips_hooks(rest, "n") {
                 Some(NO_VERIFY.to_owned())
-            } else if unknown_option(rest, &COMMIT_VALUE_OPTIONS) {
+            } else if unknown_option(rest, &COMMIT_VALUE_OPTIONS, true) {
                 Some(UNKNOWN_ARGUMENT.to_owned())
             } else {
                 None
@@ -220,7 +243,7 @@ fn subcommand_reason(
                     return Some(reason);
                 }
             }
-            unknown_option(rest, &VALUE_OPTIONS).then(|| UNKNOWN_ARGUMENT.to_owned())
+            unknown_option(rest, &VALUE_OPTIONS, sub == "am").then(|| UNKNOWN_ARGUMENT.to_owned())
         }
         "config" => config_command(checker, rest, depth),
         "update-ref" => {
@@ -536,7 +559,14 @@ fn config(checker: &mut Checker<'_>, key: &str, value: &str, depth: usize) -> Op
     if filter_driver || lower == "core.attributesfile" {
         return Some(STORES_OTHER.to_owned());
     }
-    if lower.starts_with("alias.") {
+    if let Some(name) = key
+        .get("alias.".len()..)
+        .filter(|_| lower.starts_with("alias."))
+    {
+        // Its later uses on the line (`git -c alias.co=commit co -n`) run it with arguments.
+        checker
+            .git_aliases
+            .push((name.to_owned(), value.to_owned()));
         return alias(checker, value, &[], depth);
     }
     if lower.starts_with("remote.")
@@ -594,6 +624,27 @@ fn is_no_verify(arg: &str) -> bool {
     arg.len() >= "--no-ve".len() && "--no-verify".starts_with(arg)
 }
 
+/// Whether an option spelled partly when the command runs (`--no-verify${X}`, `-$F`, `-a$F`)
+/// could be one that skips the hooks: `--no-verify` or (`short_skip`) `-n` in a cluster, before
+/// any letter that takes the rest as its value (`-m"$MSG"` is a message).
+fn could_skip(arg: &str, short_skip: bool) -> bool {
+    let Some(at) = arg.find([UNKNOWN, SPLIT]) else {
+        return false;
+    };
+    let known = &arg[..at];
+    if let Some(long) = known.strip_prefix("--") {
+        return !long.contains('=') && "no-verify".starts_with(long);
+    }
+    let Some(cluster) = known.strip_prefix('-') else {
+        return false;
+    };
+    if cluster.is_empty() {
+        // `-$X`: `--no-verify` as much as `-n`.
+        return true;
+    }
+    short_skip && !cluster.chars().any(|c| "mFCctuS".contains(c))
+}
+
 /// Whether the arguments skip the hooks: `--no-verify`, or (for commit and am) `-n` alone or
 /// inside a cluster of short flags (`-an`, `-nm msg`), but not inside an option's value. The
 /// last of them and `--verify` wins, as in git.
@@ -640,7 +691,7 @@ fn skips_hooks(args: &[String], letters: &str) -> bool {
 }
 
 /// Whether an argument that is only known when it runs stands where an option could be.
-fn unknown_option(args: &[String], value_options: &[&str]) -> bool {
+fn unknown_option(args: &[String], value_options: &[&str], short_skip: bool) -> bool {
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         if arg == "--" {
@@ -650,7 +701,7 @@ fn unknown_option(args: &[String], value_options: &[&str]) -> bool {
             i += 2;
             continue;
         }
-        if arg.starts_with([UNKNOWN, SPLIT]) {
+        if arg.starts_with([UNKNOWN, SPLIT]) || could_skip(arg, short_skip) {
             return true;
         }
         // `-am "$MSG"`: a cluster ending in a value option takes the next word.

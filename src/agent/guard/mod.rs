@@ -120,6 +120,10 @@ struct Checker<'p> {
     written: Vec<PathBuf>,
     /// Functions and aliases the line defines: their arguments may be run (`"$@"`).
     functions: Vec<String>,
+    /// Shell aliases the line defines (`alias g=git`): name and text.
+    shell_aliases: Vec<(String, String)>,
+    /// git aliases the line defines (`git -c alias.co=commit`, `git config alias.co commit`).
+    git_aliases: Vec<(String, String)>,
     /// Whether the line runs a git command that runs hooks.
     runs_hooks: bool,
     /// Whether the command being checked does (any reading of it).
@@ -133,6 +137,8 @@ impl<'p> Checker<'p> {
             cwd: Some(places.context.cwd.to_path_buf()),
             written: Vec::new(),
             functions: Vec::new(),
+            shell_aliases: Vec::new(),
+            git_aliases: Vec::new(),
             runs_hooks: false,
             command_runs_hooks: false,
         }
@@ -172,6 +178,7 @@ impl<'p> Checker<'p> {
             if let Some(name) = defined_name(command) {
                 self.functions.push(name);
             }
+            self.shell_aliases.extend(alias_definitions(command));
         }
         for command in &reading.commands {
             if let Some(reason) = self.command(command, depth) {
@@ -206,9 +213,16 @@ impl<'p> Checker<'p> {
             }
             let wrapper = shell::WRAPPERS.contains(&shell::program_name(&view[0]));
             let reason = if feeds && i > 0 && !wrapper {
-                let mut fed = view.to_vec();
+                // What they read replaces their replace-string (`-I{}`) or follows the command.
+                let mut fed: Vec<String> = match replace_string(&words[1..]) {
+                    Some(marker) => view
+                        .iter()
+                        .map(|w| w.replace(&marker, &UNKNOWN.to_string()))
+                        .collect(),
+                    None => view.to_vec(),
+                };
                 fed.push(UNKNOWN.to_string());
-                self.view(&fed, command, depth)
+                fed_scripts(&fed).or_else(|| self.view(&fed, command, depth))
             } else {
                 self.view(view, command, depth)
             };
@@ -257,6 +271,17 @@ impl<'p> Checker<'p> {
             return self.unknown_program(args, depth);
         }
         let name = shell::program_name(program);
+        if let Some((_, text)) = self.shell_aliases.iter().rev().find(|(n, _)| n == program) {
+            // An alias is its text followed by the arguments (`alias g=git; g commit -n`).
+            let mut text = text.clone();
+            for word in args {
+                text.push(' ');
+                text.push_str(&shell::quote(word));
+            }
+            if let Some(reason) = self.script(&text, depth + 1) {
+                return Some(reason);
+            }
+        }
         if self.is_function(name) {
             // A function's arguments may be run as a command (`"$@"`).
             for start in 0..args.len() {
@@ -530,6 +555,60 @@ impl<'p> Checker<'p> {
             _ => None,
         };
         self.cwd = if command.plain { next } else { None };
+    }
+}
+
+/// Shell text a command fed by `xargs` runs (`xargs sh -c`, `xargs -I{} sh -c {}`): the
+/// text it reads is only known when it runs.
+fn fed_scripts(fed: &[String]) -> Option<String> {
+    let command = Command {
+        words: fed.to_vec(),
+        ..Command::default()
+    };
+    for script in shell::scripts(&command) {
+        match script {
+            Script::Text { text, .. } if unknown(&text) => {
+                return Some(unreadable(&format!(
+                    "`{}` runs shell text it reads when it runs",
+                    shell::program_name(&fed[0])
+                )));
+            }
+            Script::Unreadable(why) => return Some(unreadable(&why)),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The replace-string of `xargs`/`parallel` options (`-I{}`, `-I X`, `-i`, `--replace`).
+fn replace_string(options: &[String]) -> Option<String> {
+    let mut i = 0;
+    while let Some(arg) = options.get(i) {
+        match arg.as_str() {
+            "-I" => return options.get(i + 1).cloned(),
+            "-n" | "-P" | "-d" | "-a" | "-E" | "-s" | "-L" | "--max-args" | "--max-procs"
+            | "--delimiter" | "--arg-file" | "--eof" | "--max-chars" | "--max-lines" => i += 1,
+            "-i" | "--replace" => return Some("{}".to_owned()),
+            a if a.starts_with("--replace=") => return Some(a["--replace=".len()..].to_owned()),
+            a if a.starts_with("-I") => return Some(a[2..].to_owned()),
+            a if a.starts_with("-i") => return Some(a[2..].to_owned()),
+            a if !a.starts_with('-') => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The aliases a command defines (`alias g=git x='ls -l'`): name and text.
+fn alias_definitions(command: &Command) -> Vec<(String, String)> {
+    match command.words.split_first() {
+        Some((alias, definitions)) if alias == "alias" => definitions
+            .iter()
+            .filter_map(|d| d.split_once('='))
+            .map(|(n, t)| (n.to_owned(), t.to_owned()))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

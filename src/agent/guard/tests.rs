@@ -413,6 +413,26 @@ fn variants_of_each_bypass_are_denied() {
         // Making git store other bytes than the gates read.
         "git config filter.x.clean 'sed s/BAD/ok/'",
         "git config core.attributesFile /tmp/attributes",
+        // Options spelled partly when the command runs.
+        "git commit --no-verify${X} -m x",
+        "git commit -${F} -m x",
+        "git commit -a$F -m x",
+        "git push --no-ve$X",
+        // Aliases the line defines, used with arguments.
+        "git -c alias.co=commit co -n",
+        "git config alias.co commit; git co -n",
+        "shopt -s expand_aliases; alias g=git; g commit -n",
+        // Text xargs reads, run as shell.
+        "xargs -I{} sh -c {} <<< 'git commit -n'",
+        "echo 'git commit -n' | xargs -0 sh -c",
+        "xargs -P 4 -I {} sh -c {} < cmds",
+        // Another repository's config and hooks.
+        "git --git-dir=/tmp/o.git --work-tree=. commit -m x",
+        // Perl and Ruby quote-like operators and Perl's open modes.
+        "perl -e 'system(qq{git commit -n})'",
+        "ruby -e 'system(%q(git commit -n))'",
+        "perl -e 'open(my $f, q{>}, q{gates.toml})'",
+        "perl -e 'open(F, \">gates.toml\")'",
     ]);
 }
 
@@ -438,5 +458,16 @@ fn variants_look_alikes_are_allowed() {
         "X=cargo; X+=' test'; echo $X",
         "args=(--lib); cargo test \"${args[@]}\"",
         "git config --get filter.lfs.clean",
+        "git commit -m\"$(cat msg)\"",
+        "git commit --message=\"$M\"",
+        "git push -f$X",
+        "git -c alias.co=commit co -m x",
+        "alias g=git; g status",
+        "find . -name '*.txt' | xargs -I{} wc -l {}",
+        "echo a b | xargs -n1 echo",
+        "git --git-dir=.git status",
+        "perl -e 'print qq{hello}'",
+        "perl -e 'open(F, \">out.txt\")'",
+        "python3 -c 'print(\">\", open(\"gates.toml\").read())'",
     ]);
 }
