@@ -454,17 +454,6 @@ fn a_line_that_changes_files_before_its_commit_is_refused_where_backstop_judges(
         }
     }
     // The agent's own background switch (Gemini, Claude Code, Copilot).
-    // A here-string before the commit hides nothing after it (it once read as a here-document
-    // that swallowed the rest of the line, the commit included).
-    for command in [
-        "cat <<< x; git commit -am x",
-        "cat <<< x\ngit commit -am x",
-        "grep -q fine <<< \"$(cat a.txt)\" && git commit -am x",
-    ] {
-        let reason =
-            verdict(&repo, "gemini", command).unwrap_or_else(|| panic!("`{command}` let through"));
-        assert!(reason.contains(OWN), "{command}: {reason}");
-    }
     for (agent, input) in [
         ("gemini", json!({"is_background": true})),
         ("claude", json!({"run_in_background": true})),
@@ -500,6 +489,21 @@ fn a_line_that_changes_files_before_its_commit_is_refused_where_backstop_judges(
     repo.write("a.txt", "BAD\n");
     let reason = verdict(&repo, "gemini", "git add -A && git commit -m msg").unwrap();
     assert!(reason.contains("a.txt:1: BAD"), "{reason}");
+    // A here-string before the commit hides nothing after it (it once read as a here-document
+    // that swallowed the rest of the line, the commit included): the failing commit is judged
+    // (or the line refused), never let through.
+    for command in [
+        "cat <<< x; git commit -am x",
+        "cat <<< x\ngit commit -am x",
+        "grep -q fine <<< \"$(cat b.txt)\" && git commit -am x",
+    ] {
+        let reason =
+            verdict(&repo, "gemini", command).unwrap_or_else(|| panic!("`{command}` let through"));
+        assert!(
+            reason.contains("a.txt:1: BAD") || reason.contains(OWN),
+            "{command}: {reason}"
+        );
+    }
     // Where git runs backstop's hook, the line is left to git, whatever runs first.
     repo.run(&["install", "--git"]).expect_code(0);
     assert_eq!(

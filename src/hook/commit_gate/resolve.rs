@@ -86,7 +86,7 @@ pub fn resolve(step: &Step) -> Resolved<'_> {
                 _ => changes(),
             };
             if let GitAction::Unknown(sub) = &action
-                && sub.contains(['$', '`'])
+                && (sub.contains(['$', '`']) || crate::agent::shell::unknown(sub))
             {
                 resolved.hidden = Some(format!(
                     "`git {sub}` names its subcommand only when it runs"
@@ -106,7 +106,7 @@ fn variable_git(shown: &str) -> Option<String> {
     let mut words = shown.split_whitespace();
     let program = words.next()?;
     let commits = words.any(|w| matches!(w, "commit" | "merge" | "pull" | "push"));
-    (program.contains(['$', '`']) && commits)
+    ((program.contains(['$', '`']) || crate::agent::shell::unknown(program)) && commits)
         .then(|| format!("`{program}` is known only when it runs, and may be git"))
 }
 
