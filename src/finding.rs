@@ -28,6 +28,12 @@ pub enum FindingKind {
     /// stores. `checkout-encoding`, its first name, is still read.
     #[serde(alias = "checkout-encoding")]
     CheckoutConversion,
+    /// A test runner, build or CI configuration change that runs fewer tests or stops failing
+    /// on them.
+    TestConfigWeakened,
+    /// A test that passed at the base is missing from the target's results or no longer
+    /// passes (skipped, xfailed, deselected), and the diff did not delete it (the baseline run).
+    TestNotRun,
 }
 
 /// A protected-gate finding.

@@ -3,8 +3,10 @@
 mod attributes;
 mod blob_stream;
 mod fileset;
+mod hidden;
 mod hooks;
 mod index_file;
+mod names;
 mod refs;
 mod remote;
 mod scratch;
@@ -27,7 +29,9 @@ pub use fileset::{
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
 pub use index_file::{IndexFile, IndexMark};
+pub use names::PathStatus;
 pub use remote::Advertised;
+pub use scratch::config_in;
 pub use worktree::{WorktreeChange, blob_id, blob_id_of_file};
 
 /// The id of git's empty tree: the base of a first commit.
@@ -275,6 +279,15 @@ impl Repo {
             .ok()
             .flatten()
             .map(str::to_owned)
+    }
+
+    /// The id of a commit's tree: the same for every commit with the same content.
+    pub fn tree_id(&self, commit: Oid) -> Result<Oid> {
+        Ok(self
+            .inner
+            .find_commit(commit)
+            .with_context(|| format!("cannot read commit {commit}"))?
+            .tree_id())
     }
 
     /// The merge-base of `base_ref` and `HEAD`, when both resolve; `None` otherwise.

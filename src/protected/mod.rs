@@ -1,17 +1,26 @@
 //! The built-in protected gate (SPEC §5): reads what changed between base and target and reports
-//! test tampering (deleted, skipped, weakened tests, fewer assertions), changed snapshots,
-//! changed protected paths, and a weakened gates.toml, each with file, lines and why.
+//! test tampering (deleted, skipped, weakened tests, fewer assertions), tests switched off from
+//! elsewhere, changed snapshots and golden files, changed protected paths, a weakened
+//! gates.toml, and a test runner's configuration that runs fewer tests or stops failing, each
+//! with file, lines and why.
 
 mod analysis;
 pub mod approve;
 mod compare;
 pub mod config_diff;
 mod conversion;
+mod elsewhere;
 mod extract;
+mod judge;
 mod lexer;
+mod removed;
+mod runner_config;
+mod side;
+mod tree;
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 
@@ -20,8 +29,10 @@ use crate::finding::{FindingKind, FindingReport};
 use crate::git::{ChangeKind, Repo, Side};
 use crate::git::{FileChange, Oid};
 use crate::glob::GlobList;
-use compare::{diff_lines, finding};
+use judge::{diff_lines, finding};
 use lexer::Language;
+pub use removed::tests_the_diff_changes;
+use tree::Tree;
 
 /// Where tests usually live, per language, beyond `protect.tests`.
 const USUAL_TESTS: [&str; 19] = [
@@ -45,8 +56,33 @@ const USUAL_TESTS: [&str; 19] = [
     "*Test.kt",
     "*Tests.kt",
 ];
-/// Snapshot files of insta, Jest/Vitest and syrupy.
-const SNAPSHOTS: [&str; 3] = ["*.snap", "**/__snapshots__/**", "*.ambr"];
+/// Snapshot files of insta, Jest/Vitest and syrupy, and golden or expected-data files by
+/// their usual names and places (snapshots by another name).
+const SNAPSHOTS: [&str; 23] = [
+    "*.snap",
+    "**/__snapshots__/**",
+    "*.ambr",
+    "*.golden",
+    "*.gold",
+    "**/testdata/**",
+    "**/golden/**",
+    "**/goldens/**",
+    "**/__fixtures__/**",
+    "**/fixtures/expected/**",
+    "**/expected/**",
+    "**/expected_output/**",
+    "**/expected-output/**",
+    "*.expected",
+    "*.expected.*",
+    "*.approved.*",
+    "*_expected.*",
+    "**/expected_*",
+    "**/expected.*",
+    "**/*-snapshots/**",
+    "**/__image_snapshots__/**",
+    "*.stdout",
+    "*.stderr",
+];
 /// What the protected gate compares: the `[protect]` it judges under, the base, the target and
 /// every changed path (deletions included).
 #[derive(Debug, Clone, Copy)]
@@ -113,10 +149,26 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
     let paths = scope.config.paths.clone().unwrap_or_else(default_paths);
     let protected_paths = GlobList::new(&paths).map_err(anyhow::Error::msg)?;
     let snapshots = GlobList::new(&SNAPSHOTS.map(str::to_owned)).map_err(anyhow::Error::msg)?;
+    // The whole tree, listed only when a reading needs more than the changed files.
+    let tree: OnceCell<Option<Tree<'_>>> = OnceCell::new();
+    let whole_tree = || {
+        tree.get_or_init(|| {
+            let listed = repo.tracked_in_commit(base_commit).ok()?;
+            let base_paths = listed.changes.into_iter().map(|c| c.path).collect();
+            Some(Tree::new(
+                base_paths,
+                scope.changes,
+                &base_files,
+                &target_files,
+            ))
+        })
+        .as_ref()
+    };
 
     let mut findings = Vec::new();
-    let (mut base, mut target) = (compare::Side::default(), compare::Side::default());
+    let (mut base, mut target) = (side::Side::default(), side::Side::default());
     let mut deleted_test_files = HashSet::new();
+    let mut configs = Vec::new();
     for change in scope.changes {
         let path = &change.path;
         // What git stores is a mode and bytes: a file and a symlink whose name is the file's
@@ -145,13 +197,13 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
                 "is a protected path",
             ));
         }
-        if snapshots.is_match(path) && before_entry.is_some() {
+        if snapshots.is_match(path) && before_entry.is_some() && !is_source(path) {
             findings.push(changed_entry(
                 FindingKind::SnapshotChanged,
                 path,
                 before_entry.as_ref(),
                 after_entry.as_ref(),
-                "is a snapshot of expected output",
+                "is a snapshot or golden file of expected output",
             ));
         }
         let is_test_path = tests.is_match(path);
@@ -186,6 +238,15 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
                 .map(|s| s.bytes.clone())
         };
         let (before, after) = (regular(&before_entry), regular(&after_entry));
+        if runner_config::is_config(path) {
+            let text =
+                |b: &Option<Vec<u8>>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+            configs.push(runner_config::Change {
+                path: path.clone(),
+                before: text(&before),
+                after: text(&after),
+            });
+        }
         if change.submodule && before.is_none() && after.is_none() {
             continue;
         }
@@ -204,8 +265,7 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
                 if is_target && !collected(path, language, &custom_tests) {
                     found.tests.clear();
                 }
-                side.files.insert(path.clone(), (language, found));
-                side.sources.insert(path.clone(), source);
+                side.add(path.clone(), language, found, source);
             }
         }
         let had_tests = base
@@ -216,8 +276,16 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
             deleted_test_files.insert(path.clone());
         }
     }
+    elsewhere::drop_available_imports(&mut base, &mut target, &whole_tree);
     let (test_findings, files_with_losses) = compare::compare(&base, &target, &deleted_test_files);
     findings.extend(test_findings);
+    findings.extend(elsewhere::entry_points(&base, &target));
+    findings.extend(elsewhere::modules(&base, &target, &whole_tree));
+    if !configs.is_empty()
+        && let Some(tree) = whole_tree()
+    {
+        findings.extend(runner_config::weakened(&configs, tree));
+    }
     for file in &deleted_test_files {
         let had_tests = base
             .files
@@ -227,8 +295,7 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
             || (!had_tests && !moved_elsewhere(file, &base, &target))
         {
             let removed: Vec<String> = base
-                .sources
-                .get(file)
+                .source(file)
                 .map(|s| s.lines().take(12).map(str::to_owned).collect())
                 .unwrap_or_default();
             let names: Vec<String> = base
@@ -263,6 +330,11 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
     Ok(findings)
 }
 
+/// Source code in a golden-looking place (`testdata/helper.go` is still Go): judged as code.
+fn is_source(path: &Path) -> bool {
+    Language::of(path).is_some() && !path.to_string_lossy().contains("expected")
+}
+
 /// Whether the language's usual runner collects tests from `path` by default (or the user
 /// named it in `protect.tests`).
 fn collected(path: &Path, language: Language, custom: &GlobList) -> bool {
@@ -294,27 +366,17 @@ fn collected(path: &Path, language: Language, custom: &GlobList) -> bool {
 }
 
 /// Whether a deleted file's content reappears in an added file (a move).
-fn moved_elsewhere(file: &PathBuf, base: &compare::Side, target: &compare::Side) -> bool {
-    let Some(old) = base.sources.get(file) else {
+fn moved_elsewhere(file: &Path, base: &side::Side, target: &side::Side) -> bool {
+    let Some(old) = base.source(file) else {
         return false;
     };
-    if target
-        .sources
-        .iter()
-        .any(|(path, new)| path != file && new == old)
-    {
-        return true;
-    }
     // Similar content only among a few likely candidates (same name or same directory), so a
     // move of thousands of files is not thousands squared of text diffs.
-    let name = file.file_name();
-    let parent = file.parent();
     target
-        .sources
-        .iter()
-        .filter(|(path, _)| *path != file && (path.file_name() == name || path.parent() == parent))
-        .take(10)
-        .any(|(_, new)| similar::TextDiff::from_lines(old.as_str(), new.as_str()).ratio() > 0.6)
+        .near(file)
+        .into_iter()
+        .any(|(_, new)| new == old || similar::TextDiff::from_lines(old, new).ratio() > 0.6)
+        || target.has_source(old)
 }
 
 /// The config's findings between two versions of it: `gate-weakened` for every change that is
@@ -463,4 +525,71 @@ pub fn kind_name(kind: FindingKind) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::path::{Path, PathBuf};
+
+    use super::lexer::Language;
+    use super::{extract, runner_config, side};
+
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+
+    /// An agent stops mid-edit: every prefix of every corpus file is read without a panic
+    /// (a panic would fail the gate on half-written code).
+    #[test]
+    fn partial_sources_never_panic() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut all = Vec::new();
+        files(&root.join("protected"), &mut all);
+        files(&root.join("protected-holdout"), &mut all);
+        let mut seen = HashSet::new();
+        for path in all {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if !seen.insert(text.clone()) {
+                continue;
+            }
+            // The path inside the case (after base/ or target/), as the gate sees it.
+            let shown = path.to_string_lossy();
+            let inner = shown
+                .split_once("/base/")
+                .or_else(|| shown.split_once("/target/"))
+                .map_or(shown.as_ref(), |(_, rest)| rest)
+                .to_owned();
+            let inner = Path::new(&inner);
+            let step = (text.len() / 9).max(1);
+            let cuts: Vec<usize> = (0..=text.len())
+                .step_by(step)
+                .chain([text.len()])
+                .filter(|&c| text.is_char_boundary(c))
+                .collect();
+            for cut in cuts {
+                let part = &text[..cut];
+                runner_config::facts_without_tree(inner, part);
+                let Some(language) = Language::of(inner) else {
+                    continue;
+                };
+                let found = extract::extract(inner, part, language, true);
+                let mut side = side::Side::default();
+                side.add(inner.to_path_buf(), language, found, part.to_owned());
+                for (test, language) in side.tests() {
+                    let _ = side.analyse(test, language);
+                    let _ = side.markers(test, language);
+                }
+            }
+        }
+    }
 }
