@@ -158,7 +158,8 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
     assert!(!failpoint, "failpoint panic-after-setaside");
     // `BACKSTOP_NO_FIX`: checks only (the agent commit gate judges a commit before it is made,
     // and must not change the person's files).
-    if config.settings.fix && std::env::var_os("BACKSTOP_NO_FIX").is_none() {
+    let fixers_run = config.settings.fix && std::env::var_os("BACKSTOP_NO_FIX").is_none();
+    if fixers_run {
         let index = match &mut index {
             Some(index) => index,
             None => index.insert(repo.index()?),
@@ -176,7 +177,10 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         sees: GatesSee::Index,
         ..inputs
     };
-    run_guarding_the_index(repo, &plan, settings, inputs, started, aside)
+    // Nothing set aside and no fixer ran: the look just taken found the worktree equal to the
+    // index, so the guard needs no second one before the gates.
+    let known_clean = aside.is_none() && !fixers_run;
+    run_guarding_the_index(repo, &plan, settings, inputs, started, aside, known_clean)
 }
 
 /// Runs the checks with a throwaway copy of the commit's index for the gates, then restores
@@ -188,6 +192,7 @@ fn run_guarding_the_index(
     inputs: GateInputs,
     started: Instant,
     aside: Option<SetAside>,
+    known_clean: bool,
 ) -> Result<u8> {
     let index_file = repo.index_path();
     let index_before = std::fs::read(&index_file).ok();
@@ -206,7 +211,11 @@ fn run_guarding_the_index(
             .env
             .push(("GIT_INDEX_FILE".into(), index_copy.into_os_string()));
     }
-    let differing = differing_from_index(repo)?;
+    let differing = if known_clean {
+        Vec::new()
+    } else {
+        differing_from_index(repo)?
+    };
     let report = pipeline::judge(repo, plan, settings, inputs, started);
     // A check must not change what is committed: put the staged version back, keep the
     // gate's, and block. Only a process can have written: a run answered wholly from the
