@@ -3,5 +3,6 @@
 
 pub mod agent;
 pub mod commit_gate;
+pub mod crash;
 pub mod git;
 pub mod stop_once;

@@ -48,6 +48,8 @@ pub struct Request<'a> {
 
 /// The diagnostics of one gate: deduplicated, in the tool's order, at most [`MAX_DIAGNOSTICS`].
 pub fn parse(request: &Request<'_>, output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
+    #[cfg(debug_assertions)]
+    crash_for_tests();
     let found = match request.kind {
         None => pattern::fallback(output, place),
         Some(ParserKind::None) => Vec::new(),
@@ -75,6 +77,25 @@ pub fn parse(request: &Request<'_>, output: &str, place: &Place<'_>) -> Vec<Diag
         },
     };
     finish(found)
+}
+
+/// Debug builds only: `BACKSTOP_TEST_CRASH=abort|overflow|panic` makes parsing crash, so tests
+/// can prove a crash of the judging code does not let an agent through.
+#[cfg(debug_assertions)]
+fn crash_for_tests() {
+    #[allow(unconditional_recursion)]
+    fn deeper(n: u64) -> u64 {
+        let pad = std::hint::black_box([n; 64]);
+        deeper(n + 1).wrapping_add(pad[1])
+    }
+    match std::env::var("BACKSTOP_TEST_CRASH").as_deref() {
+        Ok("abort") => std::process::abort(),
+        Ok("overflow") => {
+            std::hint::black_box(deeper(0));
+        }
+        Ok("panic") => panic!("BACKSTOP_TEST_CRASH=panic"),
+        _ => {}
+    }
 }
 
 /// Drops exact repeats (a lint reported for both the lib and its test build) and caps the count.

@@ -98,6 +98,8 @@ pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
     found
 }
 
+/// Recursive over nested suites: bounded, since `serde_json` refuses JSON nested more than 128
+/// deep (the only recursion in `src/parsers`, which read attacker-controlled text).
 fn walk(
     suite: &Suite,
     titles: &[&str],

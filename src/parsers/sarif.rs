@@ -263,12 +263,16 @@ impl<'a> Run<'a> {
 
     /// An artifact location's path as the tool meant it: a base id's URI joined in front, the
     /// run's artifact at `index` when the location has no URI, percent escapes undone.
+    /// The index is followed once: an artifact's own location is read for its URI only (a
+    /// log whose artifacts name each other by index must not send the reader round forever).
     fn path(&self, artifact: &Value) -> Option<String> {
-        let Some(uri) = text(artifact, "/uri") else {
+        let artifact = if text(artifact, "/uri").is_some() {
+            artifact
+        } else {
             let index = usize::try_from(artifact.get("index")?.as_u64()?).ok()?;
-            let listed = self.value.get("artifacts")?.get(index)?.get("location")?;
-            return self.path(listed);
+            self.value.get("artifacts")?.get(index)?.get("location")?
         };
+        let uri = text(artifact, "/uri")?;
         let uri = uri.to_owned();
         let uri = match text(artifact, "/uriBaseId").and_then(|id| self.bases.get(id)) {
             Some(base) => join(base, &uri),

@@ -12,6 +12,7 @@ mod config;
 mod example;
 mod files;
 mod formats;
+mod hostile;
 mod init;
 mod install;
 mod machine;
