@@ -150,9 +150,12 @@ fn read_marker(item: &mut Item, marker: &str, place: &Place<'_>) {
     let cut_left = source.starts_with("...");
     let cut_right = source.len() > 3 && source.ends_with("...");
     let offset = if cut_left {
-        let visible: String = shown[3..shown.len() - if cut_right { 3 } else { 0 }]
-            .iter()
-            .collect();
+        // `....` is cut at both ends with nothing between: no column to find.
+        let end = shown.len().saturating_sub(if cut_right { 3 } else { 0 });
+        let Some(visible) = shown.get(3..end) else {
+            return;
+        };
+        let visible: String = visible.iter().collect();
         let Some(start) = file_line(item, place).and_then(|text| {
             let at = text.find(&visible)?;
             Some(text[..at].chars().count())
@@ -281,6 +284,22 @@ mod tests {
         let mut wanted = expected(true);
         wanted[1] = wanted[1].replace("21:66-21:89", "21:66");
         assert_eq!(found, wanted);
+    }
+
+    /// A shown line of only dots (`....`) with a marker under it panicked (review A6).
+    #[test]
+    fn a_source_line_of_dots_does_not_panic() {
+        let fixture = Fixture::new("mypy");
+        for dots in ["....", ".....", "...", "......"] {
+            let output = format!(
+                "src/click/formatting.py:15: error: Name \"x\" is not defined  [name-defined]\n    {dots}\n    ^~~\nFound 1 error in 1 file (checked 1 source file)\n"
+            );
+            assert_eq!(
+                lines(&parse(&output, &fixture.place())),
+                ["error src/click/formatting.py:15 [name-defined] Name \"x\" is not defined"],
+                "{dots}"
+            );
+        }
     }
 
     #[test]
