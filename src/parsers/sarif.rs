@@ -240,16 +240,15 @@ impl<'a> Run<'a> {
                 let span = replacement
                     .get("deletedRegion")
                     .and_then(|r| self.region(r, &file, true))?;
-                edits.push(Edit {
-                    file: relative.clone(),
-                    line: span.line,
-                    column: span.column?,
-                    end_line: span.end_line?,
-                    end_column: span.end_column?,
-                    text: text(replacement, "/insertedContent/text")
+                // A fix with an edit that cannot be placed is left out whole.
+                edits.push(Edit::new(
+                    relative.clone(),
+                    (span.line, span.column?),
+                    (span.end_line?, span.end_column?),
+                    text(replacement, "/insertedContent/text")
                         .unwrap_or_default()
                         .to_owned(),
-                });
+                )?);
             }
         }
         Some(Fix {
