@@ -264,3 +264,20 @@ fn forged_shard_numbers_are_refused_quickly() {
         run.stderr()
     );
 }
+
+/// A5: a failed gate whose diagnostics are all unlocated showed nothing useful: the diagnostic
+/// lines were printed only when one was located, and the output (JSON) was hidden.
+#[test]
+fn unlocated_diagnostics_are_shown_when_the_output_is_a_document() {
+    let log = json!({"runs": [{"results": [
+        {"ruleId": "no-secrets", "level": "error", "message": {"text": "a secret is committed"}}
+    ]}]});
+    let repo = replaying(&log.to_string(), "sarif");
+    let run = repo.run(&["ci", "--all-files", "--base", "main"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout().contains("a secret is committed"),
+        "{}",
+        run.stdout()
+    );
+}
