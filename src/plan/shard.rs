@@ -177,7 +177,8 @@ fn assign(costs: &[Option<u64>], every: &[bool], total: usize) -> Vec<usize> {
             .enumerate()
             .min_by_key(|(k, l)| (**l, *k))
             .expect("at least one shard");
-        load[shard].0 += costs[i].unwrap_or(default);
+        // Durations come from a report file: `u64::MAX` twice must not overflow.
+        load[shard].0 = load[shard].0.saturating_add(costs[i].unwrap_or(default));
         load[shard].1 += 1;
         owner[i] = shard + 1;
     }
@@ -230,6 +231,19 @@ mod tests {
         assert_eq!(owner[1], 2);
         let again = assign(&costs, &every, 2);
         assert_eq!(owner, again, "deterministic");
+    }
+
+    /// Review B7: two `u64::MAX` durations on one shard overflowed (a panic in debug builds).
+    #[test]
+    fn huge_durations_do_not_overflow() {
+        assert_eq!(
+            assign(
+                &[Some(u64::MAX), Some(u64::MAX), Some(u64::MAX)],
+                &[false; 3],
+                2
+            ),
+            [1, 2, 1]
+        );
     }
 
     #[test]
