@@ -105,10 +105,14 @@ fn check_one_run(reports: &[(String, Report)], shards: &[ShardReport]) -> Result
                 "merge the shards of one CI run: the same commit and the same base",
             ));
         }
-        if shard.total != plan.total || shard.planned != plan.planned || shard.every != plan.every {
+        if shard.total != plan.total
+            || shard.planned != plan.planned
+            || shard.every != plan.every
+            || shard.digest != plan.digest
+        {
             return Err(usage(
                 format!("{name} and {first_name} were planned differently"),
-                "give every shard the same gates.toml and the same --durations file",
+                "give every shard the same gates.toml (committed, no local edits), the same options (--all-files) and the same --durations file",
             ));
         }
     }
@@ -296,6 +300,7 @@ mod tests {
                     total,
                     planned,
                     every: vec!["c".to_owned()],
+                    digest: "d".to_owned(),
                 }),
             },
         )

@@ -281,3 +281,48 @@ fn unlocated_diagnostics_are_shown_when_the_output_is_a_document() {
         run.stdout()
     );
 }
+
+/// B4: a shard run with an uncommitted gates.toml edit (gate `g` made to pass), or with
+/// `--all-files`, was merged with the others without complaint: the merged run passed.
+#[test]
+fn shards_planned_differently_are_not_merged() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "a\n")
+        .write("b.txt", "b\n")
+        .config("[gates.f]\nrun = \"true\"\nfiles = [\"a.txt\"]\non = [\"ci\"]\n[gates.g]\nrun = \"exit 1\"\non = [\"ci\"]\n")
+        .commit_all("base");
+    repo.write("a.txt", "changed\n").commit_all("change");
+    let shard = |index: &str, extra: &[&str]| {
+        let mut args = vec!["ci", "--base", "main~1", "--no-cache", "--shard", index];
+        args.extend(extra);
+        args.extend(["--format", "json", "--output"]);
+        let file = format!("s{}.json", &index[..1]);
+        args.push(&file);
+        repo.run(&args);
+    };
+    shard("1/2", &[]);
+    shard("2/2", &[]);
+    let run = repo.run(&["report", "merge", "s1.json", "s2.json"]);
+    run.expect_code(1);
+    // Shard 2 again, with `g` edited to pass in the working tree.
+    let config = String::from_utf8(repo.read("gates.toml")).unwrap();
+    repo.write("gates.toml", config.replace("exit 1", "true"));
+    shard("2/2", &["--allow-protected"]);
+    repo.write("gates.toml", config);
+    let run = repo.run(&["report", "merge", "s1.json", "s2.json"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("were planned differently"),
+        "{}",
+        run.stderr()
+    );
+    // Shard 2 with every file.
+    shard("2/2", &["--all-files"]);
+    let run = repo.run(&["report", "merge", "s1.json", "s2.json"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("were planned differently"),
+        "{}",
+        run.stderr()
+    );
+}
