@@ -75,6 +75,9 @@ const VOLATILE_VARIABLES: &[&str] = &[
     "GIT_AUTHOR_DATE",
     "GIT_COMMITTER_DATE",
     "BACKSTOP_HOOK_SCRIPT",
+    // The job slot a parent backstop lends: a new pid every run.
+    "BACKSTOP_SLOT",
+    "BACKSTOP_SLOT_HOLDER",
     "SSH_AUTH_SOCK",
     "SSH_AGENT_PID",
     "WINDOWID",

@@ -9,6 +9,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -88,12 +89,39 @@ impl std::fmt::Display for Holder {
 pub struct Budget {
     dir: PathBuf,
     size: usize,
+    /// A backstop run inside a gate (a gate running `backstop run`, a git hook a gate
+    /// triggers): the slot its parent's gate holds, lent to one of its gates at a time, as
+    /// make's jobserver gives every child one token for free. Without it the child would wait
+    /// for a slot its own parent holds (with `machine_jobs = 1`, until the parent's timeout).
+    inherited: Option<Arc<AtomicBool>>,
 }
+
+/// The variables a gate gets while it holds a slot: the slot file, and the backstop holding it.
+pub const SLOT_VARIABLE: &str = "BACKSTOP_SLOT";
+pub const HOLDER_VARIABLE: &str = "BACKSTOP_SLOT_HOLDER";
 
 /// A slot held by a running gate; dropping it frees the slot.
 #[derive(Debug)]
 pub struct Slot {
     file: Option<File>,
+    path: Option<PathBuf>,
+    /// The backstop holding the slot file's lock (this one, or the parent that lent it).
+    holder: u32,
+    /// The parent's slot, lent: given back on drop.
+    lent: Option<Arc<AtomicBool>>,
+}
+
+impl Slot {
+    /// What a gate holding this slot passes on to a backstop it starts.
+    pub fn environment(&self) -> Vec<(String, String)> {
+        match &self.path {
+            Some(path) => vec![
+                (SLOT_VARIABLE.to_owned(), path.display().to_string()),
+                (HOLDER_VARIABLE.to_owned(), self.holder.to_string()),
+            ],
+            None => Vec::new(),
+        }
+    }
 }
 
 impl Drop for Slot {
@@ -103,7 +131,32 @@ impl Drop for Slot {
         if let Some(file) = &self.file {
             let _ = file.unlock();
         }
+        if let Some(lent) = &self.lent {
+            lent.store(true, Ordering::SeqCst);
+        }
     }
+}
+
+/// Whether this process runs inside a gate of a backstop that holds a slot: the slot file the
+/// environment names is locked, by the backstop it names.
+fn inside_a_gate() -> bool {
+    let (Some(path), Some(pid)) = (
+        std::env::var_os(SLOT_VARIABLE),
+        std::env::var(HOLDER_VARIABLE)
+            .ok()
+            .and_then(|p| p.parse::<u32>().ok()),
+    ) else {
+        return false;
+    };
+    let Ok(mut file) = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+    else {
+        return false;
+    };
+    let held = matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock));
+    held && Holder::from_file(&mut file).is_some_and(|holder| holder.pid == pid)
 }
 
 impl Budget {
@@ -115,6 +168,7 @@ impl Budget {
             Ok(dir) => Some(Budget {
                 dir,
                 size: size.max(1),
+                inherited: inside_a_gate().then(|| Arc::new(AtomicBool::new(true))),
             }),
             Err(why) => {
                 static WARNED: AtomicBool = AtomicBool::new(false);
@@ -139,16 +193,39 @@ impl Budget {
             if interrupted().is_some() {
                 return None;
             }
+            if let Some(inherited) = &self.inherited
+                && inherited.swap(false, Ordering::SeqCst)
+            {
+                return Some(Slot {
+                    file: None,
+                    path: std::env::var_os(SLOT_VARIABLE).map(PathBuf::from),
+                    holder: std::env::var(HOLDER_VARIABLE)
+                        .ok()
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or_default(),
+                    lent: Some(Arc::clone(inherited)),
+                });
+            }
             match self.try_acquire() {
-                Ok(Some(file)) => {
+                Ok(Some((file, path))) => {
                     me.write_to(&file);
-                    return Some(Slot { file: Some(file) });
+                    return Some(Slot {
+                        file: Some(file),
+                        path: Some(path),
+                        holder: std::process::id(),
+                        lent: None,
+                    });
                 }
                 Ok(None) => {}
                 Err(error) => {
                     // A broken slot directory must not stop the gates.
                     eprintln!("warning: the machine-wide job budget failed: {error}");
-                    return Some(Slot { file: None });
+                    return Some(Slot {
+                        file: None,
+                        path: None,
+                        holder: 0,
+                        lent: None,
+                    });
                 }
             }
             let holders = self.holders();
@@ -161,11 +238,12 @@ impl Budget {
     }
 
     /// A free slot, locked, or `None` when every slot is taken.
-    fn try_acquire(&self) -> std::io::Result<Option<File>> {
+    fn try_acquire(&self) -> std::io::Result<Option<(File, PathBuf)>> {
         for k in 0..self.size {
-            let file = open(&self.slot(k))?;
+            let path = self.slot(k);
+            let file = open(&path)?;
             match file.try_lock() {
-                Ok(()) => return Ok(Some(file)),
+                Ok(()) => return Ok(Some((file, path))),
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(error)) => return Err(error),
             }
@@ -193,6 +271,8 @@ pub(super) fn open(path: &Path) -> std::io::Result<File> {
         .create(true)
         .truncate(false)
         .mode(0o600)
+        // A symlink planted in the directory must not make backstop truncate what it names.
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
 }
 
@@ -243,6 +323,7 @@ mod tests {
         let budget = Budget {
             dir: dir.path().to_path_buf(),
             size,
+            inherited: None,
         };
         (dir, budget)
     }
@@ -301,5 +382,18 @@ mod tests {
         assert_eq!(read.pid, 7);
         assert_eq!(read.gate, "a b");
         assert_eq!(read.worktree, PathBuf::from("/w t/x y"));
+    }
+
+    /// Review B9: a slot file that is a symlink was followed, and what it named truncated.
+    #[test]
+    fn a_symlinked_slot_file_is_not_followed() {
+        let (dir, budget) = budget(1);
+        let target = dir.path().join("precious");
+        std::fs::write(&target, "keep").unwrap();
+        std::os::unix::fs::symlink(&target, budget.slot(0)).unwrap();
+        assert!(open(&budget.slot(0)).is_err());
+        let me = Holder::me("g", Path::new("/w"));
+        let _slot = budget.acquire(&me, |_| panic!("no wait"));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
     }
 }

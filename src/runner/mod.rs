@@ -11,7 +11,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use budget::{Budget, Holder};
+use budget::{Budget, Holder, Slot};
 use flight::{Boarded, Flight, Flights};
 
 use crate::gates::GateStatus;
@@ -394,7 +394,15 @@ impl Start<'_> {
             None => None,
         };
         observer.started(job);
-        let outcome = gates::run(job, context);
+        // A backstop the gate starts runs its first job in this slot (see `Budget`).
+        let lent = slot.as_ref().map(Slot::environment).unwrap_or_default();
+        let outcome = if lent.is_empty() {
+            gates::run(job, context)
+        } else {
+            let mut job = job.clone();
+            job.env.extend(lent);
+            gates::run(&job, context)
+        };
         drop(slot);
         (outcome, flight)
     }

@@ -326,3 +326,21 @@ fn shards_planned_differently_are_not_merged() {
         run.stderr()
     );
 }
+
+/// B1: with `machine_jobs = 1`, a gate that runs backstop (here `backstop run --gate inner`)
+/// held the only slot while the inner run waited for it: a deadlock until the outer gate's
+/// timeout, then a false `timed out`. The inner run now runs in the slot its parent lends.
+#[test]
+fn a_backstop_inside_a_gate_runs_in_its_parents_slot() {
+    let repo = TestRepo::new();
+    let backstop = env!("CARGO_BIN_EXE_backstop");
+    repo.write("a.txt", "a\n")
+        .config(&format!(
+            "[settings]\nmachine_jobs = 1\n[gates.outer]\nrun = \"'{backstop}' run --gate inner --no-cache && '{backstop}' run --gate nested --no-cache\"\ntimeout = \"20s\"\non = [\"manual\"]\n[gates.inner]\nrun = \"echo inner ran\"\non = []\n[gates.nested]\nrun = \"'{backstop}' run --gate inner --no-cache\"\ntimeout = \"20s\"\non = []\n"
+        ))
+        .commit_all("base");
+    let (run, report) = repo.report(&["run", "--gate", "outer", "--no-cache"]);
+    let outer = gate(&report, "outer");
+    assert_eq!(outer["status"], "passed", "{outer:#}\n{}", run.stderr());
+    run.expect_code(0);
+}
