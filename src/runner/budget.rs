@@ -11,7 +11,7 @@ use std::os::unix::fs::{DirBuilderExt, FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::process::interrupted;
 
@@ -187,11 +187,29 @@ impl Budget {
 
     /// Takes a free slot for `me`, waiting while all are taken; `waiting` hears the holders
     /// when the wait starts and whenever they change. `None` when the run was interrupted.
-    pub fn acquire(&self, me: &Holder, mut waiting: impl FnMut(&[Holder])) -> Option<Slot> {
+    /// Past `until`, the gate runs without a slot (with a warning) rather than wait on.
+    pub fn acquire(
+        &self,
+        me: &Holder,
+        mut waiting: impl FnMut(&[Holder]),
+        until: Option<Instant>,
+    ) -> Option<Slot> {
         let mut shown: Option<Vec<Holder>> = None;
         loop {
             if interrupted().is_some() {
                 return None;
+            }
+            if until.is_some_and(|until| Instant::now() >= until) {
+                eprintln!(
+                    "backstop: warning: {} waited too long for a job slot (settings.machine_jobs = {}); it runs unbudgeted so the agent's hook answers before its timeout",
+                    me.gate, self.size
+                );
+                return Some(Slot {
+                    file: None,
+                    path: None,
+                    holder: 0,
+                    lent: None,
+                });
             }
             if let Some(inherited) = &self.inherited
                 && inherited.swap(false, Ordering::SeqCst)
@@ -332,8 +350,12 @@ mod tests {
     fn slots_are_taken_up_to_the_size_and_freed_on_drop() {
         let (_dir, budget) = budget(2);
         let me = Holder::me("lint", Path::new("/wt/a"));
-        let first = budget.acquire(&me, |_| panic!("a slot is free")).unwrap();
-        let second = budget.acquire(&me, |_| panic!("a slot is free")).unwrap();
+        let first = budget
+            .acquire(&me, |_| panic!("a slot is free"), None)
+            .unwrap();
+        let second = budget
+            .acquire(&me, |_| panic!("a slot is free"), None)
+            .unwrap();
         assert!(
             budget.try_acquire().unwrap().is_none(),
             "both slots are held"
@@ -351,13 +373,17 @@ mod tests {
     fn a_waiter_hears_the_holders_and_gets_the_slot_when_it_is_freed() {
         let (_dir, budget) = budget(1);
         let holder = Holder::me("test", Path::new("/wt/b"));
-        let slot = budget.acquire(&holder, |_| {}).unwrap();
+        let slot = budget.acquire(&holder, |_| {}, None).unwrap();
         let heard = std::sync::Mutex::new(Vec::new());
         std::thread::scope(|scope| {
             let waiter = scope.spawn(|| {
-                budget.acquire(&Holder::me("lint", Path::new("/wt/c")), |holders| {
-                    heard.lock().unwrap().push(holders.to_vec());
-                })
+                budget.acquire(
+                    &Holder::me("lint", Path::new("/wt/c")),
+                    |holders| {
+                        heard.lock().unwrap().push(holders.to_vec());
+                    },
+                    None,
+                )
             });
             while heard.lock().unwrap().is_empty() {
                 std::thread::sleep(Duration::from_millis(5));
@@ -393,7 +419,24 @@ mod tests {
         std::os::unix::fs::symlink(&target, budget.slot(0)).unwrap();
         assert!(open(&budget.slot(0)).is_err());
         let me = Holder::me("g", Path::new("/w"));
-        let _slot = budget.acquire(&me, |_| panic!("no wait"));
+        let _slot = budget.acquire(&me, |_| panic!("no wait"), None);
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    }
+
+    /// Review B2: a Stop hook's wait for a slot had no bound, but the agent kills the hook at
+    /// its timeout (and the stop goes through). Past the bound the gate runs unbudgeted.
+    #[test]
+    fn a_wait_with_a_bound_ends_without_a_slot() {
+        let (_dir, budget) = budget(1);
+        let me = Holder::me("g", Path::new("/w"));
+        let _held = budget
+            .acquire(&me, |_| panic!("a slot is free"), None)
+            .unwrap();
+        let until = Instant::now() + Duration::from_millis(200);
+        let mut heard = 0;
+        let slot = budget.acquire(&me, |_| heard += 1, Some(until)).unwrap();
+        assert!(Instant::now() >= until);
+        assert_eq!(heard, 1, "the wait was shown");
+        assert!(slot.file.is_none() && slot.environment().is_empty());
     }
 }
