@@ -426,7 +426,7 @@ impl<'a> Run<'a> {
             Some(base) => join(base, &uri),
             None => uri,
         };
-        let path = decode(uri.strip_prefix("file://").unwrap_or(&uri));
+        let path = decode(local(&uri)?);
         (!path.is_empty()).then_some(path)
     }
 
@@ -493,6 +493,18 @@ fn join(base: &str, uri: &str) -> String {
     } else {
         format!("{base}/{uri}")
     }
+}
+
+/// A URI as a local path (still escaped): without its query and fragment; a `file:` URI's
+/// path when its host is empty or `localhost` (`file://host/abs` is another machine's file,
+/// not `host/abs` in the repository); `None` for those.
+fn local(uri: &str) -> Option<&str> {
+    let uri = uri.split(['?', '#']).next().unwrap_or_default();
+    let Some(rest) = uri.strip_prefix("file://") else {
+        return Some(uri.strip_prefix("file:").unwrap_or(uri));
+    };
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    (host.is_empty() || host.eq_ignore_ascii_case("localhost")).then_some(path)
 }
 
 /// Undoes `%XX` escapes (invalid ones stay as they are).
@@ -812,6 +824,18 @@ mod tests {
             source.position(u32::try_from(text.len() + 1).unwrap(), false),
             None
         );
+    }
+
+    /// Review A7: `file://host/abs/path` was read as the repository path `host/abs/path`, and
+    /// a `#fragment` was kept in the path.
+    #[test]
+    fn file_uris_of_other_hosts_are_no_place_and_fragments_go() {
+        assert_eq!(local("file:///r/a.py"), Some("/r/a.py"));
+        assert_eq!(local("file://localhost/r/a.py"), Some("/r/a.py"));
+        assert_eq!(local("file://host/abs/path.py"), None);
+        assert_eq!(local("src/a.py#L3"), Some("src/a.py"));
+        assert_eq!(local("src/a.py?x=1"), Some("src/a.py"));
+        assert_eq!(local("file:/r/a.py"), Some("/r/a.py"));
     }
 
     #[test]

@@ -173,7 +173,11 @@ impl Budget {
             Err(why) => {
                 static WARNED: AtomicBool = AtomicBool::new(false);
                 if !WARNED.swap(true, Ordering::SeqCst) {
-                    eprintln!("warning: no machine-wide job budget: {why}; gates run unbudgeted");
+                    let (what, hint) = why.split_once("\nhint: ").unwrap_or((why.as_str(), ""));
+                    eprintln!("warning: no machine-wide job budget: {what}; gates run unbudgeted");
+                    if !hint.is_empty() {
+                        eprintln!("hint: {hint}");
+                    }
                 }
                 None
             }
@@ -320,14 +324,25 @@ fn directory() -> Result<PathBuf, String> {
 
 fn owned_directory(dir: &Path, uid: u32) -> Result<(), String> {
     let metadata = std::fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let fix = format!(
+        "\nhint: remove {} (backstop makes it again, private to you), or set XDG_RUNTIME_DIR to a directory of yours",
+        dir.display()
+    );
+    if metadata.file_type().is_symlink() {
+        return Err(format!("{} is a symlink{fix}", dir.display()));
+    }
     if !metadata.is_dir() {
-        return Err(format!("{} is not a directory", dir.display()));
+        return Err(format!("{} is not a directory{fix}", dir.display()));
     }
     if metadata.uid() != uid {
-        return Err(format!("{} belongs to another user", dir.display()));
+        return Err(format!(
+            "{} belongs to another user (uid {}){fix}",
+            dir.display(),
+            metadata.uid()
+        ));
     }
     if metadata.mode() & 0o022 != 0 {
-        return Err(format!("{} is writable by others", dir.display()));
+        return Err(format!("{} is writable by others{fix}", dir.display()));
     }
     Ok(())
 }
@@ -438,5 +453,18 @@ mod tests {
         assert!(Instant::now() >= until);
         assert_eq!(heard, 1, "the wait was shown");
         assert!(slot.file.is_none() && slot.environment().is_empty());
+    }
+
+    /// Review B8: a symlinked slot directory was reported as "not a directory", with no fix.
+    #[test]
+    fn a_refused_slot_directory_says_why_and_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+        // SAFETY: getuid has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        let why = owned_directory(&link, uid).unwrap_err();
+        assert!(why.contains("is a symlink"), "{why}");
+        assert!(why.contains("\nhint: remove"), "{why}");
     }
 }

@@ -126,6 +126,13 @@ fn summary_lines(output: &str) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// `Class::test[id]` as `Class.test[id]`: the id (from the first `[`) is the test's own text,
+/// `::` and all.
+fn dotted(test: &str) -> String {
+    let (name, id) = test.split_at(test.find('[').unwrap_or(test.len()));
+    format!("{}{id}", name.replace("::", "."))
+}
+
 /// The index of the line of the last `=== short test summary info ===` header.
 fn last_summary_header(output: &str) -> Option<usize> {
     output
@@ -263,7 +270,7 @@ fn from_section(
     let what = match (collecting, &section.title) {
         (Some(file), _) => format!("collecting {file}"),
         (None, Some(title)) => title.clone(),
-        (None, None) if !test.is_empty() => test.replace("::", "."),
+        (None, None) if !test.is_empty() => dotted(test),
         (None, None) => own_file.unwrap_or("pytest").to_owned(),
     };
     let mut message = format!("{what}: {error}");
@@ -389,6 +396,13 @@ FAILED tests/test_grades.py::test_letters_at_their_boundaries - AssertionErro...
                 "error tests/test_outer.py:16 test_real: assert 3 == 4",
             ]
         );
+    }
+
+    /// Review A11: `test_ids[a::b]` was shown as `test_ids[a.b]`.
+    #[test]
+    fn an_id_keeps_its_double_colons() {
+        assert_eq!(dotted("TestX::test_ids[a::b]"), "TestX.test_ids[a::b]");
+        assert_eq!(dotted("TestX::test_y"), "TestX.test_y");
     }
 
     #[test]
