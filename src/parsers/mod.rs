@@ -52,6 +52,14 @@ pub fn parse(request: &Request<'_>, output: &str, place: &Place<'_>) -> Vec<Diag
     crash_for_tests();
     budget::start(PARSE_BUDGET);
     let mut found = read(request, output, place);
+    // A fix whose edit reaches outside the repository through a symlink is left out.
+    for diagnostic in &mut found {
+        diagnostic.fixes.retain(|fix| {
+            fix.edits
+                .iter()
+                .all(|edit| place.resolves_inside(&edit.file))
+        });
+    }
     if let Some(why) = budget::finish() {
         found.push(Diagnostic::new(
             Some(Severity::Note),

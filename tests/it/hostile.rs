@@ -344,3 +344,35 @@ fn a_backstop_inside_a_gate_runs_in_its_parents_slot() {
     assert_eq!(outer["status"], "passed", "{outer:#}\n{}", run.stderr());
     run.expect_code(0);
 }
+
+/// A12: fix edits were checked lexically: an edit of `link/x.py`, where `link` is a symlink in
+/// the repository to a directory outside it, passed into every renderer.
+#[test]
+fn a_fix_through_a_symlink_to_outside_is_left_out() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x.py"), "print(1)\n").unwrap();
+    let edit = |uri: &str| {
+        json!({"artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": [
+            {"deletedRegion": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 6}, "insertedContent": {"text": "evil"}}
+        ]}]})
+    };
+    let log = json!({"runs": [{"results": [{
+        "ruleId": "r", "level": "error", "message": {"text": "m"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": 1}}}],
+        "fixes": [edit("link/x.py"), edit("a.py")]
+    }]}]});
+    let repo = replaying(&log.to_string(), "sarif");
+    repo.write("a.py", "print(1)\n");
+    std::os::unix::fs::symlink(outside.path(), repo.root().join("link")).unwrap();
+    repo.commit_all("link");
+    let (run, report) = repo.report(&["ci", "--all-files", "--base", "main~1"]);
+    run.expect_code(1);
+    let fixes = &gate(&report, "g")["diagnostics"][0]["fixes"];
+    let edited: Vec<&str> = fixes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["edits"][0]["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(edited, ["a.py"], "{fixes:#}");
+}
