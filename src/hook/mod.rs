@@ -6,3 +6,4 @@ pub mod commit_gate;
 pub mod crash;
 pub mod git;
 pub mod stop_once;
+pub mod stop_scope;

@@ -15,6 +15,7 @@ mod formats;
 mod hostile;
 mod init;
 mod install;
+mod local_layer;
 mod machine;
 mod managers;
 mod parsers;
