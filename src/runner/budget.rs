@@ -137,6 +137,20 @@ impl Drop for Slot {
     }
 }
 
+/// A waiter's place in line; leaving the line (however the wait ends) removes it.
+struct Ticket {
+    name: String,
+    path: PathBuf,
+    file: File,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
 /// Whether this process runs inside a gate of a backstop that holds a slot: the slot file the
 /// environment names is locked, by the backstop it names.
 fn inside_a_gate() -> bool {
@@ -199,6 +213,9 @@ impl Budget {
         until: Option<Instant>,
     ) -> Option<Slot> {
         let mut shown: Option<Vec<Holder>> = None;
+        // Waiters are served in the order they began to wait (a ticket each), so a newcomer
+        // polling at the right moment cannot starve an older waiter.
+        let mut ticket: Option<Ticket> = None;
         loop {
             if interrupted().is_some() {
                 return None;
@@ -228,7 +245,8 @@ impl Budget {
                     lent: Some(Arc::clone(inherited)),
                 });
             }
-            match self.try_acquire() {
+            let ahead = self.waiting_before(ticket.as_ref().map(|t| t.name.as_str()));
+            match if ahead { Ok(None) } else { self.try_acquire() } {
                 Ok(Some((file, path))) => {
                     me.write_to(&file);
                     return Some(Slot {
@@ -250,6 +268,9 @@ impl Budget {
                     });
                 }
             }
+            if ticket.is_none() {
+                ticket = self.take_ticket();
+            }
             let holders = self.holders();
             if shown.as_ref() != Some(&holders) {
                 waiting(&holders);
@@ -257,6 +278,73 @@ impl Budget {
             }
             std::thread::sleep(POLL);
         }
+    }
+
+    /// A place in line: a file in `queue/` named by when the wait began, locked while its
+    /// waiter lives (made under a hidden name, locked, then renamed, so it is never seen
+    /// unlocked while alive). `None` when the queue cannot be written: the waiter polls as
+    /// before.
+    fn take_ticket(&self) -> Option<Ticket> {
+        static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let queue = self.dir.join("queue");
+        match std::fs::DirBuilder::new().mode(0o700).create(&queue) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return None,
+            _ => {}
+        }
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        let name = format!(
+            "{since:024}-{:010}-{:08}",
+            std::process::id(),
+            SEQUENCE.fetch_add(1, Ordering::SeqCst)
+        );
+        let hidden = queue.join(format!(".{name}"));
+        let file = open(&hidden).ok()?;
+        if file.try_lock().is_err() {
+            let _ = std::fs::remove_file(&hidden);
+            return None;
+        }
+        let path = queue.join(&name);
+        if std::fs::rename(&hidden, &path).is_err() {
+            let _ = std::fs::remove_file(&hidden);
+            return None;
+        }
+        Some(Ticket { name, path, file })
+    }
+
+    /// Whether a live waiter took its ticket before `mine` (before now, without one). Tickets
+    /// of waiters that died (unlocked) are removed.
+    fn waiting_before(&self, mine: Option<&str>) -> bool {
+        let Ok(entries) = std::fs::read_dir(self.dir.join("queue")) else {
+            return false;
+        };
+        let mut earlier: Vec<(String, PathBuf)> = entries
+            .flatten()
+            .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+            .filter(|(name, _)| !name.starts_with('.'))
+            .filter(|(name, _)| mine.is_none_or(|mine| name.as_str() < mine))
+            .collect();
+        earlier.sort();
+        earlier.into_iter().any(|(_, path)| {
+            let Ok(file) = OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&path)
+            else {
+                return false;
+            };
+            match file.try_lock_shared() {
+                Ok(()) => {
+                    let _ = file.unlock();
+                    let _ = std::fs::remove_file(&path);
+                    false
+                }
+                Err(TryLockError::WouldBlock) => true,
+                Err(TryLockError::Error(_)) => false,
+            }
+        })
     }
 
     /// A free slot, locked, or `None` when every slot is taken.
@@ -466,5 +554,72 @@ mod tests {
         let why = owned_directory(&link, uid).unwrap_err();
         assert!(why.contains("is a symlink"), "{why}");
         assert!(why.contains("\nhint: remove"), "{why}");
+    }
+
+    /// Review B2: waiters polled with no order, so one could starve. They are served in the
+    /// order they began to wait.
+    #[test]
+    fn waiters_are_served_in_the_order_they_came() {
+        let (_dir, budget) = budget(1);
+        let held = budget
+            .acquire(
+                &Holder::me("first", Path::new("/w")),
+                |_| panic!("free"),
+                None,
+            )
+            .unwrap();
+        let served = std::sync::Mutex::new(Vec::new());
+        let heard = [AtomicBool::new(false), AtomicBool::new(false)];
+        std::thread::scope(|scope| {
+            let wait = |who: usize| {
+                let (budget, served, heard) = (&budget, &served, &heard);
+                move || {
+                    let name = format!("w{who}");
+                    let slot = budget
+                        .acquire(
+                            &Holder::me(&name, Path::new("/w")),
+                            |_| heard[who].store(true, Ordering::SeqCst),
+                            None,
+                        )
+                        .unwrap();
+                    served.lock().unwrap().push(name);
+                    std::thread::sleep(Duration::from_millis(120));
+                    drop(slot);
+                }
+            };
+            let first = scope.spawn(wait(0));
+            while !heard[0].load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let second = scope.spawn(wait(1));
+            while !heard[1].load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            drop(held);
+            first.join().unwrap();
+            second.join().unwrap();
+        });
+        assert_eq!(*served.lock().unwrap(), ["w0", "w1"]);
+        let left: Vec<_> = std::fs::read_dir(budget.dir.join("queue"))
+            .unwrap()
+            .collect();
+        assert!(left.is_empty(), "tickets are removed: {left:?}");
+    }
+
+    /// A waiter that died left its ticket unlocked: it is passed over and removed.
+    #[test]
+    fn a_dead_waiters_ticket_holds_nobody_up() {
+        let (_dir, budget) = budget(1);
+        let queue = budget.dir.join("queue");
+        std::fs::create_dir(&queue).unwrap();
+        std::fs::write(
+            queue.join("000000000000000000000001-0000000001-00000000"),
+            "",
+        )
+        .unwrap();
+        let me = Holder::me("g", Path::new("/w"));
+        let slot = budget.acquire(&me, |_| panic!("no wait"), None).unwrap();
+        assert!(slot.file.is_some());
+        assert_eq!(std::fs::read_dir(&queue).unwrap().count(), 0);
     }
 }
