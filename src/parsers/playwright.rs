@@ -99,7 +99,7 @@ pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
 }
 
 /// Recursive over nested suites: bounded, since `serde_json` refuses JSON nested more than 128
-/// deep (the only recursion in `src/parsers`, which read attacker-controlled text).
+/// deep (`src/parsers` read attacker-controlled text: no recursion there without a bound).
 fn walk(
     suite: &Suite,
     titles: &[&str],
