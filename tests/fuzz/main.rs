@@ -328,13 +328,14 @@ fn outputs(dir: &Path, out: &mut Vec<Vec<u8>>) {
     }
 }
 
-/// Review A10: the parsers read text a gate chose. Every parser on every input: no panic, no
-/// stack overflow, no hang (A1's index cycle and A6's marker were what this finds).
+/// Review A10: the parsers read text a gate chose. Every parser (and per-test results reader)
+/// on every input: no panic, no stack overflow, no hang (A1's index cycle and A6's marker were what this finds).
 #[test]
 fn fuzz_parsers() {
     use backstop::config::ParserKind;
     let mut seeds = Vec::new();
     outputs(&repo_file("tests/fixtures/parsers"), &mut seeds);
+    outputs(&repo_file("tests/fixtures/results"), &mut seeds);
     seeds.push(br#"{"runs":[{"artifacts":[{"location":{"index":0}}],"results":[{"message":{"text":"m"},"locations":[{"physicalLocation":{"artifactLocation":{"index":0},"region":{"startLine":1}}}]}]}]}"#.to_vec());
     seeds.push(
         b"a.py:15: error: Name \"x\" is not defined  [name-defined]\n    ....\n    ^~~\n".to_vec(),
@@ -373,6 +374,7 @@ fn fuzz_parsers() {
                 report_before: None,
             };
             found |= !backstop::parsers::parse(&request, &text, &place).is_empty();
+            found |= backstop::parsers::test_results(&request, &text, &place, true).is_some();
         }
         found
     });
