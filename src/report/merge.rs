@@ -112,7 +112,7 @@ fn check_one_run(reports: &[(String, Report)], shards: &[ShardReport]) -> Result
         {
             return Err(usage(
                 format!("{name} and {first_name} were planned differently"),
-                "give every shard the same gates.toml (committed, no local edits), the same options (--all-files) and the same --durations file",
+                "give every shard the same gates.toml (or --config), the same options (--all-files) and the same --durations file",
             ));
         }
     }
