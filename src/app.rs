@@ -61,7 +61,9 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
             crate::hook::git::run(&global, *hook, args)
         }
         CommandArgs::Hook(HookArgs::Agent { agent, event }) => {
-            Ok(crate::hook::agent::run(&global, *agent, *event))
+            Ok(crate::hook::crash::guarded(*agent, *event, || {
+                crate::hook::agent::run(&global, *agent, *event)
+            }))
         }
         CommandArgs::Approve(approve) => commands::approve::run(&global, approve.show),
         CommandArgs::Cache(CacheArgs::Clear) => commands::maintenance::clear_cache(&global),

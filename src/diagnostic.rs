@@ -122,6 +122,70 @@ impl Diagnostic {
     }
 }
 
+impl Edit {
+    /// The one way to make an edit: `None` when a position is below 1 (SARIF 2.1.0 and every
+    /// editor count from 1) or the end comes before the start.
+    pub fn new(file: String, start: (u32, u32), end: (u32, u32), text: String) -> Option<Edit> {
+        let edit = Edit {
+            file,
+            line: start.0,
+            column: start.1,
+            end_line: end.0,
+            end_column: end.1,
+            text,
+        };
+        edit.is_valid().then_some(edit)
+    }
+
+    /// Positions from 1, the end not before the start, and a file that is a plain relative
+    /// path ([`is_repository_path`]).
+    pub fn is_valid(&self) -> bool {
+        self.line >= 1
+            && self.column >= 1
+            && self.end_line >= 1
+            && self.end_column >= 1
+            && (self.end_line, self.end_column) >= (self.line, self.column)
+            && is_repository_path(&self.file)
+    }
+}
+
+/// Whether `path` is what a diagnostic may name: relative, with `/` between non-empty parts,
+/// none of them `.` or `..` (a report read back must not point outside the repository).
+pub fn is_repository_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && !path.contains('\0')
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+}
+
+impl Diagnostic {
+    /// A diagnostic read back from a report (`report merge`) made safe to render: a file that
+    /// is not a relative path inside the repository loses its place (named in the message),
+    /// positions below 1 are dropped, and so are fixes with an invalid edit.
+    #[must_use]
+    pub fn checked(mut self) -> Diagnostic {
+        if let Some(file) = self.file.take() {
+            if is_repository_path(&file) {
+                self.file = Some(file);
+            } else {
+                self.message = format!("{} (at {file})", self.message);
+            }
+        }
+        let positive = |n: Option<u32>| n.filter(|n| *n >= 1);
+        self.line = positive(self.line).filter(|_| self.file.is_some());
+        self.column = positive(self.column).filter(|_| self.line.is_some());
+        self.end_line =
+            positive(self.end_line).filter(|end| self.line.is_some_and(|line| *end >= line));
+        self.end_column = positive(self.end_column).filter(|_| self.end_line.is_some());
+        self.fixes
+            .retain(|fix| !fix.edits.is_empty() && fix.edits.iter().all(Edit::is_valid));
+        self
+    }
+}
+
 impl Fix {
     /// One line for text formats: `replace 3:5-3:12 with "x"`, `insert "y" at 4:1`,
     /// `delete 2:1-3:1`; edits in another file than `file` name it; edits joined by `; `, in

@@ -55,6 +55,7 @@ pub fn run(global: &GlobalOptions, agent: &dyn Agent, event: Event) -> u8 {
             }
         }
     };
+    super::crash::disarm();
     if let Some(answer) = answer {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{answer}");

@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod commit_gate;
+pub mod crash;
 pub mod git;
 pub mod stop_once;
 pub mod stop_scope;

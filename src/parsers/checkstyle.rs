@@ -6,23 +6,31 @@
 use super::Place;
 use crate::diagnostic::{Diagnostic, severity_from};
 
+const CLOSE: &str = "</checkstyle>";
+
 /// Every `<error>` of every `<checkstyle>` document in `text`.
 pub fn parse(text: &str, place: &Place<'_>) -> Result<Vec<Diagnostic>, String> {
     let mut found = Vec::new();
     let mut documents = 0;
     let mut broken = None;
-    let mut rest = text;
-    while let Some(start) = rest.find("<checkstyle") {
-        let document = &rest[start..];
-        let end = document
-            .find("</checkstyle>")
-            .map(|i| i + "</checkstyle>".len())
-            .or_else(|| {
-                // `<checkstyle version="4.3"/>`: nothing found.
-                let open = document.find('>')?;
-                document[..open].ends_with('/').then_some(open + 1)
-            })
-            .unwrap_or(document.len());
+    let mut from = 0;
+    // The next `</checkstyle>` and `>` are searched again only once passed: searching from
+    // every opening made many small documents quadratic.
+    let (mut close, mut gt) = (None, None);
+    while let Some(start) = text[from..].find("<checkstyle").map(|i| from + i) {
+        if super::budget::exhausted() {
+            break;
+        }
+        let close = next_at(text, CLOSE, start, &mut close);
+        let document = &text[start..];
+        // `<checkstyle version="4.3"/>`: nothing found, and ended before any later close.
+        let empty = next_at(text, ">", start, &mut gt).filter(|gt| text[..*gt].ends_with('/'));
+        let end = match (empty, close) {
+            (Some(gt), Some(close)) if gt < close => gt + 1 - start,
+            (Some(gt), None) => gt + 1 - start,
+            (_, Some(close)) => close - start + CLOSE.len(),
+            (None, None) => document.len(),
+        };
         match roxmltree::Document::parse(&document[..end]) {
             Ok(xml) => {
                 documents += 1;
@@ -30,12 +38,32 @@ pub fn parse(text: &str, place: &Place<'_>) -> Result<Vec<Diagnostic>, String> {
             }
             Err(e) => broken = Some(e.to_string()),
         }
-        rest = &document[end.max(1)..];
+        from = start + end.max(1);
     }
     match (documents, broken) {
         (0, Some(why)) => Err(format!("the <checkstyle> document is not valid XML: {why}")),
         (0, None) => Err("no <checkstyle> document was found".to_owned()),
         _ => Ok(found),
+    }
+}
+
+/// Where `pattern` next occurs at or after `from`, remembered in `memo` (`Some(None)`: nowhere
+/// after an earlier point, so nowhere after this one; `None`: not searched yet).
+#[allow(clippy::option_option)]
+fn next_at(
+    text: &str,
+    pattern: &str,
+    from: usize,
+    memo: &mut Option<Option<usize>>,
+) -> Option<usize> {
+    match *memo {
+        Some(Some(at)) if at >= from => Some(at),
+        Some(None) => None,
+        _ => {
+            let found = text[from..].find(pattern).map(|i| from + i);
+            *memo = Some(found);
+            found
+        }
     }
 }
 
@@ -171,6 +199,21 @@ mod tests {
                 "error src/syntax.js:2:11 [parse] expected `:` but instead found `;`",
                 "error src/syntax.js:3:1 [parse] Expected a statement but instead found '}'.",
             ]
+        );
+    }
+
+    /// Review A2: each document searched for `</checkstyle>` from its own start to the end of
+    /// the text (20,000 empty documents: quadratic), and an empty document was read up to the
+    /// next document's close (broken XML, so that document's errors were lost).
+    #[test]
+    fn many_empty_documents_then_one_with_an_error() {
+        let fixture = Fixture::new("checkstyle");
+        let mut text = "<checkstyle version=\"4.3\"/>\n".repeat(20_000);
+        text.push_str("<checkstyle version=\"4.3\"><file name=\"a.kt\"><error line=\"2\" column=\"1\" severity=\"error\" message=\"bad\" source=\"r\"/></file></checkstyle>\n");
+        text.push_str(&"<checkstyle <checkstyle ".repeat(5_000));
+        assert_eq!(
+            lines(&parse(&text, &fixture.place()).unwrap()),
+            ["error a.kt:2:1 [r] bad"]
         );
     }
 

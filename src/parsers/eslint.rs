@@ -66,14 +66,12 @@ pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
                     let source = result.source.as_deref()?;
                     let (line, column) = position(source, replacement.range.0)?;
                     let (end_line, end_column) = position(source, replacement.range.1)?;
-                    Some(Edit {
+                    Edit::new(
                         file,
-                        line,
-                        column,
-                        end_line,
-                        end_column,
-                        text: replacement.text.clone(),
-                    })
+                        (line, column),
+                        (end_line, end_column),
+                        replacement.text.clone(),
+                    )
                 };
                 // The autofix first, then the suggestions (alternatives a person picks from).
                 let fixes: Vec<Fix> = message

@@ -50,7 +50,76 @@ pub struct Request<'a> {
 
 /// The diagnostics of one gate: deduplicated, in the tool's order, at most [`MAX_DIAGNOSTICS`].
 pub fn parse(request: &Request<'_>, output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
-    let found = match request.kind {
+    #[cfg(debug_assertions)]
+    crash_for_tests();
+    budget::start(PARSE_BUDGET);
+    let mut found = read(request, output, place);
+    // A fix whose edit reaches outside the repository through a symlink is left out.
+    for diagnostic in &mut found {
+        diagnostic.fixes.retain(|fix| {
+            fix.edits
+                .iter()
+                .all(|edit| place.resolves_inside(&edit.file))
+        });
+    }
+    if let Some(why) = budget::finish() {
+        found.push(Diagnostic::new(
+            Some(Severity::Note),
+            format!("backstop stopped reading this gate's output early ({why}); the output has everything"),
+        ));
+    }
+    finish(found)
+}
+
+/// How long the parsers may spend on one gate's output (and report): parsing runs after the
+/// gate's process, outside its timeout, on text the gate chose.
+pub const PARSE_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The parse budget of the current thread: loops over results, documents and JSON values ask
+/// [`budget::exhausted`] and stop when the time is up or the run was interrupted.
+pub(crate) mod budget {
+    use std::cell::Cell;
+    use std::time::{Duration, Instant};
+
+    thread_local! {
+        static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+        static STOPPED: Cell<Option<&'static str>> = const { Cell::new(None) };
+    }
+
+    pub fn start(budget: Duration) {
+        DEADLINE.set(Instant::now().checked_add(budget));
+        STOPPED.set(None);
+    }
+
+    /// Why parsing stopped early, if it did; clears the budget.
+    pub fn finish() -> Option<&'static str> {
+        DEADLINE.set(None);
+        STOPPED.take()
+    }
+
+    /// Whether the parsers must stop: the run was interrupted, or the budget is spent.
+    pub fn exhausted() -> bool {
+        if STOPPED.get().is_some() {
+            return true;
+        }
+        let why = if crate::process::interrupted().is_some() {
+            "the run was interrupted"
+        } else if DEADLINE
+            .get()
+            .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            "it took longer than the parse budget"
+        } else {
+            return false;
+        };
+        STOPPED.set(Some(why));
+        true
+    }
+}
+
+/// The diagnostics the gate's parser reads.
+fn read(request: &Request<'_>, output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
+    match request.kind {
         None => pattern::fallback(output, place),
         Some(ParserKind::None) => Vec::new(),
         Some(ParserKind::Cargo) => cargo::parse(output, place),
@@ -75,8 +144,26 @@ pub fn parse(request: &Request<'_>, output: &str, place: &Place<'_>) -> Vec<Diag
             // Config validation already refused a bad pattern.
             Some(Err(_)) => Vec::new(),
         },
-    };
-    finish(found)
+    }
+}
+
+/// Debug builds only: `BACKSTOP_TEST_CRASH=abort|overflow|panic` makes parsing crash, so tests
+/// can prove a crash of the judging code does not let an agent through.
+#[cfg(debug_assertions)]
+fn crash_for_tests() {
+    #[allow(unconditional_recursion)]
+    fn deeper(n: u64) -> u64 {
+        let pad = std::hint::black_box([n; 64]);
+        deeper(n + 1).wrapping_add(pad[1])
+    }
+    match std::env::var("BACKSTOP_TEST_CRASH").as_deref() {
+        Ok("abort") => std::process::abort(),
+        Ok("overflow") => {
+            std::hint::black_box(deeper(0));
+        }
+        Ok("panic") => panic!("BACKSTOP_TEST_CRASH=panic"),
+        _ => {}
+    }
 }
 
 /// Drops exact repeats (a lint reported for both the lib and its test build) and caps the count.
@@ -132,6 +219,9 @@ fn json_values(text: &str, opening: char) -> Vec<serde_json::Value> {
     let mut rest = text;
     let mut offset = 0;
     while let Some(at) = line_start_with(rest, opening) {
+        if budget::exhausted() {
+            break;
+        }
         let candidate = &rest[at..];
         let mut stream =
             serde_json::Deserializer::from_str(candidate).into_iter::<serde_json::Value>();
@@ -247,6 +337,33 @@ mod tests {
                 &fixture.place()
             ))
         );
+    }
+
+    /// Review A2: parsing runs after the gate's process, outside its timeout; a spent budget
+    /// (or an interruption) stops it with a note rather than reading on.
+    #[test]
+    fn a_spent_parse_budget_stops_reading_with_a_note() {
+        let fixture = Fixture::new("sarif");
+        let log = serde_json::json!({"runs": [{"results": [
+            {"ruleId": "r", "level": "error", "message": {"text": "m"}}
+        ]}]})
+        .to_string();
+        budget::start(std::time::Duration::ZERO);
+        assert!(budget::exhausted());
+        assert!(
+            sarif::parse(&log, &fixture.place())
+                .unwrap_or_default()
+                .is_empty()
+        );
+        assert_eq!(json_values(&log, '{'), Vec::<serde_json::Value>::new());
+        assert_eq!(
+            budget::finish(),
+            Some("it took longer than the parse budget")
+        );
+        // A fresh budget reads it all.
+        budget::start(PARSE_BUDGET);
+        assert_eq!(sarif::parse(&log, &fixture.place()).unwrap().len(), 1);
+        assert_eq!(budget::finish(), None);
     }
 
     #[test]

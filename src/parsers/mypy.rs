@@ -18,7 +18,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 /// The first line of a problem.
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?P<file>[^:\s][^:]*?):(?:(?P<line>\d+):(?:(?P<col>\d+):(?:(?P<end_line>\d+):(?P<end_col>\d+):)?)?)? (?P<severity>error|warning|note): (?P<message>.*)$",
+        r"^(?P<file>(?:[A-Za-z]:[\\/])?[^:\s][^:]*?):(?:(?P<line>\d+):(?:(?P<col>\d+):(?:(?P<end_line>\d+):(?P<end_col>\d+):)?)?)? (?P<severity>error|warning|note): (?P<message>.*)$",
     )
     .expect("a valid pattern")
 });
@@ -66,9 +66,12 @@ pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
     let mut items: Vec<Item> = Vec::new();
     // Whether the last item may still take wrapped lines of its message.
     let mut wrapping = false;
+    // Only pretty mode wraps messages (and it shows source lines with markers): in plain mode a
+    // stray line after a problem is not part of its message.
+    let pretty = output.lines().any(is_marker);
     for line in output.lines() {
         if let Some(c) = HEADER.captures(line) {
-            wrapping = true;
+            wrapping = pretty;
             let severity = severity_from(&c["severity"]).unwrap_or(Severity::Error);
             let message = c["message"].trim_end().to_owned();
             let line_number = number(c.name("line").map(|m| m.as_str()));
@@ -150,9 +153,12 @@ fn read_marker(item: &mut Item, marker: &str, place: &Place<'_>) {
     let cut_left = source.starts_with("...");
     let cut_right = source.len() > 3 && source.ends_with("...");
     let offset = if cut_left {
-        let visible: String = shown[3..shown.len() - if cut_right { 3 } else { 0 }]
-            .iter()
-            .collect();
+        // `....` is cut at both ends with nothing between: no column to find.
+        let end = shown.len().saturating_sub(if cut_right { 3 } else { 0 });
+        let Some(visible) = shown.get(3..end) else {
+            return;
+        };
+        let visible: String = visible.iter().collect();
         let Some(start) = file_line(item, place).and_then(|text| {
             let at = text.find(&visible)?;
             Some(text[..at].chars().count())
@@ -281,6 +287,38 @@ mod tests {
         let mut wanted = expected(true);
         wanted[1] = wanted[1].replace("21:66-21:89", "21:66");
         assert_eq!(found, wanted);
+    }
+
+    /// Review A9: a Windows path matched no header (the error was lost), and in plain mode a
+    /// stray line after a problem was glued onto its message.
+    #[test]
+    fn windows_paths_and_stray_lines_in_plain_mode() {
+        let fixture = Fixture::new("mypy");
+        let output = "C:\\proj\\m.py:4: error: Bad thing  [misc]\nsrc/click/formatting.py:15: error: Name \"x\" is not defined  [name-defined]\nsome tool's stray line\nFound 2 errors in 2 files (checked 2 source files)\n";
+        assert_eq!(
+            lines(&parse(output, &fixture.place())),
+            [
+                // On Linux a backslash is part of a file name: the path is taken as printed.
+                "error C:\\proj\\m.py:4 [misc] Bad thing",
+                "error src/click/formatting.py:15 [name-defined] Name \"x\" is not defined",
+            ]
+        );
+    }
+
+    /// A shown line of only dots (`....`) with a marker under it panicked (review A6).
+    #[test]
+    fn a_source_line_of_dots_does_not_panic() {
+        let fixture = Fixture::new("mypy");
+        for dots in ["....", ".....", "...", "......"] {
+            let output = format!(
+                "src/click/formatting.py:15: error: Name \"x\" is not defined  [name-defined]\n    {dots}\n    ^~~\nFound 1 error in 1 file (checked 1 source file)\n"
+            );
+            assert_eq!(
+                lines(&parse(&output, &fixture.place())),
+                ["error src/click/formatting.py:15 [name-defined] Name \"x\" is not defined"],
+                "{dots}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,10 @@ pub trait Files {
     fn read(&self, path: &Path) -> Option<String>;
     /// When the file was last modified.
     fn modified(&self, path: &Path) -> Option<std::time::SystemTime>;
+    /// The path with symlinks resolved, if it exists (fixtures: the path as it is).
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        Some(path.to_path_buf())
+    }
 }
 
 /// The real file system.
@@ -32,6 +36,10 @@ impl Files for RealFiles {
 
     fn modified(&self, path: &Path) -> Option<std::time::SystemTime> {
         std::fs::metadata(path).and_then(|m| m.modified()).ok()
+    }
+
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path).ok()
     }
 }
 
@@ -69,6 +77,18 @@ impl Place<'_> {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
         (!parts.is_empty()).then(|| parts.join("/"))
+    }
+
+    /// Whether a repository-relative path is inside the repository once symlinks are resolved
+    /// (the file, else its directory): a fix must not edit through a link to outside.
+    pub fn resolves_inside(&self, relative: &str) -> bool {
+        let path = self.root.join(relative);
+        let real = self.files.canonical(&path).or_else(|| {
+            let parent = self.files.canonical(path.parent()?)?;
+            Some(parent.join(path.file_name()?))
+        });
+        let root = self.files.canonical(self.root);
+        matches!((real, root), (Some(real), Some(root)) if real.starts_with(&root))
     }
 
     /// Whether a path a tool printed names an existing file inside the repository.

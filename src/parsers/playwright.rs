@@ -98,6 +98,8 @@ pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
     found
 }
 
+/// Recursive over nested suites: bounded, since `serde_json` refuses JSON nested more than 128
+/// deep (`src/parsers` read attacker-controlled text: no recursion there without a bound).
 fn walk(
     suite: &Suite,
     titles: &[&str],

@@ -108,18 +108,16 @@ fn suggestion(value: &Value, file: &str) -> Option<Edit> {
     };
     let start = position("start")?;
     let end = position("end").unwrap_or(start);
-    (end >= start).then(|| Edit {
-        file: file.to_owned(),
-        line: start.0,
-        column: start.1,
-        end_line: end.0,
-        end_column: end.1,
-        text: value
+    Edit::new(
+        file.to_owned(),
+        start,
+        end,
+        value
             .get("text")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned(),
-    })
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 //! that are suppressed or not failures (`kind` pass, notApplicable, informational) are left
 //! out. Error notifications of the tool (a file it could not parse) are diagnostics too.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -39,6 +41,9 @@ pub fn parse(text: &str, place: &Place<'_>) -> Result<Vec<Diagnostic>, String> {
     for run in logs.iter().flat_map(|log| items(log.get("runs"))) {
         let run = Run::new(run, place);
         for result in items(run.value.get("results")) {
+            if super::budget::exhausted() {
+                return Ok(found);
+            }
             if let Some(diagnostic) = run.result(result) {
                 found.push(diagnostic);
             }
@@ -78,37 +83,177 @@ struct Run<'a> {
     place: &'a Place<'a>,
     /// `originalUriBaseIds`: id → its URI, resolved.
     bases: HashMap<String, String>,
+    /// The files regions count in, read once each (`None`: unreadable).
+    sources: RefCell<HashMap<String, Option<Rc<Source>>>>,
+}
+
+/// A base id is followed at most this many links up (a log may chain them to no end).
+const BASE_DEPTH: usize = 32;
+/// A resolved base longer than this is no base (joined links could grow without bound).
+const URI_LIMIT: usize = 4096;
+
+/// `originalUriBaseIds` resolved: a base relative to another has the other's URI joined in
+/// front. Each id is resolved once (memoised); a chain deeper than [`BASE_DEPTH`], a cycle, an
+/// unknown parent or a URI longer than [`URI_LIMIT`] leaves the id unresolved.
+fn bases(map: &serde_json::Map<String, Value>) -> HashMap<String, String> {
+    let mut resolved: HashMap<&str, Option<String>> = HashMap::new();
+    for id in map.keys() {
+        // Up the chain to a resolved id or a root; `start` is what the chain's top joins onto.
+        let mut chain: Vec<&str> = Vec::new();
+        let mut current = id.as_str();
+        let start: Option<String> = loop {
+            if let Some(done) = resolved.get(current) {
+                break done.clone();
+            }
+            let Some(location) = map.get(current) else {
+                break None;
+            };
+            if chain.contains(&current) {
+                break None;
+            }
+            if chain.len() >= BASE_DEPTH {
+                // Too deep from here: only this id is given up (the chain may resolve from a
+                // shorter start).
+                chain.clear();
+                resolved.insert(id.as_str(), None);
+                break None;
+            }
+            chain.push(current);
+            match text(location, "/uriBaseId") {
+                None => break Some(String::new()),
+                Some(parent) => current = parent,
+            }
+        };
+        let mut value = start;
+        for link in chain.iter().rev() {
+            let uri = map
+                .get(*link)
+                .and_then(|l| text(l, "/uri"))
+                .unwrap_or_default();
+            value = value
+                .map(|base| join(&base, uri))
+                .filter(|joined| joined.len() <= URI_LIMIT);
+            resolved.insert(link, value.clone());
+        }
+    }
+    resolved
+        .into_iter()
+        .filter_map(|(id, uri)| Some((id.to_owned(), uri?)))
+        .collect()
+}
+
+/// A file's text with what finding a place in it needs: where each line starts, and (unless
+/// it is ASCII) where every [`MARK_EVERY`]th character starts, so an offset or a column is a
+/// binary search and a short walk, not a walk from the top of the file.
+struct Source {
+    text: String,
+    /// Byte offset where each line starts (the first is 0).
+    lines: Vec<usize>,
+    /// Byte offset of characters 0, `MARK_EVERY`, 2 × `MARK_EVERY`...; empty when ASCII.
+    marks: Vec<usize>,
+    /// Characters in the text.
+    chars: usize,
+}
+
+const MARK_EVERY: usize = 64;
+
+impl Source {
+    fn new(text: String) -> Source {
+        let lines = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let (marks, chars) = if text.is_ascii() {
+            (Vec::new(), text.len())
+        } else {
+            let mut marks = Vec::new();
+            let mut chars = 0;
+            for (i, (at, _)) in text.char_indices().enumerate() {
+                if i % MARK_EVERY == 0 {
+                    marks.push(at);
+                }
+                chars = i + 1;
+            }
+            (marks, chars)
+        };
+        Source {
+            text,
+            lines,
+            marks,
+            chars,
+        }
+    }
+
+    /// The byte where character `n` starts (the end, for `n` = the character count).
+    fn byte_of_char(&self, n: usize) -> Option<usize> {
+        if n > self.chars {
+            return None;
+        }
+        if self.marks.is_empty() || n == self.chars {
+            return Some(if n == self.chars { self.text.len() } else { n });
+        }
+        let mark = *self.marks.get(n / MARK_EVERY)?;
+        let (at, _) = self.text[mark..].char_indices().nth(n % MARK_EVERY)?;
+        Some(mark + at)
+    }
+
+    /// Characters before `byte` (a character boundary).
+    fn chars_before(&self, byte: usize) -> usize {
+        if self.marks.is_empty() {
+            return byte;
+        }
+        let k = self.marks.partition_point(|m| *m <= byte).saturating_sub(1);
+        let mark = self.marks.get(k).copied().unwrap_or(0);
+        k * MARK_EVERY + self.text.get(mark..byte).map_or(0, |t| t.chars().count())
+    }
+
+    /// The 1-based line and column of an offset, counted in characters or bytes.
+    fn position(&self, offset: u32, characters: bool) -> Option<(u32, u32)> {
+        let offset = usize::try_from(offset).ok()?;
+        let byte = if characters {
+            self.byte_of_char(offset)?
+        } else {
+            (offset <= self.text.len() && self.text.is_char_boundary(offset)).then_some(offset)?
+        };
+        let line = self.lines.partition_point(|start| *start <= byte);
+        let line_start = self.lines[line - 1];
+        let column = if characters {
+            self.chars_before(byte) - self.chars_before(line_start) + 1
+        } else {
+            byte - line_start + 1
+        };
+        Some((u32::try_from(line).ok()?, u32::try_from(column).ok()?))
+    }
+
+    /// Characters in `line` (1-based), without its line break.
+    fn line_length(&self, line: u32) -> Option<u32> {
+        let index = usize::try_from(line.checked_sub(1)?).ok()?;
+        let start = *self.lines.get(index)?;
+        if start >= self.text.len() {
+            return None;
+        }
+        let mut end = self
+            .lines
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' && end < self.text.len() {
+            end -= 1;
+        }
+        u32::try_from(self.chars_before(end) - self.chars_before(start)).ok()
+    }
 }
 
 impl<'a> Run<'a> {
     fn new(value: &'a Value, place: &'a Place<'a>) -> Run<'a> {
-        let mut bases = HashMap::new();
-        if let Some(map) = value.get("originalUriBaseIds").and_then(Value::as_object) {
-            // A base may itself be relative to another: resolve in rounds.
-            for _ in 0..map.len() {
-                for (id, location) in map {
-                    if bases.contains_key(id) {
-                        continue;
-                    }
-                    let uri = text(location, "/uri").unwrap_or_default();
-                    match text(location, "/uriBaseId") {
-                        None => {
-                            bases.insert(id.clone(), uri.to_owned());
-                        }
-                        Some(parent) => {
-                            if let Some(parent) = bases.get(parent) {
-                                let joined = join(parent, uri);
-                                bases.insert(id.clone(), joined);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let bases = value
+            .get("originalUriBaseIds")
+            .and_then(Value::as_object)
+            .map(bases)
+            .unwrap_or_default();
         Run {
             value,
             place,
             bases,
+            sources: RefCell::new(HashMap::new()),
         }
     }
 
@@ -203,7 +348,11 @@ impl<'a> Run<'a> {
             let end_line = count(region, "endLine");
             let end_column = match count(region, "endColumn") {
                 Some(column) => Some(column),
-                None if whole => Some(self.line_length(file, end_line.unwrap_or(line))? + 1),
+                None if whole => Some(
+                    self.source(file)?
+                        .line_length(end_line.unwrap_or(line))?
+                        .checked_add(1)?,
+                ),
                 None => None,
             };
             let end_line = end_line.or(end_column.map(|_| line));
@@ -220,9 +369,9 @@ impl<'a> Run<'a> {
             (None, None) => return None,
         };
         let characters = region.get("charOffset").is_some();
-        let content = self.read(file)?;
-        let start = position(&content, offset, characters)?;
-        let end = position(&content, offset + length, characters)?;
+        let source = self.source(file)?;
+        let start = source.position(offset, characters)?;
+        let end = source.position(offset.checked_add(length)?, characters)?;
         Some(Span {
             line: start.0,
             column: Some(start.1),
@@ -240,16 +389,15 @@ impl<'a> Run<'a> {
                 let span = replacement
                     .get("deletedRegion")
                     .and_then(|r| self.region(r, &file, true))?;
-                edits.push(Edit {
-                    file: relative.clone(),
-                    line: span.line,
-                    column: span.column?,
-                    end_line: span.end_line?,
-                    end_column: span.end_column?,
-                    text: text(replacement, "/insertedContent/text")
+                // A fix with an edit that cannot be placed is left out whole.
+                edits.push(Edit::new(
+                    relative.clone(),
+                    (span.line, span.column?),
+                    (span.end_line?, span.end_column?),
+                    text(replacement, "/insertedContent/text")
                         .unwrap_or_default()
                         .to_owned(),
-                });
+                )?);
             }
         }
         Some(Fix {
@@ -263,33 +411,36 @@ impl<'a> Run<'a> {
 
     /// An artifact location's path as the tool meant it: a base id's URI joined in front, the
     /// run's artifact at `index` when the location has no URI, percent escapes undone.
+    /// The index is followed once: an artifact's own location is read for its URI only (a
+    /// log whose artifacts name each other by index must not send the reader round forever).
     fn path(&self, artifact: &Value) -> Option<String> {
-        let Some(uri) = text(artifact, "/uri") else {
+        let artifact = if text(artifact, "/uri").is_some() {
+            artifact
+        } else {
             let index = usize::try_from(artifact.get("index")?.as_u64()?).ok()?;
-            let listed = self.value.get("artifacts")?.get(index)?.get("location")?;
-            return self.path(listed);
+            self.value.get("artifacts")?.get(index)?.get("location")?
         };
+        let uri = text(artifact, "/uri")?;
         let uri = uri.to_owned();
         let uri = match text(artifact, "/uriBaseId").and_then(|id| self.bases.get(id)) {
             Some(base) => join(base, &uri),
             None => uri,
         };
-        let path = decode(uri.strip_prefix("file://").unwrap_or(&uri));
+        let path = decode(local(&uri)?);
         (!path.is_empty()).then_some(path)
     }
 
-    fn read(&self, file: &str) -> Option<String> {
+    /// The file a region counts in, read once per run.
+    fn source(&self, file: &str) -> Option<Rc<Source>> {
         let relative = self.place.relative(file)?;
-        self.place.files.read(&self.place.root.join(relative))
-    }
-
-    /// Characters in the file's `line` (1-based), without its line break.
-    fn line_length(&self, file: &str, line: u32) -> Option<u32> {
-        let content = self.read(file)?;
-        let text = content
-            .lines()
-            .nth(usize::try_from(line.checked_sub(1)?).ok()?)?;
-        u32::try_from(text.chars().count()).ok()
+        let mut sources = self.sources.borrow_mut();
+        sources
+            .entry(relative)
+            .or_insert_with_key(|relative| {
+                let text = self.place.files.read(&self.place.root.join(relative))?;
+                Some(Rc::new(Source::new(text)))
+            })
+            .clone()
     }
 }
 
@@ -344,6 +495,18 @@ fn join(base: &str, uri: &str) -> String {
     }
 }
 
+/// A URI as a local path (still escaped): without its query and fragment; a `file:` URI's
+/// path when its host is empty or `localhost` (`file://host/abs` is another machine's file,
+/// not `host/abs` in the repository); `None` for those.
+fn local(uri: &str) -> Option<&str> {
+    let uri = uri.split(['?', '#']).next().unwrap_or_default();
+    let Some(rest) = uri.strip_prefix("file://") else {
+        return Some(uri.strip_prefix("file:").unwrap_or(uri));
+    };
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    (host.is_empty() || host.eq_ignore_ascii_case("localhost")).then_some(path)
+}
+
 /// Undoes `%XX` escapes (invalid ones stay as they are).
 fn decode(uri: &str) -> String {
     let bytes = uri.as_bytes();
@@ -363,29 +526,6 @@ fn decode(uri: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The 1-based line and column of an offset into `content`, counted in characters or bytes.
-fn position(content: &str, offset: u32, characters: bool) -> Option<(u32, u32)> {
-    let offset = usize::try_from(offset).ok()?;
-    let byte = if characters {
-        match content.char_indices().nth(offset) {
-            Some((at, _)) => at,
-            None if offset == content.chars().count() => content.len(),
-            None => return None,
-        }
-    } else {
-        (offset <= content.len()).then_some(offset)?
-    };
-    let before = content.get(..byte)?;
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = if characters {
-        before[line_start..].chars().count() + 1
-    } else {
-        byte - line_start + 1
-    };
-    Some((u32::try_from(line).ok()?, u32::try_from(column).ok()?))
 }
 
 #[cfg(test)]
@@ -571,12 +711,142 @@ mod tests {
         );
     }
 
+    /// One file behind every region, counting its reads.
+    struct Counted {
+        text: String,
+        reads: std::cell::Cell<usize>,
+    }
+
+    impl crate::parsers::Files for Counted {
+        fn exists(&self, path: &std::path::Path) -> bool {
+            path.ends_with("f.py")
+        }
+        fn read(&self, path: &std::path::Path) -> Option<String> {
+            self.reads.set(self.reads.get() + 1);
+            self.exists(path).then(|| self.text.clone())
+        }
+        fn modified(&self, _: &std::path::Path) -> Option<std::time::SystemTime> {
+            None
+        }
+    }
+
+    /// Review A2: every offset region and whole-line fix read the file again and walked it
+    /// from the top (1,100 results against a 2 MB file: 220 s). Now each file is read once
+    /// and a place is a binary search.
+    #[test]
+    fn a_file_is_read_once_however_many_regions_count_in_it() {
+        let line = "x = 'é' + 1\n";
+        let files = Counted {
+            text: line.repeat(500),
+            reads: std::cell::Cell::new(0),
+        };
+        let root = std::path::Path::new("/r");
+        let place = Place {
+            root,
+            cwd: root,
+            files: &files,
+        };
+        let results: Vec<Value> = (0..300u32)
+            .map(|i| {
+                serde_json::json!({
+                    "ruleId": "r", "level": "error", "message": {"text": "m"},
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": "f.py"},
+                        "region": {"charOffset": i * 12 + 4, "charLength": 3}}}],
+                    "fixes": [{"artifactChanges": [{"artifactLocation": {"uri": "f.py"},
+                        "replacements": [{"deletedRegion": {"startLine": i + 1}}]}]}]
+                })
+            })
+            .collect();
+        let log = serde_json::json!({"runs": [{"results": results}]});
+        let found = lines_with_fixes(&parse(&log.to_string(), &place).unwrap());
+        assert_eq!(files.reads.get(), 1);
+        assert_eq!(found.len(), 600);
+        assert_eq!(found[0], "error f.py:1:5-1:8 [r] m");
+        assert_eq!(found[1], "  fix: delete 1:1-1:12");
+        assert_eq!(found[598], "error f.py:300:5-300:8 [r] m");
+    }
+
+    /// Review A2: a chain of bases was resolved in up to n rounds over n ids (an 8,000-link
+    /// chain: 147 s, 1.3 GB). Each id is resolved once, at most `BASE_DEPTH` links deep.
+    #[test]
+    fn base_chains_are_resolved_once_and_only_so_deep() {
+        let mut map = serde_json::Map::new();
+        // Listed leaf first: the order that took the old resolver n rounds.
+        for i in (0..2000).rev() {
+            let location = if i == 0 {
+                serde_json::json!({"uri": "file:///r/"})
+            } else {
+                serde_json::json!({"uri": "d/", "uriBaseId": format!("B{}", i - 1)})
+            };
+            map.insert(format!("B{i}"), location);
+        }
+        map.insert(
+            "LOOP".to_owned(),
+            serde_json::json!({"uri": "x/", "uriBaseId": "LOOP"}),
+        );
+        let resolved = bases(&map);
+        assert_eq!(resolved["B0"], "file:///r/");
+        assert_eq!(resolved["B2"], "file:///r/d/d/");
+        assert!(resolved.contains_key(&format!("B{}", BASE_DEPTH - 1)));
+        assert!(!resolved.contains_key(&format!("B{}", BASE_DEPTH + 1)));
+        assert!(!resolved.contains_key("B1999"));
+        assert!(!resolved.contains_key("LOOP"));
+    }
+
+    #[test]
+    fn places_in_a_file_match_a_walk_from_the_top() {
+        let text = "ab\r\nçé€\n\n😀x\ny".repeat(40);
+        let source = Source::new(text.clone());
+        for (i, (byte, _)) in text.char_indices().chain([(text.len(), ' ')]).enumerate() {
+            let before = &text[..byte];
+            let line = before.matches('\n').count() + 1;
+            let start = before.rfind('\n').map_or(0, |n| n + 1);
+            let column = before[start..].chars().count() + 1;
+            let wanted = Some((u32::try_from(line).unwrap(), u32::try_from(column).unwrap()));
+            let offset = u32::try_from(i).unwrap();
+            assert_eq!(source.position(offset, true), wanted, "char {i}");
+            let byte = u32::try_from(byte).unwrap();
+            assert_eq!(
+                source.position(byte, false).map(|p| p.0),
+                wanted.map(|p| p.0)
+            );
+        }
+        for (n, line) in text.lines().enumerate() {
+            let n = u32::try_from(n + 1).unwrap();
+            let chars = u32::try_from(line.chars().count()).unwrap();
+            assert_eq!(source.line_length(n), Some(chars), "line {n}");
+        }
+        assert_eq!(
+            source.line_length(u32::try_from(text.lines().count() + 1).unwrap()),
+            None
+        );
+        assert_eq!(
+            source.position(u32::try_from(text.len() + 1).unwrap(), false),
+            None
+        );
+    }
+
+    /// Review A7: `file://host/abs/path` was read as the repository path `host/abs/path`, and
+    /// a `#fragment` was kept in the path.
+    #[test]
+    fn file_uris_of_other_hosts_are_no_place_and_fragments_go() {
+        assert_eq!(local("file:///r/a.py"), Some("/r/a.py"));
+        assert_eq!(local("file://localhost/r/a.py"), Some("/r/a.py"));
+        assert_eq!(local("file://host/abs/path.py"), None);
+        assert_eq!(local("src/a.py#L3"), Some("src/a.py"));
+        assert_eq!(local("src/a.py?x=1"), Some("src/a.py"));
+        assert_eq!(local("file:/r/a.py"), Some("/r/a.py"));
+    }
+
     #[test]
     fn percent_escapes_and_bases() {
         assert_eq!(decode("my%20dir/%C3%BCn%231.py"), "my dir/ün#1.py");
         assert_eq!(decode("100%"), "100%");
         assert_eq!(join("file:///repo/", "src/a.py"), "file:///repo/src/a.py");
         assert_eq!(join("file:///repo", "/abs.py"), "/abs.py");
+        let position = |text: &str, offset, characters| {
+            Source::new(text.to_owned()).position(offset, characters)
+        };
         assert_eq!(position("ab\ncd", 4, false), Some((2, 2)));
         assert_eq!(position("é\nx", 2, true), Some((2, 1)));
     }

@@ -30,8 +30,24 @@ pub(super) fn result_cache(
     .into_bytes();
     // Gates inherit backstop's environment: a pass got with `FAKE=0` or another PATH must
     // not stand for a run without. Variables a shell changes on its own are left out.
+    // An agent's project directory (`CLAUDE_PROJECT_DIR`...) names the worktree: two worktrees
+    // at the same content must share a pass (and a single flight), unless a gate reads it.
+    let named = |name: &str| {
+        plan.gates.iter().any(|g| match &g.action {
+            crate::plan::Action::Run(job) => {
+                job.run.contains(name) || job.definition.contains(name)
+            }
+            _ => g.command.contains(name),
+        })
+    };
+    let per_agent: Vec<&str> = crate::agent::ALL
+        .iter()
+        .flat_map(|agent| agent.payload_fields().project_dir_env.iter().copied())
+        .filter(|name| !named(name))
+        .collect();
     let mut inherited: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
         .filter(|(name, _)| !VOLATILE_VARIABLES.iter().any(|v| name == v))
+        .filter(|(name, _)| !per_agent.iter().any(|v| name == v))
         .collect();
     inherited.sort();
     for (name, value) in inherited.iter().chain(&context.env) {
@@ -59,6 +75,9 @@ const VOLATILE_VARIABLES: &[&str] = &[
     "GIT_AUTHOR_DATE",
     "GIT_COMMITTER_DATE",
     "BACKSTOP_HOOK_SCRIPT",
+    // The job slot a parent backstop lends: a new pid every run.
+    "BACKSTOP_SLOT",
+    "BACKSTOP_SLOT_HOLDER",
     "SSH_AUTH_SOCK",
     "SSH_AGENT_PID",
     "WINDOWID",

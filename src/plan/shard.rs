@@ -71,6 +71,48 @@ pub struct ShardPlan {
     pub planned: Vec<String>,
     /// The gates that shard themselves (they run on every shard).
     pub every: Vec<String>,
+    /// A digest of the whole run's plan ([`digest`]): shards merge only when theirs agree.
+    pub digest: String,
+}
+
+/// What decides who runs what and how, hashed: each gate's name, command and action (for a
+/// job: its definition, files relative to the root, cwd, timeout and environment; a skip's
+/// reason), and the durations that balanced the shards. Shards run with different gates.toml
+/// files, `--all-files` or `--durations` differ here.
+fn digest(plan: &Plan, durations: &HashMap<String, u64>) -> String {
+    let mut text = String::new();
+    for gate in &plan.gates {
+        text.push_str(&format!("gate {:?} {:?}\n", gate.name, gate.command));
+        match &gate.action {
+            Action::Run(job) => {
+                let relative = |path: &std::path::Path| {
+                    path.strip_prefix(&job.root)
+                        .unwrap_or(path)
+                        .display()
+                        .to_string()
+                };
+                text.push_str(&format!(
+                    "run {:?} cwd {:?} timeout {:?} env {:?} pass_files {}\n",
+                    job.definition,
+                    relative(&job.cwd),
+                    job.timeout,
+                    job.env,
+                    job.pass_files
+                ));
+                for file in &job.files {
+                    text.push_str(&format!("file {:?}\n", relative(file)));
+                }
+            }
+            Action::Protect(_) => text.push_str("protect\n"),
+            Action::Skip(reason) => text.push_str(&format!("skip {reason:?}\n")),
+        }
+    }
+    let mut durations: Vec<(&String, &u64)> = durations.iter().collect();
+    durations.sort();
+    for (name, ms) in durations {
+        text.push_str(&format!("duration {name:?} {ms}\n"));
+    }
+    crate::git::blob_id(text.as_bytes())
 }
 
 /// The durations (milliseconds, by gate name) of the gates that ran in a JSON report: passed,
@@ -99,6 +141,7 @@ impl Plan {
     #[must_use]
     pub fn shard(mut self, sharding: &Sharding) -> Plan {
         let Sharding { shard, durations } = sharding;
+        let digest = digest(&self, durations);
         let every: Vec<bool> = self
             .gates
             .iter()
@@ -149,6 +192,7 @@ impl Plan {
                 .map(|(n, _)| n.clone())
                 .collect(),
             planned,
+            digest,
         });
         self
     }
@@ -177,7 +221,8 @@ fn assign(costs: &[Option<u64>], every: &[bool], total: usize) -> Vec<usize> {
             .enumerate()
             .min_by_key(|(k, l)| (**l, *k))
             .expect("at least one shard");
-        load[shard].0 += costs[i].unwrap_or(default);
+        // Durations come from a report file: `u64::MAX` twice must not overflow.
+        load[shard].0 = load[shard].0.saturating_add(costs[i].unwrap_or(default));
         load[shard].1 += 1;
         owner[i] = shard + 1;
     }
@@ -230,6 +275,19 @@ mod tests {
         assert_eq!(owner[1], 2);
         let again = assign(&costs, &every, 2);
         assert_eq!(owner, again, "deterministic");
+    }
+
+    /// Review B7: two `u64::MAX` durations on one shard overflowed (a panic in debug builds).
+    #[test]
+    fn huge_durations_do_not_overflow() {
+        assert_eq!(
+            assign(
+                &[Some(u64::MAX), Some(u64::MAX), Some(u64::MAX)],
+                &[false; 3],
+                2
+            ),
+            [1, 2, 1]
+        );
     }
 
     #[test]

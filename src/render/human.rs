@@ -209,8 +209,8 @@ impl Observer for LiveDisplay {
 
 /// The end of the human display: what each failed gate reported, and the verdict.
 ///
-/// The rule for a failed gate: its located diagnostics first (a parser read them, whatever
-/// the tool printed: JSON, a test runner's report). When one of them is an error, they say
+/// The rule for a failed gate: its diagnostics first, located ones before the rest (a parser
+/// read them, whatever the tool printed: JSON, a test runner's report). When a located one is an error, they say
 /// why the gate failed and replace the output (`-v` adds it). When none is (a linter failing
 /// on warnings, a failure the parser does not know), the output follows them. The output is
 /// shown less its JSON and XML documents (`super::machine`; all of it with `-v`).
@@ -227,7 +227,9 @@ pub fn summary(report: &Report, style: &Style) -> String {
             out.push_str(&format!("$ {}\n", gate.command));
         }
         let located = gate.diagnostics.iter().any(|d| d.file.is_some());
-        if located {
+        // Unlocated diagnostics too: they may be all the parser could say (a SARIF result
+        // without a location, a test failure without a file) while the output is hidden JSON.
+        if !gate.diagnostics.is_empty() {
             let lines = diagnostic_lines(gate, *style);
             out.push_str(&clip_lines(&lines.concat(), SHOWN_OUTPUT_LINES));
         }

@@ -22,6 +22,28 @@ pub fn merge(mut reports: Vec<(String, Report)>) -> Result<Report> {
             ));
         }
     }
+    for (name, report) in &mut reports {
+        for gate in &mut report.gates {
+            let passed = matches!(gate.status, GateStatus::Passed | GateStatus::Cached);
+            if passed && gate.exit_code.is_some_and(|code| code != 0) {
+                return Err(usage(
+                    format!(
+                        "{name}: gate `{}` is `{}` with exit code {}",
+                        gate.name,
+                        gate.status.as_str(),
+                        gate.exit_code.unwrap_or_default()
+                    ),
+                    "merge the reports backstop wrote, unedited",
+                ));
+            }
+            // A report is text anyone could have written: only places inside the repository,
+            // counted from 1, reach the renderers.
+            gate.diagnostics = std::mem::take(&mut gate.diagnostics)
+                .into_iter()
+                .map(crate::diagnostic::Diagnostic::checked)
+                .collect();
+        }
+    }
     if reports.len() == 1 && reports[0].1.shard.is_none() {
         return Ok(reports.remove(0).1);
     }
@@ -83,15 +105,22 @@ fn check_one_run(reports: &[(String, Report)], shards: &[ShardReport]) -> Result
                 "merge the shards of one CI run: the same commit and the same base",
             ));
         }
-        if shard.total != plan.total || shard.planned != plan.planned || shard.every != plan.every {
+        if shard.total != plan.total
+            || shard.planned != plan.planned
+            || shard.every != plan.every
+            || shard.digest != plan.digest
+        {
             return Err(usage(
                 format!("{name} and {first_name} were planned differently"),
-                "give every shard the same gates.toml and the same --durations file",
+                "give every shard the same gates.toml (or --config), the same options (--all-files) and the same --durations file",
             ));
         }
     }
     Ok(())
 }
+
+/// How many missing shards an error names.
+const LISTED: usize = 20;
 
 /// Shard index → position in `reports`, when every shard 1..N is there exactly once.
 fn every_shard_once(
@@ -101,6 +130,12 @@ fn every_shard_once(
     let total = shards[0].total;
     let mut by_index = BTreeMap::new();
     for (at, ((name, _), shard)) in reports.iter().zip(shards).enumerate() {
+        if !(1..=total).contains(&shard.index) {
+            return Err(usage(
+                format!("{name} calls itself shard {}/{total}", shard.index),
+                "give the reports that `backstop ci --shard I/N` wrote (1 <= I <= N)",
+            ));
+        }
         if by_index.insert(shard.index, at).is_some() {
             return Err(usage(
                 format!("shard {}/{total} is given twice ({name})", shard.index),
@@ -108,11 +143,20 @@ fn every_shard_once(
             ));
         }
     }
-    let missing: Vec<String> = (1..=total)
+    // Listed up to a few: a forged `total` must not make the list endless.
+    let mut missing: Vec<String> = (1..=total)
         .filter(|i| !by_index.contains_key(i))
         .map(|i| format!("{i}/{total}"))
+        .take(LISTED + 1)
         .collect();
     if !missing.is_empty() {
+        if missing.len() > LISTED {
+            missing.truncate(LISTED);
+            missing.push(format!(
+                "and {} more",
+                total.saturating_sub(by_index.len() + LISTED)
+            ));
+        }
         return Err(usage(
             format!("no report of shard {}", missing.join(", ")),
             "every shard's report is needed (did a shard's job fail before it wrote its report? run it again)",
@@ -257,6 +301,7 @@ mod tests {
                     total,
                     planned,
                     every: vec!["c".to_owned()],
+                    digest: "d".to_owned(),
                 }),
             },
         )

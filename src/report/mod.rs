@@ -58,6 +58,9 @@ pub struct ShardReport {
     /// The gates that shard themselves (their `run` names `BACKSTOP_SHARD`): they run on every
     /// shard.
     pub every: Vec<String>,
+    /// A digest of the whole run's plan (each gate's definition, files and action, and the
+    /// durations that balanced the shards): shards merge only when theirs agree.
+    pub digest: String,
 }
 
 /// One gate's result.
@@ -137,6 +140,7 @@ impl Report {
                 total: s.shard.total,
                 planned: s.planned.clone(),
                 every: s.every.clone(),
+                digest: s.digest.clone(),
             }),
         }
     }

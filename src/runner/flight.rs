@@ -73,6 +73,7 @@ impl Flights {
         me: &Holder,
         mut waiting: impl FnMut(Option<&Holder>),
         answered: impl Fn() -> bool,
+        until: Option<std::time::Instant>,
     ) -> Boarded {
         let first = self
             .led
@@ -107,6 +108,10 @@ impl Flights {
                 Ok(None) => {}
                 // Single flight saves work; it must never stop a gate from running.
                 Err(_) => return Boarded::Lead(None),
+            }
+            // Past `until` (a Stop hook's margin), the gate runs itself.
+            if until.is_some_and(|until| std::time::Instant::now() >= until) {
+                return Boarded::Lead(None);
             }
             if waiter.is_none() {
                 waiter = lock_at(&wait_path, true).ok().flatten();
@@ -248,7 +253,8 @@ mod tests {
     fn the_first_leads_and_a_second_waits_then_finds_the_pass() {
         let dir = tempfile::tempdir().unwrap();
         let flights = Flights::new(dir.path());
-        let Boarded::Lead(Some(flight)) = flights.board("k", &me("/a"), |_| {}, || false) else {
+        let Boarded::Lead(Some(flight)) = flights.board("k", &me("/a"), |_| {}, || false, None)
+        else {
             panic!("the first takes the flight");
         };
         let stored = AtomicBool::new(false);
@@ -261,6 +267,7 @@ mod tests {
                     &me("/b"),
                     |h| heard.lock().unwrap().push(h.cloned()),
                     || stored.load(Ordering::SeqCst),
+                    None,
                 )
             });
             while heard.lock().unwrap().is_empty() {
@@ -288,7 +295,8 @@ mod tests {
     fn a_waiter_leads_when_the_holder_lets_go_without_a_pass() {
         let dir = tempfile::tempdir().unwrap();
         let flights = Flights::new(dir.path());
-        let Boarded::Lead(Some(flight)) = flights.board("k", &me("/a"), |_| {}, || false) else {
+        let Boarded::Lead(Some(flight)) = flights.board("k", &me("/a"), |_| {}, || false, None)
+        else {
             panic!("the first takes the flight");
         };
         let waiting = AtomicBool::new(false);
@@ -300,6 +308,7 @@ mod tests {
                     &me("/b"),
                     |_| waiting.store(true, Ordering::SeqCst),
                     || false,
+                    None,
                 )
             });
             while !waiting.load(Ordering::SeqCst) {
@@ -314,11 +323,12 @@ mod tests {
     fn a_twin_gate_of_the_same_run_does_not_wait() {
         let dir = tempfile::tempdir().unwrap();
         let flights = Flights::new(dir.path());
-        let Boarded::Lead(Some(_flight)) = flights.board("k", &me("/a"), |_| {}, || false) else {
+        let Boarded::Lead(Some(_flight)) = flights.board("k", &me("/a"), |_| {}, || false, None)
+        else {
             panic!("the first takes the flight");
         };
         assert!(matches!(
-            flights.board("k", &me("/a"), |_| panic!("no wait"), || false),
+            flights.board("k", &me("/a"), |_| panic!("no wait"), || false, None),
             Boarded::Lead(None)
         ));
     }
@@ -327,7 +337,8 @@ mod tests {
     fn serving_without_waiters_keeps_the_flights() {
         let dir = tempfile::tempdir().unwrap();
         let flights = Flights::new(dir.path());
-        let Boarded::Lead(Some(flight)) = flights.board("k", &me("/a"), |_| {}, || false) else {
+        let Boarded::Lead(Some(flight)) = flights.board("k", &me("/a"), |_| {}, || false, None)
+        else {
             panic!("the first takes the flight");
         };
         flights.hold(flight);

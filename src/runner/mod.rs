@@ -11,7 +11,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use budget::{Budget, Holder};
+use budget::{Budget, Holder, Slot};
 use flight::{Boarded, Flight, Flights};
 
 use crate::gates::GateStatus;
@@ -196,6 +196,11 @@ pub fn run(
     shared: Shared<'_>,
 ) -> Vec<GateOutcome> {
     let cache = shared.cache;
+    // An agent's Stop hook is killed at its timeout (the gates' timeouts plus a margin), and a
+    // killed hook lets the stop through: waiting for other runs' slots and flights must end
+    // within the margin, after which gates run unbudgeted.
+    let wait_until = (context.trigger == crate::trigger::Trigger::Stop)
+        .then(|| std::time::Instant::now() + STOP_WAIT);
     let budget = if plan.runs_nothing() {
         None
     } else {
@@ -246,6 +251,7 @@ pub fn run(
                             cache: usable,
                             flights: shared.flights.filter(|_| usable.is_some()),
                             budget: budget.as_ref(),
+                            wait_until,
                             observer,
                         };
                         scope.spawn(move || {
@@ -340,8 +346,14 @@ struct Start<'a> {
     cache: Option<&'a cache::Cache>,
     flights: Option<&'a Flights>,
     budget: Option<&'a Budget>,
+    /// When waiting for others must stop (a Stop hook's margin), if it must.
+    wait_until: Option<std::time::Instant>,
     observer: &'a dyn Observer,
 }
+
+/// How long the gates of a Stop run may wait, all told, for other runs' slots and flights:
+/// within the minute `install` adds to an agent hook's timeout above the gates' own.
+pub const STOP_WAIT: Duration = Duration::from_secs(40);
 
 impl Start<'_> {
     /// Waits for the same check run elsewhere, then for a job slot, then runs the gate.
@@ -354,6 +366,7 @@ impl Start<'_> {
             cache,
             flights,
             budget,
+            wait_until,
             observer,
         } = self;
         let me = Holder::me(&job.name, &job.root);
@@ -363,6 +376,7 @@ impl Start<'_> {
                 &me,
                 |holder| observer.waiting(job, &Wait::SameCheck { holder }),
                 || cache.hit(key).is_some(),
+                wait_until,
             ) {
                 Boarded::Lead(flight) => flight,
                 Boarded::Answered(holder) => {
@@ -392,7 +406,7 @@ impl Start<'_> {
                         },
                     );
                 };
-                match budget.acquire(&me, waiting) {
+                match budget.acquire(&me, waiting, wait_until) {
                     Some(slot) => Some(slot),
                     None => return (GateOutcome::skipped("interrupted"), flight),
                 }
@@ -400,7 +414,15 @@ impl Start<'_> {
             None => None,
         };
         observer.started(job);
-        let outcome = gates::run(job, context);
+        // A backstop the gate starts runs its first job in this slot (see `Budget`).
+        let lent = slot.as_ref().map(Slot::environment).unwrap_or_default();
+        let outcome = if lent.is_empty() {
+            gates::run(job, context)
+        } else {
+            let mut job = job.clone();
+            job.env.extend(lent);
+            gates::run(&job, context)
+        };
         drop(slot);
         (outcome, flight)
     }

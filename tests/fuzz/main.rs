@@ -1,6 +1,7 @@
 //! Fuzz targets (issue 14): gates.toml (parse, validate, the weakening analysis), each agent's
 //! hook payload (what the hook entry reads from it and answers), the guard's shell reading,
-//! and the hook entry itself through the real binary. No panic, no hang, bounded memory.
+//! the hook entry itself through the real binary, and every diagnostic parser on tool output.
+//! No panic, no hang, bounded memory.
 //!
 //! `cargo test --test fuzz` runs each target for 2 s (a smoke run); `.ci/run` runs them for a
 //! fixed time with `BACKSTOP_FUZZ_SECONDS`. Failing inputs are saved under
@@ -323,6 +324,114 @@ const SHELL_WORDS: &[&[u8]] = &[
     b"X+=",
     b"\"${a[@]}\"",
 ];
+
+/// What tool output and reports hold: the formats' keys and the shapes that broke parsers.
+const PARSER_WORDS: &[&[u8]] = &[
+    b"{\"runs\":[{",
+    b"\"artifacts\":[{\"location\":{\"index\":0}}]",
+    b"\"artifactLocation\":{\"index\":0}",
+    b"\"uriBaseId\":\"A\"",
+    b"\"originalUriBaseIds\":{\"A\":{\"uri\":\"x/\",\"uriBaseId\":\"A\"}}",
+    b"\"region\":{\"startLine\":0,\"charOffset\":4294967295,\"charLength\":4294967295}",
+    b"\"deletedRegion\":{\"startLine\":1}",
+    b"\"uri\":\"file://host/a.py#x\"",
+    b"<checkstyle>",
+    b"<checkstyle/>",
+    b"</checkstyle>",
+    b"<file name=\"a.kt\">",
+    b"<error line=\"0\" column=\"-1\" message=\"m\"/>",
+    b"<testsuite>",
+    b"<testcase name=\"t\"><failure message=\"m\"/></testcase>",
+    b"=== FAILURES ===\n",
+    b"=== short test summary info ===\n",
+    b"--- Captured stdout call ---\n",
+    b"____ test_x ____\n",
+    b"FAILED tests/a.py::test_x[a::b] - m\n",
+    b"E   assert 1 == 2\n",
+    b"tests/a.py:3: AssertionError\n",
+    b"a.py:1: error: m  [code]\n",
+    b"    ....\n",
+    b"    ^~~~\n",
+    b"error[E0308]: m\n  --> src/a.rs:1:1\n",
+    b"thread 'main' panicked at src/a.rs:1:1:\n",
+    b"--- FAIL: TestX (0.00s)\n",
+    b"panic: m\n",
+    b"{\"diagnostics\":[{\"location\":{\"path\":\"a\"}}]}",
+    b"[{\"filePath\":\"a.js\",\"messages\":[{\"fix\":{\"range\":[9,0]}}]}]",
+    b"{\"suites\":[{\"suites\":[",
+    "\u{e9}".as_bytes(),
+    b"\r\n",
+    b"\n",
+];
+
+/// Every captured tool output under `dir` (not the projects under `input/`).
+fn outputs(dir: &Path, out: &mut Vec<Vec<u8>>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "input") {
+                outputs(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e != "md" && e != "sh") {
+            out.extend(std::fs::read(&path));
+        }
+    }
+}
+
+/// Review A10: the parsers read text a gate chose. Every parser (and per-test results reader)
+/// on every input: no panic, no stack overflow, no hang (A1's index cycle and A6's marker were what this finds).
+#[test]
+fn fuzz_parsers() {
+    use backstop::config::ParserKind;
+    let mut seeds = Vec::new();
+    outputs(&repo_file("tests/fixtures/parsers"), &mut seeds);
+    outputs(&repo_file("tests/fixtures/results"), &mut seeds);
+    seeds.push(br#"{"runs":[{"artifacts":[{"location":{"index":0}}],"results":[{"message":{"text":"m"},"locations":[{"physicalLocation":{"artifactLocation":{"index":0},"region":{"startLine":1}}}]}]}]}"#.to_vec());
+    seeds.push(
+        b"a.py:15: error: Name \"x\" is not defined  [name-defined]\n    ....\n    ^~~\n".to_vec(),
+    );
+    let root = Path::new("/tmp/backstop-fuzz-parsers");
+    let files = backstop::parsers::RealFiles;
+    let place = backstop::parsers::Place {
+        root,
+        cwd: root,
+        files: &files,
+    };
+    let kinds = [
+        None,
+        Some(ParserKind::Cargo),
+        Some(ParserKind::Tsc),
+        Some(ParserKind::Eslint),
+        Some(ParserKind::Pytest),
+        Some(ParserKind::Mypy),
+        Some(ParserKind::Go),
+        Some(ParserKind::Playwright),
+        Some(ParserKind::Junit),
+        Some(ParserKind::Sarif),
+        Some(ParserKind::Checkstyle),
+        Some(ParserKind::Rdjson),
+        Some(ParserKind::Regex),
+    ];
+    engine::fuzz("parsers", seeds, PARSER_WORDS, 256 * 1024, |input, _| {
+        let text = String::from_utf8_lossy(input);
+        let mut found = false;
+        for kind in kinds {
+            let request = backstop::parsers::Request {
+                kind,
+                pattern: None,
+                report: None,
+                started: None,
+                report_before: None,
+            };
+            found |= !backstop::parsers::parse(&request, &text, &place).is_empty();
+            found |= backstop::parsers::test_results(&request, &text, &place, true).is_some();
+        }
+        found
+    });
+}
 
 #[test]
 fn fuzz_guard_shell_reading() {

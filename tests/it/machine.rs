@@ -301,6 +301,9 @@ fn stop_hook(repo: &TestRepo, cwd: &Path, session: &str) -> Child {
     let mut child = repo
         .backstop()
         .current_dir(cwd)
+        // What Claude Code sets for each worktree's session (review B3: it made the cache
+        // keys of two worktrees at the same content differ).
+        .env("CLAUDE_PROJECT_DIR", cwd)
         .args(["hook", "claude", "stop"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -13,6 +13,7 @@ mod config;
 mod example;
 mod files;
 mod formats;
+mod hostile;
 mod init;
 mod install;
 mod local_layer;

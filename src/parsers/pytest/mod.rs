@@ -50,7 +50,7 @@ fn collecting(section: &Section) -> Option<&str> {
 
 /// A diagnostic per failed test and per collection error.
 pub fn parse(output: &str, place: &Place<'_>) -> Vec<Diagnostic> {
-    let sections = sections(output);
+    let sections = sections(output, last_summary_header(output));
     let summary = summary_lines(output);
     if summary.is_empty() {
         // `-r N` or a cut-off output: the sections alone.
@@ -113,9 +113,8 @@ fn untitled(
 /// The `FAILED`/`ERROR` lines of the short test summary (anywhere, when the output has no
 /// summary header: a cut output), as (outcome, the rest of the line).
 fn summary_lines(output: &str) -> Vec<(&str, &str)> {
-    let after_header = output
-        .lines()
-        .position(|l| l.starts_with('=') && l.contains(" short test summary info "));
+    // The last header: a test's captured output can hold a whole inner run (pytester).
+    let after_header = last_summary_header(output);
     output
         .lines()
         .skip(after_header.map_or(0, |i| i + 1))
@@ -125,6 +124,23 @@ fn summary_lines(output: &str) -> Vec<(&str, &str)> {
             Some((outcome, c.name("rest")?.as_str()))
         })
         .collect()
+}
+
+/// `Class::test[id]` as `Class.test[id]`: the id (from the first `[`) is the test's own text,
+/// `::` and all.
+fn dotted(test: &str) -> String {
+    let (name, id) = test.split_at(test.find('[').unwrap_or(test.len()));
+    format!("{}{id}", name.replace("::", "."))
+}
+
+/// The index of the line of the last `=== short test summary info ===` header.
+fn last_summary_header(output: &str) -> Option<usize> {
+    output
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with('=') && l.contains(" short test summary info "))
+        .last()
+        .map(|(i, _)| i)
 }
 
 /// The first unused section that a summary line's node names, with the length of the node id
@@ -254,7 +270,7 @@ fn from_section(
     let what = match (collecting, &section.title) {
         (Some(file), _) => format!("collecting {file}"),
         (None, Some(title)) => title.clone(),
-        (None, None) if !test.is_empty() => test.replace("::", "."),
+        (None, None) if !test.is_empty() => dotted(test),
         (None, None) => own_file.unwrap_or("pytest").to_owned(),
     };
     let mut message = format!("{what}: {error}");
@@ -365,6 +381,29 @@ FAILED tests/test_grades.py::test_letters_at_their_boundaries - AssertionErro...
         "name_specs1-  -h      Show this message and exit.\\n  --help  Show this message and exit.\\n-True",
         "name_specs1-  -h      Show this message and exit.\\n  --help  Show this message and exit.\\n-False",
     ];
+
+    /// Review A4: a test's captured output holding an inner pytest run (pytester): the inner
+    /// short summary was read as this run's (two phantom failures on `test_inner.py`), and its
+    /// block titles hid the next real failure's section (its line was lost).
+    #[test]
+    fn an_inner_run_in_captured_output_is_not_this_runs() {
+        let fixture = Fixture::new("pytest-nested");
+        let found = lines(&parse(&fixture.output("nested.txt"), &fixture.place()));
+        assert_eq!(
+            found,
+            [
+                "error tests/test_outer.py:11 test_inner_run_fails: assert <ExitCode.TESTS_FAILED: 1> == 0⏎+  where <ExitCode.TESTS_FAILED: 1> = <RunResult ret=1 len(stdout.lines)=29 len(stderr.lines)=0 duration=0.07s>.ret",
+                "error tests/test_outer.py:16 test_real: assert 3 == 4",
+            ]
+        );
+    }
+
+    /// Review A11: `test_ids[a::b]` was shown as `test_ids[a.b]`.
+    #[test]
+    fn an_id_keeps_its_double_colons() {
+        assert_eq!(dotted("TestX::test_ids[a::b]"), "TestX.test_ids[a::b]");
+        assert_eq!(dotted("TestX::test_y"), "TestX.test_y");
+    }
 
     #[test]
     fn parametrized_ids_with_spaces_map_one_to_one() {

@@ -93,13 +93,28 @@ enum Block {
     Other,
 }
 
-/// The sections of FAILURES and ERRORS, in order.
-pub fn sections(output: &str) -> Vec<Section> {
+/// The sections of FAILURES and ERRORS, in order. `summary` is the line of the last short test
+/// summary header: after a `--- Captured ... ---` line, a test's own output may hold a whole
+/// inner run (pytester), whose block titles are not this run's. There only that header, and
+/// FAILURES or ERRORS where this run's would come next, are block titles.
+pub fn sections(output: &str, summary: Option<usize>) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
     let mut current: Option<Section> = None;
     let mut block = Block::Unknown;
-    for line in output.lines() {
+    let mut captured = false;
+    for (index, line) in output.lines().enumerate() {
         if let Some(name) = block_title(line) {
+            let ours = !captured
+                || Some(index) == summary
+                || match name {
+                    "ERRORS" => block == Block::Unknown,
+                    "FAILURES" => matches!(block, Block::Unknown | Block::Errors),
+                    _ => false,
+                };
+            if !ours {
+                continue;
+            }
+            captured = false;
             sections.extend(
                 current
                     .take()
@@ -125,6 +140,7 @@ pub fn sections(output: &str) -> Vec<Section> {
             if let Some(section) = &mut current {
                 section.captured = true;
             }
+            captured = true;
             continue;
         }
         if block == Block::Unknown && current.is_none() {

@@ -28,6 +28,8 @@ pub fn read(output: &str, place: &Place<'_>) -> Vec<TestResult> {
     found
 }
 
+/// Recursive over nested suites: bounded, since `serde_json` refuses JSON nested more than 128
+/// deep (`src/parsers` read attacker-controlled text: no recursion there without a bound).
 fn walk(
     suite: &Value,
     titles: &[String],
