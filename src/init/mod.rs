@@ -14,6 +14,7 @@ mod node;
 mod project;
 mod python;
 mod render;
+pub mod rewriters;
 mod rust;
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,31 @@ fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
 }
 
 /// Writes gates.toml for what is found; refuses to overwrite without `force`.
+/// Whether the converted gate `converted` judges at least what the detected gate `detected`
+/// would (so the detected one can be left out): a check on every trigger the detected one runs
+/// on, over the files it selects, and not file by file where the detected one runs whole.
+fn at_least_as_strong(converted: &GateConfig, detected: &GateConfig) -> bool {
+    let triggers = converted.triggers();
+    let on_every_trigger = detected.triggers().iter().all(|t| triggers.contains(t));
+    let no_narrower = converted.files_regex.is_none()
+        && converted.exclude_regex.is_none()
+        && converted.exclude.as_ref().is_none_or(|e| {
+            detected
+                .exclude
+                .as_ref()
+                .is_some_and(|d| e.iter().all(|g| d.contains(g)))
+        })
+        && converted.files.as_ref().is_none_or(|f| {
+            detected
+                .files
+                .as_ref()
+                .is_some_and(|d| d.iter().all(|g| f.contains(g)))
+        });
+    let detected_per_file = detected.pass_files || detected.run.contains("BACKSTOP_FILES");
+    let whole_enough = !converted.pass_files || detected_per_file;
+    on_every_trigger && no_narrower && whole_enough
+}
+
 pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
     let (root, target) = init_paths(global)?;
     if target.exists() && !force {
@@ -89,16 +115,23 @@ pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
         crate::say!("{line}");
     }
     let mut projects = migrated.projects;
-    let covered: Vec<(String, String)> = projects
-        .iter()
-        .flat_map(|p| p.gates.iter())
-        .filter_map(|g| Some((g.gate.cwd.clone().unwrap_or_default(), g.tool.clone()?)))
-        .collect();
-    for mut project in detect(&root) {
+    let converted: Vec<&GateDraft> = projects.iter().flat_map(|p| p.gates.iter()).collect();
+    let mut kept_beside: Vec<String> = Vec::new();
+    let mut detected = detect(&root);
+    for project in &mut detected {
         project.gates.retain(|gate| {
             let here = gate.gate.cwd.clone().unwrap_or_default();
             let Some(tool) = &gate.tool else { return true };
-            let taken = covered.iter().any(|(dir, t)| t == tool && *dir == here);
+            let same: Vec<&&GateDraft> = converted
+                .iter()
+                .filter(|c| {
+                    c.tool.as_ref() == Some(tool) && c.gate.cwd.clone().unwrap_or_default() == here
+                })
+                .collect();
+            let taken = same.iter().any(|c| at_least_as_strong(&c.gate, &gate.gate));
+            if !taken && !same.is_empty() {
+                kept_beside.push(gate.name.clone());
+            }
             if taken {
                 crate::say!(
                     "{}: left out, the converted hooks already run {tool}{}",
@@ -112,10 +145,13 @@ pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
             }
             !taken
         });
-        if !project.gates.is_empty() {
-            projects.push(project);
-        }
     }
+    for name in kept_beside {
+        crate::say!(
+            "{name}: kept beside the converted hook of the same tool, which judges less (fewer files or triggers)"
+        );
+    }
+    projects.extend(detected.into_iter().filter(|p| !p.gates.is_empty()));
     unique_names(&mut projects);
     let base = base::default_branch(&root);
     let text = render(&projects, &base);

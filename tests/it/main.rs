@@ -16,6 +16,7 @@ mod init;
 mod install;
 mod machine;
 mod managers;
+mod migrate;
 mod parsers;
 mod protected;
 mod protected_corpus;
