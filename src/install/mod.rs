@@ -5,3 +5,4 @@ pub mod agents;
 pub mod git;
 pub mod managers;
 pub mod reach;
+mod script;
