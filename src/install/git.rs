@@ -305,6 +305,20 @@ pub fn uninstall(repo: &Repo) -> Result<Vec<String>> {
     }
     reach::forget(repo);
     for hook in GitHook::ALL {
+        // A manager that took the hook over kept backstop's aside (lefthook `.old`, pre-commit
+        // `.legacy`) and would put it back on its own uninstall, blocking every commit then.
+        for kept in [".old", ".legacy"] {
+            let path = dir.path.join(format!("{hook}{kept}"));
+            let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+            if regular && is_ours(&path) {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                said.push(format!(
+                    "{hook}: removed backstop's hook kept aside ({})",
+                    path.display()
+                ));
+            }
+        }
         let path = dir.path.join(hook.as_str());
         // Only the regular files install wrote; a symlink was never backstop's to remove.
         let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());

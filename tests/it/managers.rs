@@ -565,3 +565,55 @@ fn an_unchanged_run_does_not_ask_git_where_the_hooks_are_again() {
     .unwrap();
     run(true);
 }
+
+#[test]
+fn a_git_hook_on_a_terminal_prints_plain_lines_not_an_animation() {
+    // lefthook runs hooks on a pseudo-terminal and replays it after the commit: a spinner's
+    // every frame would be printed. `script` gives the hook a terminal the same way.
+    let repo = TestRepo::new();
+    repo.config("[gates.zz-slow-gate]\nrun = \"sleep 1.5\"\n")
+        .write("a.txt", "a\n")
+        .commit_all("base");
+    repo.write("b.txt", "b\n");
+    repo.git(&["add", "b.txt"]);
+    let binary = assert_cmd::cargo::cargo_bin("backstop");
+    let mut command = std::process::Command::new("script");
+    repo.isolate(&mut command);
+    let run = command
+        .args(["-qec"])
+        .arg(format!("'{}' hook git pre-commit", binary.display()))
+        .arg("/dev/null")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{shown}");
+    let times = shown.matches("zz-slow-gate").count();
+    assert!(
+        (1..=2).contains(&times),
+        "the gate is shown {times} times (a spinner's frames):\n{shown:?}"
+    );
+}
+
+#[test]
+fn uninstall_removes_backstops_hook_a_manager_kept_aside() {
+    let repo = TestRepo::new();
+    repo.config(GATES).write("a.txt", "a\n").commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    // lefthook's install keeps an existing hook as `.old` (and its uninstall puts it back).
+    let hooks = repo.root().join(".git/hooks");
+    std::fs::rename(hooks.join("pre-commit"), hooks.join("pre-commit.old")).unwrap();
+    std::fs::write(
+        hooks.join("pre-commit"),
+        "#!/bin/sh\n# lefthook shim\nlefthook run pre-commit \"$@\"\n",
+    )
+    .unwrap();
+    repo.run(&["uninstall", "--git"]).expect_code(0);
+    assert!(
+        !hooks.join("pre-commit.old").exists(),
+        "backstop's hook is still kept as pre-commit.old"
+    );
+    assert!(
+        hooks.join("pre-commit").exists(),
+        "lefthook's own hook stays"
+    );
+}
