@@ -40,9 +40,9 @@ pub fn run(builtin: &Builtin, input: &Input<'_>) -> Outcome {
         if !meta.is_file() {
             continue;
         }
-        if let Builtin::LargeFiles { max_kb } = builtin {
+        if let Builtin::LargeFiles { max_kb, .. } = builtin {
             let kb = meta.len().div_ceil(1024);
-            if kb > *max_kb {
+            if kb > *max_kb && !input.exempt.contains(path) {
                 problem(
                     &mut outcome,
                     path,
@@ -515,6 +515,7 @@ mod tests {
                 cwd: dir.path(),
                 files: &files,
                 tracked: &[],
+                exempt: &[],
                 fix: false,
             },
         );
@@ -524,6 +525,7 @@ mod tests {
                 cwd: dir.path(),
                 files: &files,
                 tracked: &[],
+                exempt: &[],
                 fix: true,
             },
         );
@@ -641,6 +643,7 @@ mod tests {
                 cwd: Path::new("."),
                 files: &files,
                 tracked: &tracked,
+                exempt: &[],
                 fix: false,
             },
             &mut outcome,
