@@ -285,6 +285,20 @@ impl BaseLookup {
     }
 }
 
+/// `settings.base` as a ref: `<remote>/<branch>` names the remote-tracking branch only
+/// (`refs/remotes/...`), never a local branch or tag of the same name, which git's own lookup
+/// would prefer (`git tag origin/main` must not move the base).
+fn qualified(repo: &Repo, configured: &str) -> String {
+    let remote_named = configured.split_once('/').is_some_and(|(first, _)| {
+        matches!(first, "origin" | "upstream") || repo.main_remote().as_deref() == Some(first)
+    });
+    if remote_named && !configured.starts_with("refs/") {
+        format!("refs/remotes/{configured}")
+    } else {
+        configured.to_owned()
+    }
+}
+
 /// The base a person would expect: the merge-base of `HEAD` with `settings.base`, else with the
 /// remote's default branch, else with the current branch's upstream, else with local main or
 /// master (never the branch checked out: its merge-base is `HEAD`, which would leave only
@@ -293,30 +307,48 @@ pub fn find_base(repo: &Repo, configured: &str) -> BaseLookup {
     let Some(head) = repo.head() else {
         return BaseLookup::Unborn;
     };
-    if let Some(commit) = repo.merge_base_with(configured) {
+    if let Some(commit) = repo.merge_base_with(&qualified(repo, configured)) {
         return BaseLookup::Configured(commit);
     }
     let current = repo.current_branch();
-    let mut candidates: Vec<(String, &'static str)> = Vec::new();
+    // (full ref, as shown, what it is)
+    let mut candidates: Vec<(String, String, &'static str)> = Vec::new();
     if let Some(default) = repo.remote_default_branch() {
-        candidates.push((default, "the remote's default branch"));
+        candidates.push((
+            format!("refs/remotes/{default}"),
+            default,
+            "the remote's default branch",
+        ));
     }
     if let Some(upstream) = repo.upstream() {
-        candidates.push((upstream, "the upstream of the current branch"));
+        let shown = upstream
+            .strip_prefix("refs/remotes/")
+            .or_else(|| upstream.strip_prefix("refs/heads/"))
+            .unwrap_or(&upstream)
+            .to_owned();
+        candidates.push((upstream, shown, "the upstream of the current branch"));
     }
     for local in ["main", "master"] {
         if current.as_deref() != Some(local) && repo.has_local_branch(local) {
-            candidates.push((local.to_owned(), "a local branch"));
+            candidates.push((
+                format!("refs/heads/{local}"),
+                local.to_owned(),
+                "a local branch",
+            ));
         }
     }
-    for (name, what) in candidates {
+    for (full, name, what) in candidates {
         if name == configured {
             continue;
         }
-        let Ok(commit) = repo.commit_id(&name) else {
+        let Ok(commit) = repo.commit_id(&full) else {
             continue;
         };
-        if let Ok(merge_base) = repo.merge_base(commit, head) {
+        // A branch at HEAD or ahead of it (`git branch -f main HEAD`, `git branch master`)
+        // would leave only uncommitted work to judge: not a base.
+        if let Ok(merge_base) = repo.merge_base(commit, head)
+            && merge_base != head
+        {
             return BaseLookup::Fallback {
                 commit: merge_base,
                 configured: configured.to_owned(),
