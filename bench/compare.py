@@ -7,8 +7,8 @@ only. Environment:
   MEM_RUNS   runs of the 1 GiB memory scenario (default 3)
   MEM_MIB    output of the loud gate in MiB (default 1024)
   MEM_LIMIT  seconds after which a competitor's memory run is killed and marked n/a (default 60)
-  SCENARIOS  comma-separated subset of a,a1,b,c,d,e,f,g (default all)
-  BACKSTOP, PREK, PRE_COMMIT, LEFTHOOK   paths of the binaries (empty/missing: column is n/a)
+  SCENARIOS  comma-separated subset of a,a1,a2,b,c,d,e,f,g,g10k,g100k,gu,gu100k (default all)
+  BACKSTOP, PREK, PRE_COMMIT, LEFTHOOK, HK   paths of the binaries (empty/missing: n/a)
   WORKDIR    where the synthetic repositories are built (default: a fresh temp dir, removed)
   OUT        also write the markdown table to this file
 """
@@ -27,14 +27,17 @@ RUNS = int(os.environ.get("RUNS", "15"))
 MEM_RUNS = int(os.environ.get("MEM_RUNS", "3"))
 MEM_MIB = int(os.environ.get("MEM_MIB", "1024"))
 MEM_LIMIT = float(os.environ.get("MEM_LIMIT", "60"))
-SCENARIOS = os.environ.get("SCENARIOS", "a,a1,b,c,d,e,f,g").split(",")
-TOOLS = ["backstop", "prek", "pre-commit", "lefthook"]
+SCENARIOS = os.environ.get("SCENARIOS", "a,a1,a2,b,c,d,e,f,g,g10k,g100k,gu,gu100k").split(",")
+TOOLS = ["backstop", "prek", "pre-commit", "lefthook", "hk"]
 BIN = {
     "backstop": os.environ.get("BACKSTOP", ""),
     "prek": os.environ.get("PREK", ""),
     "pre-commit": os.environ.get("PRE_COMMIT", ""),
     "lefthook": os.environ.get("LEFTHOOK", ""),
+    "hk": os.environ.get("HK", ""),
 }
+# hk's config amends its own Config.pkl; the version hk embeds is read offline
+HK_VERSION = os.environ.get("HK_VERSION", "")
 BIN = {t: (p if p and os.access(p, os.X_OK) else "") for t, p in BIN.items()}
 
 GIT_ENV = {
@@ -107,12 +110,19 @@ def configure(repo, gates, jobs=4):
                "    priority: 0"]
         lh += [f"    {name}:", f"      glob: {json.dumps(glob)}",
                f"      run: {json.dumps(cmd + (' {staged_files}' if pass_files else ''))}"]
+    hk = [f'amends "package://github.com/jdx/hk/releases/download/v{HK_VERSION}/hk@{HK_VERSION}#/Config.pkl"',
+          "", "hooks {", '  ["pre-commit"] {', "    steps {"]
+    for name, cmd, pass_files, glob in gates:
+        # hk runs `check` once with the matching files when the command names {{files}}
+        hk += [f'      ["{name}"] {{', f"        glob = {json.dumps(glob)}",
+               f"        check = {json.dumps(cmd + (' {{files}}' if pass_files else ''))}", "      }"]
+    hk += ["    }", "  }", "}"]
     for fname, text in (("gates.toml", "\n".join(toml)), (".pre-commit-config.yaml", "\n".join(pc) + "\n"),
-                        ("lefthook.yml", "\n".join(lh) + "\n")):
+                        ("lefthook.yml", "\n".join(lh) + "\n"), ("hk.pkl", "\n".join(hk) + "\n")):
         with open(os.path.join(repo, fname), "w") as f:
             f.write(text)
-    # committed so that neither counts as staged and pre-commit/prek do not refuse an unstaged config
-    git(repo, "add", "gates.toml", ".pre-commit-config.yaml", "lefthook.yml")
+    # committed so that none counts as staged and pre-commit/prek do not refuse an unstaged config
+    git(repo, "add", "gates.toml", ".pre-commit-config.yaml", "lefthook.yml", "hk.pkl")
     git(repo, "commit", "-q", "-m", "gates")
 
 
@@ -142,6 +152,8 @@ def hook_cmd(tool, mode="pre-commit", no_cache=True):
         return [b, "run"] + (["--all-files"] if mode == "all" else [])
     if tool == "lefthook":
         return [b, "run", "pre-commit"] + (["--all-files"] if mode == "all" else [])
+    if tool == "hk":
+        return [b, "run", "pre-commit"] + (["--all"] if mode == "all" else [])
 
 
 def once(cmd, repo, timeout=None):
@@ -245,6 +257,33 @@ def scen_a1(repo):
         each_tool(lambda t: measure(hook_cmd(t), repo)))
 
 
+def scen_a2(repo):
+    """(a1)'s run answered from the result cache: never slower than running the no-op gate."""
+    reset(repo); configure(repo, TRUE1); touch(repo, [7], stage=True)
+    if BIN["backstop"]:
+        b = BIN["backstop"]
+        row("(a2) backstop: (a1) answered from the cache (`run pre-commit`, a hit)",
+            {"backstop": measure([b, "run", "pre-commit", "-q"], repo)})
+        row("(a2) backstop: the pre-commit hook entry, a cache hit",
+            {"backstop": measure([b, "hook", "git", "pre-commit"], repo)})
+        row("(a2) backstop: the pre-commit hook entry, --no-cache equivalent (cache cleared)",
+            {"backstop": measure_after([b, "hook", "git", "pre-commit"], repo, [b, "cache", "clear"])})
+
+
+def measure_after(cmd, repo, after):
+    """Like measure, with `after` run (untimed) after every run."""
+    times = []
+    for k in range(RUNS + 1):
+        ms, rc, err = once(cmd, repo)
+        if rc != 0:
+            log(f"    FAILED ({rc}): {' '.join(cmd)}\n    {err.strip()[-600:]}")
+            return None
+        subprocess.run(after, cwd=repo, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if k:
+            times.append(ms)
+    return Timed(statistics.median(times), min(times))
+
+
 def scen_b(repo):
     reset(repo); configure(repo, TRUE4); touch(repo, range(0, 2000, 10), stage=True)
     row("(b) 4 no-op gates, 200 staged files, 2k files",
@@ -305,7 +344,8 @@ def install_hooks(t, repo):
     shutil.rmtree(hooks, ignore_errors=True)
     os.makedirs(hooks)
     cmd = {"backstop": [BIN["backstop"], "install", "-q"], "prek": [BIN["prek"], "install"],
-           "pre-commit": [BIN["pre-commit"], "install"], "lefthook": [BIN["lefthook"], "install"]}[t]
+           "pre-commit": [BIN["pre-commit"], "install"], "lefthook": [BIN["lefthook"], "install"],
+           "hk": [BIN["hk"], "install"]}[t]
     p = subprocess.run(cmd, cwd=repo, env=ENV, capture_output=True, text=True)
     if p.returncode != 0:
         log(f"    install FAILED for {t}: {p.stderr.strip()[-400:]}")
@@ -329,8 +369,11 @@ def commit_times(repo, extra, after=None):
     return Timed(statistics.median(times), min(times))
 
 
-def scen_g(repo):
+def scen_g(repo, label="2k files", unstaged=False):
     reset(repo); configure(repo, TRUE1); touch(repo, [7], stage=True)
+    if unstaged:
+        # unstaged edits to other tracked files: every tool must set them aside
+        touch(repo, [3, 11, 500, 1501], stage=False)
     bare = commit_times(repo, ["--no-verify"])
     vals, over = {}, {}
     for t in TOOLS:
@@ -345,10 +388,14 @@ def scen_g(repo):
                    else Timed(vals[t] - bare, vals[t].best - bare.best))
     shutil.rmtree(os.path.join(repo, ".git", "hooks"), ignore_errors=True)
     os.makedirs(os.path.join(repo, ".git", "hooks"))
-    row(f"(g) `git commit` of 1 staged file with the hook installed (git --no-verify: {bare:.1f} ms)",
+    what = "1 staged file" + (" and 4 unstaged edits (set aside)" if unstaged else "")
+    row(f"(g) `git commit` of {what}, {label}, hook installed (git --no-verify: {bare:.1f} ms)",
         vals)
-    row("(g) same, overhead over `git commit --no-verify`", over)
+    row(f"(g) same, overhead over `git commit --no-verify` ({label}{', unstaged work' if unstaged else ''})",
+        over)
 
+
+# ---------------------------------------------------------------- report
 
 # ---------------------------------------------------------------- report
 
@@ -376,8 +423,8 @@ def machine():
 
 
 def table(best=False):
-    head = "| scenario | " + " | ".join(TOOLS) + " |"
-    lines = [head, "|" + "---|" * (len(TOOLS) + 1)]
+    head = "| scenario | " + " | ".join(TOOLS) + " | backstop / best peer |"
+    lines = [head, "|" + "---|" * (len(TOOLS) + 2)]
     for label, vals, unit, _ in ROWS:
         if best and unit != "ms":
             continue
@@ -388,10 +435,14 @@ def table(best=False):
             v = pick(vals.get(t))
             c = fmt(v, unit)
             if (t != "backstop" and isinstance(v, (int, float)) and isinstance(base, (int, float))
-                    and base > 0 and "above" not in label and "overhead" not in label):
+                    and base > 0 and "above" not in label):
                 c += f" ({v / base:.1f}x)"
             cells.append(c)
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        peers = [pick(vals.get(t)) for t in TOOLS if t != "backstop"]
+        peers = [v for v in peers if isinstance(v, (int, float)) and v > 0]
+        to_peer = (f"{base / min(peers):.2f}" if peers and isinstance(base, (int, float)) and base > 0
+                   else "n/a")
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {to_peer} |")
     return "\n".join(lines)
 
 
@@ -410,15 +461,19 @@ def main():
     os.makedirs(ENV["HOME"], exist_ok=True)
     try:
         log(f"runs: {RUNS}; repositories under {root}")
-        need = {"a", "a1", "b", "c", "f", "g"} & set(SCENARIOS)
+        need = {"a", "a1", "a2", "b", "c", "f", "g", "gu"} & set(SCENARIOS)
         r2k = make_repo(root, 2000) if need else None
-        r10k = make_repo(root, 10000) if "d" in SCENARIOS else None
-        r100k = make_repo(root, 100000) if "e" in SCENARIOS else None
+        r10k = make_repo(root, 10000) if {"d", "g10k"} & set(SCENARIOS) else None
+        r100k = make_repo(root, 100000) if {"e", "g100k", "gu100k"} & set(SCENARIOS) else None
         os.sync()  # let the write-back of the new repositories settle before timing
         time.sleep(2)
-        for s, fn, repo in (("a", scen_a, r2k), ("a1", scen_a1, r2k), ("b", scen_b, r2k),
-                            ("c", scen_c, r2k), ("d", scen_d, r10k), ("e", scen_e, r100k),
-                            ("f", scen_f, r2k), ("g", scen_g, r2k)):
+        for s, fn, repo in (("a", scen_a, r2k), ("a1", scen_a1, r2k), ("a2", scen_a2, r2k),
+                            ("b", scen_b, r2k), ("c", scen_c, r2k), ("d", scen_d, r10k),
+                            ("e", scen_e, r100k), ("f", scen_f, r2k), ("g", scen_g, r2k),
+                            ("g10k", lambda r: scen_g(r, "10k files"), r10k),
+                            ("g100k", lambda r: scen_g(r, "100k files"), r100k),
+                            ("gu", lambda r: scen_g(r, "2k files", unstaged=True), r2k),
+                            ("gu100k", lambda r: scen_g(r, "100k files", unstaged=True), r100k)):
             if s in SCENARIOS:
                 log(f"scenario {s}")
                 fn(repo)

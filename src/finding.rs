@@ -23,6 +23,9 @@ pub enum FindingKind {
     ProtectedPath,
     /// gates.toml changed in a way that is not provably stricter (fail closed).
     GateWeakened,
+    /// A test runner, build or CI configuration change that runs fewer tests or stops failing
+    /// on them.
+    TestConfigWeakened,
     /// A file git writes to disk re-encoded (`working-tree-encoding`), so gates would read other
     /// bytes than git stores.
     CheckoutEncoding,

@@ -6,7 +6,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use git2::{Delta, Diff, DiffOptions, FileMode, Index, Oid, Tree, TreeWalkMode, TreeWalkResult};
 
 use super::Repo;
@@ -47,6 +47,8 @@ impl FileChange {
 pub enum SmallFileAt<'a> {
     /// The index.
     Index(&'a Index),
+    /// The index being committed, read from the run's own parse of it when there is one.
+    Staged,
     /// A commit's tree.
     Commit(Oid),
 }
@@ -59,7 +61,7 @@ pub struct FileSet {
 }
 
 impl FileSet {
-    fn normalise(&mut self) {
+    pub(super) fn normalise(&mut self) {
         self.changes.sort_by(|a, b| a.path.cmp(&b.path));
         self.changes.dedup_by(|a, b| a.path == b.path);
     }
@@ -89,7 +91,12 @@ impl Repo {
 
     /// A fingerprint of an index file's entries (path, mode, object, stage): what would be
     /// committed, ignoring the stat data and caches git refreshes freely.
-    pub fn index_fingerprint(&self, path: &std::path::Path) -> Option<String> {
+    pub fn index_fingerprint(&self, path: &std::path::Path) -> Option<Vec<u8>> {
+        if let Some(parsed) = super::IndexFile::read(path) {
+            let mut fingerprint = b"parsed\n".to_vec();
+            fingerprint.extend(parsed.fingerprint());
+            return Some(fingerprint);
+        }
         let index = Index::open(path).ok()?;
         let mut text = Vec::new();
         for entry in index.iter() {
@@ -104,16 +111,46 @@ impl Repo {
                 .as_bytes(),
             );
         }
-        Some(super::blob_id(&text))
+        Some(super::blob_id(&text).into_bytes())
     }
 
     /// Paths staged for commit: the index against `HEAD` (the empty tree before the first commit).
     pub fn staged(&self) -> Result<FileSet> {
-        let head_tree = self.head_tree()?;
+        let head = self.head();
+        let parsed = self.parsed_index();
+        if let Some(parsed) = &parsed {
+            let memo = self
+                .staged
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // The same index file (not rewritten since) and the same HEAD: the same answer.
+            if let Some((seen, seen_head, set)) = memo.as_ref()
+                && std::sync::Arc::ptr_eq(seen, parsed)
+                && *seen_head == head
+            {
+                return Ok(set.clone());
+            }
+        }
+        let head_tree = head.map(|h| self.tree_of(h)).transpose()?;
+        if let Some(parsed) = parsed
+            && let Some(set) = self.staged_from(&parsed, head_tree.as_ref())?
+        {
+            *self
+                .staged
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some((parsed, head, set.clone()));
+            return Ok(set);
+        }
+        self.staged_by_libgit2(head_tree.as_ref())
+    }
+
+    /// [`Repo::staged`] through libgit2's diff, which reads every tree of `HEAD`.
+    pub(super) fn staged_by_libgit2(&self, head_tree: Option<&Tree<'_>>) -> Result<FileSet> {
         let index = self.index()?;
         let diff = self
             .inner
-            .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut diff_options()))
+            .diff_tree_to_index(head_tree, Some(&index), Some(&mut diff_options()))
             .context("cannot compare the index with HEAD")?;
         Ok(collect(&diff))
     }
@@ -121,14 +158,24 @@ impl Repo {
     /// Everything that differs between `base` and the working tree: committed, staged,
     /// unstaged and untracked-not-ignored changes. `None` means the empty tree.
     pub fn changed_since(&self, base: Option<Oid>) -> Result<FileSet> {
+        if let Some(set) = self.changed_since_fast(base)? {
+            return Ok(set);
+        }
+        self.changed_since_by_libgit2(base)
+    }
+
+    /// [`Repo::changed_since`] through libgit2's diff of the whole tree.
+    pub(super) fn changed_since_by_libgit2(&self, base: Option<Oid>) -> Result<FileSet> {
         let tree = base.map(|b| self.tree_of(b)).transpose()?;
         let mut options = diff_options();
         options.include_untracked(true).recurse_untracked_dirs(true);
-        let diff = self
-            .inner
-            .diff_tree_to_workdir_with_index(tree.as_ref(), Some(&mut options))
-            .context("cannot compare the working tree with the base")?;
-        Ok(collect(&diff))
+        self.scan(|| {
+            let diff = self
+                .inner
+                .diff_tree_to_workdir_with_index(tree.as_ref(), Some(&mut options))
+                .context("cannot compare the working tree with the base")?;
+            Ok(collect(&diff))
+        })
     }
 
     /// Paths that differ between two commits.
@@ -244,6 +291,13 @@ impl Repo {
     ) -> Result<Option<Vec<u8>>, u64> {
         let id = match at {
             SmallFileAt::Index(index) => index.get_path(path, 0).map(|e| e.id),
+            SmallFileAt::Staged => match self.parsed_index() {
+                Some(parsed) => parsed.get(path.as_os_str().as_bytes()).map(|e| e.id),
+                None => self
+                    .index()
+                    .ok()
+                    .and_then(|index| index.get_path(path, 0).map(|e| e.id)),
+            },
             SmallFileAt::Commit(commit) => self
                 .tree_of(commit)
                 .ok()
@@ -304,6 +358,19 @@ impl Repo {
                 return Err(Uncacheable(SUBMODULES).into());
             }
             sort_by_bytes(&mut ids);
+            return Ok(ids);
+        }
+        if side == Side::Index
+            && let Some(parsed) = self.parsed_index()
+        {
+            if let Some(reason) = uncacheable_parsed(&parsed) {
+                return Err(Uncacheable(reason).into());
+            }
+            ids.extend(parsed.entries().iter().map(|entry| {
+                let path = OsStr::from_bytes(parsed.path(entry));
+                (PathBuf::from(path), entry.id)
+            }));
+            ids.dedup_by(|later, earlier| later.0 == earlier.0);
             return Ok(ids);
         }
         let index = self.index()?;
@@ -372,12 +439,23 @@ impl Repo {
     /// Whether every tracked file in the working tree is what the index holds (untracked
     /// files aside): after the pre-commit set-aside, the gates saw exactly the index.
     pub fn tracked_files_match_index(&self) -> Result<bool> {
+        let suspects = match self.stat_suspects() {
+            Some(suspects) if suspects.is_empty() => return Ok(true),
+            Some(suspects) => Some(suspects),
+            None => None,
+        };
         let index = self.index()?;
         let mut options = DiffOptions::new();
         options
             .include_untracked(false)
             .include_typechange(true)
             .ignore_submodules(true);
+        for path in suspects.iter().flatten() {
+            options.pathspec(OsStr::from_bytes(path));
+        }
+        if suspects.is_some() {
+            options.disable_pathspec_match(true);
+        }
         let diff = self
             .inner
             .diff_index_to_workdir(Some(&index), Some(&mut options))?;
@@ -414,9 +492,110 @@ impl Repo {
         Ok(ids)
     }
 
+    /// One digest of a version's whole content (the index, or the working tree), read as
+    /// `base` plus `changes`, every path that differs from it: the ids the index holds for
+    /// them, or their files hashed from disk. Equal content read the same way gives the same
+    /// digest, and nothing else is read: not the base's tree, not the unchanged files.
+    pub fn content_digest_after(
+        &self,
+        side: Side,
+        base: Option<Oid>,
+        changes: &FileSet,
+    ) -> Result<String> {
+        if changes.changes.iter().any(|change| change.submodule) {
+            return Err(Uncacheable(SUBMODULES).into());
+        }
+        let parsed = self.parsed_index();
+        let index = if let Some(parsed) = &parsed {
+            if let Some(reason) = uncacheable_parsed(parsed) {
+                return Err(Uncacheable(reason).into());
+            }
+            None
+        } else {
+            let index = self.index()?;
+            if let Some(reason) = uncacheable(&index) {
+                return Err(Uncacheable(reason).into());
+            }
+            Some(index)
+        };
+        let mut text = format!(
+            "{side:?} after {}\n",
+            base.map_or_else(|| EMPTY_TREE_NAME.to_owned(), |b| b.to_string())
+        )
+        .into_bytes();
+        // For the working tree, a listed path whose bytes equal the base's is left out: the
+        // digest then names the content, not how the list of candidates was found.
+        let base_tree = match side {
+            Side::WorkTree => base.map(|b| self.tree_of(b)).transpose()?,
+            _ => None,
+        };
+        for change in &changes.changes {
+            let id = match side {
+                Side::WorkTree => {
+                    let id = self.worktree_blob_id(&change.path);
+                    let base_id = base_tree
+                        .as_ref()
+                        .and_then(|t| t.get_path(&change.path).ok())
+                        .map(|e| e.id());
+                    if id == base_id {
+                        continue;
+                    }
+                    id
+                }
+                Side::Index => match (&parsed, &index) {
+                    (Some(parsed), _) => {
+                        parsed.get(change.path.as_os_str().as_bytes()).map(|e| e.id)
+                    }
+                    (None, Some(index)) => index.get_path(&change.path, 0).map(|e| e.id),
+                    (None, None) => None,
+                },
+                Side::Commit(_) => bail!("a commit's content is its tree"),
+            };
+            text.extend_from_slice(change.path.as_os_str().as_bytes());
+            text.push(0);
+            text.extend_from_slice(
+                id.map_or_else(|| "-".to_owned(), |id| id.to_string())
+                    .as_bytes(),
+            );
+            text.push(b'\n');
+        }
+        Ok(super::blob_id(&text))
+    }
+
+    /// One digest of the working tree's whole content, read as `base` (the index's `HEAD`)
+    /// plus every path that may differ from it: staged paths, tracked files whose stat data
+    /// changed, untracked files that are not ignored and the `named` paths (which may be
+    /// ignored), each hashed from disk. No list of
+    /// every file and no full diff. `None` when the index needs libgit2's scan instead.
+    pub fn worktree_digest(&self, base: Option<Oid>, named: &FileSet) -> Result<Option<String>> {
+        let Some(parsed) = self.parsed_index().filter(|p| !p.unusual) else {
+            return Ok(None);
+        };
+        let Some(suspects) = self.stat_suspects() else {
+            return Ok(None);
+        };
+        let mut set = self.staged()?;
+        let untracked = self.untracked_files(&parsed)?;
+        set.changes.extend(named.changes.iter().cloned());
+        set.changes.extend(
+            suspects
+                .into_iter()
+                .map(|p| PathBuf::from(OsString::from_vec(p)))
+                .chain(untracked)
+                .map(|path| FileChange {
+                    path,
+                    kind: ChangeKind::Modified,
+                    submodule: false,
+                }),
+        );
+        set.normalise();
+        self.content_digest_after(Side::WorkTree, base, &set)
+            .map(Some)
+    }
+
     /// The blob id of a working-tree file as git would store it (a symlink: its target),
     /// or `None` when there is no file.
-    fn worktree_blob_id(&self, path: &std::path::Path) -> Option<Oid> {
+    pub(super) fn worktree_blob_id(&self, path: &std::path::Path) -> Option<Oid> {
         let full = self.root.join(path);
         let metadata = std::fs::symlink_metadata(&full).ok()?;
         let content = if metadata.file_type().is_symlink() {
@@ -456,11 +635,12 @@ impl Repo {
         Ok(set)
     }
 
-    fn head_tree(&self) -> Result<Option<Tree<'_>>> {
+    #[cfg(test)]
+    pub(super) fn head_tree(&self) -> Result<Option<Tree<'_>>> {
         self.head().map(|h| self.tree_of(h)).transpose()
     }
 
-    fn tree_of(&self, commit: Oid) -> Result<Tree<'_>> {
+    pub(super) fn tree_of(&self, commit: Oid) -> Result<Tree<'_>> {
         self.inner
             .find_commit(commit)
             .and_then(|c| c.tree())
@@ -552,6 +732,7 @@ const GITLINK_MODE: u32 = 0o160_000;
 const ASSUME_UNCHANGED: u16 = 0x8000;
 /// `skip-worktree` (sparse checkouts, `git update-index --skip-worktree`), in the extended flags.
 const SKIP_WORKTREE: u16 = 0x4000;
+const EMPTY_TREE_NAME: &str = "the empty tree";
 const SUBMODULES: &str = "the target has submodules, whose checkouts the cache key cannot see";
 
 /// The content the gates see cannot be read as content ids: the run neither reads nor writes
@@ -573,6 +754,19 @@ fn uncacheable(index: &Index) -> Option<&'static str> {
         if entry.mode == GITLINK_MODE {
             Some(SUBMODULES)
         } else if entry.flags & ASSUME_UNCHANGED != 0 || entry.flags_extended & SKIP_WORKTREE != 0 {
+            Some("files marked assume-unchanged or skip-worktree differ from what git reports")
+        } else {
+            None
+        }
+    })
+}
+
+/// [`uncacheable`] for a parsed index.
+fn uncacheable_parsed(index: &super::IndexFile) -> Option<&'static str> {
+    index.entries().iter().find_map(|entry| {
+        if entry.mode == GITLINK_MODE {
+            Some(SUBMODULES)
+        } else if entry.hidden_from_diffs() {
             Some("files marked assume-unchanged or skip-worktree differ from what git reports")
         } else {
             None

@@ -4,12 +4,18 @@ mod attributes;
 mod blob_stream;
 mod fileset;
 mod hooks;
+mod index_file;
 mod refs;
 mod remote;
 mod scratch;
+mod staged;
+mod stat;
+mod untracked;
 mod worktree;
+mod worktree_diff;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow};
 use git2::Repository;
@@ -17,6 +23,7 @@ use git2::Repository;
 pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
+pub use index_file::{IndexFile, IndexMark};
 pub use remote::Advertised;
 pub use worktree::{WorktreeChange, blob_id, blob_id_of_file};
 
@@ -43,6 +50,26 @@ pub enum DiscoverError {
 pub struct Repo {
     inner: Repository,
     root: PathBuf,
+    /// The last parse of the index file and the stat data of the file it came from.
+    parsed: Mutex<Option<(IndexStamp, Arc<IndexFile>)>>,
+    /// The last staged file set, with the parsed index and `HEAD` it was read from.
+    staged: Mutex<Option<StagedMemo>>,
+    /// The processor time of the costliest look at the worktree so far (see [`Repo::scan_cost`]).
+    scan_cost: Mutex<std::time::Duration>,
+}
+
+/// A staged file set and what it was computed from.
+type StagedMemo = (Arc<IndexFile>, Option<Oid>, FileSet);
+
+/// What tells one version of an index file from another: git replaces the file (a new
+/// inode) on every write, and the times and size change with any write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IndexStamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
 }
 
 impl Repo {
@@ -65,7 +92,37 @@ impl Repo {
             .ok_or_else(|| DiscoverError::Bare(inner.path().to_path_buf()))?
             .to_path_buf();
         let root = root.canonicalize().unwrap_or(root);
-        Ok(Repo { inner, root })
+        Ok(Repo {
+            inner,
+            root,
+            parsed: Mutex::new(None),
+            staged: Mutex::new(None),
+            scan_cost: Mutex::new(std::time::Duration::ZERO),
+        })
+    }
+
+    /// What looking at the worktree again would cost: the processor time (all threads, the
+    /// kernel's part included) of the costliest scan this process made, a stat pass, an
+    /// untracked walk or a full diff. Processor time, not wall time: a busy machine delays a
+    /// scan without making it more work.
+    pub fn scan_cost(&self) -> std::time::Duration {
+        *self
+            .scan_cost
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs a scan of the worktree and keeps its cost for [`Repo::scan_cost`].
+    fn scan<T>(&self, work: impl FnOnce() -> T) -> T {
+        let started = process_time();
+        let result = work();
+        let took = process_time().saturating_sub(started);
+        let mut cost = self
+            .scan_cost
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *cost = (*cost).max(took);
+        result
     }
 
     /// The root of the worktree (for a linked worktree, that worktree's root).
@@ -117,4 +174,18 @@ impl Repo {
         let base = self.commit_id(base_ref).ok()?;
         self.merge_base(base, head).ok()
     }
+}
+
+/// Processor time of this process so far (every thread, user and system).
+fn process_time() -> std::time::Duration {
+    // SAFETY: `now` is plain data that clock_gettime fills.
+    let mut now: libc::timespec = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &raw mut now) };
+    if rc != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
 }

@@ -38,10 +38,65 @@ impl Repo {
         untracked: bool,
         committed: &[PathBuf],
     ) -> Result<Vec<WorktreeChange>> {
+        self.worktree_changes_among(index, untracked, committed, None)
+    }
+
+    /// [`Repo::worktree_changes`] of the index being committed, without untracked files, that
+    /// reads the worktree only where the index's stat data says a file may differ. Returns
+    /// the changes and, when there are any, the libgit2 index they were read with.
+    pub fn unstaged_changes(
+        &self,
+        committed: &[PathBuf],
+    ) -> Result<(Vec<WorktreeChange>, Option<Index>)> {
+        let Some(suspects) = self.stat_suspects() else {
+            let index = self.index()?;
+            let changes = self.worktree_changes(&index, false, committed)?;
+            return Ok((changes, Some(index)));
+        };
+        let parsed = self.parsed_index().context("the index was just read")?;
+        let hidden: Vec<&PathBuf> = committed
+            .iter()
+            .filter(|p| {
+                parsed
+                    .get(p.as_os_str().as_bytes())
+                    .is_some_and(super::index_file::IndexEntry::hidden_from_diffs)
+            })
+            .collect();
+        if suspects.is_empty() && hidden.is_empty() {
+            return Ok((Vec::new(), None));
+        }
+        let index = self.index()?;
+        let changes = if suspects.is_empty() {
+            hidden
+                .into_iter()
+                .map(|path| WorktreeChange {
+                    path: path.clone(),
+                    untracked: false,
+                })
+                .collect()
+        } else {
+            self.worktree_changes_among(&index, false, committed, Some(&suspects))?
+        };
+        Ok((changes, Some(index)))
+    }
+
+    fn worktree_changes_among(
+        &self,
+        index: &Index,
+        untracked: bool,
+        committed: &[PathBuf],
+        only: Option<&[Vec<u8>]>,
+    ) -> Result<Vec<WorktreeChange>> {
         let mut options = DiffOptions::new();
         options.include_typechange(true).ignore_submodules(true);
         if untracked {
             options.include_untracked(true).recurse_untracked_dirs(true);
+        }
+        if let Some(paths) = only {
+            for path in paths {
+                options.pathspec(OsStr::from_bytes(path));
+            }
+            options.disable_pathspec_match(true);
         }
         let diff = self
             .inner

@@ -51,10 +51,9 @@ fn commit_msg(
     args: &[OsString],
 ) -> Result<u8> {
     let repo = &workspace.repo;
-    let index = repo.index()?;
     let staged = contained_config(
         repo,
-        crate::git::SmallFileAt::Index(&index),
+        crate::git::SmallFileAt::Staged,
         "gates.toml (staged)".to_owned(),
     )?;
     let config = config_for(workspace, global, staged)?;
@@ -130,7 +129,7 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
     let repo = &workspace.repo;
     let staged = contained_config(
         repo,
-        crate::git::SmallFileAt::Index(&repo.index()?),
+        crate::git::SmallFileAt::Staged,
         "gates.toml (staged)".to_owned(),
     )?;
     let config = &config_for(workspace, global, staged)?;
@@ -147,9 +146,18 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         return pipeline::finish(&report, settings);
     }
     let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
-    let mut index = repo.index()?;
     let committed = plan.snapshot.paths();
-    let changes = repo.worktree_changes(&index, config.settings.hide_untracked, &committed)?;
+    // Without untracked files to hide, the index's stat data says which files to look at
+    // (none, for a clean tree); libgit2's index is loaded only when something needs it.
+    let (changes, index) = if config.settings.hide_untracked {
+        let index = repo.index()?;
+        (
+            repo.worktree_changes(&index, true, &committed)?,
+            Some(index),
+        )
+    } else {
+        repo.unstaged_changes(&committed)?
+    };
     let (untracked, tracked): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| c.untracked);
     let tracked: Vec<PathBuf> = tracked.into_iter().map(|c| c.path).collect();
     // A committed path behind a directory that is now a symlink cannot be shown to the gates
@@ -167,14 +175,19 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         ));
     }
     let untracked: Vec<PathBuf> = untracked.into_iter().map(|c| c.path).collect();
+    let mut index = index;
     let aside = if tracked.is_empty() && untracked.is_empty() {
         None
     } else {
+        let index = match &mut index {
+            Some(index) => index,
+            None => index.insert(repo.index()?),
+        };
         Some(SetAside::begin(
             repo,
             &tracked,
             &untracked,
-            Snapshot::Index(&mut index),
+            Snapshot::Index(index),
         )?)
     };
     // Tests prove that a panic here still puts the work back (the guard restores on unwind).
@@ -182,7 +195,11 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
         std::env::var_os("BACKSTOP_FAILPOINT").is_some_and(|f| f == "panic-after-setaside");
     assert!(!failpoint, "failpoint panic-after-setaside");
     if config.settings.fix {
-        let blocked = run_fixers(repo, &plan, &inputs, &tracked, &mut index)?;
+        let index = match &mut index {
+            Some(index) => index,
+            None => index.insert(repo.index()?),
+        };
+        let blocked = run_fixers(repo, &plan, &inputs, &tracked, index)?;
         if blocked {
             if let Some(aside) = aside {
                 setaside::report_kept(&aside.restore()?);
@@ -210,7 +227,7 @@ fn run_guarding_the_index(
 ) -> Result<u8> {
     let index_file = repo.index_path();
     let index_before = std::fs::read(&index_file).ok();
-    let entries_before = repo.index_fingerprint(&index_file);
+    let entries_before = repo.mark_index(&index_file);
     // Gates that read the staged diff (`git diff --cached`) get a copy of the commit's index,
     // absolute, so nothing they run can write the real one.
     let copy = tempfile::Builder::new()
@@ -231,7 +248,7 @@ fn run_guarding_the_index(
     // gate's, and block.
     let rewritten = put_back_what_gates_rewrote(repo, &differing)?;
     // Entries, not bytes: git refreshing stat data or its untracked cache is not a change.
-    let index_changed = repo.index_fingerprint(&index_file) != entries_before;
+    let index_changed = repo.index_changed_since(&entries_before);
     if index_changed && let Some(bytes) = &index_before {
         // A gate wrote the index being committed: put git's bytes back and block.
         crate::fsio::write_replacing(&index_file, bytes, None)

@@ -3,13 +3,12 @@
 //! run so that a pass is stored only if nothing changed meanwhile.
 
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
 
 use super::GatesSee;
 use crate::gates::GateContext;
-use crate::git::{Oid, Repo, Side, Uncacheable};
+use crate::git::{FileSet, Oid, Repo, Side, Uncacheable};
 use crate::plan::Plan;
-use crate::runner::cache::Cache;
+use crate::runner::cache::{Cache, SeenContents};
 
 /// The result cache for this run, or `None` when the content the gates see cannot be keyed
 /// (a submodule, whose checkout the key cannot see; an unreadable tree: the run goes on
@@ -77,34 +76,29 @@ pub(super) fn contents_after_the_run(
     repo: &Repo,
     plan: &Plan,
     sees: GatesSee,
-) -> Option<Vec<(PathBuf, Oid)>> {
+) -> Option<SeenContents> {
     let result = match (sees, plan.snapshot.worktree_diff()) {
         // A commit's tree cannot change.
         (GatesSee::TargetCommit, _) => return seen_contents(repo, plan, sees),
         // The gates saw the working tree with unstaged work set aside: every tracked file
-        // must still be what the index holds (untracked files are not in the key).
+        // must still be what the index holds (untracked files are not in the key), and the
+        // index what it was.
         (GatesSee::Index, _) => match repo.tracked_files_match_index() {
-            Ok(true) => repo.content_ids(Side::Index),
+            Ok(true) => read_contents(repo, plan, sees, Some(&repo.staged().ok()?)),
             Ok(false) => return None,
             Err(error) => Err(error),
         },
         (GatesSee::WorkingTree, Some((base, _))) => repo
             .changed_since(base)
-            .and_then(|changes| repo.content_ids_after(base, &changes)),
-        (GatesSee::WorkingTree, None) => repo.content_ids_naming(&plan.snapshot.file_set),
+            .and_then(|changes| worktree_after(repo, plan, base, &changes)),
+        (GatesSee::WorkingTree, None) => whole_worktree(repo, plan),
     };
     result.ok()
 }
 
-/// The content ids of what the gates of this run see.
-fn seen_contents(repo: &Repo, plan: &Plan, sees: GatesSee) -> Option<Vec<(PathBuf, Oid)>> {
-    let result = match (sees, plan.snapshot.worktree_diff()) {
-        (GatesSee::Index, _) => repo.content_ids(Side::Index),
-        (GatesSee::TargetCommit, _) => repo.content_ids(plan.snapshot.target),
-        (GatesSee::WorkingTree, Some((base, changes))) => repo.content_ids_after(base, changes),
-        (GatesSee::WorkingTree, None) => repo.content_ids_naming(&plan.snapshot.file_set),
-    };
-    match result {
+/// The content of what the gates of this run see.
+fn seen_contents(repo: &Repo, plan: &Plan, sees: GatesSee) -> Option<SeenContents> {
+    match read_contents(repo, plan, sees, None) {
         Ok(contents) => Some(contents),
         Err(error) if error.is::<Uncacheable>() => None,
         Err(error) => {
@@ -112,4 +106,66 @@ fn seen_contents(repo: &Repo, plan: &Plan, sees: GatesSee) -> Option<Vec<(PathBu
             None
         }
     }
+}
+
+/// Reads the content the gates see: one digest from the base and the run's complete diff
+/// where there is one (what git already hashed: the index's ids; for the working tree only
+/// the changed files), and the list of every file only when a gate's `inputs` need it.
+/// `staged_now` replaces the snapshot's staged file set (read again after the run).
+fn read_contents(
+    repo: &Repo,
+    plan: &Plan,
+    sees: GatesSee,
+    staged_now: Option<&FileSet>,
+) -> anyhow::Result<SeenContents> {
+    let snapshot = &plan.snapshot;
+    match (sees, snapshot.worktree_diff()) {
+        (GatesSee::TargetCommit, _) => repo.content_ids(snapshot.target).map(SeenContents::listed),
+        (GatesSee::Index, _) if snapshot.complete_diff && snapshot.target == Side::Index => {
+            let staged = staged_now.unwrap_or(&snapshot.file_set);
+            let whole = repo.content_digest_after(Side::Index, snapshot.base, staged)?;
+            let files = if needs_files(plan) {
+                Some(repo.content_ids(Side::Index)?)
+            } else {
+                None
+            };
+            Ok(SeenContents { whole, files })
+        }
+        (GatesSee::Index, _) => repo.content_ids(Side::Index).map(SeenContents::listed),
+        (GatesSee::WorkingTree, Some((base, changes))) => worktree_after(repo, plan, base, changes),
+        (GatesSee::WorkingTree, None) => whole_worktree(repo, plan),
+    }
+}
+
+/// The working tree when the run has no complete diff of it (`run pre-commit` judges the
+/// index but its gates see the working tree; `--files`): `HEAD` plus what may differ.
+/// Paths the person named (`--files`) count too, ignored ones included: gates read them.
+fn whole_worktree(repo: &Repo, plan: &Plan) -> anyhow::Result<SeenContents> {
+    if !needs_files(plan)
+        && let Some(whole) = repo.worktree_digest(repo.head(), &plan.snapshot.file_set)?
+    {
+        return Ok(SeenContents { whole, files: None });
+    }
+    repo.content_ids_naming(&plan.snapshot.file_set)
+        .map(SeenContents::listed)
+}
+
+fn worktree_after(
+    repo: &Repo,
+    plan: &Plan,
+    base: Option<Oid>,
+    changes: &FileSet,
+) -> anyhow::Result<SeenContents> {
+    let whole = repo.content_digest_after(Side::WorkTree, base, changes)?;
+    let files = if needs_files(plan) {
+        Some(repo.content_ids_after(base, changes)?)
+    } else {
+        None
+    };
+    Ok(SeenContents { whole, files })
+}
+
+/// Whether a gate keys on part of the content (`inputs`), which needs every file's id.
+fn needs_files(plan: &Plan) -> bool {
+    plan.jobs().any(|job| job.inputs.is_some())
 }

@@ -128,11 +128,15 @@ pub fn judge(
     // Passes are stored only while the content the gates judged is still there: at the end
     // of the run, or earlier when another run waits for one (single flight).
     let store_passes = || {
-        if let Some(cache) = &cache
-            && cache.has_pending()
-            && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)
-        {
-            cache.commit(&contents);
+        if let Some(cache) = &cache {
+            // Storing a pass costs a second look at the worktree (did it change while gates
+            // ran?): worth it only for gates that take longer than that look.
+            cache.drop_cheaper_than(repo.scan_cost());
+            if cache.has_pending()
+                && let Some(contents) = cache_key::contents_after_the_run(repo, plan, sees)
+            {
+                cache.commit(&contents);
+            }
         }
     };
     let flights = cache.as_ref().map(|_| Flights::new(repo.common_dir()));

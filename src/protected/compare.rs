@@ -1,90 +1,71 @@
-//! Matching base and target tests by identity, not by file, and judging each change.
+//! Matching base and target tests by identity, not by file: by name, by the same short name in
+//! the same file, by identical body, then by place (a test renamed in place whose body changed
+//! with the code it tests is the same test, judged body against body); the rest is lost:
+//! split into new tests, commented out, or deleted. Every index is built once, so matching
+//! stays linear in the number of tests.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
 
-use similar::{ChangeTag, TextDiff};
-
-use super::analysis::{Analysis, Strength, analyse};
-use super::extract::{FileTests, TestCase};
+use super::extract::TestCase;
+pub(super) use super::judge::finding;
+use super::judge::{Pool, covered, judge};
 use super::lexer::Language;
+use super::side::{Side, family};
 use crate::finding::{FindingKind, FindingReport};
 
-/// One side (base or target) of the changed test files.
-#[derive(Default)]
-pub struct Side {
-    /// Tests and helpers per file.
-    pub files: HashMap<PathBuf, (Language, FileTests)>,
-    /// Source text per file, for the lines a finding shows.
-    pub sources: HashMap<PathBuf, String>,
-    /// Helpers of every file, per language family, built once.
-    helpers: std::cell::OnceCell<HashMap<u8, HashMap<String, Vec<super::lexer::Token>>>>,
+/// Candidates per key, taken first-free-first; a cursor skips the ones already taken, so each
+/// candidate is looked at a bounded number of times.
+struct Index<K> {
+    lists: HashMap<K, Vec<usize>>,
+    cursors: HashMap<K, usize>,
 }
 
-impl Side {
-    fn tests(&self) -> Vec<(&TestCase, Language)> {
-        let mut all: Vec<(&TestCase, Language)> = self
-            .files
-            .values()
-            .flat_map(|(l, f)| f.tests.iter().map(move |t| (t, *l)))
-            .collect();
-        all.sort_by(|a, b| (&a.0.file, a.0.start_line).cmp(&(&b.0.file, b.0.start_line)));
-        all
+impl<K: Hash + Eq + Clone> Index<K> {
+    fn new() -> Self {
+        Index {
+            lists: HashMap::new(),
+            cursors: HashMap::new(),
+        }
     }
 
-    fn analyse(&self, test: &TestCase, language: Language) -> Analysis {
-        // Helpers of any changed file of the same family count: assertions moved into
-        // `tests/common/mod.rs` still belong to the test.
-        let all = self.helpers.get_or_init(|| {
-            let mut all: HashMap<u8, HashMap<String, Vec<super::lexer::Token>>> = HashMap::new();
-            for (l, file) in self.files.values() {
-                let family_helpers = all.entry(family(*l)).or_default();
-                for (name, body) in &file.helpers {
-                    family_helpers
-                        .entry(name.clone())
-                        .or_insert_with(|| body.clone());
-                }
-            }
-            all
-        });
-        let empty = HashMap::new();
-        let mut analysis = analyse(
-            &test.body,
-            language,
-            all.get(&family(language)).unwrap_or(&empty),
-        );
-        analysis.assertions.extend(test.declared.iter().cloned());
-        analysis
+    fn add(&mut self, key: K, at: usize) {
+        self.lists.entry(key).or_default().push(at);
     }
 
-    fn lines(&self, file: &Path, from: u32, to: u32) -> Vec<String> {
-        self.sources.get(file).map_or_else(Vec::new, |s| {
-            s.lines()
-                .skip(from.saturating_sub(1) as usize)
-                .take((to + 1).saturating_sub(from) as usize)
-                .map(str::to_owned)
-                .collect()
-        })
+    /// The first candidate not yet matched.
+    fn first_free(&mut self, key: &K, matched: &[bool]) -> Option<usize> {
+        let list = self.lists.get(key)?;
+        let cursor = self.cursors.entry(key.clone()).or_insert(0);
+        while *cursor < list.len() && matched[list[*cursor]] {
+            *cursor += 1;
+        }
+        list.get(*cursor).copied()
     }
-}
 
-/// Languages whose tests can move into each other's files (JS/TS, Java/Kotlin).
-fn family(language: Language) -> u8 {
-    match language {
-        Language::Rust => 0,
-        Language::Python => 1,
-        Language::Js => 2,
-        Language::Go => 3,
-        Language::Java | Language::Kotlin => 4,
+    /// The only free candidate that satisfies `keep`, if exactly one does among the first few.
+    fn only_free(
+        &mut self,
+        key: &K,
+        matched: &[bool],
+        keep: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let start = self.first_free(key, matched)?;
+        let list = &self.lists[key];
+        let from = list.iter().position(|&k| k == start).unwrap_or(0);
+        let mut free = list[from..]
+            .iter()
+            .copied()
+            .filter(|&k| !matched[k] && keep(k))
+            .take(2);
+        let first = free.next()?;
+        free.next().is_none().then_some(first)
     }
 }
 
 /// Findings about tests: deleted, skipped, fewer or weaker assertions. `deleted_files` are
 /// test files gone from the target; their lost tests become one deleted-test-file finding.
-#[expect(
-    clippy::too_many_lines,
-    reason = "indexes, then matching by name, short name, body: one pass, in order"
-)]
 pub fn compare(
     base: &Side,
     target: &Side,
@@ -92,102 +73,67 @@ pub fn compare(
 ) -> (Vec<FindingReport>, HashSet<PathBuf>) {
     let targets = target.tests();
     let mut matched = vec![false; targets.len()];
-    // Indexes, so that matching thousands of tests stays linear.
-    let mut by_name: HashMap<(u8, &str), Vec<usize>> = HashMap::new();
-    let mut by_body: HashMap<(u8, String), Vec<usize>> = HashMap::new();
-    let mut by_short: HashMap<(&Path, &str), Vec<usize>> = HashMap::new();
+    let mut by_name: Index<(u8, &str)> = Index::new();
+    let mut by_name_in_file: Index<(u8, &str, &Path)> = Index::new();
+    let mut by_body: Index<(u8, String)> = Index::new();
+    let mut by_short: Index<(&Path, &str)> = Index::new();
     for (k, (t, l)) in targets.iter().enumerate() {
-        by_name
-            .entry((family(*l), t.name.as_str()))
-            .or_default()
-            .push(k);
-        by_body
-            .entry((family(*l), t.body_key()))
-            .or_default()
-            .push(k);
-        by_short
-            .entry((t.file.as_path(), t.short_name()))
-            .or_default()
-            .push(k);
+        by_name.add((family(*l), t.name.as_str()), k);
+        by_name_in_file.add((family(*l), t.name.as_str(), t.file.as_path()), k);
+        by_body.add((family(*l), t.body_key()), k);
+        by_short.add((t.file.as_path(), t.short_name()), k);
     }
-    let take = |candidates: Option<&Vec<usize>>,
-                matched: &[bool],
-                prefer: &dyn Fn(usize) -> bool|
-     -> Option<usize> {
-        let free: Vec<usize> = candidates
-            .map(|c| c.iter().copied().filter(|&k| !matched[k]).collect())
-            .unwrap_or_default();
-        free.iter()
-            .copied()
-            .find(|&k| prefer(k))
-            .or_else(|| free.first().copied())
-    };
-    let mut pairs = Vec::new();
-    let mut missing = Vec::new();
-    for (b, language) in base.tests() {
-        match take(
-            by_name.get(&(family(language), b.name.as_str())),
-            &matched,
-            &|k| targets[k].0.file == b.file,
-        ) {
-            Some(k) => {
-                matched[k] = true;
-                pairs.push((b, language, k));
-            }
-            None => missing.push((b, language)),
+    let bases = base.tests();
+    let mut pair_of: Vec<Option<usize>> = vec![None; bases.len()];
+    for (n, (b, language)) in bases.iter().enumerate() {
+        let f = family(*language);
+        let found = by_name_in_file
+            .first_free(&(f, b.name.as_str(), b.file.as_path()), &matched)
+            .or_else(|| by_name.first_free(&(f, b.name.as_str()), &matched));
+        if let Some(k) = found {
+            matched[k] = true;
+            pair_of[n] = Some(k);
         }
     }
     // Renamed or moved with an identical body, or the same test whose container changed (a
     // unittest class turned into pytest functions): still judged, markers and all.
-    let mut unresolved = Vec::new();
-    for (b, language) in missing {
-        let same_short = by_short
-            .get(&(b.file.as_path(), b.short_name()))
-            .map(|c| {
-                c.iter()
-                    .copied()
-                    .filter(|&k| !matched[k] && family(targets[k].1) == family(language))
-                    .collect::<Vec<_>>()
+    for (n, (b, language)) in bases.iter().enumerate() {
+        if pair_of[n].is_some() {
+            continue;
+        }
+        let f = family(*language);
+        let found = by_short
+            .only_free(&(b.file.as_path(), b.short_name()), &matched, |k| {
+                family(targets[k].1) == f
             })
-            .unwrap_or_default();
-        let found = if let [k] = same_short.as_slice() {
-            Some(*k)
-        } else {
-            take(
-                by_body.get(&(family(language), b.body_key())),
-                &matched,
-                &|_| true,
-            )
-        };
-        match found {
-            Some(k) => {
-                matched[k] = true;
-                pairs.push((b, language, k));
-            }
-            None => unresolved.push((b, language)),
+            .or_else(|| by_body.first_free(&(f, b.body_key()), &matched));
+        if let Some(k) = found {
+            matched[k] = true;
+            pair_of[n] = Some(k);
         }
     }
+    renamed_in_place(&bases, &targets, &mut pair_of, &mut matched);
     // Assertions of tests that are new: where checks that left a test may have gone.
-    let new_assertions: Vec<String> = (0..targets.len())
-        .filter(|&k| !matched[k])
-        .flat_map(|k| {
-            target
-                .analyse(targets[k].0, targets[k].1)
-                .assertions
-                .into_iter()
-                .map(|a| a.text)
-        })
-        .collect();
+    let mut new_assertions: Pool = HashMap::new();
+    for k in (0..targets.len()).filter(|&k| !matched[k]) {
+        for a in target.analyse(targets[k].0, targets[k].1).assertions {
+            *new_assertions.entry(a.text).or_default() += 1;
+        }
+    }
     let mut findings = Vec::new();
-    for (b, language, k) in pairs {
-        judge(
-            base,
-            target,
-            (b, language),
-            targets[k],
-            &new_assertions,
-            &mut findings,
-        );
+    let mut unresolved = Vec::new();
+    for (n, (b, language)) in bases.iter().enumerate() {
+        match pair_of[n] {
+            Some(k) => judge(
+                base,
+                target,
+                (b, *language),
+                targets[k],
+                &new_assertions,
+                &mut findings,
+            ),
+            None => unresolved.push((*b, *language)),
+        }
     }
     let files_with_losses = lost_tests(
         base,
@@ -200,17 +146,124 @@ pub fn compare(
     (findings, files_with_losses)
 }
 
+/// Lowercase words of a name (`test_rounds_half_up`, `roundsHalfUp`, `rounds half up`),
+/// without the words every test shares.
+fn words(name: &str) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut word = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() || (c.is_uppercase() && previous_lower) {
+            if word.len() >= 3 {
+                out.insert(std::mem::take(&mut word));
+            }
+            word.clear();
+        }
+        if c.is_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+    }
+    if word.len() >= 3 {
+        out.insert(word);
+    }
+    for common in [
+        "test", "tests", "should", "when", "the", "and", "with", "given", "then",
+    ] {
+        out.remove(common);
+    }
+    out
+}
+
+/// How alike two bodies are, token by token (0 to 1).
+fn similarity(a: &TestCase, b: &TestCase) -> f32 {
+    let left: Vec<&str> = a.body.iter().map(|t| t.text.as_str()).collect();
+    let right: Vec<&str> = b.body.iter().map(|t| t.text.as_str()).collect();
+    if left.is_empty() && right.is_empty() {
+        return 1.0;
+    }
+    similar::TextDiff::configure()
+        .timeout(std::time::Duration::from_millis(50))
+        .diff_slices(&left, &right)
+        .ratio()
+}
+
+/// A test renamed in place: in the same file, between the same matched neighbours, with a
+/// similar body (and a name that shares a word, unless the bodies are nearly the same).
+fn renamed_in_place(
+    bases: &[(&TestCase, Language)],
+    targets: &[(&TestCase, Language)],
+    pair_of: &mut [Option<usize>],
+    matched: &mut [bool],
+) {
+    // Positions of each file's tests (both lists are sorted by file, then line).
+    fn runs<'a>(list: &[(&'a TestCase, Language)]) -> HashMap<&'a Path, (usize, usize)> {
+        let mut runs: HashMap<&Path, (usize, usize)> = HashMap::new();
+        for (k, (t, _)) in list.iter().enumerate() {
+            runs.entry(t.file.as_path())
+                .and_modify(|r| r.1 = k + 1)
+                .or_insert((k, k + 1));
+        }
+        runs
+    }
+    let (base_runs, target_runs) = (runs(bases), runs(targets));
+    for (file, &(from, to)) in &base_runs {
+        let Some(&(t_from, t_to)) = target_runs.get(file) else {
+            continue;
+        };
+        // The target slot of the nearest matched base test before and after each position.
+        let in_file = |k: usize| (t_from..t_to).contains(&k);
+        let mut previous = vec![t_from; to - from];
+        let mut last = t_from;
+        for n in from..to {
+            previous[n - from] = last;
+            if let Some(k) = pair_of[n].filter(|&k| in_file(k)) {
+                last = k + 1;
+            }
+        }
+        let mut next = vec![t_to; to - from];
+        let mut upcoming = t_to;
+        for n in (from..to).rev() {
+            next[n - from] = upcoming;
+            if let Some(k) = pair_of[n].filter(|&k| in_file(k)) {
+                upcoming = k;
+            }
+        }
+        for n in from..to {
+            if pair_of[n].is_some() {
+                continue;
+            }
+            let (b, language) = bases[n];
+            let names = words(b.short_name());
+            let found = (previous[n - from]..next[n - from].max(previous[n - from]))
+                .filter(|&k| !matched[k] && family(targets[k].1) == family(language))
+                .take(3)
+                .find(|&k| {
+                    let t = targets[k].0;
+                    let shared = !names.is_disjoint(&words(t.short_name()));
+                    let alike = similarity(b, t);
+                    (shared && alike >= 0.4) || alike >= 0.75
+                });
+            if let Some(k) = found {
+                matched[k] = true;
+                pair_of[n] = Some(k);
+            }
+        }
+    }
+}
+
 /// Tests of base with no counterpart: split into new tests, in a deleted file, commented out,
 /// or deleted. Returns the deleted files that lost tests.
 fn lost_tests(
     base: &Side,
     target: &Side,
     unresolved: Vec<(&TestCase, Language)>,
-    new_assertions: &[String],
+    new_assertions: &Pool,
     deleted_files: &HashSet<PathBuf>,
     findings: &mut Vec<FindingReport>,
 ) -> HashSet<PathBuf> {
     let mut files_with_losses = HashSet::new();
+    let mut comments: HashMap<&Path, Comments<'_>> = HashMap::new();
     for (b, language) in unresolved {
         let lost: Vec<String> = base
             .analyse(b, language)
@@ -226,20 +279,19 @@ fn lost_tests(
             files_with_losses.insert(b.file.clone());
             continue;
         }
-        let commented = target.files.get(&b.file).and_then(|(_, f)| {
-            f.comments
-                .iter()
-                .find(|c| mentions(&c.text, b.short_name()))
-        });
+        let commented = comments
+            .entry(b.file.as_path())
+            .or_insert_with(|| Comments::of(target, &b.file))
+            .mentioning(b.short_name());
         let removed = base.lines(&b.file, b.start_line, b.end_line);
         match commented {
-            Some(comment) => findings.push(finding(
+            Some((line, text)) => findings.push(finding(
                 FindingKind::SkippedTest,
                 &b.file,
                 Some(b.start_line),
-                Some(comment.line),
+                Some(line),
                 removed,
-                vec![comment.text.lines().next().unwrap_or_default().to_owned()],
+                vec![text.lines().next().unwrap_or_default().to_owned()],
                 format!("test `{}` was turned into a comment", b.name),
             )),
             None => findings.push(finding(
@@ -259,198 +311,49 @@ fn lost_tests(
     files_with_losses
 }
 
-/// Whether every text of `lost` (as a multiset) is in `pool`.
-fn covered(lost: &[String], pool: &[String]) -> bool {
-    let mut pool = pool.to_vec();
-    lost.iter()
-        .all(|text| match pool.iter().position(|p| p == text) {
-            Some(at) => {
-                pool.swap_remove(at);
-                true
+/// A file's comments, indexed by the words in them.
+struct Comments<'a> {
+    all: Vec<(u32, &'a str)>,
+    by_word: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Comments<'a> {
+    fn of(side: &'a Side, file: &Path) -> Comments<'a> {
+        let all: Vec<(u32, &str)> = side
+            .files
+            .get(file)
+            .map(|(_, f)| {
+                f.comments
+                    .iter()
+                    .map(|c| (c.line, c.text.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut by_word: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, (_, text)) in all.iter().enumerate() {
+            for word in text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+            {
+                let list = by_word.entry(word).or_default();
+                if list.last() != Some(&k) {
+                    list.push(k);
+                }
             }
-            None => false,
-        })
-}
-
-fn mentions(comment: &str, name: &str) -> bool {
-    !name.is_empty() && comment.contains(name)
-}
-
-fn judge(
-    base: &Side,
-    target: &Side,
-    (b, bl): (&TestCase, Language),
-    (t, tl): (&TestCase, Language),
-    new_assertions: &[String],
-    findings: &mut Vec<FindingReport>,
-) {
-    let before = base.analyse(b, bl);
-    let mut after = target.analyse(t, tl);
-    let diff = || {
-        diff_lines(
-            &base.lines(&b.file, b.start_line, b.end_line),
-            &target.lines(&t.file, t.start_line, t.end_line),
-        )
-    };
-    let old_markers: Vec<&String> = b.markers.iter().map(|(m, _)| m).collect();
-    if let Some((marker, line)) = t.markers.iter().find(|(m, _)| !old_markers.contains(&m)) {
-        let (removed, _) = diff();
-        let added = target.lines(&t.file, *line, *line);
-        findings.push(finding(
-            FindingKind::SkippedTest,
-            &t.file,
-            Some(b.start_line),
-            Some(*line),
-            removed,
-            added,
-            format!("test `{}` gained the skip/focus marker `{marker}`", t.name),
-        ));
-        return;
-    }
-    let (removed, added) = diff();
-    if t.cases < b.cases {
-        let why = format!(
-            "{} of the cases of table-driven test `{}` were removed ({} left)",
-            b.cases - t.cases,
-            t.name,
-            t.cases
-        );
-        findings.push(finding(
-            FindingKind::DeletedTest,
-            &t.file,
-            Some(b.start_line),
-            Some(t.start_line),
-            removed,
-            added,
-            why,
-        ));
-        return;
-    }
-    // Checks that moved into a new test (a test split in two) were not removed.
-    let mut remaining: Vec<String> = after.assertions.iter().map(|a| a.text.clone()).collect();
-    let gone: Vec<String> = before
-        .assertions
-        .iter()
-        .map(|a| a.text.clone())
-        .filter(|text| match remaining.iter().position(|r| r == text) {
-            Some(at) => {
-                remaining.swap_remove(at);
-                false
-            }
-            None => true,
-        })
-        .collect();
-    let moved = !gone.is_empty() && covered(&gone, new_assertions);
-    if moved {
-        // They still check, elsewhere: judge strength as if they had stayed.
-        let kept: Vec<_> = before
-            .assertions
-            .iter()
-            .filter(|a| gone.contains(&a.text))
-            .cloned()
-            .collect();
-        after.assertions.extend(kept);
-    }
-    if !moved && after.assertions.len() < before.assertions.len() {
-        findings.push(finding(
-            FindingKind::RemovedAssertion,
-            &t.file,
-            Some(b.start_line),
-            Some(t.start_line),
-            removed,
-            added,
-            format!(
-                "test `{}` has {} assertions, {} before",
-                t.name,
-                after.assertions.len(),
-                before.assertions.len()
-            ),
-        ));
-        return;
-    }
-    let why = weakening(&before, &after);
-    if let Some(why) = why {
-        findings.push(finding(
-            FindingKind::WeakenedAssertion,
-            &t.file,
-            Some(b.start_line),
-            Some(t.start_line),
-            removed,
-            added,
-            format!("test `{}` was weakened: {why}", t.name),
-        ));
-    }
-}
-
-/// Lines removed and added between two versions (at most a dozen of each).
-pub fn diff_lines(before: &[String], after: &[String]) -> (Vec<String>, Vec<String>) {
-    let old = before.join("\n") + "\n";
-    let new = after.join("\n") + "\n";
-    let diff = TextDiff::from_lines(&old, &new);
-    let mut removed = Vec::new();
-    let mut added = Vec::new();
-    for change in diff.iter_all_changes() {
-        let line = change.value().trim_end_matches('\n').to_owned();
-        match change.tag() {
-            ChangeTag::Delete => removed.push(line),
-            ChangeTag::Insert => added.push(line),
-            ChangeTag::Equal => {}
         }
+        Comments { all, by_word }
     }
-    (removed, added)
-}
 
-/// A finding with its fields in order.
-pub fn finding(
-    kind: FindingKind,
-    file: &Path,
-    base_line: Option<u32>,
-    target_line: Option<u32>,
-    removed: Vec<String>,
-    added: Vec<String>,
-    why: String,
-) -> FindingReport {
-    let file = file.to_string_lossy().into_owned();
-    let identity = crate::git::blob_id(
-        format!(
-            "{kind:?}\n{file}\n{why}\n{}\n--\n{}",
-            removed.join("\n"),
-            added.join("\n")
-        )
-        .as_bytes(),
-    );
-    FindingReport {
-        kind,
-        file,
-        base_line,
-        target_line,
-        removed: cap(removed),
-        added: cap(added),
-        why,
-        identity,
-    }
-}
-
-fn cap(mut lines: Vec<String>) -> Vec<String> {
-    lines.truncate(12);
-    lines
-}
-
-/// Why a test that kept its assertion count is weaker now, if it is.
-fn weakening(before: &Analysis, after: &Analysis) -> Option<String> {
-    if after.count(Strength::Trivial) > before.count(Strength::Trivial) {
-        Some("an assertion is now trivially true".to_owned())
-    } else if after.count(Strength::Strong) < before.count(Strength::Strong) {
-        Some(format!(
-            "{} of its assertions compare with an expected value, {} before",
-            after.count(Strength::Strong),
-            before.count(Strength::Strong)
-        ))
-    } else if after.early_returns.len() > before.early_returns.len() {
-        Some("its body now returns before it finishes checking".to_owned())
-    } else if after.never_true.len() > before.never_true.len() {
-        Some("its body is now behind a condition that is never true".to_owned())
-    } else {
-        None
+    /// The first comment that contains `name`.
+    fn mentioning(&self, name: &str) -> Option<(u32, &'a str)> {
+        let longest = name
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .max_by_key(|w| w.len())
+            .filter(|w| !w.is_empty())?;
+        self.by_word
+            .get(longest)?
+            .iter()
+            .map(|&k| self.all[k])
+            .find(|(_, text)| text.contains(name))
     }
 }

@@ -1,17 +1,25 @@
 //! The built-in protected gate (SPEC §5): reads what changed between base and target and reports
-//! test tampering (deleted, skipped, weakened tests, fewer assertions), changed snapshots,
-//! changed protected paths, and a weakened gates.toml, each with file, lines and why.
+//! test tampering (deleted, skipped, weakened tests, fewer assertions), tests switched off from
+//! elsewhere, changed snapshots and golden files, changed protected paths, a weakened
+//! gates.toml, and a test runner's configuration that runs fewer tests or stops failing, each
+//! with file, lines and why.
 
 mod analysis;
 pub mod approve;
 mod compare;
 pub mod config_diff;
+mod elsewhere;
 mod encoding;
 mod extract;
+mod judge;
 mod lexer;
+mod runner_config;
+mod side;
+mod tree;
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 
@@ -21,8 +29,9 @@ use crate::finding::{FindingKind, FindingReport};
 use crate::git::{ChangeKind, Repo, Side};
 use crate::git::{FileChange, Oid};
 use crate::glob::GlobList;
-use compare::{diff_lines, finding};
+use judge::{diff_lines, finding};
 use lexer::Language;
+use tree::Tree;
 
 /// Where tests usually live, per language, beyond `protect.tests`.
 const USUAL_TESTS: [&str; 19] = [
@@ -46,8 +55,33 @@ const USUAL_TESTS: [&str; 19] = [
     "*Test.kt",
     "*Tests.kt",
 ];
-/// Snapshot files of insta, Jest/Vitest and syrupy.
-const SNAPSHOTS: [&str; 3] = ["*.snap", "**/__snapshots__/**", "*.ambr"];
+/// Snapshot files of insta, Jest/Vitest and syrupy, and golden or expected-data files by
+/// their usual names and places (snapshots by another name).
+const SNAPSHOTS: [&str; 23] = [
+    "*.snap",
+    "**/__snapshots__/**",
+    "*.ambr",
+    "*.golden",
+    "*.gold",
+    "**/testdata/**",
+    "**/golden/**",
+    "**/goldens/**",
+    "**/__fixtures__/**",
+    "**/fixtures/expected/**",
+    "**/expected/**",
+    "**/expected_output/**",
+    "**/expected-output/**",
+    "*.expected",
+    "*.expected.*",
+    "*.approved.*",
+    "*_expected.*",
+    "**/expected_*",
+    "**/expected.*",
+    "**/*-snapshots/**",
+    "**/__image_snapshots__/**",
+    "*.stdout",
+    "*.stderr",
+];
 /// What the protected gate compares: the `[protect]` it judges under, the base, the target and
 /// every changed path (deletions included).
 #[derive(Debug, Clone, Copy)]
@@ -89,10 +123,26 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
     let paths = scope.config.paths.clone().unwrap_or_else(default_paths);
     let protected_paths = GlobList::new(&paths).map_err(anyhow::Error::msg)?;
     let snapshots = GlobList::new(&SNAPSHOTS.map(str::to_owned)).map_err(anyhow::Error::msg)?;
+    // The whole tree, listed only when a reading needs more than the changed files.
+    let tree: OnceCell<Option<Tree<'_>>> = OnceCell::new();
+    let whole_tree = || {
+        tree.get_or_init(|| {
+            let listed = repo.tracked_in_commit(base_commit).ok()?;
+            let base_paths = listed.changes.into_iter().map(|c| c.path).collect();
+            Some(Tree::new(
+                base_paths,
+                scope.changes,
+                &base_files,
+                &target_files,
+            ))
+        })
+        .as_ref()
+    };
 
     let mut findings = Vec::new();
-    let (mut base, mut target) = (compare::Side::default(), compare::Side::default());
+    let (mut base, mut target) = (side::Side::default(), side::Side::default());
     let mut deleted_test_files = HashSet::new();
+    let mut configs = Vec::new();
     for change in scope.changes.iter().filter(|c| !c.submodule) {
         let path = &change.path;
         let before = (change.kind != ChangeKind::Added)
@@ -104,9 +154,9 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
         if before == after {
             continue;
         }
+        let text =
+            |b: &Option<Vec<u8>>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
         if path == Path::new(config::FILE_NAME) {
-            let text =
-                |b: &Option<Vec<u8>>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
             findings.extend(config_diff::weakened(
                 path,
                 text(&before).as_deref(),
@@ -121,14 +171,21 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
                 "is a protected path",
             ));
         }
-        if snapshots.is_match(path) && before.is_some() {
+        if snapshots.is_match(path) && before.is_some() && !is_source(path) {
             findings.push(changed(
                 FindingKind::SnapshotChanged,
                 path,
                 before.as_deref(),
                 after.as_deref(),
-                "is a snapshot of expected output",
+                "is a snapshot or golden file of expected output",
             ));
+        }
+        if runner_config::is_config(path) {
+            configs.push(runner_config::Change {
+                path: path.clone(),
+                before: text(&before),
+                after: text(&after),
+            });
         }
         let Some(language) = Language::of(path) else {
             continue;
@@ -146,8 +203,7 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
                 if is_target && !collected(path, language, &custom_tests) {
                     found.tests.clear();
                 }
-                side.files.insert(path.clone(), (language, found));
-                side.sources.insert(path.clone(), source);
+                side.add(path.clone(), language, found, source);
             }
         }
         let had_tests = base
@@ -158,8 +214,16 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
             deleted_test_files.insert(path.clone());
         }
     }
+    elsewhere::drop_available_imports(&mut base, &mut target, &whole_tree);
     let (test_findings, files_with_losses) = compare::compare(&base, &target, &deleted_test_files);
     findings.extend(test_findings);
+    findings.extend(elsewhere::entry_points(&base, &target));
+    findings.extend(elsewhere::modules(&base, &target, &whole_tree));
+    if !configs.is_empty()
+        && let Some(tree) = whole_tree()
+    {
+        findings.extend(runner_config::weakened(&configs, tree));
+    }
     for file in &deleted_test_files {
         let had_tests = base
             .files
@@ -169,8 +233,7 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
             || (!had_tests && !moved_elsewhere(file, &base, &target))
         {
             let removed: Vec<String> = base
-                .sources
-                .get(file)
+                .source(file)
                 .map(|s| s.lines().take(12).map(str::to_owned).collect())
                 .unwrap_or_default();
             let names: Vec<String> = base
@@ -205,6 +268,11 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
     Ok(findings)
 }
 
+/// Source code in a golden-looking place (`testdata/helper.go` is still Go): judged as code.
+fn is_source(path: &Path) -> bool {
+    Language::of(path).is_some() && !path.to_string_lossy().contains("expected")
+}
+
 /// Whether the language's usual runner collects tests from `path` by default (or the user
 /// named it in `protect.tests`).
 fn collected(path: &Path, language: Language, custom: &GlobList) -> bool {
@@ -236,27 +304,17 @@ fn collected(path: &Path, language: Language, custom: &GlobList) -> bool {
 }
 
 /// Whether a deleted file's content reappears in an added file (a move).
-fn moved_elsewhere(file: &PathBuf, base: &compare::Side, target: &compare::Side) -> bool {
-    let Some(old) = base.sources.get(file) else {
+fn moved_elsewhere(file: &Path, base: &side::Side, target: &side::Side) -> bool {
+    let Some(old) = base.source(file) else {
         return false;
     };
-    if target
-        .sources
-        .iter()
-        .any(|(path, new)| path != file && new == old)
-    {
-        return true;
-    }
     // Similar content only among a few likely candidates (same name or same directory), so a
     // move of thousands of files is not thousands squared of text diffs.
-    let name = file.file_name();
-    let parent = file.parent();
     target
-        .sources
-        .iter()
-        .filter(|(path, _)| *path != file && (path.file_name() == name || path.parent() == parent))
-        .take(10)
-        .any(|(_, new)| similar::TextDiff::from_lines(old.as_str(), new.as_str()).ratio() > 0.6)
+        .near(file)
+        .into_iter()
+        .any(|(_, new)| new == old || similar::TextDiff::from_lines(old, new).ratio() > 0.6)
+        || target.has_source(old)
 }
 
 fn changed(
@@ -322,4 +380,71 @@ pub fn kind_name(kind: FindingKind) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::path::{Path, PathBuf};
+
+    use super::lexer::Language;
+    use super::{extract, runner_config, side};
+
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+
+    /// An agent stops mid-edit: every prefix of every corpus file is read without a panic
+    /// (a panic would fail the gate on half-written code).
+    #[test]
+    fn partial_sources_never_panic() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut all = Vec::new();
+        files(&root.join("protected"), &mut all);
+        files(&root.join("protected-holdout"), &mut all);
+        let mut seen = HashSet::new();
+        for path in all {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if !seen.insert(text.clone()) {
+                continue;
+            }
+            // The path inside the case (after base/ or target/), as the gate sees it.
+            let shown = path.to_string_lossy();
+            let inner = shown
+                .split_once("/base/")
+                .or_else(|| shown.split_once("/target/"))
+                .map_or(shown.as_ref(), |(_, rest)| rest)
+                .to_owned();
+            let inner = Path::new(&inner);
+            let step = (text.len() / 9).max(1);
+            let cuts: Vec<usize> = (0..=text.len())
+                .step_by(step)
+                .chain([text.len()])
+                .filter(|&c| text.is_char_boundary(c))
+                .collect();
+            for cut in cuts {
+                let part = &text[..cut];
+                runner_config::facts_without_tree(inner, part);
+                let Some(language) = Language::of(inner) else {
+                    continue;
+                };
+                let found = extract::extract(inner, part, language, true);
+                let mut side = side::Side::default();
+                side.add(inner.to_path_buf(), language, found, part.to_owned());
+                for (test, language) in side.tests() {
+                    let _ = side.analyse(test, language);
+                    let _ = side.markers(test, language);
+                }
+            }
+        }
+    }
 }

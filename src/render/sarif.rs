@@ -296,6 +296,9 @@ fn kind_description(kind: FindingKind) -> &'static str {
         FindingKind::CheckoutEncoding => {
             "git writes this file to disk re-encoded (working-tree-encoding), so the gates read other bytes than git stores."
         }
+        FindingKind::TestConfigWeakened => {
+            "A test runner, build or CI configuration now runs fewer tests or stops failing on them."
+        }
     }
 }
 

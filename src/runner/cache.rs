@@ -21,11 +21,31 @@ const MAX_AGE: Duration = Duration::from_hours(30 * 24);
 /// A gate's view of the target: its cwd (relative to its root) and its `inputs`.
 type DigestScope = (PathBuf, Option<Vec<String>>);
 
-/// The cache of one run: where entries live, the content ids of what the gates see, and what
+/// The content of what a run's gates see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenContents {
+    /// One digest of the whole content: what a gate without `inputs` depends on.
+    pub whole: String,
+    /// Every file with its content id, sorted by path bytes, when a gate has `inputs` (for
+    /// the others, building it would cost more than the run: 100,000 paths in a large repo).
+    pub files: Option<Vec<(PathBuf, Oid)>>,
+}
+
+impl SeenContents {
+    /// The contents of this list of files, with its digest as the whole.
+    pub fn listed(files: Vec<(PathBuf, Oid)>) -> SeenContents {
+        SeenContents {
+            whole: digest_of(&files, Path::new(""), None),
+            files: Some(files),
+        }
+    }
+}
+
+/// The cache of one run: where entries live, the content of what the gates see, and what
 /// else every gate of the run shares (trigger, base, who asked, environment).
 pub struct Cache {
     dir: PathBuf,
-    contents: Vec<(PathBuf, Oid)>,
+    contents: SeenContents,
     run_context: Vec<u8>,
     /// Digests of `contents` seen from a cwd through `inputs`, computed once per distinct pair:
     /// most gates share one, and hashing every id of a large tree per gate would cost more
@@ -33,14 +53,14 @@ pub struct Cache {
     digests: Mutex<HashMap<DigestScope, String>>,
     /// Passes of this run, written only once [`Cache::commit`] has seen that the content the
     /// gates judged did not change while they ran.
-    pending: Mutex<Vec<String>>,
+    pending: Mutex<Vec<(String, Duration)>>,
 }
 
 impl Cache {
     /// A cache under `<common_dir>/backstop/cache` for a target with these content ids.
     /// `run_context` is everything else a gate's verdict may depend on that all gates of the
     /// run share: trigger, base, whether a hook or a person asked, the extra environment.
-    pub fn new(common_dir: &Path, contents: Vec<(PathBuf, Oid)>, run_context: Vec<u8>) -> Cache {
+    pub fn new(common_dir: &Path, contents: SeenContents, run_context: Vec<u8>) -> Cache {
         Cache {
             dir: directory(common_dir),
             contents,
@@ -73,29 +93,16 @@ impl Cache {
     /// The digest of the content ids a gate depends on: its `inputs` (relative to its cwd, as
     /// `files` are), or, without `inputs`, the whole target (a gate may read outside its cwd).
     fn contents_digest(&self, cwd: &Path, inputs: Option<&Vec<String>>) -> String {
-        let cwd = if inputs.is_some() { cwd } else { Path::new("") };
-        let memo = (cwd.to_path_buf(), inputs.cloned());
+        // Without the list of files, the whole content stands in for any part of it: a
+        // change elsewhere runs the gate again, a change of its inputs always does.
+        let (Some(inputs), Some(files)) = (inputs, &self.contents.files) else {
+            return self.contents.whole.clone();
+        };
+        let memo = (cwd.to_path_buf(), Some(inputs.clone()));
         if let Some(digest) = self.digests.lock().ok().and_then(|d| d.get(&memo).cloned()) {
             return digest;
         }
-        let globs = inputs.and_then(|patterns| GlobList::new(patterns).ok());
-        let mut bytes = Vec::with_capacity(self.contents.len() * 64);
-        for (path, id) in &self.contents {
-            let relative = if cwd.as_os_str().is_empty() {
-                path.as_path()
-            } else {
-                match path.strip_prefix(cwd) {
-                    Ok(relative) => relative,
-                    Err(_) => continue,
-                }
-            };
-            if globs.as_ref().is_none_or(|g| g.is_match(relative)) {
-                bytes.extend_from_slice(relative.as_os_str().as_bytes());
-                bytes.push(0);
-                bytes.extend_from_slice(id.as_bytes());
-            }
-        }
-        let digest = blob_id(&bytes);
+        let digest = digest_of(files, cwd, Some(inputs));
         if let Ok(mut digests) = self.digests.lock() {
             digests.insert(memo, digest.clone());
         }
@@ -114,10 +121,18 @@ impl Cache {
         (age < MAX_AGE).then_some(age)
     }
 
-    /// Notes a pass; it is written by [`Cache::commit`].
-    pub fn store(&self, key: &str) {
+    /// Notes a pass and how long its gate took; it is written by [`Cache::commit`].
+    pub fn store(&self, key: &str, took: Duration) {
         if let Ok(mut pending) = self.pending.lock() {
-            pending.push(key.to_owned());
+            pending.push((key.to_owned(), took));
+        }
+    }
+
+    /// Forgets the passes of gates that took less than `check`, what checking that nothing
+    /// changed while they ran would cost: running such a gate again is cheaper than its entry.
+    pub fn drop_cheaper_than(&self, check: Duration) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.retain(|(_, took)| *took >= check);
         }
     }
 
@@ -129,20 +144,20 @@ impl Cache {
     /// Writes this run's passes if the content the gates judged is still `contents_now` (an
     /// edit made while a gate ran was judged by the gate, not by the key); then prunes.
     /// Entries are written by rename: concurrent runs and worktrees share the directory.
-    pub fn commit(&self, contents_now: &[(PathBuf, Oid)]) {
+    pub fn commit(&self, contents_now: &SeenContents) {
         let pending = std::mem::take(
             &mut *self
                 .pending
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
-        if pending.is_empty() || contents_now != self.contents.as_slice() {
+        if pending.is_empty() || *contents_now != self.contents {
             return;
         }
         if std::fs::create_dir_all(&self.dir).is_err() {
             return;
         }
-        for key in pending {
+        for (key, _) in pending {
             let temporary = self.dir.join(format!(".{key}.{}", std::process::id()));
             if std::fs::write(&temporary, b"pass\n").is_ok()
                 && std::fs::rename(&temporary, self.dir.join(&key)).is_err()
@@ -180,6 +195,28 @@ impl Cache {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// The digest of the files' ids seen from `cwd` through `inputs` (all files without them).
+fn digest_of(files: &[(PathBuf, Oid)], cwd: &Path, inputs: Option<&Vec<String>>) -> String {
+    let globs = inputs.and_then(|patterns| GlobList::new(patterns).ok());
+    let mut bytes = Vec::with_capacity(files.len() * 64);
+    for (path, id) in files {
+        let relative = if cwd.as_os_str().is_empty() {
+            path.as_path()
+        } else {
+            match path.strip_prefix(cwd) {
+                Ok(relative) => relative,
+                Err(_) => continue,
+            }
+        };
+        if globs.as_ref().is_none_or(|g| g.is_match(relative)) {
+            bytes.extend_from_slice(relative.as_os_str().as_bytes());
+            bytes.push(0);
+            bytes.extend_from_slice(id.as_bytes());
+        }
+    }
+    blob_id(&bytes)
 }
 
 fn directory(common_dir: &Path) -> PathBuf {
@@ -246,7 +283,7 @@ mod tests {
     fn cache(contents: &[(&str, &str)], run_context: &str) -> Cache {
         Cache::new(
             Path::new("/nonexistent/.git"),
-            ids(contents),
+            SeenContents::listed(ids(contents)),
             run_context.as_bytes().to_vec(),
         )
     }
@@ -293,6 +330,28 @@ mod tests {
     }
 
     #[test]
+    fn without_the_file_list_inputs_fall_back_to_the_whole_content() {
+        let only_src = job(r#"{"run":"lint"}"#, Some(vec!["src/**".into()]));
+        let whole = |digest: &str| {
+            Cache::new(
+                Path::new("/nonexistent/.git"),
+                SeenContents {
+                    whole: digest.to_owned(),
+                    files: None,
+                },
+                b"stop".to_vec(),
+            )
+            .key(only_src.cache_scope())
+        };
+        assert_eq!(whole("one"), whole("one"));
+        assert_ne!(
+            whole("one"),
+            whole("two"),
+            "any change of the whole content counts"
+        );
+    }
+
+    #[test]
     fn a_gate_with_a_cwd_and_no_inputs_depends_on_the_whole_tree() {
         let mut web = job(r#"{"run":"lint","cwd":"web"}"#, None);
         web.cwd = PathBuf::from("/repo/web");
@@ -306,16 +365,19 @@ mod tests {
     #[test]
     fn passes_are_written_only_if_the_content_did_not_change_while_gates_ran() {
         let dir = tempfile::tempdir().unwrap();
-        let contents = ids(&[("src/a.rs", "1")]);
+        let contents = SeenContents::listed(ids(&[("src/a.rs", "1")]));
         let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
-        cache.store("k1");
-        cache.commit(&ids(&[("src/a.rs", "edited meanwhile")]));
+        cache.store("k1", Duration::from_millis(5));
+        cache.commit(&SeenContents::listed(ids(&[(
+            "src/a.rs",
+            "edited meanwhile",
+        )])));
         assert!(
             cache.hit("k1").is_none(),
             "an edit during the run voids its passes"
         );
         let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
-        cache.store("k2");
+        cache.store("k2", Duration::from_millis(5));
         cache.commit(&contents);
         assert!(cache.hit("k2").is_some());
         let leftovers: Vec<_> = std::fs::read_dir(directory(dir.path()))

@@ -176,7 +176,9 @@ fn run_protected(repo: &Repo, job: &ProtectJob, cache: Option<&cache::Cache>) ->
         (cache, key, outcome.status, outcome.findings.is_empty())
         && gates::protected::read_fingerprint(repo, job) == read
     {
-        cache.store(&key);
+        // Its key names what it read, checked again just above: no look at the worktree is
+        // needed, so the pass is always worth storing.
+        cache.store(&key, std::time::Duration::MAX);
     }
     outcome
 }
@@ -277,7 +279,7 @@ pub fn run(
             if let (Some(cache), Some(key), GateStatus::Passed) =
                 (cache, &keys[index], outcome.status)
             {
-                cache.store(key);
+                cache.store(key, outcome.duration);
                 // Held until the pass is stored, so a waiting run finds it.
                 if let (Some(flights), Some(flight)) = (shared.flights, flight) {
                     flights.hold(flight);

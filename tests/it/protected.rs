@@ -389,3 +389,225 @@ fn an_approval_does_not_cover_a_later_change_beyond_the_lines_shown() {
     );
     repo.run(&["run", "--gate", "protected"]).expect_code(1);
 }
+
+#[test]
+fn a_weakened_runner_configuration_is_blocked_then_approved() {
+    let repo = TestRepo::new();
+    repo.config("[protect]\n")
+        .write("pytest.ini", "[pytest]\naddopts = -ra\n")
+        .write("tests/test_calc.py", TESTS)
+        .commit_all("base");
+    repo.run(&["install"]).expect_code(0);
+
+    repo.write("pytest.ini", "[pytest]\naddopts = -ra -k 'not sub'\n");
+    repo.git(&["add", "-A"]);
+    let blocked = commit(&repo, "deselect a test");
+    assert!(!blocked.status.success());
+    let text = said(&blocked);
+    assert!(
+        text.contains("pytest.ini:2: test-config-weakened: pytest.ini: pytest addopts `-k not sub` now filters the tests: `-k not sub`"),
+        "{text}"
+    );
+    let (_, report) = repo.report(&["run", "--gate", "protected"]);
+    let finding = &report["protected"][0];
+    assert_eq!(finding["kind"], "test-config-weakened");
+    assert_eq!(finding["file"], "pytest.ini");
+    assert_eq!(finding["target_line"], 2);
+    crate::report::assert_valid(&report);
+
+    repo.run(&["approve"]).expect_code(0);
+    let passed = commit(&repo, "deselect a test");
+    assert!(passed.status.success(), "{}", said(&passed));
+}
+
+/// Files of a base: (path, content).
+type Files<'a> = Vec<(&'a str, &'a str)>;
+/// Files of a target: (path, content; `None` deletes).
+type Changes<'a, T> = Vec<(&'a str, Option<T>)>;
+
+/// The finding kinds for a repository `base` changed into `target` (a `None` content deletes).
+fn judged_tree(base: &[(&str, &str)], target: &[(&str, Option<&str>)]) -> Vec<String> {
+    let repo = TestRepo::new();
+    repo.config("[protect]\n");
+    for (path, content) in base {
+        repo.write(path, content);
+    }
+    repo.commit_all("base");
+    for (path, content) in target {
+        match content {
+            Some(content) => {
+                repo.write(path, content);
+            }
+            None => std::fs::remove_file(repo.root().join(path)).unwrap(),
+        }
+    }
+    let (_, report) = repo.report(&["run", "--gate", "protected"]);
+    report["protected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const JEST_TEST: &str = "test('adds', () => {\n  expect(add(1, 2)).toBe(3);\n});\n";
+const CARGO: &str = "[package]\nname = \"calc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+const RUST_TEST: &str = "#[test]\nfn adds() {\n    assert_eq!(calc::add(1, 2), 3);\n}\n";
+const GO_TEST: &str = "package calc\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n";
+
+#[test]
+fn tampering_around_the_tests_is_caught() {
+    let workflow = |run: &str| {
+        format!("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - {run}\n")
+    };
+    let go_workflow = workflow("run: go test ./...");
+    let cases: Vec<(Files<'_>, Changes<'_, String>, &str)> = vec![
+        (
+            vec![("package.json", "{\"scripts\": {\"test\": \"jest\"}}\n"), ("src/a.test.js", JEST_TEST)],
+            vec![("package.json", Some("{\"scripts\": {\"test\": \"jest || true\"}}\n".into()))],
+            "test-config-weakened",
+        ),
+        (
+            vec![("Cargo.toml", CARGO), ("tests/add.rs", RUST_TEST)],
+            vec![("Cargo.toml", Some(format!("{CARGO}\n[[test]]\nname = \"add\"\nharness = false\n")))],
+            "test-config-weakened",
+        ),
+        (
+            vec![(".github/workflows/ci.yml", go_workflow.as_str()), ("calc_test.go", GO_TEST)],
+            vec![(".github/workflows/ci.yml", Some(workflow("run: go test ./...\n        continue-on-error: true")))],
+            "test-config-weakened",
+        ),
+        (
+            vec![("tests/conftest.py", "import pytest\n"), ("tests/test_calc.py", TESTS)],
+            vec![("tests/conftest.py", Some("import pytest\n\ncollect_ignore = [\"test_calc.py\"]\n".into()))],
+            "test-config-weakened",
+        ),
+        (
+            vec![("calc_test.go", GO_TEST)],
+            vec![("calc_test.go", Some(format!("//go:build integration\n\n{GO_TEST}")))],
+            "skipped-test",
+        ),
+        (
+            vec![("src/a.test.js", "test('sends', () => {\n  send();\n  expect(mail).toHaveBeenCalledTimes(1);\n});\n")],
+            vec![("src/a.test.js", Some("test('sends', () => {\n  send();\n  expect(mail).toHaveBeenCalled();\n});\n".into()))],
+            "weakened-assertion",
+        ),
+        (
+            vec![("tests/test_m.py", "import pytest\n\n\ndef test_mean():\n    assert mean([1, 2]) == pytest.approx(1.5, rel=1e-6)\n")],
+            vec![("tests/test_m.py", Some("import pytest\n\n\ndef test_mean():\n    assert mean([1, 2]) == pytest.approx(1.5, rel=0.5)\n".into()))],
+            "weakened-assertion",
+        ),
+        (
+            vec![("tests/test_m.py", "def test_mean():\n    assert mean([1, 2]) == 1.5\n")],
+            vec![("tests/test_m.py", Some("def test_mean():\n    try:\n        assert mean([1, 2]) == 1.5\n    except AssertionError:\n        pass\n".into()))],
+            "weakened-assertion",
+        ),
+        (
+            vec![("testdata/report.golden", "a 1\n"), ("calc_test.go", GO_TEST)],
+            vec![("testdata/report.golden", Some("a 2\n".into()))],
+            "snapshot-changed",
+        ),
+    ];
+    for (base, target, expected) in cases {
+        let target: Vec<(&str, Option<&str>)> =
+            target.iter().map(|(p, c)| (*p, c.as_deref())).collect();
+        let kinds = judged_tree(&base, &target);
+        assert!(
+            kinds.iter().any(|k| k == expected),
+            "{target:?}: expected {expected}, got {kinds:?}"
+        );
+    }
+}
+
+#[test]
+fn look_alikes_around_the_tests_are_not_findings() {
+    let cases: Vec<(Files<'_>, Changes<'_, &str>)> = vec![
+        // Build output left out of Jest: no test file is lost.
+        (
+            vec![
+                (
+                    "jest.config.js",
+                    "module.exports = { testPathIgnorePatterns: ['/node_modules/'] };\n",
+                ),
+                ("src/a.test.js", JEST_TEST),
+            ],
+            vec![(
+                "jest.config.js",
+                Some(
+                    "module.exports = { testPathIgnorePatterns: ['/node_modules/', '/dist/'] };\n",
+                ),
+            )],
+        ),
+        // pytest's settings moved from setup.cfg to pyproject.toml.
+        (
+            vec![
+                (
+                    "setup.cfg",
+                    "[metadata]\nname = calc\n\n[tool:pytest]\naddopts = -ra -k 'not slow'\n",
+                ),
+                ("pyproject.toml", "[project]\nname = \"calc\"\n"),
+                ("tests/test_calc.py", TESTS),
+            ],
+            vec![
+                ("setup.cfg", Some("[metadata]\nname = calc\n")),
+                (
+                    "pyproject.toml",
+                    Some(
+                        "[project]\nname = \"calc\"\n\n[tool.pytest.ini_options]\naddopts = \"-ra -k 'not slow'\"\n",
+                    ),
+                ),
+            ],
+        ),
+        // A test renamed in place with its body, as the behaviour it checks changed.
+        (
+            vec![("tests/test_calc.py", TESTS)],
+            vec![(
+                "tests/test_calc.py",
+                Some(
+                    "def test_add():\n    assert 1 + 1 == 2\n\n\ndef test_sub_rounds():\n    assert 2 - 1.5 == 0.5\n",
+                ),
+            )],
+        ),
+        // A tolerance tightened.
+        (
+            vec![(
+                "tests/test_m.py",
+                "import pytest\n\n\ndef test_mean():\n    assert mean([1, 2]) == pytest.approx(1.5, rel=1e-3)\n",
+            )],
+            vec![(
+                "tests/test_m.py",
+                Some(
+                    "import pytest\n\n\ndef test_mean():\n    assert mean([1, 2]) == pytest.approx(1.5, rel=1e-9)\n",
+                ),
+            )],
+        ),
+        // The CI test job moved to its own workflow file.
+        (
+            vec![
+                (
+                    ".github/workflows/ci.yml",
+                    "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: go test ./...\n",
+                ),
+                ("calc_test.go", GO_TEST),
+            ],
+            vec![
+                (
+                    ".github/workflows/ci.yml",
+                    Some(
+                        "on: push\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: go vet ./...\n",
+                    ),
+                ),
+                (
+                    ".github/workflows/test.yml",
+                    Some(
+                        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: go test ./...\n",
+                    ),
+                ),
+            ],
+        ),
+    ];
+    for (base, target) in cases {
+        let kinds = judged_tree(&base, &target);
+        assert!(kinds.is_empty(), "{target:?}: reported {kinds:?}");
+    }
+}

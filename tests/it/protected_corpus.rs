@@ -87,6 +87,9 @@ fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
         .collect();
     dirs.sort();
     let (mut tampering, mut caught, mut legitimate, mut false_positives) = (0, 0, 0, 0);
+    // Cases 126 to 333 (issue 17: tampering around the tests, fixed before tuning) and 334 on
+    // (written after tuning, from probing), also measured on their own.
+    let mut groups: BTreeMap<&str, (u32, u32, u32, u32)> = BTreeMap::new();
     let mut per_language: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     let mut misses = Vec::new();
     for dir in &dirs {
@@ -94,14 +97,38 @@ fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
             toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap()).unwrap();
         let kinds = reported(dir);
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let number = name
+            .split('-')
+            .next()
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0);
+        let group = match number {
+            _ if corpus != "protected" => None,
+            126..=333 => Some("cases 126-333 (around the tests, fixed before tuning)"),
+            334.. => Some("cases 334+ (around the tests, written after tuning)"),
+            _ => None,
+        };
+        let mut tally = |k: usize| {
+            if let Some(g) = group {
+                let e = groups.entry(g).or_default();
+                match k {
+                    0 => e.0 += 1,
+                    1 => e.1 += 1,
+                    2 => e.2 += 1,
+                    _ => e.3 += 1,
+                }
+            }
+        };
         let entry = per_language.entry(case.language.clone()).or_default();
         entry.0 += 1;
         if case.kinds.is_empty() {
             legitimate += 1;
+            tally(2);
             if kinds.is_empty() {
                 entry.1 += 1;
             } else {
                 false_positives += 1;
+                tally(3);
                 misses.push(format!(
                     "FALSE POSITIVE {name} ({}): reported {kinds:?}",
                     case.description
@@ -109,8 +136,10 @@ fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
             }
         } else {
             tampering += 1;
+            tally(0);
             if case.kinds.iter().all(|k| kinds.contains(k)) {
                 caught += 1;
+                tally(1);
                 entry.1 += 1;
             } else {
                 misses.push(format!(
@@ -131,6 +160,13 @@ fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
         recall * 100.0,
         fp_rate * 100.0
     );
+    for (group, (t, c, l, f)) in &groups {
+        println!(
+            "  {group}: recall {:.1}% ({c}/{t}), false positives {:.1}% ({f}/{l})",
+            f64::from(*c) * 100.0 / f64::from((*t).max(1)),
+            f64::from(*f) * 100.0 / f64::from((*l).max(1))
+        );
+    }
     for (language, (total, right)) in &per_language {
         println!("  {language:<8} {right}/{total} right");
     }
@@ -143,7 +179,10 @@ fn measure(corpus: &str) -> (f64, f64, usize, Vec<String>) {
 #[test]
 fn corpus_recall_and_false_positive_rate_meet_the_targets() {
     let (recall, fp_rate, cases, misses) = measure("protected");
-    assert!(cases >= 60, "the corpus needs at least 60 cases");
+    assert!(
+        cases >= 205,
+        "the corpus needs its 125 first cases and at least 80 of round two"
+    );
     assert!(
         recall >= 0.95,
         "recall {recall:.3} is under 95%:\n{}",
@@ -157,17 +196,17 @@ fn corpus_recall_and_false_positive_rate_meet_the_targets() {
 }
 
 /// The held-out corpus was written without seeing the engine; its blind figures (85.7%
-/// recall, 10.5% false positives) are in the README. This guards against regressions.
+/// recall, 10.5% false positives) are in the README. It must stay at the targets (issue 17).
 #[test]
 fn held_out_corpus_does_not_regress() {
     let (recall, fp_rate, _, misses) = measure("protected-holdout");
     assert!(
-        recall >= 0.85,
+        recall >= 0.95,
         "held-out recall {recall:.3} fell:\n{}",
         misses.join("\n")
     );
     assert!(
-        fp_rate <= 0.11,
+        fp_rate <= 0.05,
         "held-out false positives {fp_rate:.3} rose:\n{}",
         misses.join("\n")
     );

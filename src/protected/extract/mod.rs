@@ -34,6 +34,12 @@ pub struct TestCase {
     /// Cases of a table-driven test (`@pytest.mark.parametrize` entries, `.each` rows): each
     /// is a test of its own to the runner.
     pub cases: u32,
+    /// Decorators and annotations by name (`@later`, `@Later`), resolved against the skip
+    /// aliases of every changed file of the family.
+    pub decorations: Vec<(String, u32)>,
+    /// Declarations that make the test pass when its assertions fail (`#[should_panic]`,
+    /// `@Test(expected = AssertionError.class)`).
+    pub inverted: Vec<String>,
 }
 
 impl TestCase {
@@ -65,6 +71,31 @@ pub struct FileTests {
     pub helpers: HashMap<String, Vec<Token>>,
     /// The file's comments (to tell a test turned into a comment from a deleted one).
     pub comments: Vec<Token>,
+    /// Values set outside the tests, by name: `beforeEach`/`setUp`/`@BeforeEach` assignments.
+    pub setup: HashMap<String, Vec<Token>>,
+    /// Numeric constants by name (`const EPS: f64 = 1e-9;`, `EPSILON = 1e-9`).
+    pub constants: HashMap<String, f64>,
+    /// Names that skip a test when put on it (`later = pytest.mark.skip`, an annotation
+    /// declared `@Disabled`).
+    pub skip_aliases: Vec<String>,
+    /// The package's test entry point stops the tests before they run: a Go `TestMain` that
+    /// returns or exits before `m.Run()` (why, line).
+    pub entry_stops: Option<(String, u32)>,
+    /// Rust `mod name;` declarations: (name, line, switched off by a `cfg`, `#[path]`).
+    pub modules: Vec<ModuleDecl>,
+}
+
+/// A Rust `mod name;` declaration (its tests live in another file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleDecl {
+    /// The module's name.
+    pub name: String,
+    /// Its line.
+    pub line: u32,
+    /// A `cfg` other than `cfg(test)` switches it off.
+    pub disabled: bool,
+    /// A `#[path = "..."]` attribute.
+    pub path: Option<String>,
 }
 
 /// Finds the tests of one file.
@@ -88,6 +119,49 @@ pub fn extract(path: &Path, source: &str, language: Language, test_path: bool) -
         test.file = path.to_path_buf();
     }
     found.comments = comments;
+    found.constants = constants(&tokens);
+    found
+}
+
+/// Names bound to a number anywhere in the file: `const EPS: f64 = 1e-9;`, `EPS = 1e-9`,
+/// `static final double EPS = 1e-9;`, `const epsilon = 1e-9`.
+fn constants(tokens: &[Token]) -> HashMap<String, f64> {
+    let mut found = HashMap::new();
+    for i in 1..tokens.len() {
+        if !tokens[i].is('=')
+            || tokens.get(i + 1).is_some_and(|n| n.is('=') || n.is('>'))
+            || matches!(tokens[i - 1].text.as_str(), "=" | "!" | "<" | ">")
+        {
+            continue;
+        }
+        // `NAME =`, or `NAME: Type =` / `NAME Type =` (Go).
+        let name = if tokens[i - 1].kind == Kind::Ident
+            && i >= 3
+            && tokens[i - 2].is(':')
+            && tokens[i - 3].kind == Kind::Ident
+        {
+            &tokens[i - 3]
+        } else if tokens[i - 1].kind == Kind::Ident {
+            &tokens[i - 1]
+        } else {
+            continue;
+        };
+        let line = tokens[i].line;
+        let numeric = |t: &Token| {
+            t.line == line && (t.kind == Kind::Num || t.is('-') || t.is('+') || t.is('.'))
+        };
+        let count = tokens[i + 1..].iter().take_while(|t| numeric(t)).count();
+        let ends = tokens.get(i + 1 + count).is_none_or(|t| {
+            t.line != line || t.is(';') || t.is(',') || t.is(')') || t.kind == Kind::Newline
+        });
+        let value: String = tokens[i + 1..i + 1 + count]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
+        if let Some(v) = number(&value).filter(|_| ends) {
+            found.insert(name.text.clone(), v);
+        }
+    }
     found
 }
 
@@ -102,7 +176,10 @@ pub(super) fn code(tokens: &[Token]) -> Vec<Token> {
 
 /// The index of the token closing the bracket opened at `open` (or the last token).
 pub(super) fn matching(tokens: &[Token], open: usize) -> usize {
-    let (left, right) = match tokens[open].text.as_str() {
+    let Some(opener) = tokens.get(open) else {
+        return tokens.len().saturating_sub(1);
+    };
+    let (left, right) = match opener.text.as_str() {
         "(" => ('(', ')'),
         "[" => ('[', ']'),
         "{" => ('{', '}'),
@@ -150,5 +227,19 @@ pub(super) fn test_case(
         markers,
         declared: Vec::new(),
         cases: 0,
+        decorations: Vec::new(),
+        inverted: Vec::new(),
     }
+}
+
+/// A number literal's value (`1e-9`, `0.5`, `1_000`, `2.0f64`).
+pub(super) fn number(text: &str) -> Option<f64> {
+    let cleaned: String = text
+        .trim_end_matches("f64")
+        .trim_end_matches("f32")
+        .trim_end_matches(['f', 'F', 'd', 'D', 'L'])
+        .chars()
+        .filter(|c| *c != '_')
+        .collect();
+    cleaned.parse().ok()
 }

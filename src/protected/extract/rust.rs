@@ -1,9 +1,10 @@
 //! Rust: `#[test]` and friends (`tokio::test`, `rstest`, `test_case`...), modules for names,
-//! `#[ignore]` as a marker, `#[should_panic]` as an assertion.
+//! `#[ignore]` as a marker, `#[should_panic]` as an assertion (or, without a message of its
+//! own, as what makes a failing test pass), `mod name;` declarations.
 
-use super::{FileTests, code, matching, test_case};
+use super::{FileTests, ModuleDecl, code, matching, test_case};
 use crate::protected::analysis::{Assertion, Strength};
-use crate::protected::lexer::Token;
+use crate::protected::lexer::{Kind, Token};
 
 const TEST_ATTRS: [&str; 7] = [
     "test",
@@ -37,7 +38,7 @@ pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
         if token.is('#') && tokens.get(i + 1).is_some_and(|t| t.is('[') || t.is('!')) {
             let open = if tokens[i + 1].is('!') { i + 2 } else { i + 1 };
             let close = matching(&tokens, open);
-            let text: String = tokens[open + 1..close]
+            let text: String = tokens[(open + 1).min(close)..close]
                 .iter()
                 .map(|t| t.text.as_str())
                 .collect();
@@ -49,6 +50,24 @@ pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
                 attributes.push((text, token.line));
             }
             i = close + 1;
+            continue;
+        }
+        // `mod name;`: its tests live in another file, compiled only through this line.
+        if token.is_ident("mod")
+            && tokens.get(i + 1).is_some_and(|t| t.kind == Kind::Ident)
+            && tokens.get(i + 2).is_some_and(|t| t.is(';'))
+        {
+            let path = attributes
+                .iter()
+                .find_map(|(a, _)| a.strip_prefix("path=").map(|p| super::unquote(p.trim())));
+            found.modules.push(ModuleDecl {
+                name: tokens[i + 1].text.clone(),
+                line: token.line,
+                disabled: attributes.iter().any(|(a, _)| disables(a)),
+                path,
+            });
+            attributes.clear();
+            i += 3;
             continue;
         }
         if token.is_ident("mod") && tokens.get(i + 2).is_some_and(|t| t.is('{')) {
@@ -76,7 +95,7 @@ pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
                 continue;
             }
             let close = matching(&tokens, open);
-            let body = tokens[open + 1..close].to_vec();
+            let body = tokens[(open + 1).min(close)..close].to_vec();
             let is_test = attributes.iter().any(|(a, _)| is_test_attribute(a));
             if is_test {
                 let start = attributes.first().map_or(token.line, |(_, l)| *l);
@@ -98,15 +117,22 @@ pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
                 test.declared = attributes
                     .iter()
                     .filter(|(a, _)| a.starts_with("should_panic"))
-                    .map(|(a, _)| Assertion {
+                    .map(|(a, _)| {
                         // `should_panic(expected = "...")` checks the message; bare, any panic passes.
-                        strength: if a.contains("expected") {
-                            Strength::Strong
+                        let (strength, precision) = if a.contains("expected") {
+                            (Strength::Strong, 200)
                         } else {
-                            Strength::Weak
-                        },
-                        text: a.clone(),
+                            (Strength::Weak, 100)
+                        };
+                        Assertion::declared(strength, precision, a.clone())
                     })
+                    .collect();
+                // A `should_panic` whose message is not one the code under test produces
+                // (none, or an assertion's own) turns every failing assertion into a pass.
+                test.inverted = attributes
+                    .iter()
+                    .filter(|(a, _)| a.starts_with("should_panic") && inverts(a, &test.body))
+                    .map(|(a, _)| format!("#[{a}]"))
                     .collect();
                 found.tests.push(test);
             } else {
@@ -129,6 +155,25 @@ pub(super) fn extract(all: &[Token], test_path: bool) -> FileTests {
         i += 1;
     }
     found
+}
+
+/// Whether a `should_panic` attribute passes on a failed assertion: no expected message, or
+/// one an assertion prints (`assertion`, `left == right`) or the test's own messages.
+fn inverts(attribute: &str, body: &[Token]) -> bool {
+    let Some(expected) = attribute
+        .split_once("expected")
+        .and_then(|(_, rest)| rest.split('"').nth(1))
+    else {
+        return true;
+    };
+    let lower = expected.to_ascii_lowercase();
+    lower.is_empty()
+        || lower.contains("assert")
+        || lower.contains("left")
+        || lower.contains("right")
+        || body.iter().any(|t| {
+            t.kind == Kind::Str && t.text.contains(expected) && !expected.trim().is_empty()
+        })
 }
 
 fn is_test_attribute(attribute: &str) -> bool {
