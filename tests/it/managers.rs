@@ -617,3 +617,25 @@ fn uninstall_removes_backstops_hook_a_manager_kept_aside() {
         "lefthook's own hook stays"
     );
 }
+
+#[test]
+fn the_index_changing_while_the_gates_run_is_not_blamed_on_a_gate_alone() {
+    // lefthook's parallel jobs stage beside backstop; a process writing .git/index by its path
+    // stands in for them here (the gates themselves get a copy through GIT_INDEX_FILE).
+    let repo = TestRepo::new();
+    repo.config(
+        "[gates.stager]\nrun = \"echo x > extra.txt && GIT_INDEX_FILE=\\\"$(git rev-parse --absolute-git-dir)/index\\\" git add extra.txt\"\n",
+    )
+    .write("a.txt", "a\n")
+    .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.write("b.txt", "b\n");
+    repo.git(&["add", "b.txt"]);
+    let out = repo.git_output(&["commit", "-q", "-m", "b"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("changed while the gates ran") && stderr.contains("another process"),
+        "{stderr}"
+    );
+}
