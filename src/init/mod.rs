@@ -77,6 +77,33 @@ fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
 }
 
 /// Writes gates.toml for what is found; refuses to overwrite without `force`.
+/// The hook managers' files at `root` that decide whether git's hooks run backstop: an edit
+/// there (commenting out backstop's entry, `skip: true`) switches the gates off, so the
+/// protected gate reports it like an edit of gates.toml.
+fn hook_manager_files(root: &Path) -> Vec<String> {
+    const FILES: [&str; 14] = [
+        "lefthook.yml",
+        ".lefthook.yml",
+        "lefthook.yaml",
+        ".lefthook.yaml",
+        ".config/lefthook.yml",
+        ".config/lefthook.yaml",
+        "lefthook-local.yml",
+        ".lefthook-local.yml",
+        "lefthook-local.yaml",
+        ".lefthook-local.yaml",
+        ".pre-commit-config.yaml",
+        ".pre-commit-config.yml",
+        "prek.toml",
+        ".husky/",
+    ];
+    FILES
+        .iter()
+        .filter(|f| root.join(f.trim_end_matches('/')).exists())
+        .map(|f| format!("/{f}"))
+        .collect()
+}
+
 /// Whether the converted gate `converted` judges at least what the detected gate `detected`
 /// would (so the detected one can be left out): a check on every trigger the detected one runs
 /// on, over the files it selects, and not file by file where the detected one runs whole.
@@ -154,7 +181,7 @@ pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
     projects.extend(detected.into_iter().filter(|p| !p.gates.is_empty()));
     unique_names(&mut projects);
     let base = base::default_branch(&root);
-    let text = render(&projects, &base);
+    let text = render(&projects, &base, &hook_manager_files(&root));
     // The file we write must load: a detection bug must not leave a broken config behind.
     config::parse_str(&text, Path::new(config::FILE_NAME))
         .map_err(|e| anyhow::anyhow!("init produced an invalid gates.toml (a bug): {e}"))?;

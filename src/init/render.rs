@@ -7,7 +7,7 @@ use super::Detected;
 use crate::config::{GateConfig, ProtectConfig};
 
 /// The gates.toml text for the detected projects, with `base` as `settings.base`.
-pub fn render(projects: &[Detected], base: &str) -> String {
+pub fn render(projects: &[Detected], base: &str, also_protected: &[String]) -> String {
     let mut out = String::from(
         "# backstop gates: written by `backstop init`; every key is described in gates.toml.example.\n",
     );
@@ -44,8 +44,10 @@ pub fn render(projects: &[Detected], base: &str) -> String {
         }
         out.push_str(&toml::to_string(&gates).expect("a table is plain TOML"));
     }
+    let mut paths = crate::protected::default_paths();
+    paths.extend(also_protected.iter().cloned());
     let protect = ProtectConfig {
-        paths: Some(crate::protected::default_paths()),
+        paths: Some(paths),
         ..ProtectConfig::default()
     };
     let mut table = toml::Table::new();

@@ -243,3 +243,34 @@ fn settings_that_are_not_carried_over_are_said_one_line_each() {
         "{gates:#?}"
     );
 }
+
+#[test]
+fn the_hook_managers_files_are_protected_like_gates_toml() {
+    // Commenting out backstop's entry in lefthook.yml switches the gates off: the protected
+    // gate reports the edit.
+    let repo = TestRepo::new();
+    repo.write(
+        "lefthook.yml",
+        "pre-commit:\n  commands:\n    backstop:\n      run: backstop hook git pre-commit\n",
+    )
+    .write(".husky/pre-push", "backstop hook git pre-push \"$@\"\n")
+    .commit_all("base");
+    let (_, config) = init(&repo);
+    let paths: Vec<&str> = config["protect"]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(toml::Value::as_str)
+        .collect();
+    assert!(paths.contains(&"/lefthook.yml"), "{paths:?}");
+    assert!(paths.contains(&"/.husky/"), "{paths:?}");
+    repo.commit_all("gates");
+    repo.git(&["checkout", "-q", "-b", "work"]);
+    repo.write(
+        "lefthook.yml",
+        "pre-commit:\n  commands:\n#    backstop:\n#      run: backstop hook git pre-commit\n",
+    );
+    let run = repo.run(&["run"]);
+    run.expect_code(1);
+    assert!(run.stdout().contains("lefthook.yml"), "{}", run.stdout());
+}
