@@ -40,6 +40,7 @@ const SETTINGS: [&str; 16] = [
 ];
 
 /// Converts the repository's lefthook config, if it has one.
+#[expect(clippy::too_many_lines, reason = "each hook, then each job, in order")]
 pub fn convert(root: &Path, migrated: &mut Migrated) {
     for other in [
         "lefthook.toml",
@@ -110,6 +111,16 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
         }
         for (job_name, job) in jobs {
             let item = format!("{name} {job_name}");
+            if job
+                .get("run")
+                .and_then(Value::as_str)
+                .is_some_and(super::runs_backstop)
+            {
+                migrated.lines.push(format!(
+                    "{file}: {item}: runs backstop itself: left as it is (it runs the gates)"
+                ));
+                continue;
+            }
             match convert_job(&job_name, &job) {
                 Ok(None) => migrated.lines.push(format!(
                     "{file}: {item}: runs lint-staged, converted from lint-staged's own config (below)"

@@ -125,6 +125,14 @@ fn quote(word: &str) -> String {
     }
 }
 
+/// Whether a hook's command runs backstop itself (its own wiring: never a gate, which would
+/// run the gates from inside the gates).
+fn runs_backstop(command: &str) -> bool {
+    command
+        .split_whitespace()
+        .any(|w| w == "backstop" || w.ends_with("/backstop"))
+}
+
 /// A command as a gate: its check (never a rewriter: `Err` says why there is none) and fix.
 fn split_fix(command: &str) -> Result<(String, Option<String>), String> {
     let forms = crate::init::rewriters::forms(command);

@@ -78,6 +78,16 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
         {
             let id = hook.get("id").and_then(Value::as_str).unwrap_or("?");
             let item = format!("{id} ({})", if url.is_empty() { "?" } else { url });
+            if hook
+                .get("entry")
+                .and_then(Value::as_str)
+                .is_some_and(super::runs_backstop)
+            {
+                migrated.lines.push(format!(
+                    "{file}: {item}: runs backstop itself: left as it is (it runs the gates)"
+                ));
+                continue;
+            }
             let converted = match url {
                 "local" => local(root, hook),
                 "meta" => Err("a meta hook checks pre-commit's own config".to_owned()),
