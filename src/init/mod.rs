@@ -104,29 +104,14 @@ fn hook_manager_files(root: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Whether the converted gate `converted` judges at least what the detected gate `detected`
-/// would (so the detected one can be left out): a check on every trigger the detected one runs
-/// on, over the files it selects, and not file by file where the detected one runs whole.
+/// Whether the converted gate `converted` can stand in for the detected gate `detected` of
+/// the same tool: it runs on every trigger the detected one runs on (a hook converted from
+/// pre-push or `manual` does not stand in at commits or stops). Its check is a real check (see
+/// [`rewriters`]); which files it is given does not make it weaker, since a linter or
+/// formatter given the changed files judges the change as the whole-project run would.
 fn at_least_as_strong(converted: &GateConfig, detected: &GateConfig) -> bool {
     let triggers = converted.triggers();
-    let on_every_trigger = detected.triggers().iter().all(|t| triggers.contains(t));
-    let no_narrower = converted.files_regex.is_none()
-        && converted.exclude_regex.is_none()
-        && converted.exclude.as_ref().is_none_or(|e| {
-            detected
-                .exclude
-                .as_ref()
-                .is_some_and(|d| e.iter().all(|g| d.contains(g)))
-        })
-        && converted.files.as_ref().is_none_or(|f| {
-            detected
-                .files
-                .as_ref()
-                .is_some_and(|d| d.iter().all(|g| f.contains(g)))
-        });
-    let detected_per_file = detected.pass_files || detected.run.contains("BACKSTOP_FILES");
-    let whole_enough = !converted.pass_files || detected_per_file;
-    on_every_trigger && no_narrower && whole_enough
+    detected.triggers().iter().all(|t| triggers.contains(t))
 }
 
 pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
@@ -175,7 +160,7 @@ pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
     }
     for name in kept_beside {
         crate::say!(
-            "{name}: kept beside the converted hook of the same tool, which judges less (fewer files or triggers)"
+            "{name}: kept beside the converted hook of the same tool, which runs on fewer triggers"
         );
     }
     projects.extend(detected.into_iter().filter(|p| !p.gates.is_empty()));

@@ -282,3 +282,24 @@ fn the_hook_managers_files_are_protected_like_gates_toml() {
     run.expect_code(1);
     assert!(run.stdout().contains("lefthook.yml"), "{}", run.stdout());
 }
+
+#[test]
+fn a_converted_hook_on_fewer_triggers_does_not_displace_the_detected_gate() {
+    // ruff only on pre-push: the detected ruff gate still runs at commits (and stops).
+    let repo = TestRepo::new();
+    repo.write("pyproject.toml", "[project]\nname = \"a\"\n\n[tool.ruff]\n")
+        .write("a.py", "x = 1\n")
+        .write(
+            ".pre-commit-config.yaml",
+            "repos:\n- repo: local\n  hooks:\n  - id: ruff\n    name: ruff\n    entry: ruff check\n    language: system\n    types: [python]\n    stages: [pre-push]\n",
+        )
+        .commit_all("base");
+    let (said, config) = init(&repo);
+    let runs = runs(&config);
+    let ruff: Vec<&(String, String)> = runs
+        .iter()
+        .filter(|(_, r)| r.contains("ruff check"))
+        .collect();
+    assert_eq!(ruff.len(), 2, "{runs:#?}\n{said}");
+    assert!(said.contains("kept beside"), "{said}");
+}
