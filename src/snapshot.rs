@@ -174,20 +174,24 @@ pub fn resolve(
             })?;
             (Some(merge_base), Side::Commit(head))
         }
-        Trigger::PrePush => (
-            match find_base(repo, base_ref) {
-                BaseLookup::Nothing { .. } | BaseLookup::Unborn => head,
-                found => found.announce(),
-            },
-            head.map_or(Side::WorkTree, Side::Commit),
-        ),
-        Trigger::Stop | Trigger::Manual => {
+        Trigger::PrePush | Trigger::Stop | Trigger::Manual => {
             let found = find_base(repo, base_ref);
-            let everything = matches!(found, BaseLookup::Nothing { .. })
-                && head.is_some()
-                && matches!(files, FileSelection::Trigger);
-            judge_everything = everything;
-            (found.announce().or(head), Side::WorkTree)
+            let by_trigger = matches!(files, FileSelection::Trigger);
+            // With no base, every tracked file (said), never nothing: a run of pre-push by hand
+            // judged only an empty range before. `--all-files`/`--files` need no base: quiet.
+            judge_everything =
+                matches!(found, BaseLookup::Nothing { .. }) && head.is_some() && by_trigger;
+            let base = if by_trigger {
+                found.announce()
+            } else {
+                found.quietly()
+            };
+            let target = if trigger == Trigger::PrePush {
+                head.map_or(Side::WorkTree, Side::Commit)
+            } else {
+                Side::WorkTree
+            };
+            (base.or(head), target)
         }
     };
     let file_set = match (files, &target) {
@@ -208,6 +212,7 @@ pub fn resolve(
         (_, Side::Index) if trigger == Trigger::CommitMsg => FileSet::default(),
         (_, Side::Index) => repo.staged()?,
         (_, Side::WorkTree) => repo.changed_since(base)?,
+        (_, Side::Commit(id)) if judge_everything => repo.tracked_in_commit(*id)?,
         (_, Side::Commit(id)) => repo.changed_between(base, *id)?,
     };
     Ok(Snapshot {
@@ -273,6 +278,14 @@ impl BaseLookup {
                 None
             }
             BaseLookup::Unborn => None,
+        }
+    }
+
+    /// The base commit, without a word.
+    pub fn quietly(&self) -> Option<Oid> {
+        match self {
+            BaseLookup::Configured(commit) | BaseLookup::Fallback { commit, .. } => Some(*commit),
+            BaseLookup::Nothing { .. } | BaseLookup::Unborn => None,
         }
     }
 

@@ -190,3 +190,22 @@ fn a_local_branch_or_tag_named_like_the_remote_base_is_not_the_base() {
         assert!(run.stdout().contains("b.txt"), "{kind}: {}", run.stdout());
     }
 }
+
+#[test]
+fn run_pre_push_with_no_base_judges_every_tracked_file_and_all_files_needs_no_base_warning() {
+    let repo = TestRepo::new();
+    repo.config(&format!("{NO_BAD}on = [\"pre-push\", \"manual\"]\n"))
+        .write("old.txt", "BAD\n")
+        .commit_all("everything in one commit");
+    let run = repo.run(&["run", "pre-push"]);
+    run.expect_code(1);
+    assert!(run.stdout().contains("old.txt"), "{}", run.stdout());
+    assert!(
+        run.stderr().contains("judging every tracked file"),
+        "{}",
+        run.stderr()
+    );
+    let run = repo.run(&["run", "--all-files"]);
+    run.expect_code(1);
+    assert!(!run.stderr().contains("no base"), "{}", run.stderr());
+}
