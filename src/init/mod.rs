@@ -186,7 +186,14 @@ pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
             };
             crate::say!("found {}{place}: {}", project.kind, names.join(", "));
         }
-        crate::say!("base: {base}");
+        let resolves = Repo::discover(&root).is_ok_and(|repo| repo.commit_id(&base).is_ok());
+        if resolves {
+            crate::say!("base: {base}");
+        } else {
+            crate::say!(
+                "base: {base} (it does not resolve here yet: no such remote branch; until it does, runs compare with the remote's default branch, the upstream or local main/master, else judge every tracked file)"
+            );
+        }
         crate::say!(
             "wrote {}; try it: backstop run --all-files",
             target.display()
