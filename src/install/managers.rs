@@ -544,7 +544,7 @@ pub fn pre_commit_runs(path: &Path, hook: GitHook) -> Result<String, String> {
             ));
             continue;
         }
-        return Ok(format!("its config runs backstop (hook `{id}`)"));
+        return Ok("its config runs backstop".to_owned());
     }
     if let Some(why) = reasons.into_iter().next() {
         return Err(why);
