@@ -303,3 +303,28 @@ fn a_converted_hook_on_fewer_triggers_does_not_displace_the_detected_gate() {
     assert_eq!(ruff.len(), 2, "{runs:#?}\n{said}");
     assert!(said.contains("kept beside"), "{said}");
 }
+
+#[test]
+fn messages_name_a_missing_builtin_as_such_and_globs_are_not_repeated() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".pre-commit-config.yaml",
+        "repos:\n- repo: https://github.com/pre-commit/pre-commit-hooks\n  rev: v6.0.0\n  hooks:\n  - id: no-commit-to-branch\n    args: [--branch, main]\n- repo: local\n  hooks:\n  - id: types\n    name: types\n    entry: mypy\n    language: system\n    types_or: [python, pyi]\n",
+    )
+    .commit_all("base");
+    let (said, config) = init(&repo);
+    assert!(
+        said.contains("backstop has no built-in `no-commit-to-branch`"),
+        "{said}"
+    );
+    let files: Vec<&str> = config["gates"]["types"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(toml::Value::as_str)
+        .collect();
+    let mut unique = files.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(files.len(), unique.len(), "{files:?}");
+}

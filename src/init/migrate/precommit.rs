@@ -320,6 +320,10 @@ fn remote(root: &Path, url: &str, id: &str, hook: &Value) -> Result<GateDraft, S
             .chain(args.iter().cloned())
             .collect::<Vec<_>>()
             .join(" ");
+        // The name first: an unknown check is "no built-in", not "has no option".
+        crate::builtin::Builtin::parse(id).map_err(|_| {
+            format!("backstop has no built-in `{id}`: install pre-commit-hooks and add a gate running `{id}`")
+        })?;
         crate::builtin::Builtin::parse(&spec).map_err(|e| {
             format!("{e}; backstop has no built-in for it: install pre-commit-hooks and add a gate running `{id}`")
         })?;
@@ -667,10 +671,13 @@ fn types(gate: &mut GateDraft, hook: &Value) -> Result<(), String> {
             });
         }
     }
-    if let Some(globs) = globs {
+    if let Some(mut globs) = globs {
         if globs.is_empty() {
             return Err("its types select no file".to_owned());
         }
+        // `types_or: [python, pyi]` names `*.pyi` twice.
+        let mut seen = std::collections::HashSet::new();
+        globs.retain(|g| seen.insert(g.clone()));
         gate.gate.files = Some(globs);
     }
     for tag in &none {
