@@ -80,6 +80,8 @@ impl Agent for Codex {
     fn payload_fields(&self) -> PayloadFields {
         PayloadFields {
             session: &["session_id", "thread-id"],
+            // exec_command's `workdir` needs no key: Codex CLI 0.169.0 sends it as the payload's
+            // `cwd` (tests/clients, ToolDirectory).
             patch: &["input", "patch"],
             ..PayloadFields::default()
         }

@@ -90,6 +90,8 @@ impl Agent for Copilot {
             tool_name: &["toolName"],
             tool_input: &["toolArgs"],
             paths: &["path", "filePath"],
+            // bash's `mode: "async"` runs it in the background (Copilot CLI 1.0.102).
+            background: &["mode"],
             ..PayloadFields::default()
         }
     }

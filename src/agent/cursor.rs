@@ -35,7 +35,7 @@ impl Agent for Cursor {
         &[".cursor/hooks.json"]
     }
 
-    fn hooks(&self, _timeouts: &Timeouts, config: &GatesConfig) -> Vec<HookEntry> {
+    fn hooks(&self, timeouts: &Timeouts, config: &GatesConfig) -> Vec<HookEntry> {
         vec![
             // Cursor stops following up after `loop_limit`; backstop's own retry budget decides first.
             HookEntry {
@@ -46,9 +46,18 @@ impl Agent for Cursor {
             HookEntry {
                 event: "beforeShellExecution",
                 matcher: None,
-                handler: json!({"command": hook_command(self, Event::PreToolUse)}),
+                // It may run the pre-commit and pre-push gates (`hook/commit_gate/`): seconds,
+                // as Cursor's hook entries take them.
+                handler: json!({"command": hook_command(self, Event::PreToolUse), "timeout": timeouts.pre_tool}),
             },
         ]
+    }
+
+    /// Not known: no real Cursor runs in tests/clients, so whether its shell leaves git hooks
+    /// on is unverified, and the pre-tool hook judges every commit itself (the gates may run
+    /// twice where git also runs backstop's hook; never not at all).
+    fn shell_runs_git_hooks(&self) -> bool {
+        false
     }
 
     fn layout(&self) -> Layout {
@@ -64,6 +73,7 @@ impl Agent for Cursor {
             session: &["conversation_id"],
             cwd_lists: &["workspace_roots"],
             command: &["command"],
+            marks: &["cursor_version", "conversation_id"],
             ..PayloadFields::default()
         }
     }

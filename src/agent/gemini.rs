@@ -104,6 +104,11 @@ impl Agent for Gemini {
     fn payload_fields(&self) -> PayloadFields {
         PayloadFields {
             project_dir_env: &["GEMINI_PROJECT_DIR"],
+            // run_shell_command's `dir_path`, relative to the project root that is the payload's
+            // `cwd` (Gemini CLI 0.61.0, tests/clients ToolDirectory), and `is_background`;
+            // `directory` in older versions.
+            tool_dir: &["dir_path", "directory"],
+            background: &["is_background"],
             ..PayloadFields::default()
         }
     }

@@ -172,6 +172,13 @@ pub struct PayloadFields {
     pub paths: &'static [&'static str],
     /// Keys of a patch tool's input that hold the patch (besides `command`).
     pub patch: &'static [&'static str],
+    /// Keys of a shell tool's input that name the directory it runs in (relative to `cwd`).
+    pub tool_dir: &'static [&'static str],
+    /// Keys of a shell tool's input that run it in the background (`true`, or `"async"`).
+    pub background: &'static [&'static str],
+    /// Keys only this agent's payloads carry: a payload with one of them was sent by it, even
+    /// to another agent's hook (Cursor runs `.claude/settings.json`'s hooks).
+    pub marks: &'static [&'static str],
     /// Environment variables that name the project the agent was started in.
     pub project_dir_env: &'static [&'static str],
 }
@@ -190,6 +197,9 @@ impl Default for PayloadFields {
             command: &[],
             paths: &["file_path"],
             patch: &[],
+            tool_dir: &[],
+            background: &["run_in_background"],
+            marks: &[],
             project_dir_env: &[],
         }
     }

@@ -84,12 +84,6 @@ impl Payload {
         })
     }
 
-    /// The agent that started this one (under any agent's key): set on the stop a subagent
-    /// fires as if it were a session of its own.
-    pub fn parent_agent(&self) -> Option<String> {
-        self.text(&keys(|f| f.parent))
-    }
-
     /// Where the agent works: its `cwd` (or the first of Cursor's `workspace_roots`), or the
     /// process's directory.
     pub fn cwd(&self) -> PathBuf {
@@ -107,6 +101,60 @@ impl Payload {
                 || std::env::current_dir().unwrap_or_default(),
                 PathBuf::from,
             )
+    }
+
+    /// The tool's input object (Copilot sends it as a JSON string).
+    fn tool_input(&self) -> Value {
+        let input = keys(|f| f.tool_input)
+            .iter()
+            .find_map(|k| self.value.get(*k))
+            .cloned()
+            .unwrap_or(Value::Null);
+        match input {
+            Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
+            other => other,
+        }
+    }
+
+    /// Where the tool runs: the directory its input names (Gemini's `dir_path`), relative to
+    /// `cwd`, else `cwd`.
+    pub fn tool_cwd(&self) -> PathBuf {
+        let cwd = self.cwd();
+        let input = self.tool_input();
+        keys(|f| f.tool_dir)
+            .iter()
+            .find_map(|k| {
+                input
+                    .get(*k)
+                    .and_then(Value::as_str)
+                    .filter(|d| !d.is_empty())
+            })
+            .map_or(cwd.clone(), |dir| cwd.join(dir))
+    }
+
+    /// Whether the agent runs the tool in the background (`true`, or Copilot's `"async"`).
+    pub fn tool_background(&self) -> bool {
+        let input = self.tool_input();
+        keys(|f| f.background).iter().any(|k| {
+            input
+                .get(*k)
+                .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("async"))
+        })
+    }
+
+    /// Whether `agent` sent this payload (a key only its payloads carry).
+    pub fn sent_by(&self, agent: &dyn super::Agent) -> bool {
+        agent
+            .payload_fields()
+            .marks
+            .iter()
+            .any(|k| self.value.get(*k).is_some())
+    }
+
+    /// The agent that started this one, under `agent`'s own keys (only an agent whose payloads
+    /// name a parent has subagents that stop as sessions of their own).
+    pub fn parent_agent_of(&self, agent: &dyn super::Agent) -> Option<String> {
+        self.text(agent.payload_fields().parent)
     }
 
     /// The tool call a pre-tool hook is asked about, in any agent's shape.

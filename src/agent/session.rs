@@ -19,6 +19,10 @@ pub struct SessionState {
     /// Stops since the last green run, whatever their failures.
     #[serde(default)]
     pub total: u32,
+    /// The worktree the session started in (its root): judged at every stop, wherever the
+    /// agent's last `cd` left the payload's `cwd`.
+    #[serde(default)]
+    pub worktree: Option<PathBuf>,
 }
 
 fn path(repo: &Repo, session: &str) -> PathBuf {

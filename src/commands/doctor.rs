@@ -1,6 +1,7 @@
-//! `backstop doctor`: the whole wiring in one place: git hooks (and whether each still reaches
-//! backstop), other hook managers, agent hook files, the base a run would use, the cache and the
-//! config, then what to fix. Exit 1 when something needs fixing.
+//! `backstop doctor`: the whole wiring in one place: the config, where each gate's tool resolves
+//! (`doctor_tools.rs`), git hooks (and whether each still reaches backstop), other hook
+//! managers, agent hook files, the base a run would use, the cache, then what to fix. Exit 1
+//! when something needs fixing.
 
 use anyhow::Result;
 
@@ -39,6 +40,16 @@ pub fn run(global: &GlobalOptions) -> Result<u8> {
             None
         }
     };
+
+    if let Some(config) = &config {
+        // Where each gate's program resolves: a tool replaced by `exit 0` passes every gate.
+        let tools = super::doctor_tools::report(repo, config);
+        crate::say!("tools:");
+        for line in &tools.lines {
+            crate::say!("{line}");
+        }
+        fix.extend(tools.fix);
+    }
 
     let dir = repo.hooks_dir()?;
     crate::say!("git hooks: {}", dir.path.display());

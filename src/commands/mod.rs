@@ -3,6 +3,7 @@
 
 pub mod approve;
 pub mod doctor;
+pub mod doctor_tools;
 pub mod install;
 pub mod list;
 pub mod maintenance;

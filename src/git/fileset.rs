@@ -174,7 +174,12 @@ impl Repo {
                 .inner
                 .diff_tree_to_workdir_with_index(tree.as_ref(), Some(&mut options))
                 .context("cannot compare the working tree with the base")?;
-            Ok(collect(&diff))
+            let mut set = collect(&diff);
+            // Changes git's diffs hide (skip-worktree, assume-unchanged) are changes all the
+            // same (the fast path leaves such an index to this one).
+            set.changes.extend(self.hidden_changes(base));
+            set.normalise();
+            Ok(set)
         })
     }
 

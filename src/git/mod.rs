@@ -3,8 +3,10 @@
 mod attributes;
 mod blob_stream;
 mod fileset;
+mod hidden;
 mod hooks;
 mod index_file;
+mod names;
 mod refs;
 mod remote;
 mod scratch;
@@ -24,7 +26,9 @@ pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, 
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
 pub use index_file::{IndexFile, IndexMark};
+pub use names::PathStatus;
 pub use remote::Advertised;
+pub use scratch::config_in;
 pub use worktree::{WorktreeChange, blob_id, blob_id_of_file};
 
 /// The id of git's empty tree: the base of a first commit.

@@ -22,6 +22,10 @@ impl Repo {
             .args(args)
             .current_dir(cwd)
             .env("GIT_INDEX_FILE", index)
+            // Never an editor or a prompt: nothing answers them in a hook.
+            .env("GIT_EDITOR", "false")
+            .env("GIT_SEQUENCE_EDITOR", "false")
+            .env("GIT_TERMINAL_PROMPT", "0")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -60,4 +64,24 @@ impl Repo {
         let name = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         (output.status.success() && name.starts_with("refs/")).then_some(name)
     }
+}
+
+impl Repo {
+    /// A file's bytes as the index file at `index` stages it.
+    pub fn file_in_index_file(&self, index: &Path, path: &Path) -> Option<Vec<u8>> {
+        let index = git2::Index::open(index).ok()?;
+        self.file_in_index(&index, path)
+    }
+}
+
+/// A config value as git resolves it in `dir` (inside a repository or not).
+pub fn config_in(dir: &Path, key: &str) -> Option<String> {
+    let output = std::process::Command::new("git")
+        .args(["config", "--get", key])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let value = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    (output.status.success() && !value.is_empty()).then_some(value)
 }

@@ -11,17 +11,14 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::stop_once::{self, Claim, Verdict};
+use super::stop_scope;
 use crate::agent::guard::{self, GuardContext, ToolCall};
 use crate::agent::payload::Payload;
 use crate::agent::{Agent, Event, session};
-use crate::config::SettingsConfig;
 use crate::glob::GlobList;
-use crate::pipeline::{self, GateInputs};
 use crate::report::Report;
 use crate::runner::signals;
-use crate::settings::{GlobalOptions, RunSettings, Workspace};
-use crate::snapshot::Snapshot;
-use crate::trigger::Trigger;
+use crate::settings::{GlobalOptions, Workspace};
 
 /// How long to wait for the payload before treating it as empty.
 const STDIN_WAIT: Duration = Duration::from_secs(10);
@@ -46,7 +43,13 @@ pub fn run(global: &GlobalOptions, agent: &dyn Agent, event: Event) -> u8 {
                 // Copilot fires agentStop for a subagent too (the child's id as its session, the
                 // parent in `parentAgentId`), then subagentStop: that one judges it, against the
                 // parent's base.
-                Event::Stop if payload.parent_agent().is_some() => None,
+                Event::Stop if payload.parent_agent_of(agent).is_some() => {
+                    eprintln!(
+                        "backstop: a subagent's {} stop; it is judged at its subagentStop, against the session's base",
+                        agent.name()
+                    );
+                    None
+                }
                 Event::Stop | Event::SubagentStop => stop(global, agent, &payload),
                 Event::PreToolUse => pre_tool(global, agent, &payload),
             }
@@ -93,7 +96,7 @@ fn workspace_at(global: &GlobalOptions, cwd: &Path) -> Result<Workspace> {
     Workspace::open(&at)
 }
 
-/// `SessionStart`: remember `HEAD` as this session's base.
+/// `SessionStart`: remember `HEAD` as this session's base, and the worktree it starts in.
 fn start(global: &GlobalOptions, payload: &Payload) {
     let Ok(workspace) = workspace_at(global, &payload.cwd()) else {
         return;
@@ -101,9 +104,17 @@ fn start(global: &GlobalOptions, payload: &Payload) {
     let session = payload.session();
     let mut state = session::load(&workspace.repo, &session);
     // SessionStart also fires on resume, clear and compaction: the first base stays, so work
-    // committed earlier in the session is still judged.
-    if state.base.is_none() {
+    // committed earlier in the session is still judged. Only a session's start records one:
+    // a record that went missing since is not replaced by today's `HEAD` (the stop then takes
+    // SPEC §1's base, which still holds the session's commits).
+    let starts = payload
+        .value
+        .get("source")
+        .and_then(Value::as_str)
+        .is_none_or(|source| matches!(source, "startup" | "new"));
+    if state.base.is_none() && starts {
         state.base = workspace.repo.head().map(|h| h.to_string());
+        state.worktree = Some(workspace.repo.root().to_path_buf());
         session::save(&workspace.repo, &session, &state);
     }
 }
@@ -127,69 +138,57 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
             return agent.give_up(&message);
         }
     };
+    let recorded = session::base(&workspace.repo, &session);
+    // Every worktree the session works in, not only the one its last `cd` names.
+    let worktrees =
+        stop_scope::worktrees(workspace, &session, |dir| workspace_at(global, dir).ok());
+    let workspace = &worktrees[0];
     let repo = &workspace.repo;
     // The same stop delivered through a second agent's hook file is answered, not judged again.
-    let claim = match stop_once::claim(repo, &counter, agent) {
+    let twice = stop_once::may_come_twice(repo, payload);
+    let claim = match stop_once::claim(repo, &counter, agent, twice) {
         Claim::Judge(claim) => claim,
         Claim::Replay(verdict) => return verdict.answer(agent),
     };
     // Hooks another tool took over: the person hears it on every stop, the agent with a block.
     let unreached = crate::install::reach::warnings(repo);
-    let (report, text) = match judge(global, &workspace, &session) {
-        Ok(report) if report.ok => {
-            // The last report is this one, green: an old failure must not linger there.
-            write_report(&workspace, &report);
-            let mut state = session::load(repo, &counter);
-            state.fingerprint = None;
-            state.blocks = 0;
-            state.total = 0;
-            session::save(repo, &counter, &state);
-            return claim.answer(agent, passed(&unreached));
-        }
-        Ok(report) => {
-            let path = write_report(&workspace, &report);
-            let lines = workspace.load_config().map_or_else(
-                |_| SettingsConfig::default().feedback_lines,
-                |c| c.settings.feedback_lines,
-            );
-            let mut text = crate::render::agent::render(&report, lines);
-            text.push_str(&format!("Full report: {}\n{unreached}", path.display()));
-            (Some(report), text)
-        }
-        Err(error) => {
-            let hint = error
-                .chain()
-                .find_map(|e| e.downcast_ref::<crate::error::UsageError>())
-                .and_then(|u| u.hint.clone())
-                .unwrap_or_default();
-            let text = format!(
-                "backstop could not check your work: {error:#}\n{hint}\nIf the fix is in a protected file (gates.toml) or needs `backstop recover`, ask the person.\n"
-            );
-            (None, text)
-        }
-    };
-    let fingerprint = report
-        .as_ref()
-        .map_or_else(|| crate::git::blob_id(text.as_bytes()), failure_fingerprint);
-    let retries = workspace.load_config().map_or_else(
-        |_| SettingsConfig::default().stop_retries,
-        |c| c.settings.stop_retries,
+    let (failures, loop_settings) = judge_worktrees(global, &worktrees, recorded);
+    if failures.is_empty() {
+        let mut state = session::load(repo, &counter);
+        state.fingerprint = None;
+        state.blocks = 0;
+        state.total = 0;
+        session::save(repo, &counter, &state);
+        return claim.answer(agent, passed(&unreached));
+    }
+    let mut text: String = failures.iter().map(|(_, t)| t.as_str()).collect();
+    text.push_str(&unreached);
+    let fingerprint = crate::git::blob_id(
+        failures
+            .iter()
+            .map(|(report, text)| {
+                report
+                    .as_ref()
+                    .map_or_else(|| crate::git::blob_id(text.as_bytes()), failure_fingerprint)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
     );
+    let retries = loop_settings.map_or(0, |s| s.retries);
+
     let mut state = session::load(repo, &counter);
     state.total += 1;
     let same = state.fingerprint.as_deref() == Some(fingerprint.as_str());
     // A failure that keeps changing without ever going green is bounded too.
     if (same && state.blocks >= retries) || state.total > retries.saturating_mul(3) {
         session::save(repo, &counter, &state);
-        let names = report
-            .as_ref()
-            .map(|r| {
-                r.failures()
-                    .map(|g| g.name.clone())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default();
+        let names = failures
+            .iter()
+            .filter_map(|(report, _)| report.as_ref())
+            .flat_map(|r| r.failures().map(|g| g.name.clone()))
+            .collect::<Vec<_>>()
+            .join(", ");
         let message = format!(
             "backstop: the agent was let stop after {} attempts, but gates still fail{}. See {}.",
             state.total - 1,
@@ -198,7 +197,7 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
             } else {
                 format!(": {names}")
             },
-            last_report_path(&workspace).display()
+            last_report_path(workspace).display()
         );
         return claim.answer(agent, Verdict::GiveUp(message));
     }
@@ -210,6 +209,64 @@ fn stop(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<
     }
     session::save(repo, &counter, &state);
     claim.answer(agent, Verdict::Block(cap(&text)))
+}
+
+/// Judges each worktree of a stop: the failures (the report, when there is one, and the
+/// feedback text), and the first worktree's loop settings.
+fn judge_worktrees(
+    global: &GlobalOptions,
+    worktrees: &[Workspace],
+    recorded: Option<crate::git::Oid>,
+) -> (
+    Vec<(Option<Report>, String)>,
+    Option<stop_scope::LoopSettings>,
+) {
+    let mut failures: Vec<(Option<Report>, String)> = Vec::new();
+    let mut loop_settings = None;
+    for (at, judged) in worktrees.iter().enumerate() {
+        let base = stop_scope::session_base(&judged.repo, recorded, at == 0);
+        let outcome = stop_scope::judge(global, judged, base);
+        let judged_base = outcome
+            .as_ref()
+            .ok()
+            .and_then(|r| r.base.as_deref())
+            .and_then(|b| judged.repo.commit_id(b).ok())
+            .or(base);
+        let settings = stop_scope::loop_settings(judged, judged_base);
+        let lines = settings.feedback_lines;
+        if at == 0 {
+            loop_settings = Some(settings);
+        }
+        let place = if worktrees.len() > 1 {
+            format!("In the worktree {}:\n", judged.repo.root().display())
+        } else {
+            String::new()
+        };
+        match outcome {
+            // The last report is this one, green: an old failure must not linger there.
+            Ok(report) if report.ok => {
+                write_report(judged, &report);
+            }
+            Ok(report) => {
+                let path = write_report(judged, &report);
+                let mut text = place + &crate::render::agent::render(&report, lines);
+                text.push_str(&format!("Full report: {}\n", path.display()));
+                failures.push((Some(report), text));
+            }
+            Err(error) => {
+                let hint = error
+                    .chain()
+                    .find_map(|e| e.downcast_ref::<crate::error::UsageError>())
+                    .and_then(|u| u.hint.clone())
+                    .unwrap_or_default();
+                let text = format!(
+                    "{place}backstop could not check your work: {error:#}\n{hint}\nIf the fix is in a protected file (gates.toml) or needs `backstop recover`, ask the person.\n"
+                );
+                failures.push((None, text));
+            }
+        }
+    }
+    (failures, loop_settings)
 }
 
 /// A green stop: nothing to say, or, when hooks no longer reach backstop, a word to the person.
@@ -246,26 +303,6 @@ fn stop_workspace(global: &GlobalOptions, payload: &Payload) -> Result<Workspace
         }
     }
     first
-}
-
-/// Runs the stop gates on the working tree against the session base (else SPEC §1's).
-fn judge(global: &GlobalOptions, workspace: &Workspace, session: &str) -> Result<Report> {
-    crate::setaside::refuse_if_interrupted(&workspace.repo)?;
-    let config = workspace.load_config()?;
-    let mut settings = RunSettings::for_hook(workspace, &config, global, Trigger::Stop)?;
-    // stdout belongs to the agent's protocol.
-    settings.destinations.clear();
-    settings.human_sink = None;
-    let repo = &workspace.repo;
-    let snapshot = match session::base(repo, session) {
-        Some(base) => Snapshot::since(repo, Trigger::Stop, base)?,
-        None => crate::snapshot::resolve(repo, Trigger::Stop, &settings.files, &settings.base_ref)?,
-    };
-    let inputs = GateInputs {
-        from_hook: true,
-        ..GateInputs::default()
-    };
-    pipeline::run(repo, &config, &settings, snapshot, inputs)
 }
 
 /// What makes two failures "the same": which gates failed how, where, and which findings.
@@ -320,26 +357,47 @@ fn cap(text: &str) -> String {
 
 /// `PreToolUse` / `BeforeTool`: deny a bypass with the reason, allow the rest (print nothing).
 fn pre_tool(global: &GlobalOptions, agent: &dyn Agent, payload: &Payload) -> Option<Value> {
-    let cwd = payload.cwd();
-    let workspace = workspace_at(global, &cwd).ok()?;
-    let paths = workspace
-        .load_config()
-        .ok()
-        .and_then(|c| c.protect.and_then(|p| p.paths))
-        .unwrap_or_else(crate::protected::default_paths);
-    let protected = GlobList::new(&paths).ok()?;
-    let context = GuardContext {
-        cwd: &cwd,
-        root: workspace.repo.root(),
-        protected: &protected,
-    };
+    // Where the tool runs: the payload's `cwd`, or the directory the tool itself is given.
+    let cwd = payload.tool_cwd();
     let call = payload.tool_call();
-    if let Some(reason) = guard::check(&call, &context) {
-        return Some(agent.deny(&reason));
+    let workspace = workspace_at(global, &cwd).or_else(|_| workspace_at(global, &payload.cwd()));
+    if let Ok(workspace) = workspace {
+        let paths = workspace
+            .load_config()
+            .ok()
+            .and_then(|c| c.protect.and_then(|p| p.paths))
+            .unwrap_or_else(crate::protected::default_paths);
+        if let Ok(protected) = GlobList::new(&paths) {
+            let repo = &workspace.repo;
+            // The git directory, and the hooks directory git runs (`core.hooksPath`, e.g.
+            // `.husky`).
+            let mut git_dirs = vec![
+                repo.git_dir().to_path_buf(),
+                repo.common_dir().to_path_buf(),
+            ];
+            git_dirs.extend(repo.hooks_dir().ok().map(|h| h.path));
+            let context = GuardContext {
+                cwd: &cwd,
+                root: repo.root(),
+                protected: &protected,
+                git_dirs: &git_dirs,
+                remotes: &repo.remote_names(),
+                aliases: &repo.aliases(),
+            };
+            if let Some(reason) = guard::check(&call, &context) {
+                return Some(agent.deny(&reason));
+            }
+        }
     }
-    // A commit or push that git will not send through backstop's hook: judged here.
+    // A commit, merge or push that git will not send through backstop's hook: judged here
+    // (also from outside a repository: a workspace of several).
     let ToolCall::Shell(script) = &call else {
         return None;
     };
-    super::commit_gate::check(agent, script, &cwd).map(|reason| agent.deny(&reason))
+    let run = super::commit_gate::ShellRun {
+        script,
+        cwd: &cwd,
+        background: payload.tool_background(),
+    };
+    super::commit_gate::check(agent, &run).map(|reason| agent.deny(&reason))
 }

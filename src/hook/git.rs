@@ -194,7 +194,9 @@ fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs)
     let failpoint =
         std::env::var_os("BACKSTOP_FAILPOINT").is_some_and(|f| f == "panic-after-setaside");
     assert!(!failpoint, "failpoint panic-after-setaside");
-    if config.settings.fix {
+    // `BACKSTOP_NO_FIX`: checks only (the agent commit gate judges a commit before it is made,
+    // and must not change the person's files).
+    if config.settings.fix && std::env::var_os("BACKSTOP_NO_FIX").is_none() {
         let index = match &mut index {
             Some(index) => index,
             None => index.insert(repo.index()?),
@@ -245,8 +247,21 @@ fn run_guarding_the_index(
     let differing = differing_from_index(repo)?;
     let report = pipeline::judge(repo, plan, settings, inputs, started);
     // A check must not change what is committed: put the staged version back, keep the
-    // gate's, and block.
-    let rewritten = put_back_what_gates_rewrote(repo, &differing)?;
+    // gate's, and block. Only a process can have written: a run answered wholly from the
+    // cache (or skipped) is not scanned again.
+    let processes_ran = report.as_ref().map_or(true, |report| {
+        report.gates.iter().any(|g| {
+            !matches!(
+                g.status,
+                crate::gates::GateStatus::Cached | crate::gates::GateStatus::Skipped
+            )
+        })
+    });
+    let rewritten = if processes_ran {
+        put_back_what_gates_rewrote(repo, &differing)?
+    } else {
+        Vec::new()
+    };
     // Entries, not bytes: git refreshing stat data or its untracked cache is not a change.
     let index_changed = repo.index_changed_since(&entries_before);
     if index_changed && let Some(bytes) = &index_before {
@@ -307,11 +322,12 @@ fn kept_dir(repo: &Repo) -> PathBuf {
         .join(format!("rewritten-{}", std::process::id()))
 }
 
-/// Tracked paths whose worktree content differs from the index, with that content's id.
+/// Tracked paths whose worktree content differs from the index, with that content's id. The
+/// index's stat data narrows what is read (as for the set-aside): a clean tree costs one stat
+/// per tracked file and no directory walk, so guarding against rewriting gates is cheap.
 fn differing_from_index(repo: &Repo) -> Result<Vec<(PathBuf, String)>> {
-    let index = repo.index()?;
-    Ok(repo
-        .worktree_changes(&index, false, &[])?
+    let (changes, _index) = repo.unstaged_changes(&[])?;
+    Ok(changes
         .into_iter()
         .filter(|c| !c.untracked)
         .map(|c| {
@@ -326,7 +342,6 @@ fn differing_from_index(repo: &Repo) -> Result<Vec<(PathBuf, String)>> {
 /// not before, or differently): each is copied under the kept directory and put back as
 /// staged.
 fn put_back_what_gates_rewrote(repo: &Repo, before: &[(PathBuf, String)]) -> Result<Vec<PathBuf>> {
-    let mut index = repo.index()?;
     let changed: Vec<PathBuf> = differing_from_index(repo)?
         .into_iter()
         .filter(|now| !before.contains(now))
@@ -344,7 +359,7 @@ fn put_back_what_gates_rewrote(repo: &Repo, before: &[(PathBuf, String)]) -> Res
             std::fs::write(&copy, bytes)?;
         }
     }
-    repo.write_index_versions(&mut index, &changed)?;
+    repo.write_index_versions(&mut repo.index()?, &changed)?;
     Ok(changed)
 }
 

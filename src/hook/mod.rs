@@ -5,3 +5,4 @@ pub mod agent;
 pub mod commit_gate;
 pub mod git;
 pub mod stop_once;
+pub mod stop_scope;

@@ -1,16 +1,19 @@
 //! One stop, judged once, when two agents' hook files deliver it: Cursor runs the hooks of
 //! `.claude/settings.json` besides its own `.cursor/hooks.json` when its third-party hooks
 //! setting is on, so with both installed one stop reaches `backstop hook cursor stop` and
-//! `backstop hook claude stop`, possibly at the same time.
+//! `backstop hook claude stop`, possibly at the same time, both with Cursor's payload.
 //!
-//! Each stop takes a lock per session (and subagent), then reads the last judged stop of that
-//! session: when it was judged for the *other* agent, on the same content (`HEAD` and every
-//! changed file's bytes), less than [`SAME_STOP`] ago, this is the same stop delivered twice, and
-//! the recorded verdict is answered again in this agent's shape without running a gate or
-//! counting a block. (Answering the same verdict, rather than nothing, keeps the outcome whatever
-//! precedence the agent gives its hook sources.) A stop from the same agent is always judged:
-//! an agent that stops again without changing anything is retrying, and the retry budget counts
-//! it.
+//! Only such a stop takes part: a payload Cursor sent ([`crate::agent::PayloadFields::marks`]),
+//! with backstop's stop hook in both files. It takes a lock per session (and subagent), then
+//! reads the last judged stop of that session: when it was judged for the *other* agent, on the
+//! same content (`HEAD` and every changed file's bytes), less than [`SAME_STOP`] ago, this is
+//! the same stop delivered twice, and the recorded verdict is answered again in this agent's
+//! shape without running a gate or counting a block (a note on stderr says so). (Answering the
+//! same verdict, rather than nothing, keeps the outcome whatever precedence the agent gives its
+//! hook sources.) A stop from the same agent is always judged: an agent that stops again
+//! without changing anything is retrying, and the retry budget counts it. Every other stop (a
+//! Claude Code session's, say) is judged without a record, so no record can answer for it.
+//! Records and locks older than a day are removed.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,7 +21,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::agent::Agent;
+use crate::agent::payload::Payload;
+use crate::agent::{Agent, Event};
 use crate::git::Repo;
 use crate::setaside::WorktreeLock;
 
@@ -67,14 +71,46 @@ pub enum Claim {
 /// The right to judge a stop, held (with the session's lock) until the verdict is recorded.
 pub struct StopClaim {
     _lock: Option<WorktreeLock>,
-    record: PathBuf,
+    /// Where the verdict is recorded; `None` for a stop that cannot come twice.
+    record: Option<PathBuf>,
     agent: &'static str,
     content: String,
 }
 
-/// Takes the session's lock and decides whether this stop is to be judged.
-pub fn claim(repo: &Repo, counter: &str, agent: &dyn Agent) -> Claim {
+/// How old a record or a lock may get before a stop removes it.
+const PRUNE_AFTER: Duration = Duration::from_hours(24);
+
+/// Whether this stop may reach backstop twice: Cursor sent it, and both Cursor's and Claude
+/// Code's hook files carry backstop's stop hook.
+pub fn may_come_twice(repo: &Repo, payload: &Payload) -> bool {
+    let (Some(cursor), Some(claude)) = (
+        crate::agent::by_name("cursor"),
+        crate::agent::by_name("claude"),
+    ) else {
+        return false;
+    };
+    payload.sent_by(cursor)
+        && [cursor, claude].iter().all(|agent| {
+            let file = repo.root().join(agent.hooks_file());
+            let command = format!("backstop hook {} {}", agent.name(), Event::Stop.as_str());
+            crate::fsio::read_regular(&file, 1024 * 1024)
+                .is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(&command))
+        })
+}
+
+/// Takes the session's lock and decides whether this stop is to be judged (`twice`: it may be
+/// delivered twice, [`may_come_twice`]; otherwise it is judged, and nothing is recorded).
+pub fn claim(repo: &Repo, counter: &str, agent: &dyn Agent, twice: bool) -> Claim {
     let dir = repo.common_dir().join("backstop").join("sessions");
+    prune(&dir);
+    if !twice {
+        return Claim::Judge(StopClaim {
+            _lock: None,
+            record: None,
+            agent: agent.name(),
+            content: String::new(),
+        });
+    }
     let lock = lock(&dir.join(format!("{counter}.stop-lock")));
     let record = dir.join(format!("{counter}.stop.json"));
     let content = content_key(repo);
@@ -87,14 +123,44 @@ pub fn claim(repo: &Repo, counter: &str, agent: &dyn Agent) -> Claim {
         && last.content == content
         && now().saturating_sub(last.at) < SAME_STOP.as_secs()
     {
+        eprintln!(
+            "backstop: this stop was judged {}s ago through {}'s hook file, on the same content; \
+             the same verdict again",
+            now().saturating_sub(last.at),
+            last.agent
+        );
         return Claim::Replay(last.verdict);
     }
     Claim::Judge(StopClaim {
         _lock: lock,
-        record,
+        record: Some(record),
         agent: agent.name(),
         content,
     })
+}
+
+/// Removes stop records and locks older than [`PRUNE_AFTER`] (no stop is held that long).
+fn prune(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > PRUNE_AFTER);
+        if !old {
+            continue;
+        }
+        if name.ends_with(".stop.json") {
+            let _ = std::fs::remove_file(entry.path());
+        } else if name.ends_with(".stop-lock") {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 impl StopClaim {
@@ -106,8 +172,10 @@ impl StopClaim {
             at: now(),
             verdict,
         };
-        if let Ok(bytes) = serde_json::to_vec(&record) {
-            let _ = crate::fsio::write_replacing(&self.record, &bytes, None);
+        if let Some(path) = &self.record
+            && let Ok(bytes) = serde_json::to_vec(&record)
+        {
+            let _ = crate::fsio::write_replacing(path, &bytes, None);
         }
         record.verdict.answer(agent)
     }

@@ -31,7 +31,7 @@ fn gate_seconds(config: &GatesConfig, triggers: &[Trigger]) -> u64 {
 
 /// The timeouts install writes: a stop runs the stop gates; a pre-tool call may run the
 /// pre-commit and pre-push gates for a `git commit` or `git push` (`hook/commit_gate.rs`).
-fn timeouts(config: &GatesConfig) -> crate::agent::Timeouts {
+pub fn timeouts(config: &GatesConfig) -> crate::agent::Timeouts {
     crate::agent::Timeouts {
         stop: gate_seconds(config, &[Trigger::Stop]),
         pre_tool: gate_seconds(config, &[Trigger::PreCommit, Trigger::PrePush]),

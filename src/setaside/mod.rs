@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::usage;
 use crate::git::{Index, Repo};
-pub use lock::WorktreeLock;
+pub use lock::{Wait, WorktreeLock};
 use state::PathState;
 
 const MANIFEST: &str = "manifest.json";
@@ -47,6 +47,27 @@ pub fn refuse_if_interrupted(repo: &Repo) -> Result<()> {
             "an earlier backstop run was killed while it had set your uncommitted changes aside; \
              they are safe in {}",
             dir.display()
+        ),
+        "run `backstop recover` to put them back, then try again",
+    ))
+}
+
+/// Whether work is set aside in this worktree right now (a run holds it, or one was killed).
+pub fn set_aside(repo: &Repo) -> bool {
+    area(repo).join("setaside").join(MANIFEST).exists()
+}
+
+/// Refuses, for a caller that holds the worktree lock, when set-aside work was never put back
+/// (its run was killed): the same answer as [`refuse_if_interrupted`].
+pub fn refuse_if_left_aside(repo: &Repo) -> Result<()> {
+    if !set_aside(repo) {
+        return Ok(());
+    }
+    Err(usage(
+        format!(
+            "an earlier backstop run was killed while it had set your uncommitted changes aside; \
+             they are safe in {}",
+            area(repo).join("setaside").display()
         ),
         "run `backstop recover` to put them back, then try again",
     ))

@@ -215,11 +215,12 @@ class Project:
             return []
 
 
-def make_project(name, agents=(), git_hooks=False, stop_retries=3, cache=True):
+def make_project(name, agents=(), git_hooks=False, stop_retries=3, cache=True, protect_on=None):
     """A fresh repository with calc.py, its tests, a lint gate, `[protect]`, and backstop
     installed as a person would: `backstop install --<agent>`, the result committed, then
     `backstop install --git` when asked. `cache=False` makes every judgement run the gates, so
-    that `gate_runs` counts judgements."""
+    that `gate_runs` counts judgements. `protect_on` lists the protected gate's triggers (default:
+    all but commit-msg)."""
     directory = os.path.join(WORK, name)
     shutil.rmtree(directory, ignore_errors=True)
     repo, home, tmp = (os.path.join(directory, d) for d in ("repo", "home", "tmp"))
@@ -234,7 +235,8 @@ def make_project(name, agents=(), git_hooks=False, stop_retries=3, cache=True):
         "tests/__init__.py": "",
         "tests/test_calc.py": TESTS,
         "lint.py": LINT,
-        "gates.toml": GATES.format(stop_retries=stop_retries, cache=str(cache).lower()),
+        "gates.toml": GATES.format(stop_retries=stop_retries, cache=str(cache).lower())
+        + (f"on = {json.dumps(protect_on)}\n" if protect_on else ""),
         ".gitignore": "__pycache__/\n",
     }
     for path, text in files.items():

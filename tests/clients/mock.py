@@ -11,7 +11,9 @@ Each model request gets the next step of the script, in order:
 
     {"say": "text"}                       a text answer (the turn can end)
     {"bash": "git commit -m x"}           a shell tool call (Claude `Bash`, Codex `exec_command`,
-                                          Gemini `run_shell_command`, Copilot `bash`)
+                                          Gemini `run_shell_command`, Copilot `bash`); with
+                                          "dir": "sub", run in that directory through the tool's
+                                          own argument (Codex `workdir`, Gemini `dir_path`)
     {"read": "path"}                      a file read (Claude `Read`, which Claude wants before an
                                           edit; Codex `exec_command` with `cat`; Gemini
                                           `read_file`; Copilot `view`)
@@ -182,7 +184,7 @@ def responses_events(step, n):
             "id": f"fc_mock_{n}",
             "call_id": f"call_mock_{n}",
             "name": "exec_command",
-            "arguments": json.dumps({"cmd": command}),
+            "arguments": json.dumps({"cmd": command, **({"workdir": step["dir"]} if "dir" in step else {})}),
             "status": "completed",
         }
         added = dict(done, arguments="", status="in_progress")
@@ -246,7 +248,10 @@ def gemini_parts(step, root):
     if "say" in step:
         return [{"text": step["say"]}]
     if "bash" in step:
-        call = {"name": "run_shell_command", "args": {"command": step["bash"], "description": "scripted command"}}
+        args = {"command": step["bash"], "description": "scripted command"}
+        if "dir" in step:
+            args["dir_path"] = step["dir"]
+        call = {"name": "run_shell_command", "args": args}
     elif "read" in step:
         call = {"name": "read_file", "args": {"file_path": f"{root}/{step['read']}"}}
     elif "edit" in step:

@@ -53,10 +53,13 @@ GUARD_SCRIPT = [
     {"say": "Done: sub() is committed."},
 ]
 
-DROP_TEST = (
-    "sed -i '/def test_add_negative/,/assertEqual(add(-1, 1), 0)/d' tests/test_calc.py"
-    " && git commit -qam 'Remove a flaky test'"
-)
+DROP = "sed -i '/def test_add_negative/,/assertEqual(add(-1, 1), 0)/d' tests/test_calc.py"
+DROP_COMMIT = "git commit -qam 'Remove a flaky test'"
+# The edit and the commit on one line: where backstop judges commits before they run (every
+# client without backstop's git hooks), the line is refused, since the edit would land in the
+# commit unjudged; the agent then runs them one at a time.
+DROP_TEST = f"{DROP} && {DROP_COMMIT}"
+OWN_COMMAND = "as a command of its own"
 # A failing change committed through the agent's own shell, refused with the gate feedback;
 # then the fix, committed.
 COMMIT = "git commit -am 'Add sub'"
@@ -69,10 +72,13 @@ COMMIT_SCRIPT = [
     {"say": "Done: sub() is committed."},
 ]
 
+# The session projects run the protected gate on stop only (`protect_on`), so that the deletion
+# can be committed: what is shown is that the session base, not HEAD, sees it at the stop.
 SESSION_SCRIPT = [
-    {"bash": DROP_TEST},
-    {"say": "Done: the suite is green."},
-    # Blocked with the protected finding: the deletion was committed inside the session.
+    {"bash": DROP_TEST},  # 0: refused, the edit before the commit on the same line
+    {"bash": DROP},  # 1: the edit alone
+    {"bash": DROP_COMMIT},  # 2: judged (lint passes) and committed
+    {"say": "Done: the suite is green."},  # 3: blocked: the deletion was committed in the session
     {"bash": "git revert --no-edit HEAD"},
     {"say": "Restored the test."},
 ]
@@ -88,9 +94,14 @@ class Scenarios:
     def project(self, name, **kwargs):
         return make_project(f"{self.client}-{name}", **kwargs)
 
-    def installed(self, name, git_hooks=False, stop_retries=STOP_RETRIES, cache=True):
+    def installed(self, name, git_hooks=False, stop_retries=STOP_RETRIES, cache=True, protect_on=None):
         project = self.project(
-            name, agents=[self.client], git_hooks=git_hooks, stop_retries=stop_retries, cache=cache
+            name,
+            agents=[self.client],
+            git_hooks=git_hooks,
+            stop_retries=stop_retries,
+            cache=cache,
+            protect_on=protect_on,
         )
         # The trust step install printed, taken as a person would.
         if self.client == "gemini":
@@ -108,8 +119,8 @@ class Scenarios:
             self.assertTrue(all(h["trustStatus"] == "trusted" for h in ours), hooks)
         return project
 
-    def bare(self, name, stop_retries=STOP_RETRIES):
-        project = self.project(name, stop_retries=stop_retries)
+    def bare(self, name, stop_retries=STOP_RETRIES, protect_on=None):
+        project = self.project(name, stop_retries=stop_retries, protect_on=protect_on)
         if self.client == "codex":
             harness.trust_project(project)
         return project
@@ -398,11 +409,13 @@ class Scenarios:
     # -- 5. Session base --------------------------------------------------------------------
 
     def test_session_base_catches_a_test_deletion_committed_in_the_session(self):
-        project = self.installed("session")
+        project = self.installed("session", protect_on=["stop"])
         start = project.head()
         run = self.run_script(project, SESSION_SCRIPT)
-        self.assertEnded(run, 4)
-        feedback = self.assertStopFeedback(run, 1, "protected", "tests/test_calc.py", "test_add_negative")
+        self.assertEnded(run, len(SESSION_SCRIPT))
+        # The edit and the commit on one line never ran: the pre-tool hook refused it.
+        self.denied(run, 0, OWN_COMMAND)
+        feedback = self.assertStopFeedback(run, 3, "protected", "tests/test_calc.py", "test_add_negative")
         self.assertIn("deleted", feedback)
         self.assertEqual(project.log()[:2], ['Revert "Remove a flaky test"', "Remove a flaky test"])
         self.assertEqual(project.read("tests/test_calc.py").count("def test_"), 2)
@@ -410,9 +423,11 @@ class Scenarios:
         self.assertEqual(state["base"], start)
 
     def test_control_session_base_without_backstop_the_deletion_stays(self):
-        project = self.bare("session-control")
+        project = self.bare("session-control", protect_on=["stop"])
         run = self.run_script(project, SESSION_SCRIPT)
-        self.assertEnded(run, 2)
+        # The one-line edit and commit ran (then the edit again, a commit of nothing), and the
+        # turn ended at the first "done".
+        self.assertEnded(run, 4)
         self.assertEqual(project.log()[0], "Remove a flaky test")
         self.assertEqual(project.read("tests/test_calc.py").count("def test_"), 1)
         # And without a session base a stop check compares with HEAD, where the deletion is
@@ -420,11 +435,60 @@ class Scenarios:
         self.assertEqual(project.backstop("run", "stop").returncode, 0)
 
 
+def inner_repository(project):
+    """A second repository inside the workspace (`inner/`, ignored by the outer one) with its own
+    gate, failing on a `BAD` line, and a tracked file changed to have one."""
+    inner = os.path.join(project.repo, "inner")
+    os.makedirs(inner)
+    with open(os.path.join(project.repo, ".gitignore"), "a") as f:
+        f.write("inner/\n")
+    harness.git(project.repo, "commit", "-qam", "Ignore inner/")
+    for path, text in {
+        "gates.toml": '[gates.no-bad]\nrun = "! grep -Hn BAD a.txt"\non = ["pre-commit"]\n',
+        "a.txt": "fine\n",
+    }.items():
+        with open(os.path.join(inner, path), "w") as f:
+            f.write(text)
+    harness.git(inner, "init", "-q")
+    harness.git(inner, "config", "user.name", "Scripted Model")
+    harness.git(inner, "config", "user.email", "model@example.invalid")
+    harness.git(inner, "add", "-A")
+    harness.git(inner, "commit", "-qm", "inner")
+    with open(os.path.join(inner, "a.txt"), "w") as f:
+        f.write("fine\nBAD\n")
+    return inner
+
+
+# A commit in the directory the shell tool is given (Codex `workdir`, Gemini `dir_path`), in
+# another repository than the one the agent started in.
+INNER_COMMIT = [{"bash": "git commit -qam 'Add a line'", "dir": "inner"}, {"say": "Done."}]
+
+
+class ToolDirectory:
+    """Codex and Gemini: the shell tool's own directory argument is where the commit is judged."""
+
+    def test_a_commit_in_the_shell_tools_directory_is_judged_there(self):
+        project = self.installed("tool-dir")
+        inner = inner_repository(project)
+        run = self.run_script(project, INNER_COMMIT)
+        self.assertEnded(run, 2)
+        text = self.denied(run, 0, "backstop: this commit was not made")
+        self.assertIn("a.txt:2: BAD", text)
+        self.assertEqual(harness.git(inner, "log", "--format=%s").splitlines(), ["inner"])
+
+    def test_control_tool_directory_without_backstop_the_commit_lands_there(self):
+        project = self.bare("tool-dir-control")
+        inner = inner_repository(project)
+        run = self.run_script(project, INNER_COMMIT)
+        self.assertEnded(run, 2)
+        self.assertEqual(harness.git(inner, "log", "--format=%s").splitlines(), ["Add a line", "inner"])
+
+
 class ClaudeCode(Scenarios, unittest.TestCase):
     client = "claude"
 
 
-class CodexCLI(Scenarios, unittest.TestCase):
+class CodexCLI(Scenarios, ToolDirectory, unittest.TestCase):
     client = "codex"
 
     def test_install_says_how_to_trust_the_hooks(self):
@@ -474,7 +538,7 @@ class CodexCLI(Scenarios, unittest.TestCase):
         self.assertStopFeedback(run, 2, LINT_AT)
 
 
-class GeminiCLI(Scenarios, unittest.TestCase):
+class GeminiCLI(Scenarios, ToolDirectory, unittest.TestCase):
     client = "gemini"
 
     def test_install_says_how_to_trust_the_folder(self):
@@ -519,15 +583,16 @@ class GeminiCLI(Scenarios, unittest.TestCase):
         self.assertIn(LINT_AT, refused.stdout + refused.stderr)
 
 
-# A subagent (Copilot's `task` tool) commits a test deletion; its own requests take steps 1 to 4.
+# A subagent (Copilot's `task` tool) commits a test deletion; its own requests take steps 1 to 5.
 # Only the parent session's base sees a deletion committed inside the session.
 SUBAGENT_SCRIPT = [
     {"task": "Clean up the tests."},
-    {"bash": DROP_TEST},
-    {"say": "Done: the suite is green."},  # 2: the subagent's stop, blocked
+    {"bash": DROP},
+    {"bash": DROP_COMMIT},
+    {"say": "Done: the suite is green."},  # 3: the subagent's stop, blocked
     {"bash": "git revert --no-edit HEAD"},
-    {"say": "Restored the test."},  # 4: the subagent's stop, passed
-    {"say": "Done: the subagent is finished."},  # 5: the main agent's stop, passed
+    {"say": "Restored the test."},  # 5: the subagent's stop, passed
+    {"say": "Done: the subagent is finished."},  # 6: the main agent's stop, passed
 ]
 
 
@@ -552,13 +617,13 @@ class CopilotCLI(Scenarios, unittest.TestCase):
         self.assertStopFeedback(run, 2, LINT_AT)
 
     def test_a_subagent_stop_is_judged_once_against_the_parent_sessions_base(self):
-        project = self.installed("subagent", cache=False)
+        project = self.installed("subagent", cache=False, protect_on=["stop"])
         start = project.head()
         run = self.run_script(project, SUBAGENT_SCRIPT)
         self.assertEnded(run, len(SUBAGENT_SCRIPT))
         # The subagent's first stop was blocked with the protected finding: its next request
         # carries the feedback. The deletion was committed, so only the parent's base shows it.
-        self.assertStopFeedback(run, 2, "protected", "tests/test_calc.py", "test_add_negative")
+        self.assertStopFeedback(run, 3, "protected", "tests/test_calc.py", "test_add_negative")
         self.assertEqual(project.log()[:2], ['Revert "Remove a flaky test"', "Remove a flaky test"])
         # Copilot fired agentStop and subagentStop for each of the subagent's two stops, and
         # agentStop for the main agent's: three judgements, one per stop.

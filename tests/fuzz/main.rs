@@ -198,6 +198,9 @@ fn fuzz_hook_payloads() {
                 cwd: root,
                 root,
                 protected: &protected,
+                git_dirs: &[],
+                remotes: &[],
+                aliases: &[],
             };
             let reason = backstop::agent::guard::check(&call, &context);
             // Every agent answers with its own object, whatever text it carries.
@@ -263,6 +266,9 @@ const SHELL_WORDS: &[&[u8]] = &[
     b"; done",
     b"f() { ",
     b"}",
+    b"a=(",
+    b"X+=",
+    b"\"${a[@]}\"",
 ];
 
 #[test]
@@ -278,6 +284,14 @@ fn fuzz_guard_shell_reading() {
         "echo $'\\x2dn' `backstop approve` # comment",
         "for f in *.py; do python -m ruff \"$f\"; done",
         "f() { git push -n; }; f",
+        "B=backstop; $B approve && export C=\"$B\"; ${C:-x} {a,b}",
+        "case $x in (a|b) git commit -n;; *) :;; esac",
+        "bash <<'EOF'\ngit commit -n\nEOF\necho Z2l0 | base64 -d | sh",
+        "find . -path ./.git/backstop -exec rm -rf {} + -delete",
+        "python3 -c \"open('gates.toml','w')\"; node -e 'x' | xargs -0 git",
+        "git -c alias.x='!sh -c y' x; git ci -n; git update-ref refs/remotes/o/m HEAD",
+        "echo $(echo $(echo `echo \\`git push\\``)) $(( $(x) + 1 )) <(y) >(z)",
+        "cp -t . a b; mv a ~/; ln x .git/hooks/p; tar -xf a -C .git; patch -p1 <<< '+++ b/x'",
         "",
     ]
     .iter()
@@ -285,6 +299,12 @@ fn fuzz_guard_shell_reading() {
     .collect();
     let root = Path::new("/tmp/backstop-fuzz");
     let protected = backstop::glob::GlobList::new(&backstop::protected::default_paths()).unwrap();
+    let git_dirs = [root.join(".git")];
+    let remotes = ["origin".to_owned()];
+    let aliases = [
+        ("ci".to_owned(), "commit -n".to_owned()),
+        ("x".to_owned(), "!x".to_owned()),
+    ];
     engine::fuzz("shell", seeds, SHELL_WORDS, 64 * 1024, |input, _| {
         let script = String::from_utf8_lossy(input).into_owned();
         let commands = backstop::agent::shell::commands(&script);
@@ -292,6 +312,9 @@ fn fuzz_guard_shell_reading() {
             cwd: root,
             root,
             protected: &protected,
+            git_dirs: &git_dirs,
+            remotes: &remotes,
+            aliases: &aliases,
         };
         let _ = backstop::agent::guard::check(&ToolCall::Shell(script.clone()), &context);
         let _ = backstop::agent::guard::check(&ToolCall::Patch(script), &context);

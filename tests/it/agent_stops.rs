@@ -132,9 +132,17 @@ fn a_copilot_subagent_stop_is_judged_once_against_the_parent_sessions_base() {
     assert_eq!(runs(&repo), 2);
 }
 
+/// Cursor's and Claude Code's hook files, both with backstop's hooks (as Cursor with its
+/// third-party hooks setting on runs them).
+fn both_installed(repo: &TestRepo) {
+    repo.run(&["install", "--cursor", "--claude"])
+        .expect_code(0);
+}
+
 #[test]
 fn cursor_running_claudes_hooks_too_judges_each_stop_once() {
     let repo = repo(0);
+    both_installed(&repo);
     repo.write("a.txt", "BAD\n");
     let stop = fixture("cursor-stop", &repo);
     let cursor = hook(&repo, "cursor", "stop", &stop).expect("blocked");
@@ -166,6 +174,7 @@ fn cursor_running_claudes_hooks_too_judges_each_stop_once() {
 #[test]
 fn two_deliveries_of_one_stop_at_the_same_time_run_the_gates_once() {
     let repo = repo(1);
+    both_installed(&repo);
     repo.write("a.txt", "BAD\n");
     let stop = fixture("cursor-stop", &repo);
     let first = spawn(&repo, "cursor", "stop", &stop);
@@ -204,4 +213,69 @@ fn install_says_how_to_trust_gemini_and_copilot() {
     assert!(text.contains("--skip-trust"), "{text}");
     assert!(text.contains("--trust-folder"), "{text}");
     assert!(text.contains("git hooks switched off"), "{text}");
+}
+
+#[test]
+fn only_a_stop_cursor_delivers_through_both_files_is_answered_from_the_record() {
+    let repo = repo(0);
+    repo.write("a.txt", "BAD\n");
+    // Cursor's stop with only Cursor's hooks installed: nothing else will deliver it.
+    repo.run(&["install", "--cursor"]).expect_code(0);
+    let stop = fixture("cursor-stop", &repo);
+    assert!(hook(&repo, "cursor", "stop", &stop).is_some());
+    assert!(hook(&repo, "claude", "stop", &stop).is_some());
+    assert_eq!(
+        runs(&repo),
+        2,
+        "each judged: Claude's file runs no backstop here"
+    );
+    // With both installed, a Claude Code session's own stop (its payload, the same session id
+    // as a record Cursor's stop left) is judged, never answered from that record.
+    both_installed(&repo);
+    let same_id = stop.replace("\"c-1\"", "\"abc123\"");
+    assert!(hook(&repo, "cursor", "stop", &same_id).is_some());
+    assert_eq!(runs(&repo), 3);
+    let claude = fixture("claude-stop", &repo);
+    let blocked = hook(&repo, "claude", "stop", &claude).expect("judged and blocked");
+    assert_eq!(blocked["decision"], "block");
+    assert_eq!(runs(&repo), 4, "a Claude Code stop is judged");
+    // Old records and locks are removed.
+    let sessions = repo.root().join(".git/backstop/sessions");
+    let old = sessions.join("gone.stop.json");
+    std::fs::write(&old, "{}").unwrap();
+    std::fs::create_dir_all(sessions.join("gone.stop-lock")).unwrap();
+    for path in [old.clone(), sessions.join("gone.stop-lock")] {
+        let touched = std::process::Command::new("touch")
+            .args(["-d", "2 days ago"])
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(touched.success());
+    }
+    assert!(hook(&repo, "claude", "stop", &claude).is_some());
+    assert!(!old.exists() && !sessions.join("gone.stop-lock").exists());
+}
+
+#[test]
+fn a_parent_field_skips_only_a_copilot_stop_and_says_so() {
+    let repo = repo(0);
+    repo.write("a.txt", "BAD\n");
+    // Another agent's stop with a `parentAgentId` key is judged as usual.
+    let mut claude: Value = serde_json::from_str(&fixture("claude-stop", &repo)).unwrap();
+    claude["parentAgentId"] = Value::from("someone");
+    assert!(
+        hook(&repo, "claude", "stop", &claude.to_string()).is_some(),
+        "judged"
+    );
+    // Copilot's subagent agentStop is left to its subagentStop, with a note on stderr.
+    let echo = fixture("copilot-1.0.102-subagent-agent-stop", &repo);
+    let output = spawn(&repo, "copilot", "stop", &echo)
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(answer(&output), None);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("subagentStop"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -196,3 +196,41 @@ fn large_files_judges_what_the_change_adds_not_what_it_modifies_nor_lfs() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_check_gate_that_rewrites_another_tracked_file_at_the_same_size_blocks_the_commit() {
+    // The guard reads the index's stat data, not a full worktree diff: a rewrite that keeps
+    // the size (and lands within the same second) must still be seen.
+    let repo = TestRepo::new();
+    repo.config(
+        "[settings]\nbase = \"main\"\n[gates.writes-elsewhere]\nrun = \"printf 'BBBB\\\\n' > other.txt\"\nfiles = [\"*.py\"]\n",
+    )
+    .write("other.txt", "AAAA\n")
+    .write("keep.txt", "kept\n")
+    .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.write("a.py", "x = 1\n");
+    repo.git(&["add", "a.py"]);
+    // Unstaged work elsewhere: set aside and put back around the gate.
+    repo.write("keep.txt", "kept, and edited\n");
+    let out = repo.git_output(&["commit", "-q", "-m", "x"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the commit must be blocked: {stderr}"
+    );
+    assert!(
+        stderr.contains("gate `writes-elsewhere` changed other.txt while checking it"),
+        "{stderr}"
+    );
+    assert_eq!(
+        repo.read("other.txt"),
+        b"AAAA\n",
+        "the committed version is back"
+    );
+    assert_eq!(
+        repo.read("keep.txt"),
+        b"kept, and edited\n",
+        "unstaged work survives"
+    );
+}

@@ -14,6 +14,7 @@ mod files;
 mod formats;
 mod init;
 mod install;
+mod local_layer;
 mod machine;
 mod managers;
 mod migrate;

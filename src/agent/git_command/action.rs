@@ -1,22 +1,8 @@
-//! The git commands of an agent's command line that decide what a commit or a push contains:
-//! `git add`/`stage`/`rm` before a commit, the commit's own options (`-a`, `-i`, `-o`, paths,
-//! `--amend`, `--dry-run`), and the push's remote and refspecs, each with the directory it runs in
-//! (`cd`, `git -C`). Parsing only: `hook/commit_gate.rs` acts on it.
+//! What a git command does to a commit or a push ([`GitAction`]), from its subcommand and
+//! arguments: `git commit`'s content and message options, `git merge`'s commit, `git push`'s
+//! remote, refspecs and modes.
 
-use std::path::{Component, Path, PathBuf};
-
-use super::shell::commands;
-
-/// One git command of the line, in the order the line runs them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitCall {
-    /// Where it runs (after `cd` and `git -C`).
-    pub cwd: PathBuf,
-    /// What it does.
-    pub action: GitAction,
-}
-
-/// The git commands that matter to a commit or a push.
+/// What a git command does to a commit or a push, once its alias is resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GitAction {
     /// `git add ARGS` / `git stage ARGS`: staged before the commit runs.
@@ -25,11 +11,21 @@ pub enum GitAction {
     Rm(Vec<String>),
     /// `git commit ...`.
     Commit(CommitArgs),
+    /// `git merge ...`: a merge commit, unless it fast-forwards or stops.
+    Merge(MergeArgs),
+    /// `git pull ...`: a fetch, then a merge or a rebase.
+    Pull(Vec<String>),
     /// `git push ...`.
     Push(PushArgs),
+    /// Reads only (`status`, `diff`, `log`...).
+    Reads,
+    /// Anything else git does (it may change files, the index or refs).
+    Writes,
+    /// Not a git command: an alias, or an external `git-<name>`.
+    Unknown(String),
 }
 
-/// What `git commit`'s options say about the commit's content.
+/// What `git commit`'s options say about the commit's content and message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommitArgs {
     /// `-a`: every tracked file's working-tree version.
@@ -40,12 +36,32 @@ pub struct CommitArgs {
     pub amend: bool,
     /// `--dry-run`: git commits nothing and runs no hook.
     pub dry_run: bool,
-    /// `-p` / `--interactive`: the person picks hunks (the index is the best guess).
+    /// `-p` / `--interactive`: the person picks hunks (unknown before it runs).
     pub interactive: bool,
     /// The pathspec (without `-i`: `--only` these paths).
     pub pathspec: Vec<String>,
     /// `--pathspec-from-file=FILE` (`-` is standard input), and whether it is NUL-separated.
     pub pathspec_from_file: Option<(String, bool)>,
+    /// `-m` / `--message` values, in order.
+    pub messages: Vec<String>,
+    /// `-F` / `--file`: the message file (`-` is standard input).
+    pub message_file: Option<String>,
+    /// `-C` / `-c` / `--reuse-message` / `--reedit-message`: the commit whose message is taken.
+    pub reuse: Option<String>,
+    /// `--fixup` / `--squash` / `--template`, or an editor: a message built when it runs.
+    pub built_message: bool,
+}
+
+/// What `git merge`'s options say about the commit it makes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeArgs {
+    /// The commits merged.
+    pub revisions: Vec<String>,
+    /// `--no-ff`: a merge commit even where it could fast-forward.
+    pub no_ff: bool,
+    /// `--ff-only`, `--squash`, `--no-commit`, `--abort`, `--continue`, `--quit`: no merge
+    /// commit made from unjudged content (a squash or a stop leaves the commit to `git commit`).
+    pub no_commit: bool,
 }
 
 /// What `git push`'s options say about what is pushed where.
@@ -55,61 +71,113 @@ pub struct PushArgs {
     pub remote: Option<String>,
     /// The refspecs given.
     pub refspecs: Vec<String>,
-    /// `--all` / `--branches` / `--mirror`: every local branch.
+    /// `--all` / `--branches`: every local branch.
     pub all_branches: bool,
+    /// `--mirror`: every ref.
+    pub mirror: bool,
+    /// `--tags`: every tag too.
+    pub tags: bool,
+    /// `--follow-tags`: annotated tags of the pushed commits too.
+    pub follow_tags: bool,
     /// `--delete`: only deletions (nothing to judge).
     pub delete: bool,
     /// `--dry-run`: nothing is pushed.
     pub dry_run: bool,
 }
 
-/// The git calls of `script`, started in `cwd`.
-pub fn git_calls(script: &str, cwd: &Path) -> Vec<GitCall> {
-    let mut cwd = cwd.to_path_buf();
-    let mut calls = Vec::new();
-    for command in commands(script) {
-        let words = super::guard::unwrap_wrappers(&command.words);
-        let Some(program) = words.first().map(|w| w.rsplit('/').next().unwrap_or(w)) else {
-            continue;
-        };
-        if program == "cd" {
-            if let Some(dir) = words.get(1) {
-                cwd = normalise(&cwd.join(dir));
-            }
-            continue;
-        }
-        if program != "git" {
-            continue;
-        }
-        let mut here = cwd.clone();
-        let mut i = 1;
-        // Global options before the subcommand.
-        while let Some(arg) = words.get(i) {
-            match arg.as_str() {
-                "-C" => {
-                    if let Some(dir) = words.get(i + 1) {
-                        here = normalise(&here.join(dir));
-                    }
-                    i += 2;
-                }
-                "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path"
-                | "--config-env" => i += 2,
-                a if a.starts_with('-') => i += 1,
-                _ => break,
-            }
-        }
-        let Some(sub) = words.get(i) else { continue };
-        let rest = words[i + 1..].to_vec();
-        let action = match sub.as_str() {
-            "add" | "stage" => GitAction::Add(rest),
-            "rm" => GitAction::Rm(rest),
-            "commit" => GitAction::Commit(CommitArgs::parse(&rest)),
-            "push" => GitAction::Push(PushArgs::parse(&rest)),
-            _ => continue,
-        };
-        calls.push(GitCall { cwd: here, action });
+/// git's own commands that read only (with these arguments).
+fn reads_only(sub: &str, args: &[String]) -> bool {
+    let writes_output = args.iter().any(|a| a.starts_with("--output"));
+    match sub {
+        "status" | "rev-parse" | "ls-files" | "ls-tree" | "describe" | "shortlog" | "blame"
+        | "grep" | "cat-file" | "show-ref" | "rev-list" | "merge-base" | "name-rev" | "version"
+        | "help" | "var" | "check-ignore" | "check-attr" => true,
+        "diff" | "log" | "show" => !writes_output,
+        "config" => args.iter().any(|a| {
+            matches!(
+                a.as_str(),
+                "--get" | "--get-all" | "--get-regexp" | "-l" | "--list" | "get" | "list"
+            )
+        }),
+        "branch" => args.iter().all(|a| {
+            matches!(
+                a.as_str(),
+                "--show-current" | "-a" | "--all" | "-r" | "--remotes" | "-v" | "-vv" | "--list"
+            )
+        }),
+        "remote" => args.is_empty() || args.iter().all(|a| a == "-v" || a == "--verbose"),
+        "stash" => matches!(args.first().map(String::as_str), Some("list" | "show")),
+        _ => false,
     }
-    calls
+}
+
+/// git's commands that change files, the index or refs (built in: an alias of that name is
+/// never used).
+const BUILTIN_WRITES: [&str; 46] = [
+    "am",
+    "apply",
+    "archive",
+    "bisect",
+    "branch",
+    "checkout",
+    "cherry-pick",
+    "clean",
+    "clone",
+    "config",
+    "fetch",
+    "filter-branch",
+    "format-patch",
+    "gc",
+    "init",
+    "maintenance",
+    "mv",
+    "notes",
+    "prune",
+    "read-tree",
+    "rebase",
+    "reflog",
+    "remote",
+    "repack",
+    "replace",
+    "reset",
+    "restore",
+    "revert",
+    "sparse-checkout",
+    "stash",
+    "submodule",
+    "switch",
+    "symbolic-ref",
+    "tag",
+    "update-index",
+    "update-ref",
+    "worktree",
+    "write-tree",
+    "commit-tree",
+    "hash-object",
+    "mktree",
+    "merge-file",
+    "merge-tree",
+    "checkout-index",
+    "send-email",
+    "request-pull",
+];
+
+impl GitAction {
+    /// What `git SUB ARGS` does, for a subcommand git knows.
+    pub fn of(sub: &str, args: &[String]) -> GitAction {
+        match sub {
+            "add" | "stage" => GitAction::Add(args.to_vec()),
+            "rm" => GitAction::Rm(args.to_vec()),
+            "commit" => GitAction::Commit(CommitArgs::parse(args)),
+            "merge" => GitAction::Merge(MergeArgs::parse(args)),
+            "pull" => GitAction::Pull(args.to_vec()),
+            "push" => GitAction::Push(PushArgs::parse(args)),
+            "" => GitAction::Reads,
+            _ if reads_only(sub, args) => GitAction::Reads,
+            _ if BUILTIN_WRITES.contains(&sub) => GitAction::Writes,
+            _ => GitAction::Unknown(sub.to_owned()),
+        }
+    }
 }
 
 /// Long options of `git commit` that take a value (`--opt VALUE` or `--opt=VALUE`).
@@ -179,6 +247,7 @@ impl CommitArgs {
     pub fn parse(args: &[String]) -> CommitArgs {
         let mut parsed = CommitArgs::default();
         let mut nul = false;
+        let mut edit = false;
         let mut i = 0;
         while let Some(arg) = args.get(i) {
             i += 1;
@@ -216,6 +285,12 @@ impl CommitArgs {
                     "--pathspec-from-file" => {
                         parsed.pathspec_from_file = value.map(|v| (v, false));
                     }
+                    "--message" => parsed.messages.extend(value),
+                    "--file" => parsed.message_file = value,
+                    "--reuse-message" | "--reedit-message" => parsed.reuse = value,
+                    "--fixup" | "--squash" | "--template" => parsed.built_message = true,
+                    "--edit" => edit = true,
+                    "--no-edit" => edit = false,
                     _ => {}
                 }
                 continue;
@@ -230,10 +305,20 @@ impl CommitArgs {
                     'i' => parsed.include = true,
                     'o' => parsed.include = false,
                     'p' => parsed.interactive = true,
+                    'e' => edit = true,
                     // The rest of the cluster, or the next word, is this option's value.
                     'm' | 'F' | 'C' | 'c' | 't' => {
-                        if at + 1 == cluster.len() {
+                        let value = if at + 1 == cluster.len() {
                             i += 1;
+                            args.get(i - 1).cloned().unwrap_or_default()
+                        } else {
+                            cluster[at + 1..].to_owned()
+                        };
+                        match flag {
+                            'm' => parsed.messages.push(value),
+                            'F' => parsed.message_file = Some(value),
+                            'C' | 'c' => parsed.reuse = Some(value),
+                            _ => parsed.built_message = true,
                         }
                         break;
                     }
@@ -245,6 +330,36 @@ impl CommitArgs {
         }
         if let Some((_, file_nul)) = &mut parsed.pathspec_from_file {
             *file_nul = nul;
+        }
+        // `-e` opens an editor on the message: what it holds is known only then.
+        parsed.built_message |= edit;
+        parsed
+    }
+}
+
+impl MergeArgs {
+    /// Reads `git merge`'s arguments.
+    pub fn parse(args: &[String]) -> MergeArgs {
+        let mut parsed = MergeArgs::default();
+        let mut i = 0;
+        while let Some(arg) = args.get(i) {
+            i += 1;
+            match arg.as_str() {
+                "--no-ff" => parsed.no_ff = true,
+                "--ff" => parsed.no_ff = false,
+                "--ff-only" | "--squash" | "--no-commit" | "--abort" | "--continue" | "--quit" => {
+                    parsed.no_commit = true;
+                }
+                "--commit" => parsed.no_commit = false,
+                // Options with a value in the next word.
+                "-m" | "-F" | "-s" | "-X" | "--strategy" | "--strategy-option" | "--file"
+                | "--into-name" | "--cleanup" => i += 1,
+                "--" => parsed.revisions.extend(args[i..].iter().cloned()),
+                a if a.starts_with('-') => {
+                    // `-mMSG`, `-sours`: attached values; other clusters are flags.
+                }
+                a => parsed.revisions.push(a.to_owned()),
+            }
         }
         parsed
     }
@@ -319,7 +434,10 @@ impl PushArgs {
                     value
                 };
                 match option {
-                    "--all" | "--branches" | "--mirror" => parsed.all_branches = true,
+                    "--all" | "--branches" => parsed.all_branches = true,
+                    "--mirror" => parsed.mirror = true,
+                    "--tags" => parsed.tags = true,
+                    "--follow-tags" => parsed.follow_tags = true,
                     "--delete" => parsed.delete = true,
                     "--dry-run" => parsed.dry_run = true,
                     "--repo" => parsed.remote = value,
@@ -354,20 +472,6 @@ impl PushArgs {
     }
 }
 
-fn normalise(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +484,7 @@ mod tests {
     fn commit_options_that_change_the_content() {
         let parsed = CommitArgs::parse(&words("-am wip"));
         assert!(parsed.all && parsed.pathspec.is_empty());
+        assert_eq!(parsed.messages, ["wip"]);
         let parsed = CommitArgs::parse(&words("-m x src/a.rs -- -weird"));
         assert_eq!(parsed.pathspec, vec!["src/a.rs", "-weird"]);
         assert!(!parsed.include);
@@ -387,15 +492,22 @@ mod tests {
         assert!(parsed.include);
         assert_eq!(parsed.pathspec, vec!["a", "b"]);
         let parsed = CommitArgs::parse(&words("--am --no-edit"));
-        assert!(parsed.amend);
+        assert!(parsed.amend && !parsed.built_message);
         let parsed = CommitArgs::parse(&words("--dry-run -a"));
         assert!(parsed.dry_run && parsed.all);
         let parsed = CommitArgs::parse(&words("-F msg.txt --author=x -C HEAD -uno -Skey"));
-        assert_eq!(parsed, CommitArgs::default(), "values are not paths");
+        assert!(
+            parsed.pathspec.is_empty() && !parsed.all,
+            "values are not paths"
+        );
+        assert_eq!(parsed.message_file.as_deref(), Some("msg.txt"));
+        assert_eq!(parsed.reuse.as_deref(), Some("HEAD"));
         let parsed = CommitArgs::parse(&words("--pathspec-from-file list --pathspec-file-nul"));
         assert_eq!(parsed.pathspec_from_file, Some(("list".to_owned(), true)));
         let parsed = CommitArgs::parse(&words("--message x --file=y -p"));
         assert!(parsed.interactive && parsed.pathspec.is_empty());
+        assert!(CommitArgs::parse(&words("-e -m x")).built_message);
+        assert!(CommitArgs::parse(&words("--fixup HEAD")).built_message);
     }
 
     #[test]
@@ -407,41 +519,19 @@ mod tests {
         assert!(PushArgs::parse(&words("-n origin")).dry_run);
         assert!(PushArgs::parse(&words("origin --delete topic")).delete);
         assert!(PushArgs::parse(&words("--all origin")).all_branches);
+        assert!(PushArgs::parse(&words("--tags")).tags);
+        assert!(PushArgs::parse(&words("--follow-tags origin")).follow_tags);
         let parsed = PushArgs::parse(&words("-o ci.skip --push-option x origin main"));
         assert_eq!(parsed.remote.as_deref(), Some("origin"));
         assert_eq!(parsed.refspecs, vec!["main"]);
     }
 
     #[test]
-    fn calls_in_order_with_their_directories() {
-        let calls = git_calls(
-            "cd sub && git add -A && git -C .. commit -qm 'a; b' && git push",
-            Path::new("/repo"),
-        );
-        assert_eq!(
-            calls,
-            vec![
-                GitCall {
-                    cwd: PathBuf::from("/repo/sub"),
-                    action: GitAction::Add(vec!["-A".to_owned()])
-                },
-                GitCall {
-                    cwd: PathBuf::from("/repo"),
-                    action: GitAction::Commit(CommitArgs::default())
-                },
-                GitCall {
-                    cwd: PathBuf::from("/repo/sub"),
-                    action: GitAction::Push(PushArgs::default())
-                },
-            ]
-        );
-        assert!(git_calls("git status && echo git commit", Path::new("/r")).is_empty());
-        assert_eq!(
-            git_calls("sudo git commit -a -m x", Path::new("/r"))[0].action,
-            GitAction::Commit(CommitArgs {
-                all: true,
-                ..CommitArgs::default()
-            })
-        );
+    fn merges_that_make_a_commit() {
+        let parsed = MergeArgs::parse(&words("--no-ff -m 'x' topic"));
+        assert!(parsed.no_ff && !parsed.no_commit);
+        assert_eq!(parsed.revisions, ["topic"]);
+        assert!(MergeArgs::parse(&words("--squash topic")).no_commit);
+        assert!(MergeArgs::parse(&words("--abort")).no_commit);
     }
 }
