@@ -10,11 +10,12 @@
 //! changed spawns no git process for it.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+pub use super::hookfile::{is_executable, is_husky};
 use super::managers::{self, Manager};
 use super::script;
 use crate::git::Repo;
@@ -23,28 +24,10 @@ use crate::trigger::GitHook;
 /// The line that marks a hook as backstop's.
 pub const MARKER: &str = "# backstop-managed-hook";
 
-/// Whether `dir` is a hooks directory husky wrote: v9's `.husky/_` (its stubs source `h`), or
-/// a v4-8 `.husky` whose scripts source `_/husky.sh`.
-pub fn is_husky(dir: &Path) -> bool {
-    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let parent_is_husky = dir
-        .parent()
-        .and_then(|p| p.file_name())
-        .is_some_and(|n| n == ".husky");
-    (name == "_" && (parent_is_husky || dir.join("h").is_file() || dir.join("husky.sh").is_file()))
-        || name == ".husky"
-        || dir.join("_").join("husky.sh").exists()
-}
-
 /// Whether the file at `path` is one of backstop's shims.
 pub fn is_ours(path: &Path) -> bool {
     std::fs::read(path)
         .is_ok_and(|bytes| bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()))
-}
-
-/// Whether git would run the file at `path` (it follows symlinks).
-pub fn is_executable(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 == 0o111)
 }
 
 fn record_path(repo: &Repo) -> PathBuf {
