@@ -10,7 +10,8 @@ use crate::snapshot::FileSelection;
 use crate::trigger::Trigger;
 
 /// Shows (and unless `show`, approves) the findings of the staged changes and of the working
-/// tree against its base: what the next commit, stop or manual run would report.
+/// tree against its base: what the next commit, stop or manual run would report, and the test
+/// census of this worktree's latest run.
 pub fn run(global: &GlobalOptions, show: bool) -> Result<u8> {
     let workspace = Workspace::open(global)?;
     let config = workspace.load_config()?;
@@ -22,7 +23,17 @@ pub fn run(global: &GlobalOptions, show: bool) -> Result<u8> {
             &FileSelection::Trigger,
             &config.settings.base,
         )?;
-        let Some(job) = protect::any_trigger(&workspace.repo, &config, &snapshot, false) else {
+        let config_file = workspace
+            .config_in_tree()
+            .unwrap_or_else(|| crate::config::FILE_NAME.into());
+        let Some(job) = protect::any_trigger(
+            &workspace.repo,
+            &config,
+            &snapshot,
+            false,
+            &config_file,
+            workspace.repo.root(),
+        ) else {
             continue;
         };
         for finding in protected::run(&workspace.repo, &job.scope())? {
@@ -32,6 +43,15 @@ pub fn run(global: &GlobalOptions, show: bool) -> Result<u8> {
             {
                 findings.push(finding);
             }
+        }
+    }
+    // `test-not-run` findings come from running the tests: the latest run's census stands.
+    for finding in crate::baseline::census::last(&workspace.repo) {
+        if !findings
+            .iter()
+            .any(|f| approve::fingerprint(f) == approve::fingerprint(&finding))
+        {
+            findings.push(finding);
         }
     }
     if findings.is_empty() {

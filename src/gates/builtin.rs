@@ -109,10 +109,14 @@ fn not_added(job: &Job, check: &Builtin, base: Option<&str>) -> Vec<std::path::P
     let base = base.and_then(|b| crate::git::Oid::from_str(b).ok());
     let from_root: Vec<std::path::PathBuf> = oversized.iter().map(|f| prefix.join(f)).collect();
     let lfs: Vec<std::path::PathBuf> = repo
-        .attribute_values("filter", &from_root, None)
+        .attributes_in(repo.root(), &["filter"], &from_root)
         .unwrap_or_default()
         .into_iter()
-        .filter(|(_, value)| value == "lfs")
+        .filter(|(_, pairs)| {
+            pairs
+                .iter()
+                .any(|(name, value)| name == "filter" && value == "lfs")
+        })
         .map(|(path, _)| path)
         .collect();
     oversized

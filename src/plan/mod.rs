@@ -24,6 +24,8 @@ pub struct Plan {
     pub snapshot: Snapshot,
     /// Gates in config order; the protected gate, when it runs, last.
     pub gates: Vec<PlannedGate>,
+    /// The config the gates were planned from (the baseline plans the same gates at the base).
+    pub config: GatesConfig,
     /// For a CI shard: the shard and the whole run's plan (`None`: the whole run).
     pub shard: Option<ShardPlan>,
 }
@@ -101,6 +103,8 @@ pub struct Job {
     pub definition: String,
     /// Globs whose content the cache key covers (`None`: the whole target tree).
     pub inputs: Option<Vec<String>>,
+    /// Fail only on problems absent at the base (`only_new`, with the settings' default).
+    pub only_new: bool,
     /// A check built into backstop, run in-process instead of `run`.
     pub builtin: Option<crate::builtin::Builtin>,
 }
@@ -118,6 +122,18 @@ pub struct Selection {
     pub fix: bool,
     /// Report protected findings without failing (`--allow-protected`, for CI).
     pub allow_protected: bool,
+    /// The config's path in the worktree when it is not `gates.toml` (`--config`): the path
+    /// the protected gate judges for weakening, and the base's `[protect]` is read from.
+    pub config_file: Option<PathBuf>,
+}
+
+impl Selection {
+    /// The worktree-relative path of the config in use.
+    pub fn config_file(&self) -> &Path {
+        self.config_file
+            .as_deref()
+            .unwrap_or(Path::new(crate::config::FILE_NAME))
+    }
 }
 
 impl Job {
@@ -193,7 +209,7 @@ impl Plan {
                     .collect()
             })
             .collect();
-        if let Some(base) = protect::base_gate_names(repo, &snapshot) {
+        if let Some(base) = protect::base_gate_names(repo, &snapshot, selection.config_file()) {
             after_the_base_gates(&names, &base, &mut orders);
         }
         for ((name, gate), after) in chosen.iter().zip(orders) {
@@ -202,7 +218,8 @@ impl Plan {
             } else if selection.env_skip.contains(name) {
                 Action::Skip("skipped by user (BACKSTOP_SKIP)".to_owned())
             } else {
-                plan_job(name, gate, root, file_set, selection.fix)?
+                let only_new = gate.only_new.unwrap_or(config.settings.only_new);
+                plan_job(name, gate, root, file_set, selection.fix, only_new)?
             };
             gates.push(PlannedGate {
                 name: (*name).clone(),
@@ -214,7 +231,7 @@ impl Plan {
                 action,
             });
         }
-        if let Some(job) = protect::job(repo, config, &snapshot, selection) {
+        if let Some(job) = protect::job(repo, config, &snapshot, selection, root) {
             gates.push(PlannedGate {
                 name: crate::config::PROTECTED_GATE.to_owned(),
                 command: "(built-in)".to_owned(),
@@ -225,6 +242,7 @@ impl Plan {
         Ok(Plan {
             snapshot,
             gates,
+            config: config.clone(),
             shard: None,
         })
     }
@@ -271,6 +289,7 @@ fn plan_job(
     root: &Path,
     file_set: &FileSet,
     fix: bool,
+    only_new: bool,
 ) -> Result<Action> {
     let cwd_rel = gate.cwd_path();
     let cwd = cwd_rel
@@ -352,6 +371,7 @@ fn plan_job(
         inputs: gate.inputs.clone(),
         pattern: gate.pattern.clone(),
         report: gate.report.clone(),
+        only_new,
         builtin,
     })))
 }
