@@ -188,20 +188,24 @@ pub fn resolve(
             })?;
             (Some(merge_base), Side::Commit(head))
         }
-        Trigger::PrePush => (
-            match find_base(repo, base_ref) {
-                BaseLookup::Nothing { .. } | BaseLookup::Unborn => head,
-                found => found.announce(),
-            },
-            head.map_or(Side::WorkTree, Side::Commit),
-        ),
-        Trigger::Stop | Trigger::Manual => {
+        Trigger::PrePush | Trigger::Stop | Trigger::Manual => {
             let found = find_base(repo, base_ref);
-            let everything = matches!(found, BaseLookup::Nothing { .. })
-                && head.is_some()
-                && matches!(files, FileSelection::Trigger);
-            judge_everything = everything;
-            (found.announce().or(head), Side::WorkTree)
+            let by_trigger = matches!(files, FileSelection::Trigger);
+            // With no base, every tracked file (said), never nothing: a run of pre-push by hand
+            // judged only an empty range before. `--all-files`/`--files` need no base: quiet.
+            judge_everything =
+                matches!(found, BaseLookup::Nothing { .. }) && head.is_some() && by_trigger;
+            let base = if by_trigger {
+                found.announce()
+            } else {
+                found.quietly()
+            };
+            let target = if trigger == Trigger::PrePush {
+                head.map_or(Side::WorkTree, Side::Commit)
+            } else {
+                Side::WorkTree
+            };
+            (base.or(head), target)
         }
     };
     let file_set = match (files, &target) {
@@ -222,6 +226,7 @@ pub fn resolve(
         (_, Side::Index) if trigger == Trigger::CommitMsg => FileSet::default(),
         (_, Side::Index) => repo.staged()?,
         (_, Side::WorkTree) => repo.changed_since(base)?,
+        (_, Side::Commit(id)) if judge_everything => repo.tracked_in_commit(*id)?,
         (_, Side::Commit(id)) => repo.changed_between(base, *id)?,
     };
     Ok(Snapshot {
@@ -291,12 +296,34 @@ impl BaseLookup {
         }
     }
 
+    /// The base commit, without a word.
+    pub fn quietly(&self) -> Option<Oid> {
+        match self {
+            BaseLookup::Configured(commit) | BaseLookup::Fallback { commit, .. } => Some(*commit),
+            BaseLookup::Nothing { .. } | BaseLookup::Unborn => None,
+        }
+    }
+
     /// The ref the base came from, when one resolved.
     pub fn used(&self) -> Option<&str> {
         match self {
             BaseLookup::Fallback { used, .. } => Some(used),
             BaseLookup::Configured(_) | BaseLookup::Nothing { .. } | BaseLookup::Unborn => None,
         }
+    }
+}
+
+/// `settings.base` as a ref: `<remote>/<branch>` names the remote-tracking branch only
+/// (`refs/remotes/...`), never a local branch or tag of the same name, which git's own lookup
+/// would prefer (`git tag origin/main` must not move the base).
+fn qualified(repo: &Repo, configured: &str) -> String {
+    let remote_named = configured.split_once('/').is_some_and(|(first, _)| {
+        matches!(first, "origin" | "upstream") || repo.main_remote().as_deref() == Some(first)
+    });
+    if remote_named && !configured.starts_with("refs/") {
+        format!("refs/remotes/{configured}")
+    } else {
+        configured.to_owned()
     }
 }
 
@@ -308,30 +335,48 @@ pub fn find_base(repo: &Repo, configured: &str) -> BaseLookup {
     let Some(head) = repo.head() else {
         return BaseLookup::Unborn;
     };
-    if let Some(commit) = repo.merge_base_with(configured) {
+    if let Some(commit) = repo.merge_base_with(&qualified(repo, configured)) {
         return BaseLookup::Configured(commit);
     }
     let current = repo.current_branch();
-    let mut candidates: Vec<(String, &'static str)> = Vec::new();
+    // (full ref, as shown, what it is)
+    let mut candidates: Vec<(String, String, &'static str)> = Vec::new();
     if let Some(default) = repo.remote_default_branch() {
-        candidates.push((default, "the remote's default branch"));
+        candidates.push((
+            format!("refs/remotes/{default}"),
+            default,
+            "the remote's default branch",
+        ));
     }
     if let Some(upstream) = repo.upstream() {
-        candidates.push((upstream, "the upstream of the current branch"));
+        let shown = upstream
+            .strip_prefix("refs/remotes/")
+            .or_else(|| upstream.strip_prefix("refs/heads/"))
+            .unwrap_or(&upstream)
+            .to_owned();
+        candidates.push((upstream, shown, "the upstream of the current branch"));
     }
     for local in ["main", "master"] {
         if current.as_deref() != Some(local) && repo.has_local_branch(local) {
-            candidates.push((local.to_owned(), "a local branch"));
+            candidates.push((
+                format!("refs/heads/{local}"),
+                local.to_owned(),
+                "a local branch",
+            ));
         }
     }
-    for (name, what) in candidates {
+    for (full, name, what) in candidates {
         if name == configured {
             continue;
         }
-        let Ok(commit) = repo.commit_id(&name) else {
+        let Ok(commit) = repo.commit_id(&full) else {
             continue;
         };
-        if let Ok(merge_base) = repo.merge_base(commit, head) {
+        // A branch at HEAD or ahead of it (`git branch -f main HEAD`, `git branch master`)
+        // would leave only uncommitted work to judge: not a base.
+        if let Ok(merge_base) = repo.merge_base(commit, head)
+            && merge_base != head
+        {
             return BaseLookup::Fallback {
                 commit: merge_base,
                 configured: configured.to_owned(),

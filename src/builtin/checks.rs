@@ -40,9 +40,9 @@ pub fn run(builtin: &Builtin, input: &Input<'_>) -> Outcome {
         if !meta.is_file() {
             continue;
         }
-        if let Builtin::LargeFiles { max_kb } = builtin {
+        if let Builtin::LargeFiles { max_kb, .. } = builtin {
             let kb = meta.len().div_ceil(1024);
-            if kb > *max_kb {
+            if kb > *max_kb && !input.exempt.contains(path) {
                 problem(
                     &mut outcome,
                     path,
@@ -431,29 +431,65 @@ fn debug_statements(path: &Path, bytes: &[u8], outcome: &mut Outcome) {
             }
         }
         let trimmed = code.trim_start();
-        let module = trimmed
+        // `import os, pdb` and `import pdb as p`: every module of the statement.
+        let modules: Vec<&str> = trimmed
             .strip_prefix("import ")
-            .map(|rest| rest.split([',', ' ']).next().unwrap_or(""))
+            .map(|rest| {
+                rest.split(',')
+                    .filter_map(|m| m.split_whitespace().next())
+                    .collect()
+            })
             .or_else(|| {
                 trimmed
                     .strip_prefix("from ")
                     .and_then(|rest| rest.split_whitespace().next())
+                    .map(|m| vec![m])
             })
-            .map(|m| m.split('.').next().unwrap_or(m).trim());
-        if let Some(module) = module.filter(|m| DEBUGGERS.contains(m)) {
+            .unwrap_or_default();
+        let debugger = modules
+            .iter()
+            .map(|m| m.split('.').next().unwrap_or(m).trim())
+            .find(|m| DEBUGGERS.contains(m));
+        let code_only = without_string_literals(code);
+        if let Some(module) = debugger {
             problem(
                 outcome,
                 path,
                 Some(number + 1),
                 &format!("debugger `{module}` imported"),
             );
-        } else if code.contains("breakpoint()")
-            && !code.contains("def breakpoint")
-            && !code.contains(".breakpoint()")
+        } else if code_only.contains("breakpoint()")
+            && !code_only.contains("def breakpoint")
+            && !code_only.contains(".breakpoint()")
         {
             problem(outcome, path, Some(number + 1), "`breakpoint()` called");
         }
     }
+}
+
+/// A line of Python with its one-line string literals blanked (`"breakpoint()"` is text).
+fn without_string_literals(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in code.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+                out.push(c);
+            }
+        } else {
+            if c == '"' || c == '\'' {
+                quote = Some(c);
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Files of the input whose path differs only in case from another tracked path, or from
@@ -515,6 +551,7 @@ mod tests {
                 cwd: dir.path(),
                 files: &files,
                 tracked: &[],
+                exempt: &[],
                 fix: false,
             },
         );
@@ -524,6 +561,7 @@ mod tests {
                 cwd: dir.path(),
                 files: &files,
                 tracked: &[],
+                exempt: &[],
                 fix: true,
             },
         );
@@ -619,6 +657,16 @@ mod tests {
             out.output,
             "a.py:2: debugger `pdb` imported\na.py:7: `breakpoint()` called\n"
         );
+        // Several modules on one import line; `breakpoint()` inside a string is text.
+        let (out, _) = check(
+            "debug-statements",
+            "b.py",
+            b"import os, pdb\nprint(\"breakpoint()\")\nimport ipdb as d\n",
+        );
+        assert_eq!(
+            out.output,
+            "b.py:1: debugger `pdb` imported\nb.py:3: debugger `ipdb` imported\n"
+        );
         let (out, fixed) = check("byte-order-marker", "a.txt", b"\xef\xbb\xbfhi\n");
         assert!(out.failed);
         assert_eq!(fixed, b"hi\n");
@@ -641,6 +689,7 @@ mod tests {
                 cwd: Path::new("."),
                 files: &files,
                 tracked: &tracked,
+                exempt: &[],
                 fix: false,
             },
             &mut outcome,

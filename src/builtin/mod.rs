@@ -51,10 +51,13 @@ pub enum Builtin {
     EndOfFile,
     /// Merge conflict markers left in a file.
     MergeConflict,
-    /// Files larger than `max_kb` kilobytes.
+    /// Files larger than `max_kb` kilobytes that the change adds (as pre-commit-hooks: a file
+    /// already in the base, or stored by Git LFS, is not judged unless `enforce_all`).
     LargeFiles {
         /// The limit in KiB (default 500, as pre-commit-hooks).
         max_kb: u64,
+        /// `--enforce-all`: every file given, added or not.
+        enforce_all: bool,
     },
     /// Private keys (PEM, `OpenSSH`, `PuTTY`, PGP, `OpenVPN`).
     PrivateKey,
@@ -154,6 +157,7 @@ impl Builtin {
                         .map_err(|_| format!("--maxkb takes a number of KiB, not {v:?}"))?,
                     None => 500,
                 },
+                enforce_all: options.contains(&"--enforce-all"),
             },
             "private-key" => Builtin::PrivateKey,
             "yaml" => Builtin::Yaml {
@@ -216,6 +220,8 @@ pub struct Input<'a> {
     pub files: &'a [PathBuf],
     /// Every tracked path (case-conflict compares the files with them).
     pub tracked: &'a [PathBuf],
+    /// Files large-files leaves alone: in the base already, or stored by Git LFS.
+    pub exempt: &'a [PathBuf],
     /// Fix what can be fixed instead of reporting it.
     pub fix: bool,
 }
@@ -229,11 +235,17 @@ mod tests {
         assert_eq!(Builtin::parse("end-of-file-fixer"), Ok(Builtin::EndOfFile));
         assert_eq!(
             Builtin::parse("large-files --maxkb=1000"),
-            Ok(Builtin::LargeFiles { max_kb: 1000 })
+            Ok(Builtin::LargeFiles {
+                max_kb: 1000,
+                enforce_all: false
+            })
         );
         assert_eq!(
             Builtin::parse("check-added-large-files --maxkb 20"),
-            Ok(Builtin::LargeFiles { max_kb: 20 })
+            Ok(Builtin::LargeFiles {
+                max_kb: 20,
+                enforce_all: false
+            })
         );
         assert_eq!(
             Builtin::parse("mixed-line-ending --fix=lf"),

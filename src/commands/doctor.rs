@@ -92,7 +92,7 @@ pub fn run(global: &GlobalOptions) -> Result<u8> {
                 .unwrap_or(p)
                 .display()
                 .to_string(),
-            Manager::Husky(_) => ".husky/".to_owned(),
+            Manager::Husky(p) => format!("{}/", p.strip_prefix(repo.root()).unwrap_or(p).display()),
         };
         if calls.is_empty() {
             crate::say!(

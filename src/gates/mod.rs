@@ -17,7 +17,7 @@ use crate::trigger::Trigger;
 /// Runs a planned job: its built-in check in process, or its command.
 pub fn run(job: &crate::plan::Job, context: &GateContext) -> GateOutcome {
     match &job.builtin {
-        Some(check) => builtin::run(job, check),
+        Some(check) => builtin::run(job, check, context),
         None => command::run(job, context),
     }
 }

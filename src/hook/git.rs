@@ -276,8 +276,10 @@ fn run_guarding_the_index(
     }
     if index_changed {
         eprintln!(
-            "backstop: a gate changed the index being committed ({}); it was put back and the commit is blocked. \
-             Gates must not stage files; use `fix` for fixers.",
+            "backstop: the index being committed ({}) changed while the gates ran; it was put back and the commit is blocked. \
+             The gates had their own copy of it (GIT_INDEX_FILE), so another process staged files at the same time: \
+             a hook manager running jobs in parallel (lefthook `parallel: true` with `stage_fixed`: run backstop after them, \
+             in a piped hook), or a gate that writes to .git/index by its path. Gates must not stage files; use `fix` for fixers.",
             index_file.display()
         );
         return Ok(status.max(crate::error::EXIT_FAILED));

@@ -14,6 +14,7 @@ mod node;
 mod project;
 mod python;
 mod render;
+pub mod rewriters;
 mod rust;
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,43 @@ fn draft(name: &str, run: &str, files: &[&str]) -> GateDraft {
 }
 
 /// Writes gates.toml for what is found; refuses to overwrite without `force`.
+/// The hook managers' files at `root` that decide whether git's hooks run backstop: an edit
+/// there (commenting out backstop's entry, `skip: true`) switches the gates off, so the
+/// protected gate reports it like an edit of gates.toml.
+fn hook_manager_files(root: &Path) -> Vec<String> {
+    const FILES: [&str; 14] = [
+        "lefthook.yml",
+        ".lefthook.yml",
+        "lefthook.yaml",
+        ".lefthook.yaml",
+        ".config/lefthook.yml",
+        ".config/lefthook.yaml",
+        "lefthook-local.yml",
+        ".lefthook-local.yml",
+        "lefthook-local.yaml",
+        ".lefthook-local.yaml",
+        ".pre-commit-config.yaml",
+        ".pre-commit-config.yml",
+        "prek.toml",
+        ".husky/",
+    ];
+    FILES
+        .iter()
+        .filter(|f| root.join(f.trim_end_matches('/')).exists())
+        .map(|f| format!("/{f}"))
+        .collect()
+}
+
+/// Whether the converted gate `converted` can stand in for the detected gate `detected` of
+/// the same tool: it runs on every trigger the detected one runs on (a hook converted from
+/// pre-push or `manual` does not stand in at commits or stops). Its check is a real check (see
+/// [`rewriters`]); which files it is given does not make it weaker, since a linter or
+/// formatter given the changed files judges the change as the whole-project run would.
+fn at_least_as_strong(converted: &GateConfig, detected: &GateConfig) -> bool {
+    let triggers = converted.triggers();
+    detected.triggers().iter().all(|t| triggers.contains(t))
+}
+
 pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
     let (root, target) = init_paths(global)?;
     if target.exists() && !force {
@@ -89,16 +127,23 @@ pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
         crate::say!("{line}");
     }
     let mut projects = migrated.projects;
-    let covered: Vec<(String, String)> = projects
-        .iter()
-        .flat_map(|p| p.gates.iter())
-        .filter_map(|g| Some((g.gate.cwd.clone().unwrap_or_default(), g.tool.clone()?)))
-        .collect();
-    for mut project in detect(&root) {
+    let converted: Vec<&GateDraft> = projects.iter().flat_map(|p| p.gates.iter()).collect();
+    let mut kept_beside: Vec<String> = Vec::new();
+    let mut detected = detect(&root);
+    for project in &mut detected {
         project.gates.retain(|gate| {
             let here = gate.gate.cwd.clone().unwrap_or_default();
             let Some(tool) = &gate.tool else { return true };
-            let taken = covered.iter().any(|(dir, t)| t == tool && *dir == here);
+            let same: Vec<&&GateDraft> = converted
+                .iter()
+                .filter(|c| {
+                    c.tool.as_ref() == Some(tool) && c.gate.cwd.clone().unwrap_or_default() == here
+                })
+                .collect();
+            let taken = same.iter().any(|c| at_least_as_strong(&c.gate, &gate.gate));
+            if !taken && !same.is_empty() {
+                kept_beside.push(gate.name.clone());
+            }
             if taken {
                 crate::say!(
                     "{}: left out, the converted hooks already run {tool}{}",
@@ -112,13 +157,16 @@ pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
             }
             !taken
         });
-        if !project.gates.is_empty() {
-            projects.push(project);
-        }
     }
+    for name in kept_beside {
+        crate::say!(
+            "{name}: kept beside the converted hook of the same tool, which runs on fewer triggers"
+        );
+    }
+    projects.extend(detected.into_iter().filter(|p| !p.gates.is_empty()));
     unique_names(&mut projects);
     let base = base::default_branch(&root);
-    let text = render(&projects, &base);
+    let text = render(&projects, &base, &hook_manager_files(&root));
     // The file we write must load: a detection bug must not leave a broken config behind.
     config::parse_str(&text, Path::new(config::FILE_NAME))
         .map_err(|e| anyhow::anyhow!("init produced an invalid gates.toml (a bug): {e}"))?;
@@ -138,7 +186,14 @@ pub fn run(global: &GlobalOptions, force: bool) -> Result<u8> {
             };
             crate::say!("found {}{place}: {}", project.kind, names.join(", "));
         }
-        crate::say!("base: {base}");
+        let resolves = Repo::discover(&root).is_ok_and(|repo| repo.commit_id(&base).is_ok());
+        if resolves {
+            crate::say!("base: {base}");
+        } else {
+            crate::say!(
+                "base: {base} (it does not resolve here yet: no such remote branch; until it does, runs compare with the remote's default branch, the upstream or local main/master, else judge every tracked file)"
+            );
+        }
         crate::say!(
             "wrote {}; try it: backstop run --all-files",
             target.display()

@@ -7,7 +7,7 @@ use super::Detected;
 use crate::config::{GateConfig, ProtectConfig};
 
 /// The gates.toml text for the detected projects, with `base` as `settings.base`.
-pub fn render(projects: &[Detected], base: &str) -> String {
+pub fn render(projects: &[Detected], base: &str, also_protected: &[String]) -> String {
     let mut out = String::from(
         "# backstop gates: written by `backstop init`; every key is described in gates.toml.example.\n",
     );
@@ -45,7 +45,10 @@ pub fn render(projects: &[Detected], base: &str) -> String {
         out.push_str(&toml::to_string(&gates).expect("a table is plain TOML"));
     }
     let mut paths = crate::protected::default_paths();
-    for path in tool_paths(projects) {
+    for path in tool_paths(projects)
+        .into_iter()
+        .chain(also_protected.iter().cloned())
+    {
         if !paths.contains(&path) {
             paths.push(path);
         }

@@ -10,7 +10,7 @@ use crate::error::usage;
 use crate::git::{HooksSource, Repo};
 use crate::trigger::{GitHook, Trigger};
 
-use super::managers::{self, Manager};
+use super::managers::{self, Manager, Refused};
 use super::reach;
 
 pub use super::reach::{MARKER, is_executable, is_husky, is_ours};
@@ -75,7 +75,17 @@ pub fn install(repo: &Repo, hooks: &[GitHook], force: bool) -> Result<Vec<String
         ));
     }
     let managers = managers::detect(repo.root(), &dir.path);
-    if managers.iter().any(|m| matches!(m, Manager::Husky(_))) && !force {
+    if let Some(Manager::Husky(husky)) = managers.iter().find(|m| matches!(m, Manager::Husky(_)))
+        && !force
+    {
+        // The hooks are wanted even though the person wires them: every run then checks that
+        // husky's hooks reach backstop (in this worktree too).
+        reach::record(repo, hooks)?;
+        let husky_shown = husky
+            .strip_prefix(repo.root())
+            .unwrap_or(husky)
+            .display()
+            .to_string();
         let now = if is_husky(&dir.path) {
             format!(
                 "husky runs this repository's hooks from {}",
@@ -91,7 +101,7 @@ pub fn install(repo: &Repo, hooks: &[GitHook], force: bool) -> Result<Vec<String
             ),
             format!(
                 "call backstop from husky's own hook files instead: add the line {} (or pass --force)",
-                managers::husky_lines(hooks)
+                managers::husky_lines(&husky_shown, hooks)
             ),
         ));
     }
@@ -207,8 +217,26 @@ fn wire_manager(
     let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
     let edited = match (manager, yaml) {
         (Manager::Lefthook(_), true) => managers::wire_lefthook(&text, hooks),
-        (Manager::PreCommit(_), true) => managers::wire_pre_commit(&text, hooks),
-        _ => Err(format!("backstop edits only YAML configs, not {shown}")),
+        (Manager::PreCommit(_), true) => {
+            managers::wire_pre_commit(&text, hooks).map_err(Refused::Unsafe)
+        }
+        _ => Err(Refused::Unsafe(format!(
+            "backstop edits only YAML configs, not {shown}"
+        ))),
+    };
+    let edited = match edited {
+        // Not even with --force: backstop beside a parallel fixer blocks every commit.
+        Err(Refused::Parallel { why, yaml }) => {
+            return Err(usage(
+                format!("{shown}: {why}"),
+                format!(
+                    "run backstop after the other jobs: make the hook in {shown} read\n\n{yaml}\nthen run `{}`",
+                    manager.reinstall(hooks)
+                ),
+            ));
+        }
+        Err(Refused::Unsafe(why)) => Err(why),
+        Ok(new) => Ok(new),
     };
     match edited {
         Ok(new) if new == text => Ok(format!(
@@ -277,6 +305,20 @@ pub fn uninstall(repo: &Repo) -> Result<Vec<String>> {
     }
     reach::forget(repo);
     for hook in GitHook::ALL {
+        // A manager that took the hook over kept backstop's aside (lefthook `.old`, pre-commit
+        // `.legacy`) and would put it back on its own uninstall, blocking every commit then.
+        for kept in [".old", ".legacy"] {
+            let path = dir.path.join(format!("{hook}{kept}"));
+            let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+            if regular && is_ours(&path) {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                said.push(format!(
+                    "{hook}: removed backstop's hook kept aside ({})",
+                    path.display()
+                ));
+            }
+        }
         let path = dir.path.join(hook.as_str());
         // Only the regular files install wrote; a symlink was never backstop's to remove.
         let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());

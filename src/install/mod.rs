@@ -3,5 +3,7 @@
 
 pub mod agents;
 pub mod git;
+mod hookfile;
 pub mod managers;
 pub mod reach;
+mod script;

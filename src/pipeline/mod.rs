@@ -108,7 +108,12 @@ pub fn judge(
         env: inputs.env,
     };
     let names: Vec<&str> = plan.gates.iter().map(|g| g.name.as_str()).collect();
-    let display = human::LiveDisplay::new(settings.style, settings.human_sink, &names);
+    let mut display = human::LiveDisplay::new(settings.style, settings.human_sink, &names);
+    if from_hook {
+        // A hook manager (lefthook) gives hooks a terminal and replays it after the commit:
+        // every frame of an animation would be printed. Plain lines, one per gate.
+        display = display.plain();
+    }
     // A commit message is new every time and is not part of the target: a run that hands
     // gates such arguments (commit-msg) is never answered from the cache. A fixer changes
     // files after the content ids are read: a run with fixers neither reads nor writes it.

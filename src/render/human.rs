@@ -105,6 +105,13 @@ impl LiveDisplay {
         }
     }
 
+    /// The same display without animation: one plain line per gate as it ends.
+    #[must_use]
+    pub fn plain(mut self) -> LiveDisplay {
+        self.bars = None;
+        self
+    }
+
     fn line(&self, name: &str, outcome: &GateOutcome) -> String {
         let time = if outcome.status == GateStatus::Skipped {
             String::new()

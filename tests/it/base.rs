@@ -138,3 +138,74 @@ fn with_nothing_to_compare_with_stop_judges_every_tracked_file_and_says_why() {
         run.stderr()
     );
 }
+
+// The review of issue 13 (M1): an agent's branch commands cannot make a run judge only
+// uncommitted work.
+
+/// A repository with `main` at a clean commit, and a committed `BAD` on `work` past the hooks.
+fn committed_failure_on_work() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.config(NO_BAD)
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "work"]);
+    repo.write("b.txt", "BAD\n")
+        .commit_all("a failure, committed");
+    repo
+}
+
+#[test]
+fn a_fallback_branch_moved_to_head_is_not_a_base() {
+    // `git branch -f main HEAD`: local main now at HEAD, its merge-base would be HEAD.
+    let repo = committed_failure_on_work();
+    repo.run(&["run"]).expect_code(1);
+    repo.git(&["branch", "-f", "main", "HEAD"]);
+    let run = repo.run(&["run"]);
+    run.expect_code(1);
+    assert!(run.stdout().contains("b.txt"), "{}", run.stdout());
+    // An upstream set to a branch at HEAD.
+    let repo = committed_failure_on_work();
+    repo.git(&["branch", "x"]);
+    repo.git(&["branch", "-u", "x"]);
+    repo.run(&["run"]).expect_code(1);
+    // On main with every tracked file judged, a new `master` at HEAD changes nothing.
+    let repo = TestRepo::new();
+    repo.config(NO_BAD)
+        .write("old.txt", "BAD\n")
+        .commit_all("base");
+    repo.run(&["run"]).expect_code(1);
+    repo.git(&["branch", "master"]);
+    repo.run(&["run"]).expect_code(1);
+}
+
+#[test]
+fn a_local_branch_or_tag_named_like_the_remote_base_is_not_the_base() {
+    for kind in ["branch", "tag"] {
+        let repo = committed_failure_on_work();
+        repo.config(&format!("[settings]\nbase = \"origin/main\"\n{NO_BAD}"))
+            .commit_all("settings");
+        repo.git(&[kind, "origin/main"]);
+        let run = repo.run(&["run"]);
+        run.expect_code(1);
+        assert!(run.stdout().contains("b.txt"), "{kind}: {}", run.stdout());
+    }
+}
+
+#[test]
+fn run_pre_push_with_no_base_judges_every_tracked_file_and_all_files_needs_no_base_warning() {
+    let repo = TestRepo::new();
+    repo.config(&format!("{NO_BAD}on = [\"pre-push\", \"manual\"]\n"))
+        .write("old.txt", "BAD\n")
+        .commit_all("everything in one commit");
+    let run = repo.run(&["run", "pre-push"]);
+    run.expect_code(1);
+    assert!(run.stdout().contains("old.txt"), "{}", run.stdout());
+    assert!(
+        run.stderr().contains("judging every tracked file"),
+        "{}",
+        run.stderr()
+    );
+    let run = repo.run(&["run", "--all-files"]);
+    run.expect_code(1);
+    assert!(!run.stderr().contains("no base"), "{}", run.stderr());
+}

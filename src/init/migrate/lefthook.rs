@@ -40,6 +40,7 @@ const SETTINGS: [&str; 16] = [
 ];
 
 /// Converts the repository's lefthook config, if it has one.
+#[expect(clippy::too_many_lines, reason = "each hook, then each job, in order")]
 pub fn convert(root: &Path, migrated: &mut Migrated) {
     for other in [
         "lefthook.toml",
@@ -82,6 +83,13 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
             migrated.not_converted(file, name, "backstop runs no gates on that git hook");
             continue;
         };
+        for key in hook_keys_not_converted(hook) {
+            migrated.not_converted(
+                file,
+                &format!("{name} `{key}`"),
+                "a hook-level setting backstop has no equivalent for; the hook's jobs are converted without it",
+            );
+        }
         let mut jobs: Vec<(String, Value)> = Vec::new();
         collect_jobs(hook, &mut jobs);
         if let Some(scripts) = hook.get("scripts").and_then(Value::as_mapping) {
@@ -103,11 +111,26 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
         }
         for (job_name, job) in jobs {
             let item = format!("{name} {job_name}");
+            if job
+                .get("run")
+                .and_then(Value::as_str)
+                .is_some_and(super::runs_backstop)
+            {
+                migrated.lines.push(format!(
+                    "{file}: {item}: runs backstop itself: left as it is (it runs the gates)"
+                ));
+                continue;
+            }
             match convert_job(&job_name, &job) {
                 Ok(None) => migrated.lines.push(format!(
                     "{file}: {item}: runs lint-staged, converted from lint-staged's own config (below)"
                 )),
                 Ok(Some(mut gate)) => {
+                    for key in job_keys_not_converted(&job) {
+                        migrated.lines.push(format!(
+                            "{file}: {item}: `{key}` not converted: backstop has no equivalent"
+                        ));
+                    }
                     gate.gate.on = triggers.value();
                     if name == "commit-msg" {
                         gate.gate.pass_files = false;
@@ -122,6 +145,45 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
         }
     }
     migrated.add("lefthook", "", gates);
+}
+
+/// Hook-level keys that change which jobs run or on what, and that no gate carries over.
+fn hook_keys_not_converted(hook: &Value) -> Vec<String> {
+    const KNOWN: [&str; 6] = ["commands", "jobs", "scripts", "parallel", "piped", "follow"];
+    hook.as_mapping()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, _)| k.as_str())
+        .filter(|k| !KNOWN.contains(k))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Job-level keys a converted gate does not carry over.
+fn job_keys_not_converted(job: &Value) -> Vec<String> {
+    const KNOWN: [&str; 13] = [
+        "run",
+        "name",
+        "glob",
+        "exclude",
+        "root",
+        "env",
+        "stage_fixed",
+        "script",
+        "runner",
+        "priority",
+        "fail_text",
+        "group",
+        "skip_output",
+    ];
+    job.as_mapping()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, _)| k.as_str())
+        .filter(|k| !KNOWN.contains(k))
+        .filter(|k| !matches!(*k, "skip" | "only" | "interactive" | "use_stdin"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The jobs of a hook: `commands` (a map), `jobs` (a list, with nested `group`s).
@@ -166,6 +228,7 @@ fn collect_jobs(hook: &Value, out: &mut Vec<(String, Value)>) {
 }
 
 /// One job as a gate; `Ok(None)` for a job that runs lint-staged.
+#[expect(clippy::too_many_lines, reason = "each key of a job, in order")]
 fn convert_job(name: &str, job: &Value) -> Result<Option<GateDraft>, String> {
     let run = job
         .get("run")
@@ -175,7 +238,7 @@ fn convert_job(name: &str, job: &Value) -> Result<Option<GateDraft>, String> {
     if run.split_whitespace().any(|w| w == "lint-staged") {
         return Ok(None);
     }
-    for key in ["skip", "only", "tags", "interactive", "use_stdin"] {
+    for key in ["skip", "only", "interactive", "use_stdin"] {
         if job.get(key).is_some() {
             return Err(format!(
                 "`{key}` has no backstop equivalent; convert it by hand"
@@ -195,13 +258,14 @@ fn convert_job(name: &str, job: &Value) -> Result<Option<GateDraft>, String> {
     if command.contains('{') && command.contains('}') && command.contains("{0}") {
         return Err("{0} (all arguments) has no backstop equivalent".to_owned());
     }
-    let (check, fix) = split_fix(&command);
+    let forms = crate::init::rewriters::forms(&command);
     let fixes = job.get("stage_fixed").and_then(Value::as_bool) == Some(true);
-    if fixes && fix.is_none() {
+    if fixes && !forms.writes {
         return Err(
             "it fixes files (stage_fixed) and backstop knows no check form of it".to_owned(),
         );
     }
+    let (check, fix) = split_fix(&command)?;
     let mut gate = GateDraft {
         name: crate::init::project::prefix(name),
         tool: tool_of(&check),
@@ -242,11 +306,34 @@ fn convert_job(name: &str, job: &Value) -> Result<Option<GateDraft>, String> {
     }
     if let Some(env) = job.get("env").and_then(Value::as_mapping) {
         for (key, value) in env {
-            if let (Some(key), Some(value)) = (key.as_str(), value.as_str()) {
-                gate.gate.env.insert(key.to_owned(), value.to_owned());
+            let value = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Null => String::new(),
+                _ => {
+                    return Err(format!(
+                        "env {}: a value that is not a scalar",
+                        key.as_str().unwrap_or("?")
+                    ));
+                }
+            };
+            if let Some(key) = key.as_str() {
+                gate.gate.env.insert(key.to_owned(), value);
             }
         }
     }
+    if let Some(glob) = gate
+        .gate
+        .files
+        .iter()
+        .flatten()
+        .chain(gate.gate.exclude.iter().flatten())
+        .find(|g| crate::glob::compile(g).is_err())
+    {
+        return Err(format!("the glob {glob:?} is not one backstop reads"));
+    }
+    super::pyregex::settle(&mut gate.gate)?;
     biome_reporting(&mut gate);
     Ok(Some(gate))
 }

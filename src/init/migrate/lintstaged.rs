@@ -25,8 +25,9 @@ const FILES: [&str; 11] = [
     "lint-staged.config.ts",
 ];
 
-/// A config's entries (glob, tasks), or why they cannot be read.
-type Entries = Result<Vec<(String, Vec<Task>)>, String>;
+/// A config's entries (glob, and its tasks or why they cannot be read), or why the config
+/// cannot be read at all.
+type Entries = Result<Vec<(String, Result<Vec<Task>, String>)>, String>;
 
 /// One task of a glob: a command given the files, or a function's command given none.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +81,14 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
             crate::init::project::Context::new(root, &dir).package_manager(&root.join(&dir));
         let mut gates = Vec::new();
         for (pattern, tasks) in entries {
-            let selection = match translate(&pattern) {
+            let tasks = match tasks {
+                Ok(tasks) => tasks,
+                Err(why) => {
+                    migrated.not_converted(&source, &format!("\"{pattern}\""), &why);
+                    continue;
+                }
+            };
+            let selection = match translate(&pattern).and_then(|s| valid(s, &pattern)) {
                 Ok(selection) => selection,
                 Err(why) => {
                     migrated.not_converted(&source, &format!("\"{pattern}\""), &why);
@@ -92,8 +100,21 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
                     Task::WithFiles(c) => (c.as_str(), true),
                     Task::Alone(c) => (c.as_str(), false),
                 };
+                let item = format!("\"{pattern}\": {command}");
+                if command.split_whitespace().take(2).eq(["git", "add"]) {
+                    migrated.lines.push(format!(
+                        "{source}: {item}: dropped: lint-staged stages what its tasks change itself (since v10), and a gate must not stage files"
+                    ));
+                    continue;
+                }
                 let resolved = resolve(command, exec);
-                let (check, fix) = split_fix(&resolved);
+                let (check, fix) = match split_fix(&resolved) {
+                    Ok(split) => split,
+                    Err(why) => {
+                        migrated.not_converted(&source, &item, &why);
+                        continue;
+                    }
+                };
                 let name = tool_of(&check).map_or_else(
                     || "lint-staged".to_owned(),
                     |t| t.strip_prefix("script ").unwrap_or(&t).to_owned(),
@@ -125,7 +146,7 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
                 }
                 biome_reporting(&mut gate);
                 gate.name = migrated.unique(&gates, &gate.name);
-                migrated.converted(&source, &format!("\"{pattern}\": {command}"), &gate.name);
+                migrated.converted(&source, &item, &gate.name);
                 gates.push(gate);
             }
         }
@@ -196,16 +217,16 @@ fn from_json(value: &serde_json::Value) -> Entries {
         .iter()
         .map(|(pattern, tasks)| {
             let tasks = match tasks {
-                serde_json::Value::String(c) => vec![Task::WithFiles(c.clone())],
+                serde_json::Value::String(c) => Ok(vec![Task::WithFiles(c.clone())]),
                 serde_json::Value::Array(list) => list
                     .iter()
                     .map(|c| {
                         c.as_str()
                             .map(|c| Task::WithFiles(c.to_owned()))
-                            .ok_or_else(|| format!("\"{pattern}\": a task that is not a command"))
+                            .ok_or_else(|| "a task that is not a command".to_owned())
                     })
-                    .collect::<Result<_, _>>()?,
-                _ => return Err(format!("\"{pattern}\": a task that is not a command")),
+                    .collect::<Result<_, _>>(),
+                _ => Err("a task that is not a command".to_owned()),
             };
             Ok((pattern.clone(), tasks))
         })
@@ -252,9 +273,18 @@ fn from_js(text: &str) -> Entries {
                 let key = key.clone();
                 at += 1;
                 expect(&mut at, ':')?;
-                let (tasks, next) = value(&tokens, at, &key)?;
-                entries.push((key, tasks));
-                at = next;
+                match value(&tokens, at, &key) {
+                    Ok((tasks, next)) => {
+                        entries.push((key, Ok(tasks)));
+                        at = next;
+                    }
+                    Err(why) => {
+                        // This entry is JavaScript backstop cannot read; the others still are.
+                        entries.push((key, Err(why)));
+                        at = skip_value(&tokens, at)
+                            .ok_or("an unclosed value in the config object")?;
+                    }
+                }
                 if let Some(Token::Punct(',')) = tokens.get(at) {
                     at += 1;
                 }
@@ -263,6 +293,37 @@ fn from_js(text: &str) -> Entries {
         }
     }
     Ok(entries)
+}
+
+/// The token after the value starting at `at` (at its `,` or the object's closing `}`).
+fn skip_value(tokens: &[Token], at: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, token) in tokens.iter().enumerate().skip(at) {
+        match token {
+            Token::Punct('(' | '[' | '{') => depth += 1,
+            Token::Punct('}' | ',') if depth == 0 => return Some(i),
+            Token::Punct(')' | ']' | '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A translated pattern, checked the way gates.toml checks its globs and regexes.
+fn valid(selection: Selection, pattern: &str) -> Result<Selection, String> {
+    let checked = match &selection {
+        Selection::Glob(glob) => crate::glob::compile(glob).map(|_| ()),
+        Selection::Regex(regex) | Selection::AllBut(regex) => ::regex::bytes::Regex::new(regex)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+    };
+    checked.map_err(|e| {
+        format!(
+            "the pattern {pattern:?} cannot be read: {}",
+            e.lines().last().unwrap_or(&e)
+        )
+    })?;
+    Ok(selection)
 }
 
 fn value(tokens: &[Token], at: usize, key: &str) -> Result<(Vec<Task>, usize), String> {
@@ -386,14 +447,25 @@ export default {
 "#;
         let entries = from_js(text).unwrap();
         assert_eq!(entries.len(), 3);
-        assert_eq!(entries[0].1, vec![Task::Alone("npm run check".to_owned())]);
+        assert_eq!(
+            entries[0].1,
+            Ok(vec![Task::Alone("npm run check".to_owned())])
+        );
         assert_eq!(
             entries[1].1,
-            vec![
+            Ok(vec![
                 Task::WithFiles("eslint --fix".to_owned()),
                 Task::WithFiles("prettier --write".to_owned())
-            ]
+            ])
         );
-        assert!(from_js("export default { '*.js': (files) => files.map(f => `x ${f}`) }").is_err());
+        // A function of the files is one entry not read; the others still are.
+        let entries =
+            from_js("export default { '*.js': (files) => files.map((f) => 'x ' + f), '*.md': 'prettier --write' }")
+                .unwrap();
+        assert!(entries[0].1.is_err());
+        assert_eq!(
+            entries[1].1,
+            Ok(vec![Task::WithFiles("prettier --write".to_owned())])
+        );
     }
 }

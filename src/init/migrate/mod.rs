@@ -8,6 +8,7 @@ mod extglob;
 mod lefthook;
 mod lintstaged;
 mod precommit;
+mod pyregex;
 
 use std::path::Path;
 
@@ -124,66 +125,18 @@ fn quote(word: &str) -> String {
     }
 }
 
-/// A command and its fixing form, for tools whose write flag is known: the check drops the
-/// flag (or swaps it for the tool's check flag), the fix keeps the command as it was.
-/// Commands with no known write flag are checks already.
-fn split_fix(command: &str) -> (String, Option<String>) {
-    let words: Vec<&str> = command.split_whitespace().collect();
-    let tool = words
-        .iter()
-        .find(|w| {
-            !matches!(
-                **w,
-                "npx" | "--no-install" | "pnpm" | "exec" | "yarn" | "bunx" | "-m"
-            )
-        })
-        .map_or("", |w| w.rsplit('/').next().unwrap_or(w));
-    let tool = if tool.starts_with("python") {
-        words
-            .iter()
-            .skip_while(|w| **w != "-m")
-            .nth(1)
-            .copied()
-            .unwrap_or(tool)
-    } else {
-        tool
-    };
-    let replaced = |from: &[&str], to: Option<&str>| -> Option<String> {
-        words.iter().any(|w| from.contains(w)).then(|| {
-            words
-                .iter()
-                .filter_map(|w| if from.contains(w) { to } else { Some(*w) })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-    };
-    let check = match tool {
-        "prettier" => replaced(&["--write", "-w"], Some("--check")),
-        "eslint" | "stylelint" | "ruff" | "markdownlint" | "markdownlint-cli2" => {
-            replaced(&["--fix", "--fix-type"], None)
-        }
-        "biome" => replaced(
-            &["--write", "--apply", "--apply-unsafe", "--fix", "--unsafe"],
-            None,
-        ),
-        "codespell" => replaced(&["--write-changes", "-w"], None),
-        "black" | "isort" if !words.contains(&"--check") && !words.contains(&"--check-only") => {
-            Some(format!(
-                "{command} {}",
-                if tool == "black" {
-                    "--check"
-                } else {
-                    "--check-only"
-                }
-            ))
-        }
-        "gofmt" => replaced(&["-w"], Some("-l")),
-        _ => None,
-    };
-    match check {
-        Some(check) => (check, Some(command.to_owned())),
-        None => (command.to_owned(), None),
-    }
+/// Whether a hook's command runs backstop itself (its own wiring: never a gate, which would
+/// run the gates from inside the gates).
+fn runs_backstop(command: &str) -> bool {
+    command
+        .split_whitespace()
+        .any(|w| w == "backstop" || w.ends_with("/backstop"))
+}
+
+/// A command as a gate: its check (never a rewriter: `Err` says why there is none) and fix.
+fn split_fix(command: &str) -> Result<(String, Option<String>), String> {
+    let forms = crate::init::rewriters::forms(command);
+    Ok((forms.check?, forms.fix))
 }
 
 /// Biome commands report as GitHub annotations, which the regex parser reads.
@@ -246,24 +199,29 @@ mod tests {
     fn write_flags_move_to_fix() {
         assert_eq!(
             split_fix("npx --no-install prettier --write --ignore-unknown"),
-            (
+            Ok((
                 "npx --no-install prettier --check --ignore-unknown".to_owned(),
                 Some("npx --no-install prettier --write --ignore-unknown".to_owned())
-            )
+            ))
         );
-        assert_eq!(split_fix("eslint --fix").0, "eslint");
+        assert_eq!(split_fix("eslint --fix").unwrap().0, "eslint");
         assert_eq!(
-            split_fix("biome check --write --no-errors-on-unmatched").0,
+            split_fix("biome check --write --no-errors-on-unmatched")
+                .unwrap()
+                .0,
             "biome check --no-errors-on-unmatched"
         );
         assert_eq!(
-            split_fix("codespell --write-changes --ignore-words-list=inout,te").0,
+            split_fix("codespell --write-changes --ignore-words-list=inout,te")
+                .unwrap()
+                .0,
             "codespell --ignore-words-list=inout,te"
         );
         assert_eq!(
             split_fix("npm run check"),
-            ("npm run check".to_owned(), None)
+            Ok(("npm run check".to_owned(), None))
         );
+        assert!(split_fix("pyupgrade --py310-plus").is_err());
         assert_eq!(
             tool_of(".venv/bin/python -m ruff format --check").as_deref(),
             Some("ruff-format")

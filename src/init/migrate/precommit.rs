@@ -13,6 +13,10 @@ use crate::init::GateDraft;
 const FILES: [&str; 2] = [".pre-commit-config.yaml", ".pre-commit-config.yml"];
 
 /// Converts the repository's pre-commit config, if it has one.
+#[expect(
+    clippy::too_many_lines,
+    reason = "each level of the config, top to bottom"
+)]
 pub fn convert(root: &Path, migrated: &mut Migrated) {
     let Some((file, text)) = FILES
         .iter()
@@ -36,6 +40,19 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
         .and_then(Value::as_str)
         .filter(|f| !f.is_empty() && *f != "^$");
     let default_stages: Vec<String> = strings(config.get("default_stages"));
+    for key in unknown_keys(&config, TOP_KEYS) {
+        migrated.not_converted(
+            file,
+            &format!("top-level `{key}`"),
+            "backstop has no equivalent setting",
+        );
+    }
+    if let Some(versions) = config.get("default_language_version") {
+        migrated.lines.push(format!(
+            "{file}: default_language_version {}: not converted: the gates run the tools installed where they run",
+            serde_yaml_ng::to_string(versions).unwrap_or_default().trim().replace('\n', ", ")
+        ));
+    }
     let mut gates = Vec::new();
     for repo in config
         .get("repos")
@@ -46,6 +63,13 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
         let url = repo.get("repo").and_then(Value::as_str).unwrap_or("");
         let rev = repo.get("rev").and_then(Value::as_str).unwrap_or("");
         let pin = pinned(&text, rev);
+        for key in unknown_keys(repo, &["repo", "rev", "hooks"]) {
+            migrated.not_converted(
+                file,
+                &format!("{url}: `{key}`"),
+                "backstop has no equivalent",
+            );
+        }
         for hook in repo
             .get("hooks")
             .and_then(Value::as_sequence)
@@ -54,6 +78,16 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
         {
             let id = hook.get("id").and_then(Value::as_str).unwrap_or("?");
             let item = format!("{id} ({})", if url.is_empty() { "?" } else { url });
+            if hook
+                .get("entry")
+                .and_then(Value::as_str)
+                .is_some_and(super::runs_backstop)
+            {
+                migrated.lines.push(format!(
+                    "{file}: {item}: runs backstop itself: left as it is (it runs the gates)"
+                ));
+                continue;
+            }
             let converted = match url {
                 "local" => local(root, hook),
                 "meta" => Err("a meta hook checks pre-commit's own config".to_owned()),
@@ -71,6 +105,30 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
                 migrated.not_converted(file, &item, &why);
                 continue;
             }
+            let mut extra_lines = Vec::new();
+            for key in unknown_keys(hook, HOOK_KEYS) {
+                extra_lines.push(format!(
+                    "{file}: {item}: `{key}` not converted: backstop has no equivalent"
+                ));
+            }
+            let dependencies = strings(hook.get("additional_dependencies"));
+            if !dependencies.is_empty() {
+                let need = format!(
+                    "additional_dependencies not converted: pre-commit installed {} beside the hook; install them where the gates run",
+                    dependencies.join(", ")
+                );
+                extra_lines.push(format!("{file}: {item}: {need}"));
+                gate.note = Some(
+                    gate.note
+                        .take()
+                        .map_or_else(|| need.clone(), |n| format!("{n}\n{need}")),
+                );
+            }
+            if let Some(version) = hook.get("language_version").and_then(Value::as_str) {
+                extra_lines.push(format!(
+                    "{file}: {item}: language_version {version} not converted: the gate runs the version installed where it runs"
+                ));
+            }
             gate.name = migrated.unique(
                 &gates,
                 &crate::init::project::prefix(
@@ -87,6 +145,7 @@ pub fn convert(root: &Path, migrated: &mut Migrated) {
                 None => origin,
             });
             migrated.converted(file, &item, &gate.name);
+            migrated.lines.extend(extra_lines);
             if url != "local"
                 && let Some(need) = needs_install(root, &gate.gate.run, &pin)
             {
@@ -166,13 +225,20 @@ fn local(root: &Path, hook: &Value) -> Result<GateDraft, String> {
             } else {
                 ""
             };
-            gate.gate.run = if negate {
-                format!("! grep -L{case}P -- {} ", quote(entry))
-            } else {
-                format!("! grep -nH{case}P -- {}", quote(entry))
+            // --multiline: the pattern spans lines; grep reads each file as one record (-z).
+            let multiline = args.contains("--multiline");
+            let (whole, record) = if multiline { ("z", "") } else { ("", "nH") };
+            gate.gate.run = match (negate, multiline) {
+                (true, _) => format!("! grep -L{whole}{case}P -- {}", quote(entry)),
+                (false, true) => format!("! grep -l{whole}{case}P -- {}", quote(entry)),
+                (false, false) => format!("! grep -{record}{case}P -- {}", quote(entry)),
             };
             gate.gate.pass_files = true;
-            gate.note = Some("pygrep: Python's regex read by `grep -P`".to_owned());
+            gate.note = Some(if multiline {
+                "pygrep --multiline: Python's regex read by `grep -zP` (each file as one record; files are named, not lines)".to_owned()
+            } else {
+                "pygrep: Python's regex read by `grep -P`".to_owned()
+            });
             return Ok(gate);
         }
         "python" | "node" | "golang" | "rust" | "ruby" | "docker" | "docker_image" | "conda"
@@ -190,7 +256,7 @@ fn local(root: &Path, hook: &Value) -> Result<GateDraft, String> {
     } else {
         format!("{command} {args}")
     };
-    let (check, fix) = split_fix(&full);
+    let (check, fix) = split_fix(&full)?;
     gate.tool = tool_of(&check);
     gate.gate.run = check;
     gate.gate.fix = fix;
@@ -254,6 +320,10 @@ fn remote(root: &Path, url: &str, id: &str, hook: &Value) -> Result<GateDraft, S
             .chain(args.iter().cloned())
             .collect::<Vec<_>>()
             .join(" ");
+        // The name first: an unknown check is "no built-in", not "has no option".
+        crate::builtin::Builtin::parse(id).map_err(|_| {
+            format!("backstop has no built-in `{id}`: install pre-commit-hooks and add a gate running `{id}`")
+        })?;
         crate::builtin::Builtin::parse(&spec).map_err(|e| {
             format!("{e}; backstop has no built-in for it: install pre-commit-hooks and add a gate running `{id}`")
         })?;
@@ -362,7 +432,7 @@ fn remote(root: &Path, url: &str, id: &str, hook: &Value) -> Result<GateDraft, S
             ));
         }
     };
-    let (check, fix) = split_fix(&command);
+    let (check, fix) = split_fix(&command)?;
     gate.tool = tool_of(&check);
     gate.gate.run = check;
     gate.gate.fix = fix.or(gate.gate.fix.take());
@@ -380,10 +450,16 @@ fn apply_common(
     top_exclude: Option<&str>,
     default_stages: &[String],
 ) -> Result<(), String> {
-    let files = hook
-        .get("files")
-        .and_then(Value::as_str)
-        .filter(|f| !f.is_empty());
+    let hook_files = selection(hook.get("files"), "files")?;
+    let hook_exclude = selection(hook.get("exclude"), "exclude")?;
+    let files = match &hook_files {
+        Selection::Regex(regex) => Some(regex.as_str()),
+        Selection::Globs(globs) => {
+            gate.gate.files = Some(globs.clone());
+            None
+        }
+        Selection::None => None,
+    };
     gate.gate.files_regex = match (top_files, files, gate.gate.files_regex.take()) {
         (None, None, own) => own,
         (Some(one), None, None) | (None, Some(one), None) => Some(one.to_owned()),
@@ -395,7 +471,18 @@ fn apply_common(
             );
         }
     };
-    let excludes: Vec<&str> = [top_exclude, hook.get("exclude").and_then(Value::as_str)]
+    let own_exclude = match &hook_exclude {
+        Selection::Regex(regex) => Some(regex.as_str()),
+        Selection::Globs(globs) => {
+            gate.gate
+                .exclude
+                .get_or_insert_with(Vec::new)
+                .extend(globs.iter().cloned());
+            None
+        }
+        Selection::None => None,
+    };
+    let excludes: Vec<&str> = [top_exclude, own_exclude]
         .into_iter()
         .flatten()
         .filter(|e| !e.is_empty() && *e != "^$")
@@ -411,6 +498,7 @@ fn apply_common(
                 .join("|")
         });
     }
+    super::pyregex::settle(&mut gate.gate)?;
     // pre-commit passes the files unless told not to; a mapped remote hook says for itself.
     if let Some(pass) = hook.get("pass_filenames").and_then(Value::as_bool) {
         gate.gate.pass_files = pass && gate.gate.builtin.is_none();
@@ -451,6 +539,90 @@ fn apply_common(
         gate.gate.on = Some(on);
     }
     Ok(())
+}
+
+/// Keys of a hook that are converted, or have no effect on what a gate judges.
+const HOOK_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "alias",
+    "entry",
+    "language",
+    "args",
+    "files",
+    "exclude",
+    "types",
+    "types_or",
+    "exclude_types",
+    "pass_filenames",
+    "always_run",
+    "stages",
+    "description",
+    "verbose",
+    "require_serial",
+    "log_file",
+    "minimum_pre_commit_version",
+    "additional_dependencies",
+    "language_version",
+    "fail_fast",
+    "priority",
+];
+
+/// Top-level keys that are converted, or say nothing about what is judged.
+const TOP_KEYS: &[&str] = &[
+    "repos",
+    "default_stages",
+    "default_install_hook_types",
+    "files",
+    "exclude",
+    "fail_fast",
+    "minimum_pre_commit_version",
+    "ci",
+    "default_language_version",
+    "minimum_prek_version",
+];
+
+/// The keys of a mapping that are not in `known`.
+fn unknown_keys(value: &Value, known: &[&str]) -> Vec<String> {
+    value
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, _)| k.as_str())
+        .filter(|k| !known.contains(k))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A `files` or `exclude` value: pre-commit's regex, or prek's `{glob: ...}` form.
+enum Selection {
+    None,
+    Regex(String),
+    Globs(Vec<String>),
+}
+
+fn selection(value: Option<&Value>, key: &str) -> Result<Selection, String> {
+    match value {
+        None | Some(Value::Null) => Ok(Selection::None),
+        Some(Value::String(s)) if s.is_empty() => Ok(Selection::None),
+        Some(Value::String(s)) => Ok(Selection::Regex(s.clone())),
+        Some(Value::Mapping(map)) => {
+            if let Some(regex) = map.get("regex").and_then(Value::as_str) {
+                return Ok(Selection::Regex(regex.to_owned()));
+            }
+            let globs = strings(map.get("glob"));
+            if globs.is_empty() {
+                Err(format!("`{key}` has a form backstop does not read"))
+            } else {
+                for glob in &globs {
+                    crate::glob::compile(glob)
+                        .map_err(|e| format!("`{key}` glob {glob:?}: {e}"))?;
+                }
+                Ok(Selection::Globs(globs))
+            }
+        }
+        Some(_) => Err(format!("`{key}` has a form backstop does not read")),
+    }
 }
 
 /// pre-commit's `types` (all must hold), `types_or` (any) and `exclude_types`, as globs.
@@ -499,10 +671,13 @@ fn types(gate: &mut GateDraft, hook: &Value) -> Result<(), String> {
             });
         }
     }
-    if let Some(globs) = globs {
+    if let Some(mut globs) = globs {
         if globs.is_empty() {
             return Err("its types select no file".to_owned());
         }
+        // `types_or: [python, pyi]` names `*.pyi` twice.
+        let mut seen = std::collections::HashSet::new();
+        globs.retain(|g| seen.insert(g.clone()));
         gate.gate.files = Some(globs);
     }
     for tag in &none {
