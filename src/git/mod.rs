@@ -25,7 +25,7 @@ use git2::Repository;
 pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, Uncacheable};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
-pub use index_file::{IndexFile, IndexMark};
+pub use index_file::{IndexFile, IndexMark, UnsupportedIndex};
 pub use names::PathStatus;
 pub use remote::Advertised;
 pub use scratch::config_in;

@@ -69,3 +69,71 @@ fn an_edit_in_the_same_instant_as_the_index_is_set_aside() {
     assert_eq!(repo.read("f.txt"), b"XTAGED\n");
     assert!(repo.git(&["ls-files", "-s", "f.txt"]).contains(&staged));
 }
+
+/// A commit of a staged STAGED with unstaged work in an index of the shape `setup` makes:
+/// blocked with the fix named, and the person's work and index as they were.
+fn refused_with(setup: &[&[&str]], says: &str, hint: &str) {
+    let repo = TestRepo::new();
+    repo.config(SEES_STAGED)
+        .write("f.txt", "base\n")
+        .write("other/a.txt", "a\n")
+        .write("sub/b.txt", "b\n")
+        .commit_all("base");
+    repo.run(&["install"]).expect_code(0);
+    repo.write("f.txt", "STAGED\n");
+    repo.git(&["add", "f.txt"]);
+    repo.write("f.txt", "UNSTAGED-WORK\n");
+    for args in setup {
+        repo.git(args);
+    }
+    let index = repo.git(&["ls-files", "-s"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let output = repo.git_output(&["commit", "-m", "x"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("error: ") && l.contains(says)),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("hint: ") && l.contains(hint)),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("unsupported mandatory extension"),
+        "{stderr}"
+    );
+    assert_eq!(repo.read("f.txt"), b"UNSTAGED-WORK\n");
+    assert_eq!(repo.git(&["ls-files", "-s"]), index);
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+    // The hook itself exits 2 (an environment error, not a failed gate).
+    repo.run(&["hook", "git", "pre-commit"]).expect_code(2);
+}
+
+#[test]
+fn a_split_index_is_refused_with_the_fix() {
+    refused_with(
+        &[
+            &["config", "core.splitIndex", "true"],
+            &["update-index", "--split-index"],
+        ],
+        "is a split index",
+        "git update-index --no-split-index",
+    );
+}
+
+#[test]
+fn a_sparse_index_is_refused_with_the_fix() {
+    refused_with(
+        &[
+            &["sparse-checkout", "init", "--cone", "--sparse-index"],
+            &["sparse-checkout", "set", "other"],
+        ],
+        "is a sparse index",
+        "git sparse-checkout init --no-sparse-index",
+    );
+}
