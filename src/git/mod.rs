@@ -60,6 +60,8 @@ pub struct Repo {
     staged: Mutex<Option<StagedMemo>>,
     /// The processor time of the costliest look at the worktree so far (see [`Repo::scan_cost`]).
     scan_cost: Mutex<std::time::Duration>,
+    /// The last stat pass not yet taken: (index entries, suspects) (see [`Repo::take_stat_pass`]).
+    stat_pass: Mutex<Option<(usize, usize)>>,
 }
 
 /// A staged file set and what it was computed from.
@@ -102,6 +104,7 @@ impl Repo {
             parsed: Mutex::new(None),
             staged: Mutex::new(None),
             scan_cost: Mutex::new(std::time::Duration::ZERO),
+            stat_pass: Mutex::new(None),
         })
     }
 

@@ -159,12 +159,28 @@ impl super::Repo {
             .and_then(|c| c.get_bool("core.filemode"))
             .unwrap_or(true);
         let found = self.scan(|| suspects(&self.root, &index, StatRules { trust_mode }))?;
+        *self
+            .stat_pass
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((index.entries().len(), found.len()));
         Some(
             found
                 .into_iter()
                 .map(|at| index.path(&index.entries()[at]).to_vec())
                 .collect(),
         )
+    }
+}
+
+impl super::Repo {
+    /// What the stat pass since the last call looked at: (index entries, suspects); `None`
+    /// when none ran (the index needed libgit2's full diff). For `-v` output and tests.
+    pub fn take_stat_pass(&self) -> Option<(usize, usize)> {
+        self.stat_pass
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 }
 

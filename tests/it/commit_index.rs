@@ -137,3 +137,61 @@ fn a_sparse_index_is_refused_with_the_fix() {
         "git sparse-checkout init --no-sparse-index",
     );
 }
+
+/// A gate that fails while anything is set aside (the set-aside area exists).
+const NOTHING_ASIDE: &str = "[gates.nothing-aside]\nrun = \"! ls -d .git/backstop/*/setaside 2>/dev/null | grep -q .\"\npass_files = false\n";
+
+fn staged_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.config(NOTHING_ASIDE)
+        .write("a.txt", "a\n")
+        .write("b.txt", "b\n")
+        .commit_all("base");
+    repo.write("a.txt", "a2\n");
+    // Every file older than the index git writes next, so no entry is racily clean.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    repo.git(&["add", "a.txt"]);
+    repo
+}
+
+#[test]
+fn a_clean_commit_reads_the_stat_data_and_sets_nothing_aside() {
+    let repo = staged_repo();
+    let quiet = repo.run(&["hook", "git", "pre-commit"]);
+    quiet.expect_code(0);
+    assert!(!quiet.stderr().contains("stat data"), "{}", quiet.stderr());
+    let run = repo.run(&["-v", "hook", "git", "pre-commit"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr()
+            .contains("backstop: index stat data: 0 of 3 tracked files to read; no set-aside"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn unstaged_work_is_found_by_the_stat_data_and_set_aside() {
+    let repo = staged_repo();
+    repo.write("b.txt", "unstaged\n");
+    let run = repo.run(&["-v", "hook", "git", "pre-commit"]);
+    // The gate sees the set-aside (the control for the clean commit's pass).
+    run.expect_code(1);
+    assert!(
+        run.stderr()
+            .contains("backstop: index stat data: 1 of 3 tracked files to read; 1 set aside"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(repo.read("b.txt"), b"unstaged\n");
+    // An index the stat pass leaves to libgit2 says so.
+    repo.write("new.txt", "new\n");
+    repo.git(&["add", "-N", "new.txt"]);
+    let run = repo.run(&["-v", "hook", "git", "pre-commit"]);
+    assert!(
+        run.stderr()
+            .contains("backstop: full worktree diff (libgit2)"),
+        "{}",
+        run.stderr()
+    );
+}
