@@ -69,6 +69,9 @@ fn dispatch(args: &CliArgs) -> Result<u8> {
         CommandArgs::Doctor => commands::doctor::run(&global),
         CommandArgs::Config(ConfigArgs::Check) => commands::maintenance::check_config(&global),
         CommandArgs::Config(ConfigArgs::Schema) => commands::maintenance::print_schema(),
+        CommandArgs::BaselineWorker { base } => {
+            commands::maintenance::baseline_worker(&global, base)
+        }
         CommandArgs::Completions(completions) => {
             crate::say!("{}", cli::completions(completions.shell));
             Ok(EXIT_OK)

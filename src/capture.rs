@@ -60,6 +60,11 @@ impl Capture {
         (self.head.len() + self.tail.len()) as u64 + self.dropped
     }
 
+    /// Whether bytes were dropped from the middle (the text is not the whole output).
+    pub fn was_cut(&self) -> bool {
+        self.dropped > 0
+    }
+
     /// The kept text with ANSI escape codes removed and a marker where bytes were dropped.
     pub fn text(&self) -> String {
         let mut bytes = self.head.clone();

@@ -145,6 +145,12 @@ pub enum CommandArgs {
         after_help = "Example:\n  backstop completions bash > ~/.local/share/bash-completion/completions/backstop"
     )]
     Completions(CompletionsArgs),
+    /// Computes baseline records at a base (what `SessionStart` starts in the background).
+    #[command(name = "baseline-worker", hide = true)]
+    BaselineWorker {
+        /// The base commit.
+        base: String,
+    },
 }
 
 /// `backstop install`.

@@ -41,6 +41,9 @@ pub struct Diagnostic {
     pub rule: Option<String>,
     /// Fixes the tool suggests (alternatives; each one's edits go together).
     pub fixes: Vec<Fix>,
+    /// Whether the same problem was reported at the base (the baseline run): true for an old
+    /// problem, false for one the change brought; null when the gate had no baseline.
+    pub at_base: Option<bool>,
 }
 
 /// A fix a tool suggests: edits that resolve the diagnostic when applied together.
@@ -87,6 +90,7 @@ impl Diagnostic {
             message: message.into(),
             rule: None,
             fixes: Vec::new(),
+            at_base: None,
         }
     }
 

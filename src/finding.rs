@@ -29,6 +29,9 @@ pub enum FindingKind {
     /// A file git writes to disk re-encoded (`working-tree-encoding`), so gates would read other
     /// bytes than git stores.
     CheckoutEncoding,
+    /// A test that passed at the base is missing from the target's results or no longer
+    /// passes (skipped, xfailed, deselected), and the diff did not delete it (the baseline run).
+    TestNotRun,
 }
 
 /// A protected-gate finding.

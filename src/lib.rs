@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod app;
+pub mod baseline;
 pub mod builtin;
 pub mod capture;
 pub mod ci;
@@ -32,4 +33,5 @@ pub mod runner;
 pub mod setaside;
 pub mod settings;
 pub mod snapshot;
+pub mod test_result;
 pub mod trigger;

@@ -10,7 +10,8 @@ use crate::snapshot::FileSelection;
 use crate::trigger::Trigger;
 
 /// Shows (and unless `show`, approves) the findings of the staged changes and of the working
-/// tree against its base: what the next commit, stop or manual run would report.
+/// tree against its base: what the next commit, stop or manual run would report, and the test
+/// census of this worktree's latest run.
 pub fn run(global: &GlobalOptions, show: bool) -> Result<u8> {
     let workspace = Workspace::open(global)?;
     let config = workspace.load_config()?;
@@ -32,6 +33,15 @@ pub fn run(global: &GlobalOptions, show: bool) -> Result<u8> {
             {
                 findings.push(finding);
             }
+        }
+    }
+    // `test-not-run` findings come from running the tests: the latest run's census stands.
+    for finding in crate::baseline::census::last(&workspace.repo) {
+        if !findings
+            .iter()
+            .any(|f| approve::fingerprint(f) == approve::fingerprint(&finding))
+        {
+            findings.push(finding);
         }
     }
     if findings.is_empty() {

@@ -1,4 +1,5 @@
-//! The small commands: `cache clear`, `recover`, `config check`, `config schema`.
+//! The small commands: `cache clear`, `recover`, `config check`, `config schema`, and the
+//! hidden baseline worker.
 
 use anyhow::{Context as _, Result};
 
@@ -10,8 +11,17 @@ pub fn clear_cache(global: &GlobalOptions) -> Result<u8> {
     let workspace = Workspace::open(global)?;
     let removed = crate::runner::cache::clear(workspace.repo.common_dir())
         .context("cannot delete the result cache; check the permissions of .git/backstop")?;
-    crate::say!("cache cleared: {removed} stored passes removed");
+    let records = crate::baseline::clear(workspace.repo.common_dir())
+        .context("cannot delete the baseline records; check the permissions of .git/backstop")?;
+    crate::say!("cache cleared: {removed} stored passes and {records} baseline records removed");
     Ok(EXIT_OK)
+}
+
+/// `backstop baseline-worker BASE` (hidden): what `SessionStart` starts in the background.
+pub fn baseline_worker(global: &GlobalOptions, base: &str) -> Result<u8> {
+    let workspace = Workspace::open(global)?;
+    let config = workspace.load_config()?;
+    crate::baseline::worker(&workspace.repo, &config, base)
 }
 
 /// `backstop recover`: puts back work that an interrupted run set aside.

@@ -77,5 +77,6 @@ fn outcome(gate: &GateReport) -> GateOutcome {
         output: None,
         reason: gate.reason.clone(),
         findings: Vec::new(),
+        tests: None,
     }
 }

@@ -72,6 +72,8 @@ pub struct SettingsConfig {
     pub feedback_lines: usize,
     /// Blocks in a row on an unchanged failure before an agent may stop.
     pub stop_retries: u32,
+    /// The default of every gate's `only_new`: fail only on problems absent at the base.
+    pub only_new: bool,
     /// Gate processes at once across every worktree and repository of this user on this
     /// machine; 0 means the number of available cores.
     pub machine_jobs: usize,
@@ -88,6 +90,7 @@ impl Default for SettingsConfig {
             hide_untracked: false,
             feedback_lines: 60,
             stop_retries: 5,
+            only_new: false,
             machine_jobs: 0,
         }
     }
@@ -159,6 +162,11 @@ pub struct GateConfig {
     /// A command that fixes what `run` checks (run first with `--fix` or `settings.fix`).
     #[serde(default)]
     pub fix: Option<String>,
+    /// Pass when every problem the gate reports already existed at the base (same file, rule
+    /// and message, lines followed through the diff); any new problem fails. A failure with
+    /// no located problem stands. Default: `settings.only_new`.
+    #[serde(default)]
+    pub only_new: Option<bool>,
 }
 
 impl GateConfig {

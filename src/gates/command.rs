@@ -24,7 +24,8 @@ pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
         .as_ref()
         .and_then(|report| std::fs::metadata(job.cwd.join(report)).ok())
         .and_then(|metadata| metadata.modified().ok());
-    let mut outcome = execute(job, context);
+    let mut capture = Capture::default();
+    let mut outcome = execute(job, context, &mut capture);
     if let Some(output) = &outcome.output {
         let request = parsers::Request {
             kind: job.parser,
@@ -39,14 +40,14 @@ pub fn run(job: &Job, context: &GateContext) -> GateOutcome {
             files: &parsers::RealFiles,
         };
         outcome.diagnostics = parsers::parse(&request, output, &place);
+        outcome.tests = parsers::test_results(&request, output, &place, !capture.was_cut());
     }
     outcome
 }
 
 /// Runs the gate's fixer (when asked) and then its check, batch by batch.
-fn execute(job: &Job, context: &GateContext) -> GateOutcome {
+fn execute(job: &Job, context: &GateContext, capture: &mut Capture) -> GateOutcome {
     let started = Instant::now();
-    let mut capture = Capture::default();
     let outcome = |status, exit_code, reason: Option<String>, capture: &Capture| GateOutcome {
         status,
         exit_code,
@@ -55,6 +56,7 @@ fn execute(job: &Job, context: &GateContext) -> GateOutcome {
         output: Some(capture.text()),
         reason,
         findings: Vec::new(),
+        tests: None,
     };
     let files_list = context.scratch.join(format!("{}.files", job.name));
     match write_files_list(&files_list, &job.files) {
@@ -64,7 +66,7 @@ fn execute(job: &Job, context: &GateContext) -> GateOutcome {
                 GateStatus::Error,
                 None,
                 Some(format!("cannot write the file list: {e}")),
-                &capture,
+                capture,
             );
         }
     }
@@ -101,17 +103,17 @@ fn execute(job: &Job, context: &GateContext) -> GateOutcome {
                     env: &env,
                     timeout: deadline,
                 },
-                &mut capture,
+                capture,
             );
             match exit {
                 Exit::Code(0) => {}
-                Exit::Code(code) => return outcome(GateStatus::Failed, Some(code), None, &capture),
+                Exit::Code(code) => return outcome(GateStatus::Failed, Some(code), None, capture),
                 Exit::Signal(signal) => {
                     return outcome(
                         GateStatus::Failed,
                         Some(128 + signal),
                         Some(format!("killed by signal {signal}")),
-                        &capture,
+                        capture,
                     );
                 }
                 Exit::TimedOut => {
@@ -122,7 +124,7 @@ fn execute(job: &Job, context: &GateContext) -> GateOutcome {
                             "timed out after {}",
                             humantime::format_duration(job.timeout)
                         )),
-                        &capture,
+                        capture,
                     );
                 }
                 Exit::Interrupted => {
@@ -130,16 +132,16 @@ fn execute(job: &Job, context: &GateContext) -> GateOutcome {
                         GateStatus::Error,
                         None,
                         Some("interrupted".to_owned()),
-                        &capture,
+                        capture,
                     );
                 }
                 Exit::SpawnFailed(why) => {
-                    return outcome(GateStatus::Error, None, Some(why), &capture);
+                    return outcome(GateStatus::Error, None, Some(why), capture);
                 }
             }
         }
     }
-    outcome(GateStatus::Passed, Some(0), None, &capture)
+    outcome(GateStatus::Passed, Some(0), None, capture)
 }
 
 fn environment(

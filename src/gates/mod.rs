@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
 use crate::finding::FindingReport;
+use crate::test_result::TestRun;
 use crate::trigger::Trigger;
 
 /// Runs a planned job: its built-in check in process, or its command.
@@ -69,6 +70,8 @@ pub struct GateOutcome {
     pub reason: Option<String>,
     /// The protected gate's unapproved findings (empty for command gates).
     pub findings: Vec<FindingReport>,
+    /// The tests the run named, when its parser reads a test runner's output.
+    pub tests: Option<TestRun>,
 }
 
 impl GateOutcome {
@@ -90,6 +93,7 @@ impl GateOutcome {
             output: None,
             reason: Some(reason.into()),
             findings: Vec::new(),
+            tests: None,
         }
     }
 }

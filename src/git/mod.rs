@@ -175,6 +175,15 @@ impl Repo {
             .map_err(|e| anyhow!("{a} and {b} have no common ancestor: {}", e.message()))
     }
 
+    /// The id of a commit's tree: the same for every commit with the same content.
+    pub fn tree_id(&self, commit: Oid) -> Result<Oid> {
+        Ok(self
+            .inner
+            .find_commit(commit)
+            .with_context(|| format!("cannot read commit {commit}"))?
+            .tree_id())
+    }
+
     /// The merge-base of `base_ref` and `HEAD`, when both resolve; `None` otherwise.
     pub fn merge_base_with(&self, base_ref: &str) -> Option<Oid> {
         let head = self.head()?;

@@ -270,6 +270,11 @@ impl Repo {
                 &commit.to_string(),
             ])
             .env("GIT_LFS_SKIP_SMUDGE", "1")
+            // A hook's index and work tree are not the new worktree's: with them, git would
+            // fill the commit's index with the checkout (the baseline runs in pre-commit).
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_PREFIX")
             .current_dir(&self.root)
             .stdin(std::process::Stdio::null())
             .output()

@@ -117,6 +117,13 @@ fn start(global: &GlobalOptions, payload: &Payload) {
         state.worktree = Some(workspace.repo.root().to_path_buf());
         session::save(&workspace.repo, &session, &state);
     }
+    // The first Stop compares with this base: its baseline is computed now, in the background.
+    if let (Some(base), Ok(config)) = (
+        session::base(&workspace.repo, &session),
+        workspace.load_config(),
+    ) {
+        crate::baseline::start_in_background(&workspace.repo, &config, base);
+    }
 }
 
 /// `Stop` / `SubagentStop`: the block object, the give-up message, or nothing.

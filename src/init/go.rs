@@ -18,7 +18,7 @@ pub fn gates(dir: &Path, _relative: &str) -> Option<Vec<GateDraft>> {
     fmt.gate.fix = Some("gofmt -w .".to_owned());
     let mut vet = draft("go-vet", "go vet ./...", &["*.go", "go.mod", "go.sum"]);
     vet.gate.parser = Some(ParserKind::Go);
-    let mut test = draft("go-test", "go test ./...", &["*.go", "go.mod", "go.sum"]);
+    let mut test = draft("go-test", "go test -v ./...", &["*.go", "go.mod", "go.sum"]);
     test.gate.on = Some(SLOW.to_vec());
     test.gate.parser = Some(ParserKind::Go);
     Some(vec![fmt, vet, test])

@@ -93,7 +93,7 @@ pub fn gates(dir: &Path) -> Option<Vec<GateDraft>> {
         gates.push(draft("pyright", &format!("{python} -m pyright"), &py));
     }
     if mentions("pytest") || dir.join("tests").is_dir() {
-        let mut pytest = draft("pytest", &format!("{python} -m pytest -q"), &py);
+        let mut pytest = draft("pytest", &format!("{python} -m pytest -q -rA"), &py);
         pytest.gate.on = Some(SLOW.to_vec());
         pytest.gate.parser = Some(ParserKind::Pytest);
         gates.push(pytest);

@@ -36,6 +36,12 @@ static TEST_LOG: LazyLock<Regex> = LazyLock::new(|| {
         .expect("a valid pattern")
 });
 
+/// `=== RUN   TestAdd` (also `CONT` and `NAME`): `go test -v` names the test whose log
+/// lines follow, before saying how it ended.
+static RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^=== (?:RUN|CONT|NAME)\s+(?P<test>\S+)").expect("a valid pattern")
+});
+
 /// `--- FAIL: TestAdd (0.00s)`.
 static FAIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*--- FAIL: (?P<test>\S+)").expect("a valid pattern"));
@@ -113,6 +119,8 @@ impl Reader {
         if let Some(c) = FAIL.captures(line) {
             self.current_test = Some(c["test"].to_owned());
             self.failed.push(c["test"].to_owned());
+        } else if let Some(c) = RUN.captures(line) {
+            self.current_test = Some(c["test"].to_owned());
         } else if let Some(c) = PACKAGE.captures(line) {
             self.current_test = None;
             let package = c["package"].to_owned();
@@ -169,7 +177,18 @@ impl Reader {
     /// Locates the test logs, then adds a diagnostic for each failed test that has none (its
     /// failing subtests speak for a parent).
     fn finish(mut self, place: &Place<'_>) -> Vec<Diagnostic> {
-        for pending in std::mem::take(&mut self.pending) {
+        // `go test -v` (and `-json`) prints the logs of passing tests too; they are no problem.
+        let failed = &self.failed;
+        let failing = |test: &str| {
+            failed
+                .iter()
+                .any(|f| f == test || f.starts_with(&format!("{test}/")))
+        };
+        let pending: Vec<Pending> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .filter(|p| p.test.as_deref().is_none_or(failing))
+            .collect();
+        for pending in pending {
             let directory = pending
                 .package
                 .as_deref()
@@ -211,7 +230,7 @@ impl Reader {
 
 /// The directory of a package, from the `module` line of the nearest go.mod at or above the
 /// gate's `cwd`.
-fn package_directory(package: &str, place: &Place<'_>) -> Option<PathBuf> {
+pub(super) fn package_directory(package: &str, place: &Place<'_>) -> Option<PathBuf> {
     for directory in place
         .cwd
         .ancestors()

@@ -162,7 +162,7 @@ fn root_place<'a>(place: &Place<'a>) -> Place<'a> {
 
 /// `tests.test_calc` or `tests.test_calc.TestAdd` as a Python file, or a classname that is
 /// itself a path (Playwright's `todo.spec.ts`).
-fn file_from_classname(classname: &str, place: &Place<'_>) -> Option<String> {
+pub(super) fn file_from_classname(classname: &str, place: &Place<'_>) -> Option<String> {
     if classname.is_empty() {
         return None;
     }

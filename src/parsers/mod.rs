@@ -14,6 +14,7 @@ mod playwright;
 mod pytest;
 mod rdjson;
 mod report;
+mod results;
 mod sarif;
 mod tsc;
 
@@ -22,6 +23,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 pub use place::{Files, Place, RealFiles};
+pub use results::read as test_results;
 
 use crate::config::ParserKind;
 pub use crate::diagnostic::severity_from;

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use crate::baseline;
 use crate::config::GatesConfig;
 use crate::error::{EXIT_FAILED, EXIT_OK};
 use crate::gates::GateContext;
@@ -135,12 +136,16 @@ pub fn judge(
         }
     };
     let flights = cache.as_ref().map(|_| Flights::new(repo.common_dir()));
+    // The baseline may still turn a failed `only_new` gate into a pass, or the protected gate
+    // into a failure: their lines wait for its word.
+    baseline::wait_for_the_same_gates(repo, plan);
+    let held = baseline::Held::new(&display, plan);
     let outcomes = runner::run(
         repo,
         plan,
         &context,
         settings.runner,
-        &display,
+        &held,
         Shared {
             cache: cache.as_ref(),
             flights: flights.as_ref(),
@@ -151,6 +156,8 @@ pub fn judge(
     if let Some(flights) = &flights {
         flights.release_all();
     }
+    let outcomes = baseline::settle(repo, plan, settings.runner, outcomes);
+    held.release(plan, &outcomes);
     Ok(Report::new(plan, outcomes, started.elapsed()))
 }
 
@@ -206,7 +213,7 @@ pub fn deliver(report: &Report, settings: &Delivery<'_>) -> Result<u8> {
             .destinations
             .iter()
             .any(|(f, _)| *f == Format::Github),
-    ) && let Err(error) = render::append(path, &render::github::step_summary(report))
+    ) && let Err(error) = render::append(path, &render::github::step_summary(&report.shown()))
     {
         // The annotations and the verdict matter more than the summary page.
         eprintln!("warning: GITHUB_STEP_SUMMARY: {error:#}");

@@ -24,6 +24,8 @@ pub struct Plan {
     pub snapshot: Snapshot,
     /// Gates in config order; the protected gate, when it runs, last.
     pub gates: Vec<PlannedGate>,
+    /// The config the gates were planned from (the baseline plans the same gates at the base).
+    pub config: GatesConfig,
     /// For a CI shard: the shard and the whole run's plan (`None`: the whole run).
     pub shard: Option<ShardPlan>,
 }
@@ -101,6 +103,8 @@ pub struct Job {
     pub definition: String,
     /// Globs whose content the cache key covers (`None`: the whole target tree).
     pub inputs: Option<Vec<String>>,
+    /// Fail only on problems absent at the base (`only_new`, with the settings' default).
+    pub only_new: bool,
     /// A check built into backstop, run in-process instead of `run`.
     pub builtin: Option<crate::builtin::Builtin>,
 }
@@ -202,7 +206,8 @@ impl Plan {
             } else if selection.env_skip.contains(name) {
                 Action::Skip("skipped by user (BACKSTOP_SKIP)".to_owned())
             } else {
-                plan_job(name, gate, root, file_set, selection.fix)?
+                let only_new = gate.only_new.unwrap_or(config.settings.only_new);
+                plan_job(name, gate, root, file_set, selection.fix, only_new)?
             };
             gates.push(PlannedGate {
                 name: (*name).clone(),
@@ -225,6 +230,7 @@ impl Plan {
         Ok(Plan {
             snapshot,
             gates,
+            config: config.clone(),
             shard: None,
         })
     }
@@ -271,6 +277,7 @@ fn plan_job(
     root: &Path,
     file_set: &FileSet,
     fix: bool,
+    only_new: bool,
 ) -> Result<Action> {
     let cwd_rel = gate.cwd_path();
     let cwd = cwd_rel
@@ -352,6 +359,7 @@ fn plan_job(
         inputs: gate.inputs.clone(),
         pattern: gate.pattern.clone(),
         report: gate.report.clone(),
+        only_new,
         builtin,
     })))
 }

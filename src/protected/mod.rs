@@ -13,6 +13,7 @@ mod encoding;
 mod extract;
 mod judge;
 mod lexer;
+mod removed;
 mod runner_config;
 mod side;
 mod tree;
@@ -31,6 +32,7 @@ use crate::git::{FileChange, Oid};
 use crate::glob::GlobList;
 use judge::{diff_lines, finding};
 use lexer::Language;
+pub use removed::tests_the_diff_changes;
 use tree::Tree;
 
 /// Where tests usually live, per language, beyond `protect.tests`.

@@ -26,6 +26,7 @@ const ADVICE: &str = "Fix the code, not the tests: make the failing gates pass w
 
 /// The feedback text, at most `max_lines` lines (but never without the header and the advice).
 pub fn render(report: &Report, max_lines: usize) -> String {
+    let report = &report.shown();
     let failed = problems::failed_names(report);
     let ran = problems::ran(report);
     if failed.is_empty() {
@@ -111,9 +112,15 @@ fn gate_section(gate: &GateReport) -> Vec<String> {
                 .map(|r| format!(" [{r}]"))
                 .unwrap_or_default();
             let warning = problems::severity_prefix(problems::level(gate, d));
+            // Someone else's problem: the agent need not chase it.
+            let before = if d.at_base == Some(true) {
+                " (failing before your change)"
+            } else {
+                ""
+            };
             let first = match problems::location(d.file.as_deref(), d.line, d.column) {
-                Some(at) => format!("  {at}: {warning}{}{rule}", message[0]),
-                None => format!("  {warning}{}{rule}", message[0]),
+                Some(at) => format!("  {at}: {warning}{}{rule}{before}", message[0]),
+                None => format!("  {warning}{}{rule}{before}", message[0]),
             };
             lines.push(first);
             lines.extend(
@@ -275,6 +282,7 @@ mod tests {
                 diagnostics: Vec::new(),
                 output: Some("one\ntwo\n".to_owned()),
                 reason: None,
+                only_new: false,
             })
             .collect();
         let report = Report {

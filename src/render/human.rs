@@ -215,6 +215,7 @@ impl Observer for LiveDisplay {
 /// on warnings, a failure the parser does not know), the output follows them. The output is
 /// shown less its JSON and XML documents (`super::machine`; all of it with `-v`).
 pub fn summary(report: &Report, style: &Style) -> String {
+    let report = &report.shown();
     let mut out = String::new();
     for gate in report.failures() {
         out.push_str(&format!(

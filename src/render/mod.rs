@@ -96,9 +96,10 @@ pub fn render(format: Format, report: &Report, settings: &RenderSettings) -> Vec
     match format {
         Format::Human => human::summary(report, &settings.style).into_bytes(),
         Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report),
-        Format::Junit => junit::render(report),
-        Format::Github => github::render(report),
+        // Only JSON carries the old problems of `only_new` gates (marked `at_base`).
+        Format::Sarif => sarif::render(&report.shown()),
+        Format::Junit => junit::render(&report.shown()),
+        Format::Github => github::render(&report.shown()),
         Format::Agent => agent::render(report, settings.feedback_lines).into_bytes(),
     }
 }

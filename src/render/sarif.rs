@@ -296,6 +296,9 @@ fn kind_description(kind: FindingKind) -> &'static str {
         FindingKind::CheckoutEncoding => {
             "git writes this file to disk re-encoded (working-tree-encoding), so the gates read other bytes than git stores."
         }
+        FindingKind::TestNotRun => {
+            "A test that passed at the base no longer runs or passes, and the diff did not delete it."
+        }
         FindingKind::TestConfigWeakened => {
             "A test runner, build or CI configuration now runs fewer tests or stops failing on them."
         }

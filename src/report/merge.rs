@@ -235,6 +235,7 @@ mod tests {
             diagnostics: Vec::new(),
             output: Some(format!("{name} ran\n")),
             reason: None,
+            only_new: false,
         }
     }
 

@@ -81,8 +81,11 @@ pub struct GateReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Output with ANSI codes removed (head and tail of long output); null when nothing ran.
     pub output: Option<String>,
-    /// Why the gate was skipped or is an error; null otherwise.
+    /// Why the gate was skipped or is an error, or what the baseline decided; null otherwise.
     pub reason: Option<String>,
+    /// Whether the gate fails only on new problems (`only_new`): its diagnostics marked
+    /// `at_base` did not count, and only this report shows them.
+    pub only_new: bool,
 }
 
 impl Report {
@@ -113,6 +116,10 @@ impl Report {
                     diagnostics: outcome.diagnostics,
                     output: outcome.output,
                     reason: outcome.reason,
+                    only_new: match &gate.action {
+                        Action::Run(job) => job.only_new,
+                        Action::Protect(_) | Action::Skip(_) => false,
+                    },
                 }
             })
             .collect();
@@ -132,6 +139,17 @@ impl Report {
                 every: s.every.clone(),
             }),
         }
+    }
+
+    /// The report as every format but JSON shows it: without the old problems of `only_new`
+    /// gates (they did not count, and only new problems are shown).
+    #[must_use]
+    pub fn shown(&self) -> Report {
+        let mut shown = self.clone();
+        for gate in shown.gates.iter_mut().filter(|g| g.only_new) {
+            gate.diagnostics.retain(|d| d.at_base != Some(true));
+        }
+        shown
     }
 
     /// The gates that failed, timed out or errored.

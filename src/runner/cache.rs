@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 use crate::git::{Oid, blob_id};
 use crate::glob::GlobList;
 use crate::plan::CacheScope;
+use crate::test_result::TestRun;
 
 /// Entries kept at most; the oldest go first.
 const MAX_ENTRIES: usize = 4000;
@@ -51,9 +52,10 @@ pub struct Cache {
     /// most gates share one, and hashing every id of a large tree per gate would cost more
     /// than the run.
     digests: Mutex<HashMap<DigestScope, String>>,
-    /// Passes of this run, written only once [`Cache::commit`] has seen that the content the
-    /// gates judged did not change while they ran.
-    pending: Mutex<Vec<(String, Duration)>>,
+    /// Passes of this run, how long each gate took and what each entry holds, written only
+    /// once [`Cache::commit`] has seen that the content the gates judged did not change while
+    /// they ran.
+    pending: Mutex<Vec<(String, Duration, Vec<u8>)>>,
 }
 
 impl Cache {
@@ -121,10 +123,17 @@ impl Cache {
         (age < MAX_AGE).then_some(age)
     }
 
-    /// Notes a pass and how long its gate took; it is written by [`Cache::commit`].
-    pub fn store(&self, key: &str, took: Duration) {
+    /// Notes a pass, how long its gate took and the tests it ran (a later hit answers the
+    /// test census with them); it is written by [`Cache::commit`].
+    pub fn store(&self, key: &str, took: Duration, tests: Option<&TestRun>) {
+        let mut entry = b"pass\n".to_vec();
+        if let Some(tests) = tests
+            && let Ok(json) = serde_json::to_vec(tests)
+        {
+            entry.extend(json);
+        }
         if let Ok(mut pending) = self.pending.lock() {
-            pending.push((key.to_owned(), took));
+            pending.push((key.to_owned(), took, entry));
         }
     }
 
@@ -132,8 +141,14 @@ impl Cache {
     /// changed while they ran would cost: running such a gate again is cheaper than its entry.
     pub fn drop_cheaper_than(&self, check: Duration) {
         if let Ok(mut pending) = self.pending.lock() {
-            pending.retain(|(_, took)| *took >= check);
+            pending.retain(|(_, took, _)| *took >= check);
         }
+    }
+
+    /// The tests the pass stored under this key ran, if it named any.
+    pub fn tests(&self, key: &str) -> Option<TestRun> {
+        let entry = std::fs::read(self.dir.join(key)).ok()?;
+        serde_json::from_slice(entry.strip_prefix(b"pass\n")?).ok()
     }
 
     /// Whether this run has passes to write.
@@ -157,9 +172,9 @@ impl Cache {
         if std::fs::create_dir_all(&self.dir).is_err() {
             return;
         }
-        for (key, _) in pending {
+        for (key, _, entry) in pending {
             let temporary = self.dir.join(format!(".{key}.{}", std::process::id()));
-            if std::fs::write(&temporary, b"pass\n").is_ok()
+            if std::fs::write(&temporary, entry).is_ok()
                 && std::fs::rename(&temporary, self.dir.join(&key)).is_err()
             {
                 let _ = std::fs::remove_file(&temporary);
@@ -266,6 +281,7 @@ mod tests {
             report: None,
             definition: definition.into(),
             inputs,
+            only_new: false,
             builtin: None,
         }
     }
@@ -367,7 +383,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let contents = SeenContents::listed(ids(&[("src/a.rs", "1")]));
         let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
-        cache.store("k1", Duration::from_millis(5));
+        cache.store("k1", Duration::from_millis(5), None);
         cache.commit(&SeenContents::listed(ids(&[(
             "src/a.rs",
             "edited meanwhile",
@@ -377,9 +393,22 @@ mod tests {
             "an edit during the run voids its passes"
         );
         let cache = Cache::new(dir.path(), contents.clone(), b"stop".to_vec());
-        cache.store("k2", Duration::from_millis(5));
+        let tests = TestRun::new(
+            vec![crate::test_result::TestResult {
+                id: "t".into(),
+                file: None,
+                status: crate::test_result::TestStatus::Passed,
+            }],
+            true,
+        );
+        cache.store("k2", Duration::from_millis(5), Some(&tests));
         cache.commit(&contents);
         assert!(cache.hit("k2").is_some());
+        assert_eq!(
+            cache.tests("k2"),
+            Some(tests),
+            "a hit keeps the tests of its pass"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(directory(dir.path()))
             .unwrap()
             .flatten()

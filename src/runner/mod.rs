@@ -114,6 +114,7 @@ fn cached(
         Some(age) => {
             let mut outcome = GateOutcome::skipped(format!("cached pass, {} old", cache::age(age)));
             outcome.status = GateStatus::Cached;
+            outcome.tests = cache.tests(&key);
             (Some(outcome), None)
         }
         None => (None, Some(key)),
@@ -178,7 +179,7 @@ fn run_protected(repo: &Repo, job: &ProtectJob, cache: Option<&cache::Cache>) ->
     {
         // Its key names what it read, checked again just above: no look at the worktree is
         // needed, so the pass is always worth storing.
-        cache.store(&key, std::time::Duration::MAX);
+        cache.store(&key, std::time::Duration::MAX, None);
     }
     outcome
 }
@@ -271,15 +272,20 @@ pub fn run(
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             };
             running -= 1;
-            failed |= !matches!(
-                outcome.status,
-                GateStatus::Passed | GateStatus::Skipped | GateStatus::Cached
-            );
+            // An `only_new` gate's failure is not final: the baseline may find every problem
+            // old. Fail-fast waits for a failure that is.
+            let provisional = outcome.status == GateStatus::Failed
+                && matches!(&plan.gates[index].action, Action::Run(job) if job.only_new);
+            failed |= !provisional
+                && !matches!(
+                    outcome.status,
+                    GateStatus::Passed | GateStatus::Skipped | GateStatus::Cached
+                );
             observer.finished(&plan.gates[index].name, &outcome);
             if let (Some(cache), Some(key), GateStatus::Passed) =
                 (cache, &keys[index], outcome.status)
             {
-                cache.store(key, outcome.duration);
+                cache.store(key, outcome.duration, outcome.tests.as_ref());
                 // Held until the pass is stored, so a waiting run finds it.
                 if let (Some(flights), Some(flight)) = (shared.flights, flight) {
                     flights.hold(flight);

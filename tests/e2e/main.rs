@@ -8,6 +8,7 @@
 //! `cargo test`; `.ci/run` installs the tools and runs them:
 //! `cargo test --test e2e -- --ignored --test-threads=1`.
 
+mod baseline;
 mod case;
 mod go;
 mod project;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// The directory of the examples in this repository.
-fn examples() -> PathBuf {
+pub fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
 }
 
@@ -171,55 +171,7 @@ impl Project {
 
     /// A command with the isolated environment, in the worktree.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut command = Command::new(program);
-        for (key, _) in std::env::vars_os() {
-            let name = key.to_string_lossy();
-            // Git's and backstop's own variables, and what the outer `cargo test` set (a
-            // target directory, the package being tested) must not reach the project's tools.
-            if name.starts_with("GIT_")
-                || name.starts_with("BACKSTOP_")
-                || (name.starts_with("CARGO_") && name != "CARGO_HOME")
-                || name == "RUSTFLAGS"
-            {
-                command.env_remove(&key);
-            }
-        }
-        let real_home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-        let mut path = OsString::from(binary().parent().unwrap());
-        path.push(":");
-        path.push(std::env::var_os("PATH").unwrap_or_default());
-        command
-            .env("HOME", self.home())
-            .env("GIT_CONFIG_GLOBAL", self.home().join(".gitconfig"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("PATH", path)
-            .env("LC_ALL", "C.UTF-8")
-            .env("NO_COLOR", "1")
-            // rustup finds its toolchains under the real HOME.
-            .env(
-                "RUSTUP_HOME",
-                std::env::var_os("RUSTUP_HOME")
-                    .unwrap_or_else(|| Path::new(&real_home).join(".rustup").into()),
-            )
-            .env(
-                "CARGO_HOME",
-                std::env::var_os("CARGO_HOME")
-                    .unwrap_or_else(|| Path::new(&real_home).join(".cargo").into()),
-            )
-            // Standard library only: no module download, ever; a build cache kept between runs.
-            .env("GOPROXY", "off")
-            .env("GOTOOLCHAIN", "local")
-            .env("GOTELEMETRY", "off")
-            .env("GOPATH", self.home().join("go"))
-            .env(
-                "GOCACHE",
-                Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-go-build"),
-            )
-            // The web app's port (playwright.config.ts reads it): one no other process holds.
-            .env("PORT", self.port.to_string())
-            .stdin(Stdio::null())
-            .current_dir(self.root());
-        command
+        isolated(program, &self.home(), &self.root(), self.port)
     }
 
     /// Runs git in the worktree; panics with its output when it fails.
@@ -329,6 +281,65 @@ impl Drop for Project {
             eprintln!("kept {}", kept.keep().display());
         }
     }
+}
+
+/// A command with an isolated HOME and git config, the project's tools and backstop on PATH,
+/// and none of the outer `cargo test`'s variables, running in `root`.
+pub fn isolated(
+    program: impl AsRef<std::ffi::OsStr>,
+    home: &Path,
+    root: &Path,
+    port: u16,
+) -> Command {
+    let mut command = Command::new(program);
+    for (key, _) in std::env::vars_os() {
+        let name = key.to_string_lossy();
+        // Git's and backstop's own variables, and what the outer `cargo test` set (a
+        // target directory, the package being tested) must not reach the project's tools.
+        if name.starts_with("GIT_")
+            || name.starts_with("BACKSTOP_")
+            || (name.starts_with("CARGO_") && name != "CARGO_HOME")
+            || name == "RUSTFLAGS"
+        {
+            command.env_remove(&key);
+        }
+    }
+    let real_home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+    let mut path = OsString::from(binary().parent().unwrap());
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    command
+        .env("HOME", home)
+        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("PATH", path)
+        .env("LC_ALL", "C.UTF-8")
+        .env("NO_COLOR", "1")
+        // rustup finds its toolchains under the real HOME.
+        .env(
+            "RUSTUP_HOME",
+            std::env::var_os("RUSTUP_HOME")
+                .unwrap_or_else(|| Path::new(&real_home).join(".rustup").into()),
+        )
+        .env(
+            "CARGO_HOME",
+            std::env::var_os("CARGO_HOME")
+                .unwrap_or_else(|| Path::new(&real_home).join(".cargo").into()),
+        )
+        // Standard library only: no module download, ever; a build cache kept between runs.
+        .env("GOPROXY", "off")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOTELEMETRY", "off")
+        .env("GOPATH", home.join("go"))
+        .env(
+            "GOCACHE",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-go-build"),
+        )
+        // The web app's port (playwright.config.ts reads it): one no other process holds.
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .current_dir(root);
+    command
 }
 
 /// The backstop binary under test.

@@ -439,6 +439,7 @@ fn report_with_findings() -> backstop::report::Report {
         diagnostics,
         output: Some(output.to_owned()),
         reason: None,
+        only_new: false,
     };
     Report {
         schema: backstop::report::SCHEMA_ID.to_owned(),
@@ -462,6 +463,7 @@ fn report_with_findings() -> backstop::report::Report {
                     message: "test_add: assert 5 == 4".to_owned(),
                     rule: None,
                     fixes: Vec::new(),
+                    at_base: None,
                 }],
                 "1 failed\n",
             ),
@@ -578,6 +580,7 @@ fn the_agent_text_shows_protected_findings_once() {
             "tests/test_calc.py:12: deleted-test: the test `test_divide` existed in the base\n  - def test_divide():\n".to_owned(),
         ),
         reason: None,
+        only_new: false,
     });
     let agent = render(Format::Agent, &report);
     assert!(
@@ -608,6 +611,7 @@ fn the_agent_text_stays_under_ten_thousand_characters() {
             message: long.clone(),
             rule: None,
             fixes: Vec::new(),
+            at_base: None,
         })
         .collect();
     for lines in [10, 60, 500] {

@@ -206,7 +206,10 @@ dev = ["ruff>=0.5", "mypy>=1.10", "pytest>=8"]
         key(&config, "mypy", "run"),
         Some("python3 -m mypy src tests")
     );
-    assert_eq!(key(&config, "pytest", "run"), Some("python3 -m pytest -q"));
+    assert_eq!(
+        key(&config, "pytest", "run"),
+        Some("python3 -m pytest -q -rA")
+    );
     assert_eq!(key(&config, "pytest", "parser"), Some("pytest"));
     assert_eq!(list(&config, "pytest", "on"), SLOW);
 }
@@ -219,7 +222,7 @@ fn detects_a_go_module() {
     assert_eq!(gate_names(&config), ["gofmt", "go-vet", "go-test"]);
     assert_eq!(key(&config, "go-vet", "run"), Some("go vet ./..."));
     assert_eq!(key(&config, "go-vet", "parser"), Some("go"));
-    assert_eq!(key(&config, "go-test", "run"), Some("go test ./..."));
+    assert_eq!(key(&config, "go-test", "run"), Some("go test -v ./..."));
     assert_eq!(list(&config, "go-test", "on"), SLOW);
     assert!(key(&config, "gofmt", "run").unwrap().contains("gofmt -l"));
     assert_eq!(key(&config, "gofmt", "fix"), Some("gofmt -w ."));

@@ -4,6 +4,7 @@ mod agent_stops;
 mod agents;
 mod architecture;
 mod base;
+mod baseline;
 mod builtin;
 mod cache;
 mod commit;
