@@ -4,9 +4,10 @@
 //!
 //! Kept per entry: path, mode, blob id, flags and the stat data git refreshed; and the
 //! cache-tree extension (`TREE`), which names the tree id of every directory whose entries
-//! did not change since git last wrote a tree. Anything this reader does not know (a split
-//! index, a sparse index, another hash length, a damaged file) is `None`: callers then take
-//! libgit2's slower path, which answers as before.
+//! did not change since git last wrote a tree. Anything this reader does not know (another
+//! hash length, a damaged file) is `None`: callers then take libgit2's slower path, which
+//! answers as before. A split or a sparse index libgit2 cannot read either: runs refuse those
+//! up front with the fix ([`UnsupportedIndex`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -179,7 +180,7 @@ impl IndexFile {
             match signature {
                 b"TREE" => cache_tree(data, &mut Vec::new(), &mut trees)?,
                 // A split index keeps entries in another file; a sparse index has directory
-                // entries: libgit2's path handles (or refuses) them as before.
+                // entries: neither is read here (nor by libgit2), see `unsupported_index`.
                 _ if signature[0].is_ascii_lowercase() => {
                     *refused = signature.try_into().ok();
                     return None;
