@@ -29,6 +29,14 @@ pub struct CiRun {
     pub base_from: String,
     /// Commits `HEAD` may be: the commit the run is for, or the change's head. Empty: unknown.
     pub heads: Vec<String>,
+    /// The repository's default branch, when the CI system says (the base of last resort).
+    pub default_branch: Option<String>,
+}
+
+/// The remote-tracking ref of a branch of `origin`, named in full: never a tag or a local
+/// branch of the same name (`Repo::commit_id`).
+fn tracking(branch: &str) -> String {
+    format!("refs/remotes/origin/{branch}")
 }
 
 /// Whether backstop runs in CI: `CI` is set (GitHub Actions, GitLab, `CircleCI`, Travis,
@@ -95,26 +103,28 @@ fn github(env: &dyn Fn(&str) -> Option<String>) -> Result<CiRun> {
         )
     } else if event_name == "push" {
         heads.extend(text("/after").map(str::to_owned));
-        match (
-            non_zero(text("/before")),
-            text("/repository/default_branch"),
-        ) {
-            (Some(before), _) => (
+        let default = text("/repository/default_branch");
+        let to_default = default.is_some_and(|d| text("/ref") == Some(&format!("refs/heads/{d}")));
+        match (non_zero(text("/before")), default) {
+            // A push to the default branch: what it added there.
+            (Some(before), Some(_)) if to_default => (
                 Some(before),
-                "the commit before the push (GitHub event `push`)".to_owned(),
+                "the commit before the push (GitHub event `push` to the default branch)".to_owned(),
             ),
-            // A new branch: what it adds to the repository's default branch.
-            (None, Some(default)) => (
-                Some(format!("origin/{default}")),
-                format!("the default branch `{default}` (GitHub event `push` of a new branch)"),
+            // Any other branch: everything it would bring to the default branch, never only
+            // what this push added (an earlier push's violation would pass unseen).
+            (_, Some(default)) => (
+                Some(tracking(default)),
+                format!("the default branch `{default}` (GitHub event `push` to another branch)"),
             ),
-            (None, None) => (None, String::new()),
+            (_, None) => (None, String::new()),
         }
     } else {
         (None, String::new())
     };
     Ok(CiRun {
         system: "GitHub Actions",
+        default_branch: text("/repository/default_branch").map(str::to_owned),
         base,
         base_from: if base_from.is_empty() {
             format!("GitHub event `{event_name}`")
@@ -125,29 +135,69 @@ fn github(env: &dyn Fn(&str) -> Option<String>) -> Result<CiRun> {
     })
 }
 
-/// GitLab CI: a merge request pipeline's diff base, else the commit before a branch push.
+/// GitLab CI: a merge request pipeline's diff base; for a branch pipeline, the commit before
+/// the push on the default branch, and the default branch for any other branch.
 fn gitlab(env: &dyn Fn(&str) -> Option<String>) -> CiRun {
     let heads: Vec<String> = env("CI_COMMIT_SHA").into_iter().collect();
-    let (base, base_from) =
-        if let Some(base) = non_zero(env("CI_MERGE_REQUEST_DIFF_BASE_SHA").as_deref()) {
-            (
-                Some(base),
-                "the merge request's diff base (CI_MERGE_REQUEST_DIFF_BASE_SHA)",
-            )
-        } else if let Some(before) = non_zero(env("CI_COMMIT_BEFORE_SHA").as_deref()) {
-            (
-                Some(before),
-                "the commit before the push (CI_COMMIT_BEFORE_SHA)",
-            )
-        } else {
-            (None, "this pipeline (no merge request, no earlier commit)")
-        };
+    let default = env("CI_DEFAULT_BRANCH").filter(|d| !d.is_empty());
+    let branch = env("CI_COMMIT_BRANCH").filter(|b| !b.is_empty());
+    let (base, base_from) = if let Some(base) =
+        non_zero(env("CI_MERGE_REQUEST_DIFF_BASE_SHA").as_deref())
+    {
+        (
+            Some(base),
+            "the merge request's diff base (CI_MERGE_REQUEST_DIFF_BASE_SHA)".to_owned(),
+        )
+    } else {
+        match (&branch, &default) {
+            (Some(branch), Some(default)) if branch == default => {
+                match non_zero(env("CI_COMMIT_BEFORE_SHA").as_deref()) {
+                    Some(before) => (
+                        Some(before),
+                        "the commit before the push to the default branch (CI_COMMIT_BEFORE_SHA)"
+                            .to_owned(),
+                    ),
+                    None => (
+                        None,
+                        "this pipeline (the default branch, no earlier commit)".to_owned(),
+                    ),
+                }
+            }
+            (Some(_), Some(default)) => (
+                Some(tracking(default)),
+                format!("the default branch `{default}` (CI_DEFAULT_BRANCH; a branch pipeline)"),
+            ),
+            _ => (
+                None,
+                "this pipeline (no merge request, no branch and default branch)".to_owned(),
+            ),
+        }
+    };
     CiRun {
         system: "GitLab CI",
         base,
-        base_from: base_from.to_owned(),
+        base_from,
         heads,
+        default_branch: default,
     }
+}
+
+/// The default branch as the clone has it, for a CI run that names no base: what the CI
+/// system says, else `refs/remotes/origin/HEAD` (which `git clone` sets from the remote).
+fn default_branch_base(repo: &Repo, run: Option<&CiRun>) -> Option<(String, String)> {
+    if let Some(branch) = run.and_then(|r| r.default_branch.clone()) {
+        let from = format!(
+            "the default branch `{branch}` ({} names no base for {})",
+            run.map_or("the CI system", |r| r.system),
+            run.map_or(String::new(), |r| r.base_from.clone())
+        );
+        return Some((tracking(&branch), from));
+    }
+    let target = repo.symbolic_target("refs/remotes/origin/HEAD")?;
+    Some((
+        target.clone(),
+        format!("the remote's default branch ({target}, from refs/remotes/origin/HEAD)"),
+    ))
 }
 
 /// The snapshot `backstop ci` judges: `HEAD` against the merge-base of the base the CI system
@@ -174,6 +224,9 @@ pub fn snapshot(
     if let Some(run) = &run {
         check_head(repo, run, head)?;
     }
+    let all_files_base = matches!(files, FileSelection::AllFiles)
+        .then(|| default_branch_base(repo, run.as_ref()))
+        .flatten();
     let (rev, from) = match (run.as_ref().and_then(|r| r.base.clone()), flag) {
         (Some(base), flag) => {
             let from = run
@@ -191,9 +244,20 @@ pub fn snapshot(
             (base, from)
         }
         (None, Some(flag)) => (flag.to_owned(), "--base".to_owned()),
+        // Every file is judged, and gates.toml still against the branch the change would
+        // merge into: without a base nothing could tell a weakened config from the old one.
+        (None, None)
+            if in_ci(env)
+                && let Some(found) = all_files_base.clone() =>
+        {
+            found
+        }
         (None, None) if in_ci(env) => {
             if matches!(files, FileSelection::AllFiles) {
-                return Snapshot::of_commit(repo, Trigger::Ci, None, head, files);
+                return Err(usage(
+                    "backstop ci --all-files in CI still judges gates.toml against the branch the change merges into, and no default branch is known here (no base from the CI system, no refs/remotes/origin/HEAD)",
+                    "pass --base with the branch this change merges into (e.g. --base refs/remotes/origin/main)",
+                ));
             }
             let which = run.as_ref().map_or_else(
                 || {
@@ -212,10 +276,27 @@ pub fn snapshot(
         (None, None) => (setting.to_owned(), "settings.base".to_owned()),
     };
     let base = repo.commit_id(&rev).map_err(|e| {
-        usage(
-            format!("{e} (the base: {from})"),
-            "fetch the base branch (e.g. `git fetch origin main`; actions/checkout with fetch-depth: 0), or pass --base REF",
-        )
+        if let Some(ambiguous) = e.downcast_ref::<crate::git::AmbiguousRef>() {
+            return usage(
+                format!("{} (the base: {from})", ambiguous.message),
+                ambiguous.hint.clone(),
+            );
+        }
+        // The fix depends on who named the base: a CI system's base is fetched, never
+        // replaced by --base (which it overrides).
+        let hint = if run.as_ref().is_some_and(|r| r.base.is_some()) {
+            match rev.strip_prefix("refs/remotes/origin/") {
+                Some(branch) => format!(
+                    "fetch the whole history and the base branch: actions/checkout with fetch-depth: 0 (GitLab: GIT_DEPTH: 0), then `git fetch origin {branch}`"
+                ),
+                None => "fetch the whole history so the base commit is in the clone: actions/checkout with fetch-depth: 0 (GitLab: GIT_DEPTH: 0); after a force push the old commit may be gone from the remote".to_owned(),
+            }
+        } else if from == "--base" {
+            "fetch the base branch (e.g. `git fetch origin main`; actions/checkout with fetch-depth: 0), or pass --base with a ref that exists here".to_owned()
+        } else {
+            "fetch the base branch (e.g. `git fetch origin main`; actions/checkout with fetch-depth: 0), or pass --base REF".to_owned()
+        };
+        usage(format!("{e} (the base: {from})"), hint)
     })?;
     let merge_base = repo.merge_base(base, head).map_err(|e| {
         usage(
@@ -301,14 +382,22 @@ mod tests {
         assert_eq!(queue.base.as_deref(), Some("b2"));
         let push = github_with(
             "push",
-            &serde_json::json!({"before": "b3", "after": "h3", "repository": {"default_branch": "main"}}),
+            &serde_json::json!({"ref": "refs/heads/main", "before": "b3", "after": "h3", "repository": {"default_branch": "main"}}),
         );
         assert_eq!(push.base.as_deref(), Some("b3"));
         let new_branch = github_with(
             "push",
             &serde_json::json!({"before": "0000000000000000000000000000000000000000", "after": "h4", "repository": {"default_branch": "trunk"}}),
         );
-        assert_eq!(new_branch.base.as_deref(), Some("origin/trunk"));
+        assert_eq!(
+            new_branch.base.as_deref(),
+            Some("refs/remotes/origin/trunk")
+        );
+        let feature = github_with(
+            "push",
+            &serde_json::json!({"ref": "refs/heads/topic", "before": "b5", "after": "h5", "repository": {"default_branch": "main"}}),
+        );
+        assert_eq!(feature.base.as_deref(), Some("refs/remotes/origin/main"));
         let manual = github_with("workflow_dispatch", &serde_json::json!({"inputs": {}}));
         assert_eq!(manual.base, None);
     }

@@ -23,12 +23,14 @@ pub enum FindingKind {
     ProtectedPath,
     /// gates.toml changed in a way that is not provably stricter (fail closed).
     GateWeakened,
+    /// A file git converts on its way to disk (`eol`, `text`, `ident`, a `filter`,
+    /// `working-tree-encoding`, `core.autocrlf`), so gates would read other bytes than git
+    /// stores. `checkout-encoding`, its first name, is still read.
+    #[serde(alias = "checkout-encoding")]
+    CheckoutConversion,
     /// A test runner, build or CI configuration change that runs fewer tests or stops failing
     /// on them.
     TestConfigWeakened,
-    /// A file git writes to disk re-encoded (`working-tree-encoding`), so gates would read other
-    /// bytes than git stores.
-    CheckoutEncoding,
     /// A test that passed at the base is missing from the target's results or no longer
     /// passes (skipped, xfailed, deselected), and the diff did not delete it (the baseline run).
     TestNotRun,

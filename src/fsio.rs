@@ -151,8 +151,37 @@ pub fn read_stdin(limit: u64, wait: Duration) -> Input {
     receiver.recv_timeout(wait).unwrap_or(Input::TimedOut)
 }
 
+/// Test support: when `BACKSTOP_FAILPOINT` names `point`, the process kills itself with
+/// SIGKILL there (no destructor, no restore), as a crash or `kill -9` would.
+pub fn failpoint(point: &str) {
+    if std::env::var_os("BACKSTOP_FAILPOINT").is_some_and(|f| f == point) {
+        // SAFETY: signalling this process; SIGKILL cannot be caught.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+}
+
+/// This process's mark on its temporaries: random, so no user file can carry it, and
+/// recorded where a crash must be cleaned up after (the set-aside manifest).
+pub fn process_tag() -> &'static str {
+    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff)
+    })
+}
+
+/// The suffix of this process's temporaries.
+fn temporary_suffix(tag: &str) -> String {
+    format!(".{tag}.backstop-tmp")
+}
+
 /// A uniquely named file beside `target`, created exclusively (never an existing file), that
-/// replaces `target` when persisted and removes itself when dropped.
+/// replaces `target` when persisted and removes itself when dropped. Its name carries
+/// [`process_tag`], so what a killed process left can be found and only that.
 pub fn temporary_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -164,10 +193,42 @@ pub fn temporary_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFil
     // Created like `std::fs::write` would (0666 less the umask), not tempfile's 0600.
     tempfile::Builder::new()
         .prefix(&prefix)
-        .suffix(".backstop-tmp")
+        .suffix(&temporary_suffix(process_tag()))
         .rand_bytes(8)
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(dir)
+}
+
+/// Removes the temporaries that processes tagged `tags` left beside `target` (killed before
+/// they could persist or drop them): files named `.<name>.<8 characters>.<tag>.backstop-tmp`.
+/// Nothing else is touched, whatever its name.
+pub fn remove_temporaries_beside(target: &Path, tags: &[String]) {
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut prefix = OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    let prefix = prefix.as_encoded_bytes().to_vec();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let bytes = file_name.as_encoded_bytes();
+        let Some(rest) = bytes.strip_prefix(prefix.as_slice()) else {
+            continue;
+        };
+        let ours = tags.iter().any(|tag| {
+            let suffix = temporary_suffix(tag);
+            rest.len() == 8 + suffix.len()
+                && rest.ends_with(suffix.as_bytes())
+                && rest[..8].iter().all(u8::is_ascii_alphanumeric)
+        });
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Replaces `target` with `bytes` (and `mode`, when given), atomically: a crash leaves the old
@@ -286,6 +347,34 @@ mod tests {
             "a.backstop-new",
         ] {
             assert_eq!(std::fs::read(dir.path().join(name)).unwrap(), b"mine");
+        }
+    }
+
+    #[test]
+    fn only_the_temporaries_of_the_tags_named_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.txt");
+        let tag = process_tag().to_owned();
+        let left = temporary_beside(&target).unwrap().keep().unwrap().1;
+        let names = [
+            ".a.txt.backstop-tmp".to_owned(),
+            ".a.txt.ABCDEFGH.backstop-tmp".to_owned(),
+            format!(".a.txt.ABCDEFGH.{tag}x.backstop-tmp"),
+            ".a.txt.ABCDEFGH.000000000000.backstop-tmp".to_owned(),
+            format!(".b.txt.ABCDEFGH.{tag}.backstop-tmp"),
+            format!(".a.txt.ABC.{tag}.backstop-tmp"),
+        ];
+        for name in &names {
+            std::fs::write(dir.path().join(name), "mine").unwrap();
+        }
+        remove_temporaries_beside(&target, std::slice::from_ref(&tag));
+        assert!(!left.exists(), "the tagged temporary is gone");
+        for name in &names {
+            assert_eq!(
+                std::fs::read(dir.path().join(name)).unwrap(),
+                b"mine",
+                "{name}"
+            );
         }
     }
 

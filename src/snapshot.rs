@@ -34,6 +34,10 @@ pub struct Snapshot {
     pub trigger: Trigger,
     /// The base commit; `None` is the empty tree (before the first commit).
     pub base: Option<Oid>,
+    /// The commit whose gates.toml (and `[protect]`) the target's is judged against: the base,
+    /// or when there is none (a pushed branch with no history in common with the remote) the
+    /// branch it would merge into, so no run skips the weakening check for want of a base.
+    pub config_base: Option<Oid>,
     /// Which version of the files is judged.
     pub target: Side,
     /// The paths in question.
@@ -85,6 +89,7 @@ impl Snapshot {
         Ok(Snapshot {
             trigger,
             base: Some(base),
+            config_base: Some(base),
             target: Side::WorkTree,
             file_set: repo.changed_since(Some(base))?,
             complete_diff: true,
@@ -109,17 +114,25 @@ impl Snapshot {
         Ok(Snapshot {
             trigger,
             base,
+            config_base: base,
             target: Side::Commit(head),
             file_set,
             complete_diff: matches!(files, FileSelection::Trigger),
         })
     }
 
-    /// A pushed commit against the remote's old commit (or the merge-base of a new branch).
-    pub fn pushed(repo: &Repo, base: Option<Oid>, tip: Oid) -> Result<Snapshot> {
+    /// A pushed commit against the remote's old commit (or the merge-base of a new branch);
+    /// its gates.toml is judged against `config_base`'s.
+    pub fn pushed(
+        repo: &Repo,
+        base: Option<Oid>,
+        config_base: Option<Oid>,
+        tip: Oid,
+    ) -> Result<Snapshot> {
         Ok(Snapshot {
             trigger: Trigger::PrePush,
             base,
+            config_base,
             target: Side::Commit(tip),
             file_set: repo.changed_between(base, tip)?,
             complete_diff: true,
@@ -172,6 +185,7 @@ pub fn resolve(
         return Ok(Snapshot {
             trigger,
             base: Some(from_id),
+            config_base: Some(from_id),
             target: Side::Commit(to_id),
             file_set: repo.changed_between(Some(from_id), to_id)?,
             complete_diff: true,
@@ -239,6 +253,7 @@ pub fn resolve(
     Ok(Snapshot {
         trigger,
         base,
+        config_base: base,
         target,
         file_set,
         complete_diff: matches!(files, FileSelection::Trigger)

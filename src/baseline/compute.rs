@@ -174,6 +174,7 @@ fn run_in(
     let snapshot = Snapshot {
         trigger: run.trigger,
         base: Some(base),
+        config_base: Some(base),
         target: Side::Commit(base),
         file_set: repo.tracked_in_commit(base)?,
         complete_diff: false,

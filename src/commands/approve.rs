@@ -23,7 +23,17 @@ pub fn run(global: &GlobalOptions, show: bool) -> Result<u8> {
             &FileSelection::Trigger,
             &config.settings.base,
         )?;
-        let Some(job) = protect::any_trigger(&workspace.repo, &config, &snapshot, false) else {
+        let config_file = workspace
+            .config_in_tree()
+            .unwrap_or_else(|| crate::config::FILE_NAME.into());
+        let Some(job) = protect::any_trigger(
+            &workspace.repo,
+            &config,
+            &snapshot,
+            false,
+            &config_file,
+            workspace.repo.root(),
+        ) else {
             continue;
         };
         for finding in protected::run(&workspace.repo, &job.scope())? {

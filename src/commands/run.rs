@@ -20,7 +20,12 @@ pub fn run(
     signals::install()?;
     let workspace = Workspace::open(global)?;
     crate::setaside::refuse_if_interrupted(&workspace.repo)?;
-    let config = workspace.load_config()?;
+    // ci judges HEAD, so it reads the config HEAD stores, never what is on disk.
+    let config = if trigger == Trigger::Ci {
+        workspace.load_config_of_head()?
+    } else {
+        workspace.load_config()?
+    };
     let settings = RunSettings::resolve(
         &workspace,
         &config,

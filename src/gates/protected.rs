@@ -48,21 +48,30 @@ pub fn run(repo: &Repo, job: &ProtectJob) -> GateOutcome {
 }
 
 /// What the gate reads of its target, as text for the cache key: every changed path with its
-/// kind and the id of the bytes the analysis will read (what a symlink points at included, as
-/// the analysis reads it). A commit target is named by its id in the definition already.
+/// kind, mode and the id of its bytes, and for a symlink what it leads to where the gates read
+/// (its finding names that). A commit target's content is named by its id in the definition
+/// already; only its links are added.
 pub fn read_fingerprint(repo: &Repo, job: &ProtectJob) -> Option<String> {
-    let contents = match job.target {
-        Side::Commit(_) => None,
-        side => Some(repo.contents(side).ok()?),
-    };
+    let contents = repo.contents(job.target).ok()?;
+    let commit = matches!(job.target, Side::Commit(_));
     let mut text = String::new();
     for change in &job.changes {
-        let read = contents
+        let entry = contents.entry(&change.path);
+        // A link's finding names what it leads to where the gates read, whatever the target.
+        let leads_to = entry
             .as_ref()
-            .and_then(|c| c.read(&change.path))
-            .map_or_else(|| "-".to_owned(), |bytes| blob_id(&bytes));
+            .filter(|e| e.mode == crate::git::SYMLINK_MODE)
+            .map(|_| protected::resolved(&job.root, &change.path))
+            .unwrap_or_default();
+        if commit && leads_to.is_empty() {
+            continue;
+        }
+        let read = entry.map_or_else(
+            || "-".to_owned(),
+            |e| format!("{:o} {}", e.mode, blob_id(&e.bytes)),
+        );
         text.push_str(&format!(
-            "{}\0{:?}\0{}\0{read}\n",
+            "{}\0{:?}\0{}\0{read}\0{leads_to}\n",
             change.path.display(),
             change.kind,
             change.submodule

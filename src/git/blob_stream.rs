@@ -76,6 +76,7 @@ impl Repo {
         let copied = std::io::copy(&mut stdout, &mut temporary);
         let output = child.wait_with_output()?;
         copied.with_context(|| format!("cannot write {}", full.display()))?;
+        crate::fsio::failpoint("kill-while-streaming");
         if !output.status.success() {
             bail!(
                 "git cat-file blob {id} failed: {}",

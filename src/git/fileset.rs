@@ -42,6 +42,49 @@ impl FileChange {
     }
 }
 
+/// A path as git stores it: its mode and its bytes (a symlink's are the name it points at, a
+/// gitlink's the commit id in hex). Two versions are the same only when both agree: a file
+/// and a symlink whose name is the file's text are different things to every tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// `0o100644`, `0o100755`, `0o120000` (symlink) or `0o160000` (gitlink).
+    pub mode: u32,
+    /// The content (see above).
+    pub bytes: Vec<u8>,
+}
+
+/// The mode of a symlink.
+pub const SYMLINK_MODE: u32 = 0o120_000;
+
+impl Stored {
+    /// Whether this is a regular file (executable or not).
+    pub fn is_regular(&self) -> bool {
+        matches!(self.mode, 0o100_644 | 0o100_755)
+    }
+
+    /// What it is, for messages: a symlink to its target, a submodule at its commit, a file.
+    pub fn describe(&self) -> String {
+        match self.mode {
+            SYMLINK_MODE => format!(
+                "a symlink to `{}`",
+                String::from_utf8_lossy(&self.bytes).escape_debug()
+            ),
+            GITLINK_MODE => format!("a submodule at {}", String::from_utf8_lossy(&self.bytes)),
+            0o100_755 => "an executable file".to_owned(),
+            _ => "a file".to_owned(),
+        }
+    }
+}
+
+/// Why [`Repo::small_file`] did not read a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSmallFile {
+    /// The blob has this many bytes, more than the limit (read from the object header).
+    TooLarge(u64),
+    /// The path is not a regular file there: this mode (a symlink, a gitlink, a directory).
+    NotRegular(u32),
+}
+
 /// Where [`Repo::small_file`] reads.
 #[derive(Clone, Copy)]
 pub enum SmallFileAt<'a> {
@@ -285,35 +328,43 @@ impl Repo {
         Some(self.inner.find_blob(entry.id).ok()?.content().to_vec())
     }
 
-    /// The bytes of `path` in the index (`Some(index)`) or in a commit, when the blob is at most
-    /// `limit` bytes; `Err(size)` when it is larger (its size read from the object header, so a
-    /// huge blob is never loaded). `Ok(None)`: no such file.
+    /// The bytes of regular file `path` in the index (`Some(index)`, or the staged one) or in a
+    /// commit, when the blob is at most `limit` bytes. Its size is read from the object header,
+    /// so a huge blob is never loaded; a symlink, a gitlink or a directory there is refused by
+    /// its mode (its blob is not the file a tool would read). `Ok(None)`: no such path.
     pub fn small_file(
         &self,
         at: SmallFileAt<'_>,
         path: &std::path::Path,
         limit: u64,
-    ) -> Result<Option<Vec<u8>>, u64> {
-        let id = match at {
-            SmallFileAt::Index(index) => index.get_path(path, 0).map(|e| e.id),
+    ) -> Result<Option<Vec<u8>>, NotSmallFile> {
+        let found = match at {
+            SmallFileAt::Index(index) => index.get_path(path, 0).map(|e| (e.id, e.mode)),
             SmallFileAt::Staged => match self.parsed_index() {
-                Some(parsed) => parsed.get(path.as_os_str().as_bytes()).map(|e| e.id),
+                Some(parsed) => parsed
+                    .get(path.as_os_str().as_bytes())
+                    .map(|e| (e.id, e.mode)),
                 None => self
                     .index()
                     .ok()
-                    .and_then(|index| index.get_path(path, 0).map(|e| e.id)),
+                    .and_then(|index| index.get_path(path, 0).map(|e| (e.id, e.mode))),
             },
             SmallFileAt::Commit(commit) => self
                 .tree_of(commit)
                 .ok()
                 .and_then(|t| t.get_path(path).ok())
-                .map(|e| e.id()),
+                .map(|e| (e.id(), u32::try_from(e.filemode()).unwrap_or(0))),
         };
-        let Some(id) = id else { return Ok(None) };
+        let Some((id, mode)) = found else {
+            return Ok(None);
+        };
+        if !matches!(mode, 0o100_644 | 0o100_755) {
+            return Err(NotSmallFile::NotRegular(mode));
+        }
         if let Ok((size, _)) = self.inner.odb().and_then(|odb| odb.read_header(id)) {
             let size = size as u64;
             if size > limit {
-                return Err(size);
+                return Err(NotSmallFile::TooLarge(size));
             }
         }
         Ok(self
@@ -330,10 +381,17 @@ impl Repo {
         } else {
             None
         };
+        let file_mode = self
+            .inner
+            .config()
+            .ok()
+            .and_then(|c| c.get_bool("core.fileMode").ok())
+            .unwrap_or(true);
         Ok(Contents {
             repo: self,
             side,
             index,
+            file_mode,
         })
     }
 
@@ -354,7 +412,11 @@ impl Repo {
                 if entry.kind() == Some(git2::ObjectType::Blob) {
                     let mut bytes = dir.as_bytes().to_vec();
                     bytes.extend_from_slice(entry.name_bytes());
-                    ids.push((PathBuf::from(OsString::from_vec(bytes)), entry.id()));
+                    let mode = u32::try_from(entry.filemode()).unwrap_or(0);
+                    ids.push((
+                        PathBuf::from(OsString::from_vec(bytes)),
+                        with_mode(entry.id(), mode),
+                    ));
                 }
                 TreeWalkResult::Ok
             })
@@ -373,7 +435,7 @@ impl Repo {
             }
             ids.extend(parsed.entries().iter().map(|entry| {
                 let path = OsStr::from_bytes(parsed.path(entry));
-                (PathBuf::from(path), entry.id)
+                (PathBuf::from(path), with_mode(entry.id, entry.mode))
             }));
             ids.dedup_by(|later, earlier| later.0 == earlier.0);
             return Ok(ids);
@@ -383,11 +445,12 @@ impl Repo {
             return Err(Uncacheable(reason).into());
         }
         // Conflicted paths have several stages; the last one read stands for the path.
-        ids.extend(
-            index
-                .iter()
-                .map(|entry| (PathBuf::from(OsString::from_vec(entry.path)), entry.id)),
-        );
+        ids.extend(index.iter().map(|entry| {
+            (
+                PathBuf::from(OsString::from_vec(entry.path)),
+                with_mode(entry.id, entry.mode),
+            )
+        }));
         ids.dedup_by(|later, earlier| later.0 == earlier.0);
         if side == Side::Index {
             return Ok(ids);
@@ -413,7 +476,7 @@ impl Repo {
                 continue;
             };
             let path = PathBuf::from(OsStr::from_bytes(bytes));
-            let id = self.worktree_blob_id(&path);
+            let id = self.worktree_content_id(&path);
             on_disk.insert(path, id);
         }
         overlay(&mut ids, on_disk);
@@ -435,7 +498,7 @@ impl Repo {
                 })
                 .is_err()
             })
-            .map(|change| (change.path.clone(), self.worktree_blob_id(&change.path)))
+            .map(|change| (change.path.clone(), self.worktree_content_id(&change.path)))
             .collect();
         overlay(&mut ids, missing);
         Ok(ids)
@@ -491,7 +554,7 @@ impl Repo {
         let on_disk = changes
             .changes
             .iter()
-            .map(|change| (change.path.clone(), self.worktree_blob_id(&change.path)))
+            .map(|change| (change.path.clone(), self.worktree_content_id(&change.path)))
             .collect();
         overlay(&mut ids, on_disk);
         Ok(ids)
@@ -537,21 +600,23 @@ impl Repo {
         for change in &changes.changes {
             let id = match side {
                 Side::WorkTree => {
-                    let id = self.worktree_blob_id(&change.path);
+                    let id = self.worktree_content_id(&change.path);
                     let base_id = base_tree
                         .as_ref()
                         .and_then(|t| t.get_path(&change.path).ok())
-                        .map(|e| e.id());
+                        .map(|e| with_mode(e.id(), u32::try_from(e.filemode()).unwrap_or(0)));
                     if id == base_id {
                         continue;
                     }
                     id
                 }
                 Side::Index => match (&parsed, &index) {
-                    (Some(parsed), _) => {
-                        parsed.get(change.path.as_os_str().as_bytes()).map(|e| e.id)
-                    }
-                    (None, Some(index)) => index.get_path(&change.path, 0).map(|e| e.id),
+                    (Some(parsed), _) => parsed
+                        .get(change.path.as_os_str().as_bytes())
+                        .map(|e| with_mode(e.id, e.mode)),
+                    (None, Some(index)) => index
+                        .get_path(&change.path, 0)
+                        .map(|e| with_mode(e.id, e.mode)),
                     (None, None) => None,
                 },
                 Side::Commit(_) => bail!("a commit's content is its tree"),
@@ -596,6 +661,20 @@ impl Repo {
         set.normalise();
         self.content_digest_after(Side::WorkTree, base, &set)
             .map(Some)
+    }
+
+    /// The content id of a working-tree file for cache keys: its blob id with its mode (see
+    /// [`with_mode`]), or `None` when there is no file.
+    fn worktree_content_id(&self, path: &std::path::Path) -> Option<Oid> {
+        let metadata = std::fs::symlink_metadata(self.root.join(path)).ok()?;
+        let mode = if metadata.file_type().is_symlink() {
+            SYMLINK_MODE
+        } else if std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o111 != 0 {
+            0o100_755
+        } else {
+            0o100_644
+        };
+        Some(with_mode(self.worktree_blob_id(path)?, mode))
     }
 
     /// The blob id of a working-tree file as git would store it (a symlink: its target),
@@ -717,9 +796,65 @@ pub struct Contents<'r> {
     repo: &'r Repo,
     side: Side,
     index: Option<Index>,
+    /// `core.fileMode`: whether the working tree's executable bits mean anything.
+    file_mode: bool,
 }
 
 impl Contents<'_> {
+    /// `path` on this side as git stores (or, for the working tree, would store) it: mode and
+    /// bytes; a symlink is its target's name, never the file it points at.
+    pub fn entry(&self, path: &std::path::Path) -> Option<Stored> {
+        let from_blob = |id: Oid, mode: u32| {
+            let bytes = if mode == GITLINK_MODE {
+                id.to_string().into_bytes()
+            } else {
+                self.repo.inner.find_blob(id).ok()?.content().to_vec()
+            };
+            Some(Stored { mode, bytes })
+        };
+        match (self.side, &self.index) {
+            (Side::Index, Some(index)) => {
+                let entry = index.get_path(path, 0)?;
+                from_blob(entry.id, entry.mode)
+            }
+            (Side::Commit(commit), _) => {
+                let entry = self.repo.tree_of(commit).ok()?.get_path(path).ok()?;
+                if entry.kind() == Some(git2::ObjectType::Tree) {
+                    return None;
+                }
+                from_blob(entry.id(), u32::try_from(entry.filemode()).ok()?)
+            }
+            _ => {
+                let full = self.repo.root.join(path);
+                let metadata = std::fs::symlink_metadata(&full).ok()?;
+                if metadata.file_type().is_symlink() {
+                    let target = std::fs::read_link(&full).ok()?;
+                    return Some(Stored {
+                        mode: SYMLINK_MODE,
+                        bytes: target.into_os_string().into_vec(),
+                    });
+                }
+                if metadata.is_dir() {
+                    // A submodule's checkout: what the index records for it.
+                    let index = self.repo.index().ok()?;
+                    let entry = index.get_path(path, 0).filter(|e| e.mode == GITLINK_MODE)?;
+                    return from_blob(entry.id, GITLINK_MODE);
+                }
+                let executable =
+                    std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o111 != 0;
+                let bytes = crate::fsio::read_regular(&full, u64::MAX).ok()?;
+                Some(Stored {
+                    mode: if executable && self.file_mode {
+                        0o100_755
+                    } else {
+                        0o100_644
+                    },
+                    bytes,
+                })
+            }
+        }
+    }
+
     /// The bytes of `path` on this side, if it is there.
     pub fn read(&self, path: &std::path::Path) -> Option<Vec<u8>> {
         match (self.side, &self.index) {
@@ -777,6 +912,16 @@ fn uncacheable_parsed(index: &super::IndexFile) -> Option<&'static str> {
             None
         }
     })
+}
+
+/// A content id that is also a mode's: a regular file's blob id as it is, and for a symlink or
+/// an executable a different id, so a file and a link whose name is the file's text (or a
+/// file that gained or lost its executable bit) never share a cache key.
+fn with_mode(id: Oid, mode: u32) -> Oid {
+    if mode == 0o100_644 {
+        return id;
+    }
+    Oid::hash_object(git2::ObjectType::Blob, format!("{mode:o} {id}").as_bytes()).unwrap_or(id)
 }
 
 /// Applies what is on disk to a version's ids: a new id replaces the old, `None` (no file)

@@ -22,7 +22,10 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result, anyhow};
 use git2::Repository;
 
-pub use fileset::{ChangeKind, Contents, FileChange, FileSet, Side, SmallFileAt, Uncacheable};
+pub use fileset::{
+    ChangeKind, Contents, FileChange, FileSet, NotSmallFile, SYMLINK_MODE, Side, SmallFileAt,
+    Stored, Uncacheable,
+};
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
 pub use index_file::{IndexFile, IndexMark, UnsupportedIndex};
@@ -48,6 +51,16 @@ pub enum DiscoverError {
     /// The repository has no worktree.
     #[error("the repository at {} is bare; gates need a worktree", .0.display())]
     Bare(PathBuf),
+}
+
+/// A revision whose ref name could be read more than one way: what, and how to name it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct AmbiguousRef {
+    /// What is ambiguous.
+    pub message: String,
+    /// How to name it unambiguously.
+    pub hint: String,
 }
 
 /// An open repository, seen from one worktree.
@@ -156,8 +169,13 @@ impl Repo {
             .map(|c| c.id())
     }
 
-    /// Resolves a revision (branch, tag, sha, `HEAD~2`) to a commit.
+    /// Resolves a revision (branch, tag, sha, `HEAD~2`) to a commit. Refs are never taken on
+    /// the strength of git's lookup order alone (`refs/tags/x` before `refs/remotes/x`): a
+    /// short name that two refs give different commits, or a `<remote>/<branch>` name that no
+    /// remote-tracking branch gives, is an [`AmbiguousRef`] error, since anyone who can push a
+    /// tag could otherwise choose what `origin/main` means in a fresh clone.
     pub fn commit_id(&self, rev: &str) -> Result<Oid> {
+        self.refuse_ambiguous(rev)?;
         let object = self
             .inner
             .revparse_single(rev)
@@ -168,11 +186,102 @@ impl Repo {
         Ok(commit.id())
     }
 
+    /// The refs git's lookup rules would try for the name that starts `rev` (before any `~`,
+    /// `^`, `:` or `@{`), in git's order, with the commit each gives.
+    fn candidates(&self, rev: &str) -> (String, Vec<(String, Option<Oid>)>) {
+        let end = rev
+            .find(['~', '^', ':'])
+            .into_iter()
+            .chain(rev.find("@{"))
+            .min()
+            .unwrap_or(rev.len());
+        let name = &rev[..end];
+        let full_id = matches!(name.len(), 40 | 64) && name.bytes().all(|b| b.is_ascii_hexdigit());
+        if name.is_empty() || full_id {
+            return (name.to_owned(), Vec::new());
+        }
+        let found = [
+            name.to_owned(),
+            format!("refs/{name}"),
+            format!("refs/tags/{name}"),
+            format!("refs/heads/{name}"),
+            format!("refs/remotes/{name}"),
+            format!("refs/remotes/{name}/HEAD"),
+        ]
+        .into_iter()
+        .filter(|full| {
+            full == "HEAD"
+                || full.starts_with("refs/")
+                || name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+        })
+        .filter_map(|full| {
+            let reference = self.inner.find_reference(&full).ok()?;
+            let commit = reference.peel_to_commit().ok().map(|c| c.id());
+            Some((full, commit))
+        })
+        .collect();
+        (name.to_owned(), found)
+    }
+
+    /// Refuses a revision whose ref name git could read more than one way (see [`Repo::commit_id`]).
+    fn refuse_ambiguous(&self, rev: &str) -> Result<()> {
+        let (name, found) = self.candidates(rev);
+        let mut commits: Vec<Option<Oid>> = found.iter().map(|(_, c)| *c).collect();
+        commits.sort();
+        commits.dedup();
+        if commits.len() > 1 {
+            let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(AmbiguousRef {
+                message: format!(
+                    "`{name}` is ambiguous: {} name different commits",
+                    names.join(" and ")
+                ),
+                hint: format!(
+                    "name the one you mean in full ({}) or by its commit id",
+                    names.join(", ")
+                ),
+            }
+            .into());
+        }
+        // `origin/main` means the remote-tracking branch; a tag or another ref of that name
+        // that stands in for a missing one is refused.
+        let remote_name = name
+            .split_once('/')
+            .is_some_and(|(remote, _)| self.inner.find_remote(remote).is_ok());
+        if remote_name
+            && let Some((first, _)) = found.first()
+            && !first.starts_with("refs/remotes/")
+        {
+            return Err(AmbiguousRef {
+                message: format!(
+                    "`{name}` names {first} here, not the remote-tracking branch refs/remotes/{name}"
+                ),
+                hint: format!(
+                    "fetch the branch (`git fetch {}`), or name the ref in full",
+                    name.replacen('/', " ", 1)
+                ),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
     /// The best common ancestor of two commits.
     pub fn merge_base(&self, a: Oid, b: Oid) -> Result<Oid> {
         self.inner
             .merge_base(a, b)
             .map_err(|e| anyhow!("{a} and {b} have no common ancestor: {}", e.message()))
+    }
+
+    /// The full name of the ref a symbolic ref points at (`refs/remotes/origin/HEAD` ->
+    /// `refs/remotes/origin/main`), when it is one.
+    pub fn symbolic_target(&self, name: &str) -> Option<String> {
+        let reference = self.inner.find_reference(name).ok()?;
+        reference
+            .symbolic_target()
+            .ok()
+            .flatten()
+            .map(str::to_owned)
     }
 
     /// The id of a commit's tree: the same for every commit with the same content.

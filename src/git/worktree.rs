@@ -193,6 +193,16 @@ impl Repo {
             // An empty path list would mean every path to libgit2.
             return Ok(());
         }
+        // libgit2's forced checkout opens a symlink at the path and writes through it (into
+        // whatever it leads to: another file of the user's, a FIFO): remove the link first,
+        // and the checkout writes the path afresh. Callers keep what was there.
+        for path in paths {
+            let on_disk = self.root.join(path);
+            if std::fs::symlink_metadata(&on_disk).is_ok_and(|m| m.file_type().is_symlink()) {
+                std::fs::remove_file(&on_disk)
+                    .with_context(|| format!("cannot replace the link {}", path.display()))?;
+            }
+        }
         let mut checkout = CheckoutBuilder::new();
         checkout
             .force()

@@ -2,12 +2,12 @@
 //! exactly what git is about to commit or push.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::config::{self, GatesConfig};
+use crate::config::GatesConfig;
 use crate::error::{EXIT_OK, usage};
 use crate::git::{Oid, Repo};
 use crate::install::git::chained_path;
@@ -51,12 +51,7 @@ fn commit_msg(
     args: &[OsString],
 ) -> Result<u8> {
     let repo = &workspace.repo;
-    let staged = contained_config(
-        repo,
-        crate::git::SmallFileAt::Staged,
-        "gates.toml (staged)".to_owned(),
-    )?;
-    let config = config_for(workspace, global, staged)?;
+    let config = config_for(workspace, crate::git::SmallFileAt::Staged, "staged")?;
     let settings = RunSettings::for_hook(workspace, &config, global, Trigger::CommitMsg)?;
     let message = args
         .first()
@@ -76,44 +71,16 @@ fn commit_msg(
     pipeline::finish(&report, &settings)
 }
 
-/// gates.toml as the index or a commit holds it, with the label errors name it by; a blob
-/// larger than any config is an error, never read.
-fn contained_config(
-    repo: &Repo,
-    at: crate::git::SmallFileAt<'_>,
-    label: String,
-) -> Result<Option<(Vec<u8>, String)>> {
-    match repo.small_file(at, Path::new(config::FILE_NAME), config::MAX_BYTES) {
-        Ok(found) => Ok(found.map(|bytes| (bytes, label))),
-        Err(size) => Err(usage(
-            format!(
-                "{label} is {}, larger than any gates.toml needs ({} at most)",
-                crate::fsio::size(size),
-                crate::fsio::size(config::MAX_BYTES)
-            ),
-            "move long commands into scripts the gates run, and keep gates.toml small",
-        )),
-    }
-}
-
-/// The gates.toml a snapshot is judged by: the one it contains (staged, or in the pushed
-/// commit), so an uncommitted edit cannot change the verdict; else the worktree's. None at all
-/// blocks: deleting the config must not be a way past the gates.
+/// The config a snapshot is judged by: the one it contains (staged, or in the pushed commit;
+/// `label` names it), so an uncommitted edit cannot change the verdict; else the worktree's.
+/// None at all blocks: deleting the config must not be a way past the gates.
 fn config_for(
     workspace: &Workspace,
-    global: &GlobalOptions,
-    contained: Option<(Vec<u8>, String)>,
+    at: crate::git::SmallFileAt<'_>,
+    label: &str,
 ) -> Result<GatesConfig> {
-    if global.config.is_none()
-        && let Some((bytes, label)) = contained
-    {
-        let text = String::from_utf8(bytes)
-            .map_err(|_| usage(format!("{label} is not UTF-8"), "save gates.toml as UTF-8"))?;
-        return Ok(config::parse_in(
-            &text,
-            Path::new(&label),
-            Some(workspace.repo.root()),
-        )?);
+    if let Some(config) = workspace.stored_config(at, label)? {
+        return Ok(config);
     }
     if !workspace.config_path.exists() {
         return Err(usage(
@@ -127,12 +94,7 @@ fn config_for(
 fn pre_commit(workspace: &Workspace, global: &GlobalOptions, inputs: GateInputs) -> Result<u8> {
     let started = Instant::now();
     let repo = &workspace.repo;
-    let staged = contained_config(
-        repo,
-        crate::git::SmallFileAt::Staged,
-        "gates.toml (staged)".to_owned(),
-    )?;
-    let config = &config_for(workspace, global, staged)?;
+    let config = &config_for(workspace, crate::git::SmallFileAt::Staged, "staged")?;
     let settings = &RunSettings::for_hook(workspace, config, global, Trigger::PreCommit)?;
     let snapshot = crate::snapshot::resolve(
         repo,
@@ -349,11 +311,39 @@ fn differing_from_index(repo: &Repo) -> Result<Vec<(PathBuf, String)>> {
         .into_iter()
         .filter(|c| !c.untracked)
         .map(|c| {
-            let id = std::fs::read(repo.root().join(&c.path))
-                .map_or_else(|_| String::new(), |b| crate::git::blob_id(&b));
+            let id = worktree_id(&repo.root().join(&c.path));
             (c.path, id)
         })
         .collect())
+}
+
+/// A worktree file's mode and content id, as git would store it: a symlink is its target's
+/// name (never followed), so a file and a link whose name is the file's text differ.
+fn worktree_id(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::read_link(path).map_or_else(
+            |_| String::new(),
+            |target| {
+                format!(
+                    "120000 {}",
+                    crate::git::blob_id(target.as_os_str().as_bytes())
+                )
+            },
+        ),
+        Ok(m) if m.is_file() => std::fs::read(path).map_or_else(
+            |_| String::new(),
+            |bytes| {
+                format!(
+                    "{:o} {}",
+                    m.permissions().mode() & 0o111,
+                    crate::git::blob_id(&bytes)
+                )
+            },
+        ),
+        _ => String::new(),
+    }
 }
 
 /// Tracked files a gate changed while the checks ran (they differ from the index now, and did
@@ -372,9 +362,21 @@ fn put_back_what_gates_rewrote(repo: &Repo, before: &[(PathBuf, String)]) -> Res
     let kept = kept_dir(repo);
     for path in &changed {
         let copy = kept.join(path);
-        if let (Some(parent), Ok(bytes)) = (copy.parent(), std::fs::read(repo.root().join(path))) {
-            std::fs::create_dir_all(parent)?;
-            std::fs::write(&copy, bytes)?;
+        let Some(parent) = copy.parent() else {
+            continue;
+        };
+        // A link is kept as a link (never followed: it may lead to a FIFO or /dev/zero).
+        let on_disk = repo.root().join(path);
+        match std::fs::symlink_metadata(&on_disk) {
+            Ok(m) if m.file_type().is_symlink() => {
+                std::fs::create_dir_all(parent)?;
+                std::os::unix::fs::symlink(std::fs::read_link(&on_disk)?, &copy)?;
+            }
+            Ok(m) if m.is_file() => {
+                std::fs::create_dir_all(parent)?;
+                std::fs::copy(&on_disk, &copy)?;
+            }
+            _ => {}
         }
     }
     repo.write_index_versions(&mut repo.index()?, &changed)?;
@@ -488,7 +490,7 @@ fn pre_push(
 ) -> Result<u8> {
     let repo = &workspace.repo;
     // What the remote has, asked once and only when a new branch needs it.
-    let mut advertised: Option<Option<crate::git::Advertised>> = None;
+    let mut advertised: Option<Result<crate::git::Advertised, String>> = None;
     // One run per worktree: recover must not remove a temporary worktree a push still uses.
     let _lock = WorktreeLock::acquire(&setaside::area(repo))?;
     let mut worst = EXIT_OK;
@@ -505,20 +507,19 @@ fn pre_push(
         pushed.remote = pushed
             .remote
             .and_then(|r| repo.commit_id(&r.to_string()).ok());
-        let contained = contained_config(
-            repo,
+        let config = &config_for(
+            workspace,
             crate::git::SmallFileAt::Commit(local),
-            format!("gates.toml (in {})", &local.to_string()[..12]),
+            &format!("in {}", &local.to_string()[..12]),
         )?;
-        let config = &config_for(workspace, global, contained)?;
         let settings = &RunSettings::for_hook(workspace, config, global, Trigger::PrePush)?;
-        let base = if let Some(remote) = pushed.remote {
-            Some(remote)
+        let (base, config_base) = if let Some(remote) = pushed.remote {
+            (Some(remote), Some(remote))
         } else {
             let remote = advertised.get_or_insert_with(|| ask_remote(repo, args));
-            new_branch_base(repo, remote.as_ref(), pushed.local)
+            new_branch_base(repo, remote, pushed.local, args)?
         };
-        let snapshot = crate::snapshot::Snapshot::pushed(repo, base, pushed.local)?;
+        let snapshot = crate::snapshot::Snapshot::pushed(repo, base, config_base, pushed.local)?;
         println!(
             "backstop: pre-push {} ({} changed paths)",
             pushed.local_ref,
@@ -546,32 +547,52 @@ fn pre_push(
 }
 
 /// What the remote git pushes to has (git passes its URL as the second argument), or `None`
-/// with a warning when it cannot be asked.
-fn ask_remote(repo: &Repo, args: &[OsString]) -> Option<crate::git::Advertised> {
-    let url = args.get(1).or_else(|| args.first())?;
-    match repo.advertised(url) {
-        Ok(advertised) => Some(advertised),
-        Err(error) => {
-            eprintln!(
-                "backstop: warning: cannot ask {} what it has ({error:#}); every file of a new branch is judged",
-                url.to_string_lossy()
-            );
-            None
-        }
-    }
+/// with what went wrong when it cannot be asked.
+fn ask_remote(repo: &Repo, args: &[OsString]) -> Result<crate::git::Advertised, String> {
+    let url = args
+        .get(1)
+        .or_else(|| args.first())
+        .ok_or_else(|| "git named no remote".to_owned())?;
+    repo.advertised(url).map_err(|error| {
+        format!(
+            "cannot ask {} what it has ({error:#})",
+            url.to_string_lossy()
+        )
+    })
 }
 
-/// The base of a new branch: the newest commit of its history that the remote already has, as
-/// the remote says (its default branch first), never a local ref such as
-/// `refs/remotes/origin/main` or the pushed gates.toml's `settings.base`, which the pusher can
-/// move. When nothing the remote has is here, every file is judged (`None`).
-fn new_branch_base(repo: &Repo, remote: Option<&crate::git::Advertised>, tip: Oid) -> Option<Oid> {
-    let remote = remote?;
+/// The base of a new branch and the commit its gates.toml is judged against: the newest
+/// commit of its history that the remote already has, as the remote says (its default branch
+/// first), never a local ref such as `refs/remotes/origin/main` or the pushed gates.toml's
+/// `settings.base`, which the pusher can move. A branch that shares no history with the remote
+/// has every file judged (no base), and its gates.toml still judged against the remote's
+/// default branch. A remote that cannot be asked, or whose commits are not here, is an error:
+/// without a base nothing would tell a weakened gates.toml from the remote's.
+fn new_branch_base(
+    repo: &Repo,
+    remote: &Result<crate::git::Advertised, String>,
+    tip: Oid,
+    args: &[OsString],
+) -> Result<(Option<Oid>, Option<Oid>)> {
+    let name = args.first().map_or_else(
+        || "the remote".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let remote = remote.as_ref().map_err(|why| {
+        usage(
+            format!("{why}, so the new branch cannot be judged against what the remote has"),
+            "check that the remote is reachable (git ls-remote works), then push again",
+        )
+    })?;
+    if remote.all.is_empty() {
+        // An empty remote: nothing to compare with, nothing to weaken.
+        return Ok((None, None));
+    }
     let local = |id: &Oid| repo.commit_id(&id.to_string()).ok();
     if let Some(head) = remote.head.as_ref().and_then(local)
         && let Ok(base) = repo.merge_base(head, tip)
     {
-        return Some(base);
+        return Ok((Some(base), Some(base)));
     }
     let mut best: Option<Oid> = None;
     for commit in remote.all.iter().filter_map(local) {
@@ -582,12 +603,23 @@ fn new_branch_base(repo: &Repo, remote: Option<&crate::git::Advertised>, tip: Oi
             best = Some(base);
         }
     }
-    if best.is_none() && !remote.all.is_empty() {
-        println!(
-            "backstop: nothing the remote has is in this repository (git fetch first to judge only what the push adds); every file is judged"
-        );
+    if best.is_some() {
+        return Ok((best, best));
     }
-    best
+    // No history in common (an orphan branch): every file is judged, and gates.toml against
+    // what the remote's default branch has.
+    let Some(default) = remote.head.as_ref().or(remote.all.first()).and_then(local) else {
+        return Err(usage(
+            format!(
+                "nothing {name} has is in this repository, so the new branch cannot be judged against it"
+            ),
+            format!("fetch first (`git fetch {name}`), then push again"),
+        ));
+    };
+    println!(
+        "backstop: this branch shares no history with {name}; every file is judged, and gates.toml against the remote's default branch"
+    );
+    Ok((None, Some(default)))
 }
 
 /// Judges a pushed commit that is not checked out, in a temporary detached worktree.
@@ -679,8 +711,6 @@ fn run_chained(repo: &Repo, hook: GitHook, args: &[OsString], stdin: &[u8]) -> R
     Ok(code)
 }
 
-/// git's ref lines for pre-push: a few hundred bytes per pushed ref, written at once. Bounded in
-/// size and time, so a hook started by hand on an endless input cannot grow or hang.
 /// pre-commit and prek run a pre-push hook with git's stdin consumed and the range in
 /// `PRE_COMMIT_FROM_REF`/`PRE_COMMIT_TO_REF`: that range as the line git would have written.
 fn pushed_from_pre_commit(stdin: Vec<u8>) -> Vec<u8> {
@@ -697,6 +727,8 @@ fn pushed_from_pre_commit(stdin: Vec<u8>) -> Vec<u8> {
     }
 }
 
+/// git's ref lines for pre-push: a few hundred bytes per pushed ref, written at once. Bounded in
+/// size and time, so a hook started by hand on an endless input cannot grow or hang.
 fn read_stdin() -> Result<Vec<u8>> {
     const LIMIT: u64 = 16 * 1024 * 1024;
     match crate::fsio::read_stdin(LIMIT, std::time::Duration::from_mins(1)) {

@@ -44,8 +44,14 @@ pub fn render(projects: &[Detected], base: &str) -> String {
         }
         out.push_str(&toml::to_string(&gates).expect("a table is plain TOML"));
     }
+    let mut paths = crate::protected::default_paths();
+    for path in tool_paths(projects) {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
     let protect = ProtectConfig {
-        paths: Some(crate::protected::default_paths()),
+        paths: Some(paths),
         ..ProtectConfig::default()
     };
     let mut table = toml::Table::new();
@@ -66,6 +72,69 @@ pub fn render(projects: &[Detected], base: &str) -> String {
         "{header}\n# tests = []   # test globs beyond the usual locations of each language\n{rest}"
     );
     out
+}
+
+/// Where the tools of the gates init wrote come from, when the commit could supply them: a
+/// tool there that exits 0 would pass every gate, so each is a protected path. Python runs
+/// `.venv/bin/python` and `python -m <tool>` (which imports `<tool>` from the gate's directory
+/// first); Node's runners take `node_modules/.bin` and the package manager's own settings
+/// (`.npmrc`, `.yarnrc.yml` with its `yarnPath`); cargo takes its toolchain from
+/// `rust-toolchain.toml` (which may name a directory) and runners and wrappers from
+/// `.cargo/config.toml`, in the project's directory and every one above it.
+fn tool_paths(projects: &[Detected]) -> Vec<String> {
+    let mut paths: Vec<String> = Vec::new();
+    let mut add = |dir: &str, path: &str| {
+        // A leading `/` anchors a name without `/` at the root, never at any depth.
+        let full = if dir.is_empty() {
+            if path.contains('/') {
+                path.to_owned()
+            } else {
+                format!("/{path}")
+            }
+        } else {
+            format!("{dir}/{path}")
+        };
+        if !paths.contains(&full) {
+            paths.push(full);
+        }
+    };
+    for project in projects {
+        let dir = project.dir.as_str();
+        let commands = project
+            .gates
+            .iter()
+            .flat_map(|g| std::iter::once(&g.gate.run).chain(g.gate.fix.as_ref()));
+        match project.kind.as_str() {
+            "python" => {
+                for command in commands {
+                    if command.starts_with(".venv/") {
+                        add(dir, ".venv/**");
+                    }
+                    let words: Vec<&str> = command.split_whitespace().collect();
+                    for pair in words.windows(2) {
+                        if pair[0] == "-m" {
+                            add(dir, &format!("{}.py", pair[1]));
+                            add(dir, &format!("{}/**", pair[1]));
+                        }
+                    }
+                }
+            }
+            "node" => {
+                for path in ["node_modules/**", ".npmrc", ".yarnrc", ".yarnrc.yml"] {
+                    add(dir, path);
+                }
+            }
+            "rust" => {
+                for at in [dir, ""] {
+                    for path in ["rust-toolchain", "rust-toolchain.toml", ".cargo/**"] {
+                        add(at, path);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    paths
 }
 
 /// The order keys are written in: what a reader looks for first.

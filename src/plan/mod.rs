@@ -122,6 +122,18 @@ pub struct Selection {
     pub fix: bool,
     /// Report protected findings without failing (`--allow-protected`, for CI).
     pub allow_protected: bool,
+    /// The config's path in the worktree when it is not `gates.toml` (`--config`): the path
+    /// the protected gate judges for weakening, and the base's `[protect]` is read from.
+    pub config_file: Option<PathBuf>,
+}
+
+impl Selection {
+    /// The worktree-relative path of the config in use.
+    pub fn config_file(&self) -> &Path {
+        self.config_file
+            .as_deref()
+            .unwrap_or(Path::new(crate::config::FILE_NAME))
+    }
 }
 
 impl Job {
@@ -197,7 +209,7 @@ impl Plan {
                     .collect()
             })
             .collect();
-        if let Some(base) = protect::base_gate_names(repo, &snapshot) {
+        if let Some(base) = protect::base_gate_names(repo, &snapshot, selection.config_file()) {
             after_the_base_gates(&names, &base, &mut orders);
         }
         for ((name, gate), after) in chosen.iter().zip(orders) {
@@ -219,7 +231,7 @@ impl Plan {
                 action,
             });
         }
-        if let Some(job) = protect::job(repo, config, &snapshot, selection) {
+        if let Some(job) = protect::job(repo, config, &snapshot, selection, root) {
             gates.push(PlannedGate {
                 name: crate::config::PROTECTED_GATE.to_owned(),
                 command: "(built-in)".to_owned(),

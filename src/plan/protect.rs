@@ -2,7 +2,7 @@
 //! base's and the target's together, so a change cannot narrow the protection of itself.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::{self, GatesConfig, ProtectConfig};
 use crate::git::{FileChange, Oid, Repo, Side};
@@ -18,6 +18,13 @@ pub struct ProtectJob {
     pub config: ProtectConfig,
     /// The base commit; `None` is the empty tree (nothing to protect yet).
     pub base: Option<Oid>,
+    /// The commit whose config the target's is judged against (the base, or with no base the
+    /// branch it would merge into).
+    pub config_base: Option<Oid>,
+    /// The config's path in the worktree.
+    pub config_file: PathBuf,
+    /// Where the gates read the files (the worktree, or a pushed commit's checkout).
+    pub root: PathBuf,
     /// The version judged.
     pub target: Side,
     /// Every changed path, deletions included.
@@ -44,6 +51,9 @@ impl ProtectJob {
         crate::protected::Scope {
             config: &self.config,
             base: self.base,
+            config_base: self.config_base,
+            config_file: &self.config_file,
+            root: &self.root,
             target: self.target,
             changes: &self.changes,
         }
@@ -58,8 +68,16 @@ pub fn job(
     config: &GatesConfig,
     snapshot: &Snapshot,
     selection: &Selection,
+    root: &Path,
 ) -> Option<ProtectJob> {
-    let job = any_trigger(repo, config, snapshot, selection.allow_protected)?;
+    let job = any_trigger(
+        repo,
+        config,
+        snapshot,
+        selection.allow_protected,
+        selection.config_file(),
+        root,
+    )?;
     let on = job.config.on.clone().unwrap_or_else(Trigger::default_on);
     let named = |list: &[String]| list.iter().any(|n| n == config::PROTECTED_GATE);
     let chosen = if selection.only.is_empty() {
@@ -71,15 +89,20 @@ pub fn job(
 }
 
 /// The protected gate's job regardless of triggers and skips (for `backstop approve`), with
-/// the same combined `[protect]` the runs use.
+/// the same combined `[protect]` the runs use; `config_file` is the config's path in the
+/// worktree and `root` where the gates read the files.
 pub fn any_trigger(
     repo: &Repo,
     config: &GatesConfig,
     snapshot: &Snapshot,
     allow: bool,
+    config_file: &Path,
+    root: &Path,
 ) -> Option<ProtectJob> {
     let protect = effective(
-        snapshot.base.and_then(|b| protect_at(repo, b)),
+        snapshot
+            .config_base
+            .and_then(|b| protect_at(repo, b, config_file)),
         config.protect.clone(),
     )?;
     let excluded = protect
@@ -106,11 +129,16 @@ pub fn any_trigger(
         "allow": allow,
         "approved": approved,
         "target": target,
+        "config_base": snapshot.config_base.map(|c| c.to_string()),
+        "config_file": config_file,
     })
     .to_string();
     Some(ProtectJob {
         config: protect,
         base: snapshot.base,
+        config_base: snapshot.config_base,
+        config_file: config_file.to_path_buf(),
+        root: root.to_path_buf(),
         target: snapshot.target,
         changes,
         allow,
@@ -119,10 +147,15 @@ pub fn any_trigger(
     })
 }
 
-/// The gate names of the base's gates.toml, read leniently; `None` when the base has none (or
-/// it does not parse), so there is nothing to tell new gates from old ones.
-pub fn base_gate_names(repo: &Repo, snapshot: &Snapshot) -> Option<Vec<String>> {
-    let table = table_at(repo, snapshot.base?)?;
+/// The gate names of the base's config, read leniently; `None` when the base has none (or
+/// it does not parse, or is not a regular file), so there is nothing to tell new gates from
+/// old ones.
+pub fn base_gate_names(
+    repo: &Repo,
+    snapshot: &Snapshot,
+    config_file: &Path,
+) -> Option<Vec<String>> {
+    let table = table_at(repo, snapshot.config_base?, config_file)?;
     Some(
         table
             .get("gates")
@@ -132,12 +165,13 @@ pub fn base_gate_names(repo: &Repo, snapshot: &Snapshot) -> Option<Vec<String>> 
     )
 }
 
-/// gates.toml of a commit as a TOML table, read leniently (bounded; unreadable is absent).
-fn table_at(repo: &Repo, commit: Oid) -> Option<toml::Table> {
+/// The config of a commit as a TOML table, read leniently (bounded; unreadable, or not a
+/// regular file, is absent).
+fn table_at(repo: &Repo, commit: Oid, config_file: &Path) -> Option<toml::Table> {
     let text = repo
         .small_file(
             crate::git::SmallFileAt::Commit(commit),
-            Path::new(config::FILE_NAME),
+            config_file,
             config::MAX_BYTES,
         )
         .ok()??;
@@ -145,8 +179,8 @@ fn table_at(repo: &Repo, commit: Oid) -> Option<toml::Table> {
 }
 
 /// `[protect]` as the base commit had it, read leniently (an unreadable one counts as absent).
-fn protect_at(repo: &Repo, commit: Oid) -> Option<ProtectConfig> {
-    table_at(repo, commit)?
+fn protect_at(repo: &Repo, commit: Oid, config_file: &Path) -> Option<ProtectConfig> {
+    table_at(repo, commit, config_file)?
         .get("protect")?
         .clone()
         .try_into()

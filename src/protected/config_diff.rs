@@ -139,7 +139,7 @@ fn compare(before: &Table, after: &Table, out: &mut Vec<Weakening>) {
             continue;
         }
         let (old, new) = (before.get(&key), after.get(&key));
-        if old != new {
+        if !same(old, new) {
             out.push(Weakening::new(
                 format!("`{key}` changed from {} to {}", shown(old), shown(new)),
                 &format!("[{key}]"),
@@ -158,7 +158,7 @@ fn settings(before: &Table, after: &Table, out: &mut Vec<Weakening>) {
     let value = |t: &Table, key: &str| t.get(key).or_else(|| defaults.get(key)).cloned();
     for key in keys(before, after) {
         let (old, new) = (value(before, &key), value(after, &key));
-        if old == new {
+        if same(old.as_ref(), new.as_ref()) {
             continue;
         }
         let flag = |v: &Option<Value>| v.as_ref().and_then(Value::as_bool).unwrap_or(false);
@@ -202,7 +202,7 @@ fn gates(before: &Table, after: &Table, out: &mut Vec<Weakening>) {
             continue;
         };
         let (Some(old), Some(new)) = (old.as_table(), new.as_table()) else {
-            if old != new {
+            if !same(Some(old), Some(new)) {
                 out.push(Weakening::new(
                     format!("gate `{name}` changed from {old} to {new}"),
                     &header,
@@ -235,6 +235,9 @@ fn gates(before: &Table, after: &Table, out: &mut Vec<Weakening>) {
 
 /// Why changing one key of a gate from `old` to `new` weakens it, if it does.
 fn gate_key(name: &str, key: &str, old: Option<&Value>, new: Option<&Value>) -> Option<String> {
+    if same(old, new) {
+        return None;
+    }
     let strings = |v: Option<&Value>| -> Option<BTreeSet<String>> {
         v.and_then(Value::as_array).map(|a| {
             a.iter()
@@ -382,7 +385,7 @@ fn protect(before: &Table, after: &Table, out: &mut Vec<Weakening>) {
                 (!more.is_empty())
                     .then(|| format!("protect.allow now lets through {}", more.join(", ")))
             }
-            _ => (before.get(&key) != after.get(&key)).then(|| {
+            _ => (!same(before.get(&key), after.get(&key))).then(|| {
                 format!(
                     "protect.{key} changed from {} to {}",
                     shown(before.get(&key)),
@@ -394,6 +397,12 @@ fn protect(before: &Table, after: &Table, out: &mut Vec<Weakening>) {
             out.push(Weakening::new(why, "[protect]", Some(&key)));
         }
     }
+}
+
+/// Whether two values are the same config: equal, or written the same (a `nan` equals
+/// itself here). The same value is never a weakening, whatever a key's rule makes of it.
+fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+    a == b || a.map(ToString::to_string) == b.map(ToString::to_string)
 }
 
 /// Every key of either table, in first-seen order.
@@ -440,6 +449,20 @@ mod tests {
     }
 
     const BASE: &str = "[settings]\nbase = \"main\"\n[gates.lint]\nrun = \"ruff check\"\nfiles = [\"*.py\"]\npass_files = true\n[protect]\n";
+
+    #[test]
+    fn a_config_is_never_weaker_than_itself() {
+        // Found by the fuzzer: a value a rule cannot read (a timeout that does not parse, a
+        // `nan`) is still the same value on both sides.
+        for text in [
+            "[gates.test]\nrun = \"x\"\ntimeout = \"20\u{fffd}m\"\n",
+            "[gates.test]\nrun = \"x\"\nodd = nan\n",
+            "odd = nan\n[settings]\nodd = nan\n[protect]\nodd = nan\n",
+            "[gates]\ntest = nan\n",
+        ] {
+            assert_eq!(whys(text, text), Vec::<String>::new(), "{text}");
+        }
+    }
 
     #[test]
     fn each_loosening_key_is_named_with_both_values() {

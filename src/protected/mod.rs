@@ -8,8 +8,8 @@ mod analysis;
 pub mod approve;
 mod compare;
 pub mod config_diff;
+mod conversion;
 mod elsewhere;
-mod encoding;
 mod extract;
 mod judge;
 mod lexer;
@@ -24,7 +24,6 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::config;
 use crate::config::ProtectConfig;
 use crate::finding::{FindingKind, FindingReport};
 use crate::git::{ChangeKind, Repo, Side};
@@ -92,18 +91,29 @@ pub struct Scope<'a> {
     pub config: &'a ProtectConfig,
     /// The base commit; `None` is the empty tree (nothing to protect yet).
     pub base: Option<Oid>,
+    /// The commit whose config the target's is judged against: the base, or with no base the
+    /// branch the target would merge into (then only the config is compared).
+    pub config_base: Option<Oid>,
+    /// The config's path in the worktree (gates.toml, or `--config`'s).
+    pub config_file: &'a Path,
+    /// Where the gates read the files: the worktree, or a pushed commit's checkout.
+    pub root: &'a Path,
     /// The version judged.
     pub target: Side,
     /// Every changed path.
     pub changes: &'a [FileChange],
 }
 
-/// `protect.paths` when not given: gates.toml and the hook files of every agent.
+/// `protect.paths` when not given: gates.toml, the hook files of every agent, and
+/// `.gitattributes` at any depth (attributes decide what a checkout writes to disk, so what the
+/// gates read).
 pub fn default_paths() -> Vec<String> {
-    crate::agent::protected_paths()
+    let mut paths: Vec<String> = crate::agent::protected_paths()
         .into_iter()
         .map(str::to_owned)
-        .collect()
+        .collect();
+    paths.push(".gitattributes".to_owned());
+    paths
 }
 
 /// Runs the gate: every finding, before approvals are applied.
@@ -113,7 +123,21 @@ pub fn default_paths() -> Vec<String> {
 )]
 pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
     let Some(base_commit) = scope.base else {
-        return Ok(Vec::new());
+        // No base to compare tests with; the config is still judged against the branch the
+        // target would merge into, when there is one.
+        let Some(config_base) = scope.config_base else {
+            return Ok(Vec::new());
+        };
+        let target = repo.contents(scope.target)?;
+        let mut findings = config_findings(
+            scope.config_file,
+            repo.contents(Side::Commit(config_base))?
+                .entry(scope.config_file)
+                .as_ref(),
+            target.entry(scope.config_file).as_ref(),
+        );
+        findings.retain(|f| !scope.config.allow.contains(&f.kind));
+        return Ok(findings);
     };
     let base_files = repo.contents(Side::Commit(base_commit))?;
     let target_files = repo.contents(scope.target)?;
@@ -145,54 +169,90 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
     let (mut base, mut target) = (side::Side::default(), side::Side::default());
     let mut deleted_test_files = HashSet::new();
     let mut configs = Vec::new();
-    for change in scope.changes.iter().filter(|c| !c.submodule) {
+    for change in scope.changes {
         let path = &change.path;
-        let before = (change.kind != ChangeKind::Added)
-            .then(|| base_files.read(path))
+        // What git stores is a mode and bytes: a file and a symlink whose name is the file's
+        // text are not the same, so "unchanged" needs both to agree.
+        let before_entry = (change.kind != ChangeKind::Added)
+            .then(|| base_files.entry(path))
             .flatten();
-        let after = (change.kind != ChangeKind::Deleted)
-            .then(|| target_files.read(path))
+        let after_entry = (change.kind != ChangeKind::Deleted)
+            .then(|| target_files.entry(path))
             .flatten();
-        if before == after {
+        if before_entry == after_entry {
             continue;
         }
-        let text =
-            |b: &Option<Vec<u8>>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
-        if path == Path::new(config::FILE_NAME) {
-            findings.extend(config_diff::weakened(
+        if path == scope.config_file {
+            findings.extend(config_findings(
                 path,
-                text(&before).as_deref(),
-                text(&after).as_deref(),
+                before_entry.as_ref(),
+                after_entry.as_ref(),
             ));
         } else if protected_paths.is_match(path) {
-            findings.push(changed(
+            findings.push(changed_entry(
                 FindingKind::ProtectedPath,
                 path,
-                before.as_deref(),
-                after.as_deref(),
+                before_entry.as_ref(),
+                after_entry.as_ref(),
                 "is a protected path",
             ));
         }
-        if snapshots.is_match(path) && before.is_some() && !is_source(path) {
-            findings.push(changed(
+        if snapshots.is_match(path) && before_entry.is_some() && !is_source(path) {
+            findings.push(changed_entry(
                 FindingKind::SnapshotChanged,
                 path,
-                before.as_deref(),
-                after.as_deref(),
+                before_entry.as_ref(),
+                after_entry.as_ref(),
                 "is a snapshot or golden file of expected output",
             ));
         }
+        let is_test_path = tests.is_match(path);
+        // A test file that is now a symlink or a submodule (or a link pointed elsewhere): the
+        // runner follows it to bytes this diff does not show.
+        if is_test_path
+            && let (Some(old), Some(new)) = (&before_entry, &after_entry)
+            && !new.is_regular()
+        {
+            // What the link leads to where the gates read is part of the finding, so an
+            // approval never covers a later change of that file.
+            let leads_to = resolved(scope.root, path);
+            findings.push(finding(
+                FindingKind::DeletedTestFile,
+                path,
+                Some(1),
+                None,
+                shown(old).lines().take(12).map(str::to_owned).collect(),
+                vec![shown(new), leads_to],
+                format!(
+                    "test file is now {} (it was {}): the test runner follows it to a file this change does not show",
+                    new.describe(),
+                    old.describe()
+                ),
+            ));
+            continue;
+        }
+        // Only regular files are source text; anything else reads as gone.
+        let regular = |e: &Option<crate::git::Stored>| {
+            e.as_ref()
+                .filter(|s| s.is_regular())
+                .map(|s| s.bytes.clone())
+        };
+        let (before, after) = (regular(&before_entry), regular(&after_entry));
         if runner_config::is_config(path) {
+            let text =
+                |b: &Option<Vec<u8>>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
             configs.push(runner_config::Change {
                 path: path.clone(),
                 before: text(&before),
                 after: text(&after),
             });
         }
+        if change.submodule && before.is_none() && after.is_none() {
+            continue;
+        }
         let Some(language) = Language::of(path) else {
             continue;
         };
-        let is_test_path = tests.is_match(path);
         if !is_test_path && language != Language::Rust {
             continue;
         }
@@ -262,7 +322,7 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
             ));
         }
     }
-    findings.extend(encoding::findings(repo, scope, &target_files)?);
+    findings.extend(conversion::findings(repo, scope, &target_files)?);
     findings.retain(|f| !scope.config.allow.contains(&f.kind));
     findings.sort_by(|a, b| {
         (&a.file, a.target_line.or(a.base_line)).cmp(&(&b.file, b.target_line.or(b.base_line)))
@@ -317,6 +377,89 @@ fn moved_elsewhere(file: &Path, base: &side::Side, target: &side::Side) -> bool 
         .into_iter()
         .any(|(_, new)| new == old || similar::TextDiff::from_lines(old, new).ratio() > 0.6)
         || target.has_source(old)
+}
+
+/// The config's findings between two versions of it: `gate-weakened` for every change that is
+/// not provably stricter, and for a config that is no longer a regular file (the hooks and CI
+/// refuse it; its blob is a name, not a config).
+fn config_findings(
+    path: &Path,
+    before: Option<&crate::git::Stored>,
+    after: Option<&crate::git::Stored>,
+) -> Vec<FindingReport> {
+    if before == after {
+        return Vec::new();
+    }
+    let text = |e: Option<&crate::git::Stored>| {
+        e.filter(|s| s.is_regular())
+            .map(|s| String::from_utf8_lossy(&s.bytes).into_owned())
+    };
+    if let (Some(old), Some(new)) = (before, after)
+        && old.is_regular()
+        && !new.is_regular()
+    {
+        return vec![finding(
+            FindingKind::GateWeakened,
+            path,
+            Some(1),
+            None,
+            Vec::new(),
+            vec![shown(new)],
+            format!(
+                "{} is now {}: backstop reads a config only as a regular file, and a link's text is not the config",
+                path.display(),
+                new.describe()
+            ),
+        )];
+    }
+    config_diff::weakened(path, text(before).as_deref(), text(after).as_deref())
+}
+
+/// What `path` leads to in `root` when followed: the id of the file's bytes, for findings
+/// about links (and their approvals) to change when the file they point at does.
+pub fn resolved(root: &Path, path: &Path) -> String {
+    let full = root.join(path);
+    match std::fs::metadata(&full) {
+        Ok(m) if m.is_file() => crate::git::blob_id_of_file(&full).map_or_else(
+            |e| format!("which cannot be read here ({e})"),
+            |id| format!("which leads to a file with blob id {id} here"),
+        ),
+        Ok(_) => "which leads to something other than a file here".to_owned(),
+        Err(_) => "which leads nowhere here".to_owned(),
+    }
+}
+
+/// An entry's content as lines show it: a file's text, or what a link or submodule is.
+fn shown(entry: &crate::git::Stored) -> String {
+    if entry.is_regular() {
+        String::from_utf8_lossy(&entry.bytes).into_owned()
+    } else {
+        entry.describe()
+    }
+}
+
+/// A changed path's finding, saying when what changed is the type or mode, not the text.
+fn changed_entry(
+    kind: FindingKind,
+    path: &Path,
+    before: Option<&crate::git::Stored>,
+    after: Option<&crate::git::Stored>,
+    what: &str,
+) -> FindingReport {
+    let bytes = |e: Option<&crate::git::Stored>| e.map(|s| shown(s).into_bytes());
+    let (old, new) = (bytes(before), bytes(after));
+    let mut report = changed(kind, path, old.as_deref(), new.as_deref(), what);
+    if let (Some(b), Some(a)) = (before, after)
+        && (b.mode != a.mode)
+    {
+        report.why = format!(
+            "{} {what} and changed from {} to {}",
+            path.display(),
+            b.describe(),
+            a.describe()
+        );
+    }
+    report
 }
 
 fn changed(

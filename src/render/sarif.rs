@@ -293,8 +293,8 @@ fn kind_description(kind: FindingKind) -> &'static str {
         FindingKind::GateWeakened => {
             "gates.toml changed in a way that is not provably stricter (a lost gate, narrowed `on` or `files`, a changed `run`, `cwd`, `pass_files`, `env`, `settings`...)."
         }
-        FindingKind::CheckoutEncoding => {
-            "git writes this file to disk re-encoded (working-tree-encoding), so the gates read other bytes than git stores."
+        FindingKind::CheckoutConversion => {
+            "git converts this file on its way to disk (line endings, ident, a filter, re-encoding), so the gates read other bytes than git stores."
         }
         FindingKind::TestNotRun => {
             "A test that passed at the base no longer runs or passes, and the diff did not delete it."

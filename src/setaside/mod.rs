@@ -96,6 +96,10 @@ struct Manifest {
     version: u32,
     created_unix: u64,
     entries: Vec<Entry>,
+    /// The tags of the processes that write temporaries beside the entries (the one that set
+    /// the work aside, then each `recover`): what a killed one left is removed by its tag.
+    #[serde(default)]
+    temporary_tags: Vec<String>,
 }
 
 /// Copies that restore kept because a path had changed since it was set aside.
@@ -112,6 +116,9 @@ pub struct SetAside {
     entries: Vec<Entry>,
     written: Vec<Option<PathState>>,
     done: bool,
+    /// Tags of processes whose temporaries beside the entries are removed once the work is
+    /// back (after a crash; a live process removes its own).
+    leftovers: Vec<String>,
 }
 
 impl SetAside {
@@ -168,6 +175,7 @@ impl SetAside {
             entries: manifest.entries,
             written: Vec::new(),
             done: false,
+            leftovers: Vec::new(),
         };
         // From here on, dropping `aside` (an error, a panic) restores.
         match snapshot {
@@ -253,6 +261,16 @@ impl SetAside {
                 failures.push(format!("{}: {error:#}", relative.display()));
             }
         }
+        // What killed runs left beside the entries (a temporary of tens of megabytes that
+        // `git add -A` would commit), found by their tags and nothing else.
+        for entry in &self.entries {
+            if !self.leftovers.is_empty() {
+                crate::fsio::remove_temporaries_beside(
+                    &self.root.join(bytes_path(&entry.path)),
+                    &self.leftovers,
+                );
+            }
+        }
         if !failures.is_empty() {
             return Err(usage(
                 format!(
@@ -315,6 +333,7 @@ fn back_up(
         version: 1,
         created_unix: now(),
         entries,
+        temporary_tags: vec![crate::fsio::process_tag().to_owned()],
     };
     crate::fsio::write_replacing(&dir.join(MANIFEST), &serde_json::to_vec(&manifest)?, None)
         .with_context(|| format!("cannot write {}", dir.join(MANIFEST).display()))?;
@@ -374,8 +393,17 @@ pub fn recover(repo: &Repo) -> Result<Option<Restored>> {
         Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => return Err(e).context("cannot read the set-aside manifest"),
     };
-    let manifest: Manifest =
+    let mut manifest: Manifest =
         serde_json::from_slice(&text).context("the set-aside manifest is damaged")?;
+    // This process writes temporaries beside the entries too: recorded first, so a recover
+    // that is itself killed leaves nothing the next one cannot find.
+    let leftovers = manifest.temporary_tags.clone();
+    let own = crate::fsio::process_tag().to_owned();
+    if !manifest.temporary_tags.contains(&own) {
+        manifest.temporary_tags.push(own);
+        crate::fsio::write_replacing(&dir.join(MANIFEST), &serde_json::to_vec(&manifest)?, None)
+            .with_context(|| format!("cannot write {}", dir.join(MANIFEST).display()))?;
+    }
     let written: Vec<Option<PathState>> =
         crate::fsio::read_regular(&dir.join(WRITTEN), STATE_LIMIT)
             .ok()
@@ -387,6 +415,7 @@ pub fn recover(repo: &Repo) -> Result<Option<Restored>> {
         entries: manifest.entries,
         written,
         done: true,
+        leftovers,
     };
     aside.restore_all().map(Some)
 }

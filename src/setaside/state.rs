@@ -115,6 +115,7 @@ pub fn write(path: &Path, state: &PathState, source: Option<&Path>) -> Result<()
                 .as_file()
                 .set_permissions(std::fs::Permissions::from_mode(*mode))?;
             temporary.as_file().sync_all()?;
+            crate::fsio::failpoint("kill-while-restoring");
             temporary
                 .persist(path)
                 .map_err(|e| e.error)

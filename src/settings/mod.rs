@@ -81,13 +81,22 @@ impl RunSettings {
         for name in options.gates.iter().chain(&options.skip) {
             check_gate_name(config, name)?;
         }
-        let env_skip: Vec<String> = std::env::var("BACKSTOP_SKIP")
+        let mut env_skip: Vec<String> = std::env::var("BACKSTOP_SKIP")
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
+        // In CI any earlier step (the change's own code among them) can set the job's
+        // environment: nothing there may switch a gate off. `--skip` is the workflow's own.
+        if trigger == Trigger::Ci && !env_skip.is_empty() {
+            eprintln!(
+                "warning: BACKSTOP_SKIP ({}) is ignored by backstop ci: in CI a gate is only skipped with --skip in the workflow",
+                env_skip.join(",")
+            );
+            env_skip.clear();
+        }
         for name in &env_skip {
             if !config.gates.contains_key(name) {
                 eprintln!(
@@ -111,6 +120,7 @@ impl RunSettings {
                 env_skip,
                 fix: options.fix || (config.settings.fix && trigger == Trigger::PreCommit),
                 allow_protected: options.allow_protected,
+                config_file: workspace.config_in_tree(),
             },
             runner: RunnerSettings {
                 jobs,

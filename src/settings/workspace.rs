@@ -51,8 +51,95 @@ impl Workspace {
         })
     }
 
+    /// The config's path relative to the worktree root, when it is inside the worktree (the
+    /// default gates.toml, or a `--config` there): the version judged holds it.
+    pub fn config_in_tree(&self) -> Option<PathBuf> {
+        normalise(&self.config_path)
+            .strip_prefix(self.repo.root())
+            .ok()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+    }
+
+    /// The config as the index or a commit holds it (`place` says which in errors: `staged`,
+    /// `in HEAD`), parsed from
+    /// the stored blob: what a commit is judged by, whatever the disk has. A symlink or a
+    /// gitlink there is an error (its blob is a name, not the config), and so is a blob larger
+    /// than any config (never read). `Ok(None)`: the config is outside the worktree, or not
+    /// there.
+    pub fn stored_config(
+        &self,
+        at: crate::git::SmallFileAt<'_>,
+        place: &str,
+    ) -> Result<Option<GatesConfig>> {
+        let Some(relative) = self.config_in_tree() else {
+            return Ok(None);
+        };
+        let label = format!("{} ({place})", relative.display());
+        let bytes = match self.repo.small_file(at, &relative, config::MAX_BYTES) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok(None),
+            Err(crate::git::NotSmallFile::TooLarge(size)) => {
+                return Err(usage(
+                    format!(
+                        "{label} is {}, larger than any gates.toml needs ({} at most)",
+                        crate::fsio::size(size),
+                        crate::fsio::size(config::MAX_BYTES)
+                    ),
+                    "move long commands into scripts the gates run, and keep gates.toml small",
+                ));
+            }
+            Err(crate::git::NotSmallFile::NotRegular(mode)) => {
+                let what = match mode {
+                    0o120_000 => "a symlink",
+                    0o160_000 => "a submodule",
+                    _ => "not a file",
+                };
+                return Err(usage(
+                    format!(
+                        "{label} is not a regular file (it is {what}): backstop reads the config as git stores it, and a link's text is not the config"
+                    ),
+                    format!("commit {} as a regular file", relative.display()),
+                ));
+            }
+        };
+        let text = String::from_utf8(bytes)
+            .map_err(|_| usage(format!("{label} is not UTF-8"), "save gates.toml as UTF-8"))?;
+        Ok(Some(config::parse_in(
+            &text,
+            Path::new(&label),
+            Some(self.repo.root()),
+        )?))
+    }
+
+    /// The config `backstop ci` judges `HEAD` by: as `HEAD` stores it, else (not committed, or
+    /// outside the worktree) from disk.
+    pub fn load_config_of_head(&self) -> Result<GatesConfig> {
+        if let Some(head) = self.repo.head()
+            && let Some(config) =
+                self.stored_config(crate::git::SmallFileAt::Commit(head), "in HEAD")?
+        {
+            return Ok(config);
+        }
+        self.load_config()
+    }
+
     /// Loads and validates gates.toml; errors name the file as the user would.
     pub fn load_config(&self) -> Result<GatesConfig> {
+        // In the worktree the config must be a file of its own: a symlink's text is what git
+        // stores, and the file it points at is not what the hooks and CI read.
+        if self.config_in_tree().is_some()
+            && let Ok(target) = std::fs::read_link(&self.config_path)
+        {
+            return Err(usage(
+                format!(
+                    "{} is not a regular file (it is a symlink to `{}`): backstop reads the config as git stores it, and a link's text is not the config",
+                    self.config_path.display(),
+                    target.display()
+                ),
+                "replace the symlink with the file itself",
+            ));
+        }
         if !self.config_path.exists() {
             return Err(usage(
                 format!("no config at {}", self.config_path.display()),

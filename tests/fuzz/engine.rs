@@ -1,8 +1,10 @@
 //! A small mutation fuzzer on stable Rust: seeds from the repository, byte and dictionary
 //! mutations, and three checks per input: no panic (caught), no hang (a watchdog aborts the
-//! process after [`HANG`]), and bounded memory (a counting allocator measures each input's peak
-//! and refuses to grow past [`HARD_CAP`] at all). A failing input is saved under
-//! `target/tmp/fuzz-crashes/` and named in the failure; `BACKSTOP_FUZZ_SEED` replays a run.
+//! process after [`HANG`], or a target's own limit), and bounded memory (a counting allocator
+//! measures each input's peak and refuses to grow past [`HARD_CAP`] at all). A failing input is
+//! saved under `target/tmp/fuzz-crashes/` and named in the failure; `BACKSTOP_FUZZ_SEED`
+//! replays a run. The smoke run of `cargo test` uses a fixed seed, so it is the same run every
+//! time; a timed run (`BACKSTOP_FUZZ_SECONDS`, in CI) takes a new seed each time.
 #![expect(
     clippy::cast_possible_truncation,
     reason = "random numbers and clocks are cut to the width they are used at, on purpose"
@@ -15,8 +17,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// One input may take this long before the process is aborted as hung.
+/// One input may take this long before the process is aborted as hung (in-process targets;
+/// a target that runs a child process times it itself and sets a longer limit here).
 pub const HANG: Duration = Duration::from_secs(10);
+/// The seed of the smoke run.
+const SMOKE_SEED: u64 = 0x5eed_0fba_c570;
 /// No input may make the process hold more than this: past it, allocation fails (and aborts).
 const HARD_CAP: usize = 1 << 30;
 /// What one input may allocate above where it started, besides [`PER_INPUT_BYTE`] per byte.
@@ -56,6 +61,8 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// The input being run, for the watchdog to save when it hangs.
 static CURRENT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 static STARTED_MS: AtomicU64 = AtomicU64::new(0);
+/// The hang limit of the target running now, in milliseconds.
+static HANG_MS: AtomicU64 = AtomicU64::new(10_000);
 static RUNNING: AtomicBool = AtomicBool::new(false);
 static WATCHDOG: std::sync::Once = std::sync::Once::new();
 
@@ -88,11 +95,12 @@ fn start_watchdog(name: &'static str) {
             loop {
                 std::thread::sleep(Duration::from_millis(200));
                 let elapsed = clock().saturating_sub(STARTED_MS.load(Ordering::SeqCst));
-                if RUNNING.load(Ordering::SeqCst) && elapsed > HANG.as_millis() as u64 {
+                let limit = HANG_MS.load(Ordering::SeqCst);
+                if RUNNING.load(Ordering::SeqCst) && elapsed > limit {
                     let input = CURRENT.lock().map(|c| c.clone()).unwrap_or_default();
                     let path = save(&format!("{name}-hang"), &input);
                     eprintln!(
-                        "fuzz: an input ran for more than {HANG:?} (a hang); saved to {}",
+                        "fuzz: an input ran for more than {limit} ms (a hang); saved to {}",
                         path.display()
                     );
                     std::process::abort();
@@ -136,14 +144,18 @@ pub fn budget() -> Duration {
 }
 
 fn seed() -> u64 {
-    std::env::var("BACKSTOP_FUZZ_SEED")
+    if let Some(seed) = std::env::var("BACKSTOP_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-        })
+    {
+        return seed;
+    }
+    if std::env::var_os("BACKSTOP_FUZZ_SECONDS").is_none() {
+        return SMOKE_SEED;
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
 }
 
 /// Changes `input` by one to four random edits.
@@ -223,9 +235,23 @@ pub fn fuzz(
     max_len: usize,
     target: impl Fn(&[u8], &[u8]) -> bool,
 ) -> u64 {
+    fuzz_with_hang(name, seeds, dictionary, max_len, HANG, target)
+}
+
+/// [`fuzz`] with a hang limit of its own: for a target that runs a child process and kills it
+/// itself (a failure that names the input), after a time a loaded machine may need.
+pub fn fuzz_with_hang(
+    name: &'static str,
+    seeds: Vec<Vec<u8>>,
+    dictionary: &[&[u8]],
+    max_len: usize,
+    hang: Duration,
+    target: impl Fn(&[u8], &[u8]) -> bool,
+) -> u64 {
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    HANG_MS.store(hang.as_millis() as u64, Ordering::SeqCst);
     start_watchdog(name);
     let seed = seed();
     let budget = budget();

@@ -116,9 +116,62 @@ fn fuzz_gates_toml() {
             }
             let _ = backstop::protected::config_diff::weakened(display, Some(&base), Some(&text));
             let _ = backstop::protected::config_diff::weakened(display, Some(&text), Some(&base));
+            weakening_properties(display, &text);
             parsed.is_ok()
         },
     );
+}
+
+/// What the weakening analysis must say of any config `text`: nothing against itself, nothing
+/// against the same config written out again (formatting, key order, quoting), and nothing
+/// when a gate is added (a new gate runs after every old one and is never a weakening).
+fn weakening_properties(display: &Path, text: &str) {
+    use backstop::protected::config_diff::weakened;
+    let shown = |found: &[backstop::finding::FindingReport]| {
+        found
+            .iter()
+            .map(|f| f.why.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let same = weakened(display, Some(text), Some(text));
+    assert!(same.is_empty(), "weakened(x, x): {}", shown(&same));
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return;
+    };
+    if let Ok(again) = toml::to_string(&table) {
+        let found = weakened(display, Some(text), Some(&again));
+        assert!(
+            found.is_empty(),
+            "the same config written again is weakened: {}\n{again}",
+            shown(&found)
+        );
+    }
+    let mut more = table.clone();
+    let gates = more
+        .entry("gates")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let Some(gates) = gates.as_table_mut() else {
+        return;
+    };
+    // One of these is free: the table has fewer keys than names tried.
+    let Some(name) = (0..=gates.len())
+        .map(|n| format!("added-by-the-fuzzer-{n}"))
+        .find(|n| !gates.contains_key(n))
+    else {
+        return;
+    };
+    let mut gate = toml::Table::new();
+    gate.insert("run".into(), "true".into());
+    gates.insert(name, toml::Value::Table(gate));
+    if let Ok(added) = toml::to_string(&more) {
+        let found = weakened(display, Some(text), Some(&added));
+        assert!(
+            found.is_empty(),
+            "adding a gate is weakened: {}\n{added}",
+            shown(&found)
+        );
+    }
 }
 
 const JSON_WORDS: &[&[u8]] = &[
@@ -364,60 +417,70 @@ fn fuzz_the_hook_entry_through_the_binary() {
             .into_bytes();
     }
     let counter = std::sync::atomic::AtomicUsize::new(0);
-    engine::fuzz("hook-entry", seeds, JSON_WORDS, 64 * 1024, |input, _| {
-        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let agent = backstop::agent::ALL[n % backstop::agent::ALL.len()].name();
-        let event = events[(n / backstop::agent::ALL.len()) % events.len()];
-        // Keep every run inside the scratch repository: a fuzzed `cwd` naming another
-        // repository on this machine would run that repository's gates.
-        let input = pinned_to(input, &root);
-        let mut command = Command::new(&binary);
-        // No agent's project directory: a fallback there would leave the scratch repository.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().ends_with("_PROJECT_DIR") {
-                command.env_remove(key);
+    // Each run is a process this target kills after a minute (a failure naming the input);
+    // the watchdog, which aborts the whole binary, waits longer than that.
+    let hang = Duration::from_mins(2);
+    engine::fuzz_with_hang(
+        "hook-entry",
+        seeds,
+        JSON_WORDS,
+        64 * 1024,
+        hang,
+        |input, _| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let agent = backstop::agent::ALL[n % backstop::agent::ALL.len()].name();
+            let event = events[(n / backstop::agent::ALL.len()) % events.len()];
+            // Keep every run inside the scratch repository: a fuzzed `cwd` naming another
+            // repository on this machine would run that repository's gates.
+            let input = pinned_to(input, &root);
+            let mut command = Command::new(&binary);
+            // No agent's project directory: a fallback there would leave the scratch repository.
+            for (key, _) in std::env::vars_os() {
+                if key.to_string_lossy().ends_with("_PROJECT_DIR") {
+                    command.env_remove(key);
+                }
             }
-        }
-        let mut child = command
-            .args(["hook", agent, event])
-            .current_dir(&repo)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > Duration::from_mins(1) {
-                let _ = child.kill();
-                panic!("backstop hook {agent} {event} ran for a minute");
+            let mut child = command
+                .args(["hook", agent, event])
+                .current_dir(&repo)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            let writer = std::thread::spawn(move || {
+                let _ = stdin.write_all(&input);
+            });
+            let started = Instant::now();
+            while child.try_wait().unwrap().is_none() {
+                if started.elapsed() > Duration::from_mins(1) {
+                    let _ = child.kill();
+                    panic!("backstop hook {agent} {event} ran for a minute");
+                }
+                std::thread::sleep(Duration::from_millis(2));
             }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        let output = child.wait_with_output().unwrap();
-        let _ = writer.join();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "backstop hook {agent} {event} must exit 0: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        if !stdout.trim().is_empty() {
-            let answer: serde_json::Value =
-                serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-                    panic!("stdout of {agent} {event} is not one JSON object ({e}): {stdout}")
-                });
-            assert!(answer.is_object(), "{stdout}");
-        }
-        true
-    });
+            let output = child.wait_with_output().unwrap();
+            let _ = writer.join();
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "backstop hook {agent} {event} must exit 0: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            if !stdout.trim().is_empty() {
+                let answer: serde_json::Value =
+                    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+                        panic!("stdout of {agent} {event} is not one JSON object ({e}): {stdout}")
+                    });
+                assert!(answer.is_object(), "{stdout}");
+            }
+            true
+        },
+    );
 }
 
 /// The payload with its directories (`cwd`, `workspace_roots`) set to `root` when it parses.

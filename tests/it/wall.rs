@@ -333,7 +333,7 @@ fn a_file_git_re_encodes_on_checkout_is_caught_on_commit_push_stop_and_in_a_fres
     let commit = git_out(&repo, &["commit", "-q", "-m", "hidden"]);
     assert!(!commit.status.success(), "commit: {}", said(&commit));
     assert!(
-        said(&commit).contains("checkout-encoding"),
+        said(&commit).contains("checkout-conversion"),
         "{}",
         said(&commit)
     );
@@ -371,7 +371,7 @@ fn a_file_git_re_encodes_on_checkout_is_caught_on_commit_push_stop_and_in_a_fres
     assert_eq!(ci.status.code(), Some(1), "ci: {}", said(&ci));
     let report: Value = serde_json::from_slice(&ci.stdout).unwrap();
     assert!(
-        kinds(&report).contains(&"checkout-encoding".to_owned()),
+        kinds(&report).contains(&"checkout-conversion".to_owned()),
         "{report:#}"
     );
 }
@@ -390,7 +390,7 @@ fn the_attribute_in_git_info_attributes_is_caught_too() {
     let commit = git_out(&repo, &["commit", "-q", "-m", "hidden"]);
     assert!(!commit.status.success(), "{}", said(&commit));
     assert!(
-        said(&commit).contains("checkout-encoding"),
+        said(&commit).contains("checkout-conversion"),
         "{}",
         said(&commit)
     );
@@ -415,7 +415,7 @@ fn an_attribute_added_for_files_the_change_does_not_touch_is_reported_and_can_be
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["kind"] == "checkout-encoding")
+        .filter(|f| f["kind"] == "checkout-conversion")
         .collect();
     assert_eq!(found.len(), 1, "{report:#}");
     assert_eq!(found[0]["file"], "a.txt");
@@ -425,16 +425,17 @@ fn an_attribute_added_for_files_the_change_does_not_touch_is_reported_and_can_be
     );
 
     // A project whose files are meant to be UTF-16 allows the kind in its base's [protect]
-    // (adding the allow is itself a gate-weakened change, judged by the base before it).
+    // (adding the allow is itself a gate-weakened change, judged by the base before it; so is
+    // its `.gitattributes`, a protected path). The kind's first name is still read.
     let repo = TestRepo::new();
     let allowing = base_config().replace("[protect]", "[protect]\nallow = [\"checkout-encoding\"]");
     repo.config(&allowing)
         .write("a.txt", "fine\n")
+        .write(".gitattributes", "*.rc working-tree-encoding=UTF-16LE\n")
         .commit_all("base");
     repo.git(&["checkout", "-q", "-b", "topic"]);
-    repo.write(".gitattributes", "*.rc working-tree-encoding=UTF-16LE\n")
-        .write("app.rc", utf16le("STRINGTABLE\n"));
-    repo.git(&["add", ".gitattributes", "app.rc"]);
+    repo.write("app.rc", utf16le("STRINGTABLE\n"));
+    repo.git(&["add", "app.rc"]);
     repo.git(&[
         "commit",
         "-q",
@@ -1032,4 +1033,715 @@ fn a_bad_payload_cwd_does_not_silently_allow_the_stop() {
     );
     let said_something = answer(&out);
     assert!(said_something.is_some(), "{}", said(&out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. What the review of the wall found: modes, refs, conversions, push bases, skips, tool
+// directories, runs without a base, killed set-asides, hints, `--config`.
+
+/// A GitHub Actions environment for `backstop ci` with this event payload.
+fn github_env(repo: &TestRepo, name: &str, event: &Value) -> Vec<(String, String)> {
+    let path = repo.home().join(format!("event-{name}.json"));
+    std::fs::write(&path, event.to_string()).unwrap();
+    let sha = event["after"]
+        .as_str()
+        .or_else(|| event["pull_request"]["head"]["sha"].as_str())
+        .map_or_else(|| head(repo), str::to_owned);
+    vec![
+        ("CI".into(), "true".into()),
+        ("GITHUB_ACTIONS".into(), "true".into()),
+        ("GITHUB_EVENT_NAME".into(), name.into()),
+        ("GITHUB_EVENT_PATH".into(), path.to_str().unwrap().into()),
+        ("GITHUB_SHA".into(), sha),
+    ]
+}
+
+fn ci_in(dir: &Path, repo: &TestRepo, env: &[(String, String)], args: &[&str]) -> (Run, Value) {
+    let mut command = repo.backstop();
+    command
+        .current_dir(dir)
+        .args(args)
+        .args(["--format", "json"]);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let run = Run(command.output().unwrap());
+    let report = serde_json::from_slice(&run.0.stdout).unwrap_or(Value::Null);
+    (run, report)
+}
+
+fn found_kinds(report: &Value) -> Vec<String> {
+    report["protected"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|f| {
+                    format!(
+                        "{} {}",
+                        f["kind"].as_str().unwrap(),
+                        f["file"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A bare remote holding `main` of `repo`, and a fresh clone of it checked out on `branch`.
+fn publish(repo: &TestRepo, branch: &str) -> (PathBuf, PathBuf) {
+    let remote = repo.home().join("remote.git");
+    if !remote.exists() {
+        repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+        repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    }
+    let mut refs = vec!["main"];
+    if branch != "main" {
+        refs.push(branch);
+    }
+    let mut args = vec!["push", "-q", "--no-verify", "--tags", "origin"];
+    args.extend(refs);
+    repo.git(&args);
+    let clone = repo.home().join(format!("clone-{branch}"));
+    repo.git(&[
+        "clone",
+        "-q",
+        "-b",
+        branch,
+        remote.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    (remote, clone)
+}
+
+#[test]
+fn a_gates_toml_symlinked_to_the_base_text_is_refused_in_ci_and_on_commit() {
+    // The link's text is exactly the base's gates.toml; the file it points at weakens it.
+    let base = base_config();
+    assert!(
+        !base.contains('/') && base.len() < 255,
+        "a link text of one file name"
+    );
+    let repo = TestRepo::new();
+    repo.config(&base)
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    std::fs::remove_file(repo.root().join("gates.toml")).unwrap();
+    repo.write(&base, "[settings]\nbase = \"main\"\n[protect]\n");
+    std::os::unix::fs::symlink(&base, repo.root().join("gates.toml")).unwrap();
+    repo.write("b.txt", "BAD\n")
+        .commit_all("weaken through a link");
+    assert_eq!(
+        repo.git(&["show", "HEAD:gates.toml"]),
+        base,
+        "git stores the link text"
+    );
+    let run = repo.run(&["ci", "--base", "main"]);
+    assert_eq!(run.code(), 2, "{}{}", run.stdout(), run.stderr());
+    assert!(run.stderr().contains("symlink"), "{}", run.stderr());
+
+    // The hooks read the staged or pushed gates.toml: a link there is refused too.
+    repo.git(&["checkout", "-q", "main"]);
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.git(&["checkout", "-q", "topic", "--", "gates.toml", &base]);
+    let commit = git_out(&repo, &["commit", "-q", "-m", "again"]);
+    assert!(!commit.status.success(), "{}", said(&commit));
+    assert!(said(&commit).contains("symlink"), "{}", said(&commit));
+}
+
+#[test]
+fn a_test_file_swapped_for_a_symlink_or_a_submodule_is_a_finding() {
+    let script = "! grep -rn BAD --include=*.txt .\n";
+    let config = "[settings]\nbase = \"main\"\n[gates.checks]\nrun = \"find tests -name '*.sh' -type f -exec sh {} +\"\n[protect]\n";
+    // A symlink whose text is the old script, to a file that passes whatever it sees.
+    let repo = TestRepo::new();
+    repo.config(config)
+        .write("tests/check.sh", script)
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    std::fs::remove_file(repo.root().join("tests/check.sh")).unwrap();
+    repo.write(Path::new("tests").join(script), "exit 0\n");
+    std::os::unix::fs::symlink(script, repo.root().join("tests/check.sh")).unwrap();
+    repo.write("b.txt", "BAD\n")
+        .commit_all("swap the test for a link");
+    let (run, report) = repo.report(&["ci", "--base", "main"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        found_kinds(&report).contains(&"deleted-test-file tests/check.sh".to_owned()),
+        "{report:#}"
+    );
+
+    // A gitlink where the test was: a fresh clone has an empty directory there.
+    let repo = TestRepo::new();
+    repo.config(config)
+        .write("tests/check.sh", script)
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    let main = head(&repo);
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.git(&["rm", "-q", "--cached", "tests/check.sh"]);
+    std::fs::remove_file(repo.root().join("tests/check.sh")).unwrap();
+    repo.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{main},tests/check.sh"),
+    ]);
+    repo.write("b.txt", "BAD\n");
+    repo.git(&["add", "b.txt"]);
+    repo.git(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        "a submodule where the test was",
+    ]);
+    let (run, report) = repo.report(&["ci", "--base", "main"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        found_kinds(&report).contains(&"deleted-test-file tests/check.sh".to_owned()),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_protected_path_swapped_for_a_symlink_with_its_text_is_a_finding() {
+    let repo = TestRepo::new();
+    repo.config(&base_config())
+        .write(".claude/settings.json", "{}")
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    // The link's text is the file's old text; what it leads to has no hooks at all.
+    std::fs::remove_file(repo.root().join(".claude/settings.json")).unwrap();
+    repo.write(".claude/{}", "{\"hooks\": {}}\n");
+    std::os::unix::fs::symlink("{}", repo.root().join(".claude/settings.json")).unwrap();
+    repo.commit_all("swap the settings for a link");
+    assert_eq!(repo.git(&["show", "HEAD:.claude/settings.json"]), "{}");
+    let (run, report) = repo.report(&["ci", "--base", "main"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        found_kinds(&report).contains(&"protected-path .claude/settings.json".to_owned()),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_tag_named_like_the_base_branch_never_chooses_the_ci_base() {
+    let repo = TestRepo::new();
+    repo.config(&base_config())
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    let (remote, _) = publish(&repo, "main");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    // A: the gate goes and the violation arrives; the tag makes `origin/main` mean A.
+    repo.config("[settings]\nbase = \"main\"\n[protect]\n")
+        .write("b.txt", "BAD\n")
+        .commit_all("A");
+    repo.git(&["tag", "origin/main", "HEAD"]);
+    repo.write("c.txt", "clean\n").commit_all("B");
+    repo.git(&["push", "-q", "--no-verify", "--tags", "origin", "topic"]);
+    let clone = repo.home().join("fresh");
+    repo.git(&[
+        "clone",
+        "-q",
+        "-b",
+        "topic",
+        remote.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    let event = json!({"ref": "refs/heads/topic", "before": "0000000000000000000000000000000000000000",
+        "after": head(&repo), "repository": {"default_branch": "main"}});
+    let env = github_env(&repo, "push", &event);
+    let (run, report) = ci_in(&clone, &repo, &env, &["ci"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        found_kinds(&report).contains(&"gate-weakened gates.toml".to_owned()),
+        "{report:#}"
+    );
+    // `--base origin/main` (the docs' recipe for other CI systems) is ambiguous here: refused.
+    let (run, _) = ci_in(&clone, &repo, &[], &["ci", "--base", "origin/main"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("refs/tags/origin/main"),
+        "{}",
+        run.stderr()
+    );
+    // Named in full, it is the branch.
+    let (run, _) = ci_in(
+        &clone,
+        &repo,
+        &[],
+        &["ci", "--base", "refs/remotes/origin/main"],
+    );
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+}
+
+/// `main` with the no-bad gate run from a script, published; `topic` adds `.gitattributes`
+/// with `attributes` and `src/b.txt` holding BAD, published; a fresh clone of `topic`.
+fn converted_script(attributes: &str, script: &str) -> (TestRepo, PathBuf) {
+    let repo = TestRepo::new();
+    repo.config(
+        "[settings]\nbase = \"main\"\n[gates.no-bad]\nrun = \"sh scripts/no-bad.sh\"\n[protect]\n",
+    )
+    .write("scripts/no-bad.sh", script)
+    .write("src/a.txt", "fine\n")
+    .commit_all("base");
+    publish(&repo, "main");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write(".gitattributes", attributes)
+        .write("src/b.txt", "BAD\n")
+        .commit_all("convert");
+    let (_, clone) = publish(&repo, "topic");
+    (repo, clone)
+}
+
+#[test]
+fn a_gate_script_git_converts_on_checkout_is_a_finding_in_a_fresh_clone() {
+    let script = "! grep -rn BAD src\n";
+    for attributes in ["*.sh text eol=crlf\n", "*.sh ident\n"] {
+        let script = if attributes.contains("ident") {
+            format!("# $Id$\n{script}")
+        } else {
+            script.to_owned()
+        };
+        let (repo, clone) = converted_script(attributes, &script);
+        let on_disk = std::fs::read(clone.join("scripts/no-bad.sh")).unwrap();
+        assert_ne!(
+            on_disk,
+            script.as_bytes(),
+            "{attributes}: git converts on checkout"
+        );
+        let (run, report) = ci_in(&clone, &repo, &[], &["ci", "--base", "origin/main"]);
+        assert_eq!(run.code(), 1, "{attributes}: {}", run.stderr());
+        assert!(
+            found_kinds(&report).contains(&"checkout-conversion scripts/no-bad.sh".to_owned()),
+            "{attributes}: {report:#}"
+        );
+    }
+    // Attributes that convert nothing in this tree (LF stays LF) are no finding of this kind.
+    let (repo, clone) = converted_script("* text=auto eol=lf\n", script);
+    let (run, report) = ci_in(&clone, &repo, &[], &["ci", "--base", "origin/main"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(gate(&report, "no-bad")["status"], "failed", "{report:#}");
+    assert!(
+        !found_kinds(&report)
+            .iter()
+            .any(|k| k.starts_with("checkout-")),
+        "{report:#}"
+    );
+    // `.gitattributes` is protected by default.
+    assert!(
+        found_kinds(&report).contains(&"protected-path .gitattributes".to_owned()),
+        "{report:#}"
+    );
+}
+
+/// `main` published with the no-bad gate; on `topic`, A adds BAD, B a clean file.
+fn two_pushes() -> (TestRepo, String, String) {
+    let repo = TestRepo::new();
+    repo.config(&base_config())
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    publish(&repo, "main");
+    repo.git(&["fetch", "-q", "origin"]);
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write("b.txt", "BAD\n").commit_all("A");
+    let a = head(&repo);
+    repo.write("c.txt", "clean\n").commit_all("B");
+    let b = head(&repo);
+    (repo, a, b)
+}
+
+#[test]
+fn a_push_to_a_feature_branch_is_judged_from_where_it_would_merge() {
+    let (repo, a, b) = two_pushes();
+    let event = json!({"ref": "refs/heads/topic", "before": a, "after": b,
+        "repository": {"default_branch": "main"}});
+    let env = github_env(&repo, "push", &event);
+    let (run, report) = ci_in(&repo.root(), &repo, &env, &["ci"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(gate(&report, "no-bad")["status"], "failed", "{report:#}");
+
+    let gitlab: Vec<(String, String)> = [
+        ("CI", "true"),
+        ("GITLAB_CI", "true"),
+        ("CI_COMMIT_SHA", b.as_str()),
+        ("CI_COMMIT_BEFORE_SHA", a.as_str()),
+        ("CI_COMMIT_BRANCH", "topic"),
+        ("CI_DEFAULT_BRANCH", "main"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let (run, _) = ci_in(&repo.root(), &repo, &gitlab, &["ci"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+
+    // A push to the default branch is judged from the commit before it.
+    let main = repo.git(&["rev-parse", "main"]).trim().to_owned();
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("d.txt", "fine\n").commit_all("on main");
+    let event = json!({"ref": "refs/heads/main", "before": main, "after": head(&repo),
+        "repository": {"default_branch": "main"}});
+    let env = github_env(&repo, "push", &event);
+    let (run, report) = ci_in(&repo.root(), &repo, &env, &["ci"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(report["base"], main.as_str());
+}
+
+#[test]
+fn backstop_skip_does_not_switch_a_gate_off_in_ci() {
+    let (repo, _, main) = ci_clone(&format!("[settings]\nbase = \"origin/main\"\n{NO_BAD}"));
+    let mut command = repo.backstop();
+    command
+        .args(["ci", "--base", &main])
+        .env("BACKSTOP_SKIP", "no-bad");
+    let run = Run(command.output().unwrap());
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("BACKSTOP_SKIP"), "{}", run.stderr());
+}
+
+#[test]
+fn init_protects_the_directories_its_tools_run_from() {
+    let repo = TestRepo::new();
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"demo\"\n[tool.pytest.ini_options]\n",
+    )
+    .write(".gitignore", ".venv/\n")
+    .write("tests/test_demo.py", "def test_ok():\n    assert 1 == 1\n")
+    // The person's own venv (ignored), which init writes the gates' commands for.
+    .write(".venv/bin/python", "#!/bin/sh\nexec python3 \"$@\"\n");
+    repo.run(&["init"]).expect_code(0);
+    let config = String::from_utf8(repo.read("gates.toml")).unwrap();
+    assert!(config.contains("\".venv/**\""), "{config}");
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write(".venv/bin/python", "#!/bin/sh\nexit 0\n");
+    repo.git(&["add", "-f", ".venv/bin/python"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "a python that passes"]);
+    let (run, report) = repo.report(&["ci", "--base", "main", "--gate", "protected"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        found_kinds(&report).contains(&"protected-path .venv/bin/python".to_owned()),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn ci_with_all_files_and_no_base_still_judges_the_weakening() {
+    let repo = TestRepo::new();
+    repo.config(&base_config())
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    publish(&repo, "main");
+    repo.git(&["fetch", "-q", "origin"]);
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.config("[settings]\nbase = \"main\"\n[gates.ok]\nrun = \"true\"\n[protect]\n")
+        .write("b.txt", "BAD\n")
+        .commit_all("the gate goes");
+    // A manual run names no base; the repository's default branch is the one to compare with.
+    let event =
+        json!({"inputs": {}, "ref": "refs/heads/topic", "repository": {"default_branch": "main"}});
+    let env = github_env(&repo, "workflow_dispatch", &event);
+    let (run, report) = ci_in(&repo.root(), &repo, &env, &["ci", "--all-files"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        found_kinds(&report).contains(&"gate-weakened gates.toml".to_owned()),
+        "{report:#}"
+    );
+    // Nothing says which branch is the default: refused, not judged without the check.
+    let (run, _) = ci_in(
+        &repo.root(),
+        &repo,
+        &[("CI".into(), "true".into())],
+        &["ci", "--all-files"],
+    );
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+}
+
+#[test]
+fn pushing_a_branch_with_no_common_history_still_judges_its_gates_toml() {
+    let repo = TestRepo::new();
+    repo.config(&base_config())
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    publish(&repo, "main");
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.git(&["checkout", "-q", "--orphan", "evil"]);
+    repo.config("[settings]\nbase = \"main\"\n[gates.ok]\nrun = \"true\"\n[protect]\n")
+        .write("b.txt", "BAD\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "orphan"]);
+    let push = git_out(&repo, &["push", "-q", "origin", "evil"]);
+    assert!(!push.status.success(), "{}", said(&push));
+    assert!(said(&push).contains("gate-weakened"), "{}", said(&push));
+
+    // A remote that cannot be asked what it has: the new branch is not judged without a base.
+    let mut hook = repo.backstop();
+    hook.args([
+        "hook",
+        "git",
+        "pre-push",
+        "origin",
+        "/nonexistent/remote.git",
+    ]);
+    let tip = head(&repo);
+    let line =
+        format!("refs/heads/evil {tip} refs/heads/evil 0000000000000000000000000000000000000000\n");
+    let out = within(hook, Some(line.as_bytes()), Duration::from_mins(1));
+    assert_ne!(out.status.code(), Some(0), "{}", said(&out));
+}
+
+/// A repository with a large committed file and unstaged work on it, hooks installed.
+fn big_unstaged() -> (TestRepo, String) {
+    let committed = "committed line\n".repeat(700_000);
+    let repo = TestRepo::new();
+    repo.config("[gates.ok]\nrun = \"true\"\n")
+        .write("big.dat", &committed)
+        .write("a.txt", "a\n")
+        .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    let unstaged = "unstaged line\n".repeat(600_000);
+    repo.write("big.dat", &unstaged).write("a.txt", "b\n");
+    repo.git(&["add", "a.txt"]);
+    (repo, unstaged)
+}
+
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("backstop-tmp"))
+        .collect()
+}
+
+#[test]
+fn recover_removes_the_temporaries_of_a_killed_set_aside() {
+    for failpoint in ["kill-while-streaming", "kill-while-restoring"] {
+        let (repo, unstaged) = big_unstaged();
+        let mut commit = git_command(&repo, &["commit", "-q", "-m", "killed"]);
+        commit.env("BACKSTOP_FAILPOINT", failpoint);
+        let out = commit.output().unwrap();
+        assert!(!out.status.success(), "{failpoint}: {}", said(&out));
+        assert!(
+            !temporaries(&repo.root()).is_empty(),
+            "{failpoint}: the kill left a temporary"
+        );
+        repo.run(&["recover"]).expect_code(0);
+        assert_eq!(
+            temporaries(&repo.root()),
+            Vec::<String>::new(),
+            "{failpoint}"
+        );
+        assert_eq!(repo.read("big.dat"), unstaged.as_bytes(), "{failpoint}");
+    }
+}
+
+#[test]
+fn a_base_the_ci_system_names_but_the_clone_lacks_is_fixed_by_fetching_not_by_base() {
+    let (repo, _, _) = ci_clone(&format!("[settings]\nbase = \"origin/main\"\n{NO_BAD}"));
+    let event = json!({"pull_request": {"base": {"sha": "1234567890123456789012345678901234567890"},
+        "head": {"sha": head(&repo)}}});
+    let env = github_env(&repo, "pull_request", &event);
+    let (run, _) = ci_in(&repo.root(), &repo, &env, &["ci"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains("fetch-depth"), "{}", run.stderr());
+    assert!(!run.stderr().contains("--base"), "{}", run.stderr());
+}
+
+#[test]
+fn a_config_named_with_dash_dash_config_is_judged_for_weakening_too() {
+    let repo = TestRepo::new();
+    repo.write("ci/gates.toml", base_config())
+        .write("a.txt", "fine\n")
+        .commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write(
+        "ci/gates.toml",
+        base_config().replace("pass_files = true", "pass_files = false"),
+    )
+    .write("a.txt", "BAD\n")
+    .commit_all("weaken the named config");
+    let (run, report) = repo.report(&["--config", "ci/gates.toml", "ci", "--base", "main"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        found_kinds(&report).contains(&"gate-weakened ci/gates.toml".to_owned()),
+        "{report:#}"
+    );
+    // And ci reads it from the commit judged, not from the disk.
+    repo.write("ci/gates.toml", "[gates.ok]\nrun = \"true\"\n");
+    let (run, report) = repo.report(&["--config", "ci/gates.toml", "ci", "--base", "main"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let names: Vec<&str> = report["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["no-bad", "protected"], "{report:#}");
+}
+
+#[test]
+fn a_cached_pass_never_answers_for_a_file_turned_into_a_link_with_its_text() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[gates.no-bad]\nrun = \"! grep -n BAD\"\nfiles = [\"b.txt\"]\npass_files = true\n",
+    )
+    .write("b.txt", "fine\n")
+    .write("bad.txt", "BAD\n")
+    .commit_all("base");
+    // The file's text is a name; then the file becomes a link with that name as its target.
+    repo.write("b.txt", "bad.txt");
+    let (run, report) = repo.report(&["run"]);
+    assert_eq!(run.code(), 0, "{report:#}");
+    std::fs::remove_file(repo.root().join("b.txt")).unwrap();
+    std::os::unix::fs::symlink("bad.txt", repo.root().join("b.txt")).unwrap();
+    let (run, report) = repo.report(&["run"]);
+    assert_eq!(run.code(), 1, "{report:#}");
+    assert_eq!(gate(&report, "no-bad")["status"], "failed", "{report:#}");
+}
+
+#[test]
+fn a_cached_pre_commit_pass_never_answers_for_a_staged_link_with_the_file_text() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[gates.no-bad]\nrun = \"! grep -n BAD\"\nfiles = [\"b.txt\"]\npass_files = true\non = [\"pre-commit\"]\n",
+    )
+    .write("b.txt", "fine\n")
+    .write("bad.txt", "BAD\n")
+    .commit_all("base");
+    repo.run(&["install"]).expect_code(0);
+    // The staged file's text is a name: the hook passes it (and keeps the pass).
+    repo.write("b.txt", "bad.txt");
+    repo.git(&["add", "b.txt"]);
+    let commit = git_out(&repo, &["commit", "-q", "-m", "a name"]);
+    assert!(commit.status.success(), "{}", said(&commit));
+    // The same path staged as a link with that name as its target: the same blob id in the
+    // index, another mode, and what the gate reads is bad.txt.
+    repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
+    std::fs::remove_file(repo.root().join("b.txt")).unwrap();
+    std::os::unix::fs::symlink("bad.txt", repo.root().join("b.txt")).unwrap();
+    repo.git(&["add", "b.txt"]);
+    let commit = git_out(&repo, &["commit", "-q", "-m", "a link"]);
+    assert!(!commit.status.success(), "{}", said(&commit));
+    assert!(said(&commit).contains("no-bad"), "{}", said(&commit));
+}
+
+#[test]
+fn a_gate_that_turns_a_committed_file_into_a_link_is_put_back_without_writing_through_it() {
+    let repo = TestRepo::new();
+    repo.config(
+        "[settings]\nbase = \"main\"\n[gates.swaps]\nrun = \"rm -f a.txt && ln -s other.txt a.txt\"\npass_files = false\non = [\"pre-commit\"]\n",
+    )
+    .write("a.txt", "fine\n")
+    .write("other.txt", "precious\n")
+    .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.write("a.txt", "staged\n");
+    repo.git(&["add", "a.txt"]);
+    let out = git_out(&repo, &["commit", "-q", "-m", "x"]);
+    let said = said(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("gate `swaps` changed a.txt while checking it"),
+        "{said}"
+    );
+    assert_eq!(
+        repo.read("a.txt"),
+        b"staged\n",
+        "the staged version is back"
+    );
+    assert!(
+        !std::fs::symlink_metadata(repo.root().join("a.txt"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(repo.read("other.txt"), b"precious\n", "{said}");
+    // The gate's version is kept as it was: a link, not what the link leads to.
+    let kept = said
+        .split("kept at ")
+        .nth(1)
+        .and_then(|rest| rest.split_once(". "))
+        .map_or_else(|| panic!("{said}"), |(dir, _)| Path::new(dir).join("a.txt"));
+    assert_eq!(std::fs::read_link(kept).unwrap(), Path::new("other.txt"));
+}
+
+#[test]
+fn setting_aside_an_unstaged_link_never_writes_through_it() {
+    let repo = TestRepo::new();
+    repo.config("[gates.ok]\nrun = \"true\"\npass_files = false\non = [\"pre-commit\"]\n")
+        .write("a.txt", "A\n")
+        .write("other.txt", "precious\n")
+        .write("b.txt", "b\n")
+        .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    // Unstaged: a.txt is now a link to another file of the user's.
+    std::fs::remove_file(repo.root().join("a.txt")).unwrap();
+    std::os::unix::fs::symlink("other.txt", repo.root().join("a.txt")).unwrap();
+    repo.write("b.txt", "b2\n");
+    repo.git(&["add", "b.txt"]);
+    let out = git_out(&repo, &["commit", "-q", "-m", "b2"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert_eq!(repo.read("other.txt"), b"precious\n", "{}", said(&out));
+    assert_eq!(
+        std::fs::read_link(repo.root().join("a.txt")).unwrap(),
+        Path::new("other.txt")
+    );
+}
+
+#[test]
+fn a_gate_that_turns_a_committed_file_into_a_link_to_a_fifo_never_hangs_the_commit() {
+    use std::os::unix::fs::OpenOptionsExt;
+    let repo = TestRepo::new();
+    repo.config(
+        "[settings]\nbase = \"main\"\n[gates.swaps]\nrun = \"rm -f a.txt && mkfifo .fifo && ln -s .fifo a.txt\"\npass_files = false\non = [\"pre-commit\"]\n",
+    )
+    .write("a.txt", "fine\n")
+    .commit_all("base");
+    repo.run(&["install", "--git"]).expect_code(0);
+    repo.write("a.txt", "staged\n");
+    repo.git(&["add", "a.txt"]);
+    // Output to files: a hook stuck on the FIFO must not hold the test's pipes.
+    let log = repo.home().join("commit.log");
+    let mut command = git_command(&repo, &["commit", "-q", "-m", "x"]);
+    command
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(repo.home().join("commit.err")).unwrap());
+    let mut child = command.spawn().unwrap();
+    let started = Instant::now();
+    let mut hung = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_mins(1) {
+            // Opening the FIFO for both ends lets whatever waits on it go on.
+            hung = true;
+            let _ = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(repo.root().join(".fifo"));
+            if started.elapsed() > Duration::from_secs(90) {
+                let _ = child.kill();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let said = std::fs::read_to_string(repo.home().join("commit.err")).unwrap();
+    assert!(!hung, "the commit waited on the FIFO: {said}");
+    assert!(!status.success(), "{said}");
+    assert!(
+        said.contains("gate `swaps` changed a.txt while checking it"),
+        "{said}"
+    );
+    assert_eq!(
+        repo.read("a.txt"),
+        b"staged\n",
+        "the staged version is back"
+    );
 }
