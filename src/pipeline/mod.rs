@@ -140,11 +140,21 @@ pub fn judge(
     // into a failure: their lines wait for its word.
     baseline::wait_for_the_same_gates(repo, plan);
     let held = baseline::Held::new(&display, plan);
+    // Fixers write the files other gates read (and fix): two at once lose one's edits, and a
+    // check beside a fixer judges a half-written file. A run with fixers runs one gate at a time.
+    let runner_settings = if plan.jobs().any(|job| job.fix_first) {
+        runner::RunnerSettings {
+            jobs: 1,
+            ..settings.runner
+        }
+    } else {
+        settings.runner
+    };
     let outcomes = runner::run(
         repo,
         plan,
         &context,
-        settings.runner,
+        runner_settings,
         &held,
         Shared {
             cache: cache.as_ref(),

@@ -202,3 +202,28 @@ fn a_check_gate_that_rewrites_another_tracked_file_at_the_same_size_blocks_the_c
         "unstaged work survives"
     );
 }
+
+#[test]
+fn fixers_of_one_run_never_write_the_same_file_at_once() {
+    // Each fixer reads the file, takes its time, and writes it back with its line added: run
+    // side by side, one of the two edits is lost (as built-in whitespace and end-of-file fixers
+    // once lost one another's on a loaded machine).
+    let fixer = |line: &str| {
+        format!("c=$(cat notes.txt); sleep 0.4; printf '%s\\\\n{line}\\\\n' \\\"$c\\\" > notes.txt")
+    };
+    let repo = TestRepo::new();
+    repo.config(&format!(
+        "[gates.first]\nrun = \"true\"\nfix = \"{}\"\n[gates.second]\nrun = \"true\"\nfix = \"{}\"\n",
+        fixer("first"),
+        fixer("second")
+    ))
+    .write("notes.txt", "start\n")
+    .commit_all("base");
+    repo.run(&["run", "--all-files", "--fix", "--jobs", "4"])
+        .expect_code(0);
+    let text = String::from_utf8(repo.read("notes.txt")).unwrap();
+    assert!(
+        text.contains("first") && text.contains("second"),
+        "both fixers' edits are kept: {text:?}"
+    );
+}
