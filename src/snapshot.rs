@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::error::usage;
-use crate::git::{EMPTY_TREE, FileSet, Oid, Repo, Side};
+use crate::git::{EMPTY_TREE, FileSet, Oid, Repo, Side, UnsupportedIndex};
 use crate::trigger::Trigger;
 
 /// Which files a run is about.
@@ -85,6 +85,7 @@ impl Snapshot {
 
     /// The working tree against a given base commit (an agent session's recorded base).
     pub fn since(repo: &Repo, trigger: Trigger, base: Oid) -> Result<Snapshot> {
+        refuse_unsupported_index(repo)?;
         Ok(Snapshot {
             trigger,
             base: Some(base),
@@ -136,6 +137,28 @@ impl Snapshot {
             file_set: repo.changed_between(base, tip)?,
             complete_diff: true,
         })
+    }
+}
+
+/// Stops before the index is used when it is split or sparse: libgit2 cannot read either
+/// (nothing has been set aside yet, so the person's work is untouched).
+fn refuse_unsupported_index(repo: &Repo) -> Result<()> {
+    match repo.unsupported_index() {
+        None => Ok(()),
+        Some(UnsupportedIndex::Split) => Err(usage(
+            format!(
+                "{} is a split index (core.splitIndex or `git update-index --split-index`), which backstop cannot read",
+                repo.index_path().display()
+            ),
+            "turn it off with `git config core.splitIndex false && git update-index --no-split-index`, then try again",
+        )),
+        Some(UnsupportedIndex::Sparse) => Err(usage(
+            format!(
+                "{} is a sparse index (index.sparse), which backstop cannot read",
+                repo.index_path().display()
+            ),
+            "keep the sparse checkout with a full index: `git sparse-checkout init --no-sparse-index` (or `git config index.sparse false`), then try again",
+        )),
     }
 }
 
@@ -208,6 +231,9 @@ pub fn resolve(
             (base.or(head), target)
         }
     };
+    if !matches!(target, Side::Commit(_)) {
+        refuse_unsupported_index(repo)?;
+    }
     let file_set = match (files, &target) {
         (FileSelection::Listed(paths), _) => repo.listed(paths)?,
         (FileSelection::AllFiles, Side::Index) => repo.tracked(false)?,

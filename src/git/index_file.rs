@@ -4,9 +4,10 @@
 //!
 //! Kept per entry: path, mode, blob id, flags and the stat data git refreshed; and the
 //! cache-tree extension (`TREE`), which names the tree id of every directory whose entries
-//! did not change since git last wrote a tree. Anything this reader does not know (a split
-//! index, a sparse index, another hash length, a damaged file) is `None`: callers then take
-//! libgit2's slower path, which answers as before.
+//! did not change since git last wrote a tree. Anything this reader does not know (another
+//! hash length, a damaged file) is `None`: callers then take libgit2's slower path, which
+//! answers as before. A split or a sparse index libgit2 cannot read either: runs refuse those
+//! up front with the fix ([`UnsupportedIndex`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -93,6 +94,16 @@ impl IndexFile {
 
     /// Parses index bytes; `None` when they are not an index this reader understands.
     pub fn parse(bytes: &[u8], stamp: (i64, i64)) -> Option<IndexFile> {
+        IndexFile::parse_noting(bytes, stamp, &mut None)
+    }
+
+    /// [`IndexFile::parse`], noting in `refused` the signature of a mandatory extension
+    /// (lower-case: a reader must understand it) that stopped it.
+    fn parse_noting(
+        bytes: &[u8],
+        stamp: (i64, i64),
+        refused: &mut Option<[u8; 4]>,
+    ) -> Option<IndexFile> {
         if bytes.len() < 12 + HASH_LEN || &bytes[..4] != b"DIRC" {
             return None;
         }
@@ -169,8 +180,11 @@ impl IndexFile {
             match signature {
                 b"TREE" => cache_tree(data, &mut Vec::new(), &mut trees)?,
                 // A split index keeps entries in another file; a sparse index has directory
-                // entries: libgit2's path handles (or refuses) them as before.
-                _ if signature[0].is_ascii_lowercase() => return None,
+                // entries: neither is read here (nor by libgit2), see `unsupported_index`.
+                _ if signature[0].is_ascii_lowercase() => {
+                    *refused = signature.try_into().ok();
+                    return None;
+                }
                 _ => {}
             }
             at += 8 + size;
@@ -312,6 +326,34 @@ impl super::Repo {
         let parsed = std::sync::Arc::new(IndexFile::read(&path)?);
         *cached = Some((stamp, std::sync::Arc::clone(&parsed)));
         Some(parsed)
+    }
+}
+
+/// An index layout neither this reader nor libgit2 can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsupportedIndex {
+    /// A split index (`git update-index --split-index`, `core.splitIndex`): the `link`
+    /// extension, with most entries in a shared index file.
+    Split,
+    /// A sparse index (`index.sparse`): the `sdir` extension, with directory entries.
+    Sparse,
+}
+
+impl super::Repo {
+    /// Whether the index being committed is split or sparse: libgit2 refuses those (an
+    /// "unsupported mandatory extension"), so a run must stop with a fix before using it.
+    pub fn unsupported_index(&self) -> Option<UnsupportedIndex> {
+        if self.parsed_index().is_some() {
+            return None;
+        }
+        let bytes = std::fs::read(self.index_path()).ok()?;
+        let mut refused = None;
+        IndexFile::parse_noting(&bytes, (0, 0), &mut refused);
+        match &refused? {
+            b"link" => Some(UnsupportedIndex::Split),
+            b"sdir" => Some(UnsupportedIndex::Sparse),
+            _ => None,
+        }
     }
 }
 
@@ -464,5 +506,9 @@ mod tests {
         git(root, &["update-index", "--split-index"]);
         let split = std::fs::read(root.join(".git/index")).unwrap();
         assert!(IndexFile::parse(&split, (0, 0)).is_none());
+        let repo = crate::git::Repo::discover(root).unwrap();
+        assert_eq!(repo.unsupported_index(), Some(UnsupportedIndex::Split));
+        git(root, &["update-index", "--no-split-index"]);
+        assert_eq!(repo.unsupported_index(), None);
     }
 }

@@ -28,7 +28,7 @@ pub use fileset::{
 };
 pub use git2::{Index, Oid};
 pub use hooks::{HooksDir, HooksSource};
-pub use index_file::{IndexFile, IndexMark};
+pub use index_file::{IndexFile, IndexMark, UnsupportedIndex};
 pub use names::PathStatus;
 pub use remote::Advertised;
 pub use scratch::config_in;
@@ -73,6 +73,8 @@ pub struct Repo {
     staged: Mutex<Option<StagedMemo>>,
     /// The processor time of the costliest look at the worktree so far (see [`Repo::scan_cost`]).
     scan_cost: Mutex<std::time::Duration>,
+    /// The last stat pass not yet taken: (index entries, suspects) (see [`Repo::take_stat_pass`]).
+    stat_pass: Mutex<Option<(usize, usize)>>,
 }
 
 /// A staged file set and what it was computed from.
@@ -115,6 +117,7 @@ impl Repo {
             parsed: Mutex::new(None),
             staged: Mutex::new(None),
             scan_cost: Mutex::new(std::time::Duration::ZERO),
+            stat_pass: Mutex::new(None),
         })
     }
 

@@ -159,6 +159,11 @@ impl super::Repo {
             .and_then(|c| c.get_bool("core.filemode"))
             .unwrap_or(true);
         let found = self.scan(|| suspects(&self.root, &index, StatRules { trust_mode }))?;
+        *self
+            .stat_pass
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((index.entries().len(), found.len()));
         Some(
             found
                 .into_iter()
@@ -168,11 +173,24 @@ impl super::Repo {
     }
 }
 
+impl super::Repo {
+    /// What the stat pass since the last call looked at: (index entries, suspects); `None`
+    /// when none ran (the index needed libgit2's full diff). For `-v` output and tests.
+    pub fn take_stat_pass(&self) -> Option<(usize, usize)> {
+        self.stat_pass
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
 
+    use super::{StatRules, suspects};
     use crate::git::Repo;
+    use crate::git::index_file::IndexFile;
 
     fn git(dir: &Path, args: &[&str]) {
         let status = std::process::Command::new("git")
@@ -201,6 +219,58 @@ mod tests {
         fast.sort();
         full.sort();
         (fast, full)
+    }
+
+    /// A repo whose index holds `name` with the file's exact stat data, and the index bytes
+    /// with the entry's id replaced by `id_in_index` (what a same-instant edit, or git
+    /// smudging a racy entry, leaves behind); also the entry's mtime.
+    fn index_naming(content: &str, id_in_index: &str) -> (tempfile::TempDir, Vec<u8>, (i64, i64)) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        std::fs::write(root.join("f.txt"), content).unwrap();
+        git(root, &["add", "f.txt"]);
+        let mut bytes = std::fs::read(root.join(".git/index")).unwrap();
+        let now = git2::Oid::hash_object(git2::ObjectType::Blob, content.as_bytes()).unwrap();
+        let other = git2::Oid::hash_object(git2::ObjectType::Blob, id_in_index.as_bytes()).unwrap();
+        let at = bytes.windows(20).position(|w| w == now.as_bytes()).unwrap();
+        bytes[at..at + 20].copy_from_slice(other.as_bytes());
+        let parsed = IndexFile::parse(&bytes, (0, 0)).unwrap();
+        let (seconds, nanos) = parsed.entries()[0].mtime;
+        (dir, bytes, (i64::from(seconds), i64::from(nanos)))
+    }
+
+    fn suspects_at(root: &Path, bytes: &[u8], stamp: (i64, i64)) -> Vec<usize> {
+        let index = IndexFile::parse(bytes, stamp).unwrap();
+        suspects(root, &index, StatRules { trust_mode: true }).unwrap()
+    }
+
+    #[test]
+    fn an_entry_as_new_as_the_index_is_read_by_content() {
+        // Same size, exact stat data, another id: only the content tells them apart.
+        let (dir, bytes, mtime) = index_naming("XTAGED\n", "STAGED\n");
+        assert_eq!(
+            suspects_at(dir.path(), &bytes, mtime),
+            [0],
+            "written in the same instant as the index"
+        );
+        let earlier = (mtime.0 - 1, mtime.1);
+        assert_eq!(suspects_at(dir.path(), &bytes, earlier), [0], "index older");
+        // The control: an index written later is trusted, as git trusts it.
+        let later = (mtime.0 + 5, mtime.1);
+        assert!(suspects_at(dir.path(), &bytes, later).is_empty());
+    }
+
+    #[test]
+    fn a_smudged_size_is_read_by_content() {
+        // git writes a racy entry whose content differs with size 0; the file is now empty.
+        let (dir, bytes, mtime) = index_naming("", "STAGED\n");
+        let later = (mtime.0 + 5, mtime.1);
+        assert_eq!(suspects_at(dir.path(), &bytes, later), [0]);
+        // The control: size 0 with the empty blob's id is a clean empty file.
+        let (dir, bytes, mtime) = index_naming("", "");
+        let later = (mtime.0 + 5, mtime.1);
+        assert!(suspects_at(dir.path(), &bytes, later).is_empty());
     }
 
     #[test]

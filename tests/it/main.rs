@@ -9,6 +9,7 @@ mod builtin;
 mod cache;
 mod commit;
 mod commit_gate;
+mod commit_index;
 mod config;
 mod example;
 mod files;
