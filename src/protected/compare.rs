@@ -8,10 +8,11 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
 
+use super::changed_code::ChangedNames;
 use super::extract::TestCase;
 pub(super) use super::judge::finding;
 use super::judge::{Pool, covered, judge};
-use super::lexer::Language;
+use super::lexer::{Kind, Language};
 use super::side::{Side, family};
 use crate::finding::{FindingKind, FindingReport};
 
@@ -70,6 +71,7 @@ pub fn compare(
     base: &Side,
     target: &Side,
     deleted_files: &HashSet<PathBuf>,
+    code_changed: &ChangedNames,
 ) -> (Vec<FindingReport>, HashSet<PathBuf>) {
     let targets = target.tests();
     let mut matched = vec![false; targets.len()];
@@ -112,7 +114,7 @@ pub fn compare(
             pair_of[n] = Some(k);
         }
     }
-    renamed_in_place(&bases, &targets, &mut pair_of, &mut matched);
+    renamed_in_place(&bases, &targets, code_changed, &mut pair_of, &mut matched);
     // Assertions of tests that are new: where checks that left a test may have gone.
     let mut new_assertions: Pool = HashMap::new();
     for k in (0..targets.len()).filter(|&k| !matched[k]) {
@@ -189,10 +191,13 @@ fn similarity(a: &TestCase, b: &TestCase) -> f32 {
 }
 
 /// A test renamed in place: in the same file, between the same matched neighbours, with a
-/// similar body (and a name that shares a word, unless the bodies are nearly the same).
+/// similar body (and a name that shares a word, unless the bodies are nearly the same), that
+/// exercises code the change touches (`code_changed`): a behaviour change renames its test
+/// along with that code; a test swapped for a test of something else is a deletion.
 fn renamed_in_place(
     bases: &[(&TestCase, Language)],
     targets: &[(&TestCase, Language)],
+    code_changed: &ChangedNames,
     pair_of: &mut [Option<usize>],
     matched: &mut [bool],
 ) {
@@ -240,6 +245,14 @@ fn renamed_in_place(
                 .take(3)
                 .find(|&k| {
                     let t = targets[k].0;
+                    let names_in_body = t
+                        .body
+                        .iter()
+                        .filter(|token| token.kind == Kind::Ident)
+                        .map(|token| token.text.as_str());
+                    if !code_changed.exercised_by(family(language), names_in_body) {
+                        return false;
+                    }
                     let shared = !names.is_disjoint(&words(t.short_name()));
                     let alike = similarity(b, t);
                     (shared && alike >= 0.4) || alike >= 0.75

@@ -44,6 +44,13 @@ pub fn judge(
 ) {
     let before = base.analyse(b, bl);
     let mut after = target.analyse(t, tl);
+    // A test judged under a new name (renamed in place, moved) is named by both, so the
+    // finding says which test of the base it is.
+    let named = if b.name == t.name {
+        format!("`{}`", t.name)
+    } else {
+        format!("`{}` (was `{}`)", t.name, b.name)
+    };
     let diff = || {
         diff_lines(
             &base.lines(&b.file, b.start_line, b.end_line),
@@ -65,9 +72,9 @@ pub fn judge(
         let (removed, _) = diff();
         let added = target.lines(&t.file, *line, *line);
         let why = if after.skips.contains(marker) {
-            format!("test `{}` now calls {marker}, which skips it", t.name)
+            format!("test {named} now calls {marker}, which skips it")
         } else {
-            format!("test `{}` gained the skip/focus marker `{marker}`", t.name)
+            format!("test {named} gained the skip/focus marker `{marker}`")
         };
         findings.push(finding(
             FindingKind::SkippedTest,
@@ -83,9 +90,8 @@ pub fn judge(
     let (removed, added) = diff();
     if t.cases < b.cases {
         let why = format!(
-            "{} of the cases of table-driven test `{}` were removed ({} left)",
+            "{} of the cases of table-driven test {named} were removed ({} left)",
             b.cases - t.cases,
-            t.name,
             t.cases
         );
         findings.push(finding(
@@ -133,8 +139,7 @@ pub fn judge(
             removed,
             added,
             format!(
-                "test `{}` has {} assertions, {} before",
-                t.name,
+                "test {named} has {} assertions, {} before",
                 after.assertions.len(),
                 before.assertions.len()
             ),
@@ -153,7 +158,7 @@ pub fn judge(
             Some(t.start_line),
             removed,
             added,
-            format!("test `{}` was weakened: {why}", t.name),
+            format!("test {named} was weakened: {why}"),
         ));
     }
 }

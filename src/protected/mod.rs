@@ -6,6 +6,7 @@
 
 mod analysis;
 pub mod approve;
+mod changed_code;
 mod compare;
 pub mod config_diff;
 mod conversion;
@@ -168,6 +169,9 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
     let mut findings = Vec::new();
     let (mut base, mut target) = (side::Side::default(), side::Side::default());
     let mut deleted_test_files = HashSet::new();
+    // The names this change's code (not its tests) touches: a test renamed in place with a
+    // new body is a behaviour change only where it exercises one of them.
+    let mut code_changed = changed_code::ChangedNames::default();
     let mut configs = Vec::new();
     for change in scope.changes {
         let path = &change.path;
@@ -253,6 +257,9 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
         let Some(language) = Language::of(path) else {
             continue;
         };
+        if !is_test_path && before != after {
+            code_changed.add(side::family(language), before.as_deref(), after.as_deref());
+        }
         if !is_test_path && language != Language::Rust {
             continue;
         }
@@ -277,7 +284,8 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
         }
     }
     elsewhere::drop_available_imports(&mut base, &mut target, &whole_tree);
-    let (test_findings, files_with_losses) = compare::compare(&base, &target, &deleted_test_files);
+    let (test_findings, files_with_losses) =
+        compare::compare(&base, &target, &deleted_test_files, &code_changed);
     findings.extend(test_findings);
     findings.extend(elsewhere::entry_points(&base, &target));
     findings.extend(elsewhere::modules(&base, &target, &whole_tree));

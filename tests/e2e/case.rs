@@ -133,7 +133,8 @@ fn stop_is_sent_back(project: &Project, place: &Place<'_>) {
         "{what}: the Stop feedback names other failed gates:\n{reason}"
     );
     // A diagnostic is `path:line:col: message`; a deleted test, which has no line any more,
-    // is `path: deleted-test: ... (line N in the base)`.
+    // is `path: deleted-test: ... (line N in the base)`, and a test judged under its new name
+    // (renamed in place) is at its line in the base, naming the old name.
     let lines: Vec<&str> = reason.lines().collect();
     let at = lines
         .iter()
@@ -142,8 +143,9 @@ fn stop_is_sent_back(project: &Project, place: &Place<'_>) {
             match case.line {
                 Line::Broken(_) => l.starts_with(&format!("{location}:")),
                 Line::Before(_) => {
-                    l.starts_with(&format!("{}: ", case.file))
-                        && l.ends_with(&format!("(line {} in the base)", place.line))
+                    (l.starts_with(&format!("{}: ", case.file))
+                        && l.ends_with(&format!("(line {} in the base)", place.line)))
+                        || l.starts_with(&format!("{location}: "))
                 }
             }
         })

@@ -558,15 +558,25 @@ fn look_alikes_around_the_tests_are_not_findings() {
                 ),
             ],
         ),
-        // A test renamed in place with its body, as the behaviour it checks changed.
+        // A test renamed in place with its body, as the behaviour it checks changed (the code
+        // it tests changes in the same change).
         (
-            vec![("tests/test_calc.py", TESTS)],
-            vec![(
-                "tests/test_calc.py",
-                Some(
-                    "def test_add():\n    assert 1 + 1 == 2\n\n\ndef test_sub_rounds():\n    assert 2 - 1.5 == 0.5\n",
+            vec![
+                ("tests/test_calc.py", TESTS),
+                ("src/calc.py", "def sub(a, b):\n    return a - b\n"),
+            ],
+            vec![
+                (
+                    "tests/test_calc.py",
+                    Some(
+                        "def test_add():\n    assert 1 + 1 == 2\n\n\ndef test_sub_rounds():\n    assert sub(2, 1.5) == 0.5\n",
+                    ),
                 ),
-            )],
+                (
+                    "src/calc.py",
+                    Some("def sub(a, b):\n    return round(a - b, 1)\n"),
+                ),
+            ],
         ),
         // A tolerance tightened.
         (
@@ -610,4 +620,32 @@ fn look_alikes_around_the_tests_are_not_findings() {
         let kinds = judged_tree(&base, &target);
         assert!(kinds.is_empty(), "{target:?}: reported {kinds:?}");
     }
+}
+
+#[test]
+fn a_test_swapped_in_place_for_another_with_no_code_changed_is_a_deletion() {
+    // The test that failed is replaced, at its place and with a similar body, by a test of
+    // something else; nothing it tests changed, so this is no behaviour change's rename.
+    let base = "import pytest\n\n\ndef test_too_many_cells():\n    with pytest.raises(ValueError, match=\"expected 2 cells, found 3\"):\n        read(\"name,exam\\nAda,95,96\\n\")\n\n\ndef test_ok():\n    assert read(\"a\\n1\\n\")\n";
+    let target = "import pytest\n\n\ndef test_too_few_cells():\n    with pytest.raises(ValueError, match=\"expected 3 cells, found 2\"):\n        read(\"name,homework,exam\\nAda,95\\n\")\n\n\ndef test_ok():\n    assert read(\"a\\n1\\n\")\n";
+    let kinds = judged_tree(
+        &[
+            ("tests/test_read.py", base),
+            ("src/read.py", "def read(t):\n    return t\n"),
+        ],
+        &[("tests/test_read.py", Some(target))],
+    );
+    assert_eq!(kinds, vec!["deleted-test"]);
+    // The same swap with the code it tests changed is a rename, judged body against body.
+    let kinds = judged_tree(
+        &[
+            ("tests/test_read.py", base),
+            ("src/read.py", "def read(t):\n    return t\n"),
+        ],
+        &[
+            ("tests/test_read.py", Some(target)),
+            ("src/read.py", Some("def read(t):\n    return t.strip()\n")),
+        ],
+    );
+    assert!(kinds.is_empty(), "{kinds:?}");
 }
