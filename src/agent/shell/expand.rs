@@ -8,6 +8,9 @@ use super::{NAME, SPLIT, UNKNOWN};
 /// The most words one word may expand to (`{a,b}{c,d}...`): more is read as unknown.
 const MAX_BRACE_WORDS: usize = 256;
 
+/// The most characters the alternatives of one brace expansion hold together.
+const MAX_BRACE_CHARS: usize = 256 << 10;
+
 /// One character of a word on its way through the expansions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Ch {
@@ -108,7 +111,9 @@ pub(super) fn braces(word: Vec<Ch>) -> Vec<Vec<Ch>> {
     let mut done = Vec::new();
     let mut todo = vec![word];
     while let Some(word) = todo.pop() {
-        if done.len() + todo.len() > MAX_BRACE_WORDS {
+        // Words and their length both bounded: every alternative copies the whole word.
+        let words = done.len() + todo.len() + 1;
+        if words > MAX_BRACE_WORDS || words.saturating_mul(word.len()) > MAX_BRACE_CHARS {
             return vec![vec![Ch {
                 c: UNKNOWN,
                 kind: Kind::Unknown {

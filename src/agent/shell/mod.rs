@@ -618,4 +618,28 @@ mod tests {
         assert!(views.contains(&"git commit -n".to_owned()), "{views:?}");
         assert_eq!(super::views(&w("echo git commit -n")).len(), 1);
     }
+
+    #[test]
+    fn variables_that_double_on_every_line_stay_bounded() {
+        // Each line doubles the last value: 2^40 bytes if followed. Values past a size are
+        // unknown, and what values add to words is bounded; the guard still reads the line.
+        let mut script = String::from("V0=backstop");
+        for n in 1..=40 {
+            script.push_str(&format!("; V{n}=\"$V{p}$V{p}\"", p = n - 1));
+        }
+        script.push_str("; $V40 approve; $V0 approve");
+        let reading = read(&script);
+        let last = reading.commands.last().unwrap();
+        assert_eq!(last.words, vec!["backstop", "approve"]);
+        let big = &reading.commands[reading.commands.len() - 2];
+        assert!(unknown(&big.words[0]), "{:?}", big.words[0].len());
+        let many = format!("B=backstop; C={}", "\"$B\"".repeat(20_000));
+        let reading = read(&many);
+        assert!(
+            reading
+                .commands
+                .iter()
+                .all(|c| c.words.iter().all(|w| w.len() < 1 << 20))
+        );
+    }
 }

@@ -15,6 +15,13 @@ const MAX_COMMANDS: usize = 20_000;
 /// How deep compound commands may nest; deeper is unreadable.
 const MAX_FRAMES: usize = 256;
 
+/// The longest value a variable keeps as known; a longer one is only known when it runs.
+const MAX_VALUE: usize = 4096;
+
+/// The most text variable values may add to one reading's words; beyond it the script is
+/// unreadable (`C="$B$B$B..."` chains grow without bound otherwise).
+const MAX_EXPANSION: usize = 512 << 10;
+
 /// Shell variables as far as they are known.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Vars {
@@ -50,6 +57,7 @@ pub(super) fn read(tokens: &[Token], depth: usize, vars: Vars, out: &mut Reading
         after_pipe: false,
         conditional: false,
         skip_options: false,
+        expanded: 0,
     };
     parser.run();
 }
@@ -119,6 +127,8 @@ struct Parser<'o, 't> {
     conditional: bool,
     /// After `time`: its options (`-p`) are not the command.
     skip_options: bool,
+    /// Text variable values have added to words so far (bounded by [`MAX_EXPANSION`]).
+    expanded: usize,
 }
 
 impl<'t> Parser<'_, 't> {
@@ -542,10 +552,25 @@ impl<'t> Parser<'_, 't> {
         if name == "IFS" {
             self.vars.poisoned = true;
         }
-        let known = plain && !value.contains(UNKNOWN);
+        let known = plain && !value.contains(UNKNOWN) && value.len() <= MAX_VALUE;
         self.vars
             .values
             .insert(name.to_owned(), known.then(|| value.to_owned()));
+    }
+
+    /// [`Parser::lookup`] for a value a word takes in: within the reading's budget, else
+    /// unknown (and the script unreadable).
+    fn expansion(&mut self, name: &str) -> Option<String> {
+        let value = self.lookup(name)?;
+        self.expanded += value.len();
+        if self.expanded > MAX_EXPANSION {
+            self.out.unreadable(format!(
+                "its variables expand to more than {} KiB of text",
+                MAX_EXPANSION >> 10
+            ));
+            return None;
+        }
+        Some(value)
     }
 
     fn lookup(&self, name: &str) -> Option<String> {
@@ -586,7 +611,7 @@ impl<'t> Parser<'_, 't> {
                 Piece::Var { name, quoted } => {
                     // `"$@"` is one word per parameter, quoted or not.
                     let quoted = *quoted && name != "@";
-                    match self.lookup(name) {
+                    match self.expansion(name) {
                         Some(value) => chars.extend(value.chars().map(|c| value_char(c, quoted))),
                         None => chars.push(unknown(false, !quoted)),
                     }
@@ -619,7 +644,7 @@ impl<'t> Parser<'_, 't> {
         for piece in &word.pieces {
             match piece {
                 Piece::Text { text: t, .. } => text.push_str(t),
-                Piece::Var { name, .. } => match self.lookup(name) {
+                Piece::Var { name, .. } => match self.expansion(name) {
                     Some(value) => text.push_str(&value.replace(SPLIT, &UNKNOWN.to_string())),
                     None => text.push(UNKNOWN),
                 },
