@@ -5,6 +5,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::lexer::{Kind, Language, Token, tokenize};
+use super::side::family;
+
 /// Changed names per language family.
 #[derive(Debug, Default)]
 pub struct ChangedNames {
@@ -113,62 +116,98 @@ const DEFINES: &[&str] = &[
 
 impl ChangedNames {
     /// Adds what changed between `before` and `after` (either may be absent) in a code file of
-    /// `family`.
-    pub fn add(&mut self, family: u8, before: Option<&[u8]>, after: Option<&[u8]>) {
-        let text = |b: Option<&[u8]>| {
-            b.filter(|b| b.len() <= LIMIT)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
+    /// `language`. Lines are compared as code tokens, so a comment or whitespace edit changes
+    /// nothing; what is gathered is the definitions the changed lines are (or sit in), never
+    /// every word on them.
+    pub fn add(&mut self, language: Language, before: Option<&[u8]>, after: Option<&[u8]>) {
+        let code = |b: Option<&[u8]>| -> Option<Vec<String>> {
+            match b {
+                None => Some(Vec::new()),
+                Some(b) if b.len() > LIMIT => None,
+                Some(b) => Some(code_lines(&String::from_utf8_lossy(b), language)),
+            }
         };
-        let (Some(old), Some(new)) = (
-            text(before).or_else(|| before.is_none().then(String::new)),
-            text(after).or_else(|| after.is_none().then(String::new)),
-        ) else {
+        let (Some(old_lines), Some(new_lines)) = (code(before), code(after)) else {
             return;
         };
-        let names = self.by_family.entry(family).or_default();
-        let (old_lines, new_lines): (Vec<&str>, Vec<&str>) =
-            (old.lines().collect(), new.lines().collect());
+        let names = self.by_family.entry(family(language)).or_default();
+        let (old_strs, new_strs) = (as_strs(&old_lines), as_strs(&new_lines));
         let diff = similar::TextDiff::configure()
             .timeout(std::time::Duration::from_millis(200))
-            .diff_slices(&old_lines, &new_lines);
+            .diff_slices(&old_strs, &new_strs);
         for change in diff.iter_all_changes() {
             let (lines, at) = match (change.tag(), change.old_index(), change.new_index()) {
                 (similar::ChangeTag::Delete, Some(at), _) => (&old_lines, at),
                 (similar::ChangeTag::Insert, _, Some(at)) => (&new_lines, at),
                 _ => continue,
             };
-            if lines[at].trim().is_empty() {
-                continue;
-            }
-            names.extend(identifiers(lines[at]));
             if let Some(definition) = enclosing_definition(lines, at) {
                 names.extend(identifiers(definition));
             }
         }
     }
 
-    /// Whether `body` (a test's tokens' texts) names code this change touched in `family`.
-    pub fn exercised_by<'a>(&self, family: u8, body: impl Iterator<Item = &'a str>) -> bool {
+    /// Whether a test body (its code tokens) calls code this change touched in `family`: a
+    /// changed definition's name followed by `(`.
+    pub fn exercised_by(&self, family: u8, body: &[Token]) -> bool {
         let Some(names) = self.by_family.get(&family) else {
             return false;
         };
-        body.flat_map(identifiers).any(|word| names.contains(&word))
+        body.windows(2).any(|pair| {
+            pair[0].kind == Kind::Ident
+                && pair[1].text == "("
+                && names.contains(&pair[0].text.to_lowercase())
+        })
     }
 }
 
-/// The nearest line at or above `at` that opens a definition (within [`REACH`] lines).
-fn enclosing_definition<'a>(lines: &[&'a str], at: usize) -> Option<&'a str> {
-    (at.saturating_sub(REACH)..=at)
-        .rev()
-        .map(|n| lines[n])
-        .find(|line| {
-            line.split(|c: char| !c.is_alphanumeric() && c != '_')
-                .take(6)
-                .any(|word| DEFINES.contains(&word))
-                || java_like_method(line)
-        })
+fn as_strs(lines: &[String]) -> Vec<&str> {
+    lines.iter().map(String::as_str).collect()
 }
 
+/// The file's code, one string per line that has any (comments and blank lines left out).
+fn code_lines(source: &str, language: Language) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current: Option<u32> = None;
+    for token in tokenize(source, language) {
+        if matches!(token.kind, Kind::Comment | Kind::Newline) {
+            continue;
+        }
+        if current != Some(token.line) {
+            current = Some(token.line);
+            lines.push(String::new());
+        }
+        if let Some(line) = lines.last_mut() {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&token.text);
+        }
+    }
+    lines
+}
+
+/// The nearest line at or above `at` that opens a definition (within [`REACH`] lines).
+fn enclosing_definition(lines: &[String], at: usize) -> Option<&str> {
+    (at.saturating_sub(REACH)..=at)
+        .rev()
+        .map(|n| lines[n].as_str())
+        .find(|line| defines(line))
+}
+
+/// Whether a line of code opens a definition: a keyword (`def`, `fn`, `func`, `class`...),
+/// a method declared by its modifiers, or a function bound to a name (`const f = (x) =>`).
+fn defines(line: &str) -> bool {
+    let words: Vec<&str> = line
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .collect();
+    words.iter().any(|word| DEFINES.contains(word))
+        || java_like_method(line)
+        || (line.contains("=>")
+            && matches!(words.first(), Some(&("const" | "let" | "var" | "export"))))
+}
 /// `public int total(List<Integer> xs) {`: a method declared by its modifiers.
 fn java_like_method(line: &str) -> bool {
     let trimmed = line.trim_start();
@@ -190,20 +229,28 @@ fn identifiers(text: &str) -> impl Iterator<Item = String> + '_ {
 #[cfg(test)]
 mod tests {
     use super::ChangedNames;
+    use crate::protected::lexer::{Language, tokenize};
+    use crate::protected::side::family;
+
+    fn calls(names: &ChangedNames, code: &str) -> bool {
+        names.exercised_by(family(Language::Python), &tokenize(code, Language::Python))
+    }
 
     #[test]
-    fn a_changed_body_names_its_function_and_an_added_function_names_only_itself() {
+    fn a_changed_body_names_its_function_and_comments_change_nothing() {
+        let base = "def total(xs):\n    return sum(xs)\n\n\ndef read_rows(t):\n    return t\n";
         let mut names = ChangedNames::default();
         names.add(
-            1,
-            Some(b"def total(xs):\n    return sum(xs)\n\n\ndef read_rows(t):\n    return t\n"),
-            Some(b"def total(xs):\n    return sum(xs) + 1\n\n\ndef read_rows(t):\n    return t\n\n\ndef average(s):\n    return s\n"),
+            Language::Python,
+            Some(base.as_bytes()),
+            Some(b"def total(xs):\n    return sum(xs) + 1\n\n\ndef read_rows(t):\n    return t  # tidy\n\n\ndef average(s):\n    return s\n"),
         );
-        assert!(names.exercised_by(1, ["total", "(", "[", "1", "]", ")"].into_iter()));
-        assert!(names.exercised_by(1, ["average"].into_iter()));
-        // The function above an added one is not touched by it.
-        assert!(!names.exercised_by(1, ["read_rows", "(", ")"].into_iter()));
+        assert!(calls(&names, "assert total([1, 2]) == 4"));
+        assert!(calls(&names, "assert average(3) == 3"));
+        // A comment added to a function is no change to it; naming is not calling.
+        assert!(!calls(&names, "assert read_rows(\"a\")"));
+        assert!(!calls(&names, "f = total"));
         // Another family's code is not this family's.
-        assert!(!names.exercised_by(2, ["total"].into_iter()));
+        assert!(!names.exercised_by(family(Language::Go), &tokenize("total(1)", Language::Go)));
     }
 }

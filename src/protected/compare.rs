@@ -12,7 +12,7 @@ use super::changed_code::ChangedNames;
 use super::extract::TestCase;
 pub(super) use super::judge::finding;
 use super::judge::{Pool, covered, judge};
-use super::lexer::{Kind, Language};
+use super::lexer::Language;
 use super::side::{Side, family};
 use crate::finding::{FindingKind, FindingReport};
 
@@ -245,12 +245,7 @@ fn renamed_in_place(
                 .take(3)
                 .find(|&k| {
                     let t = targets[k].0;
-                    let names_in_body = t
-                        .body
-                        .iter()
-                        .filter(|token| token.kind == Kind::Ident)
-                        .map(|token| token.text.as_str());
-                    if !code_changed.exercised_by(family(language), names_in_body) {
+                    if !code_changed.exercised_by(family(language), &t.body) {
                         return false;
                     }
                     let shared = !names.is_disjoint(&words(t.short_name()));

@@ -258,7 +258,7 @@ pub fn run(repo: &Repo, scope: &Scope<'_>) -> Result<Vec<FindingReport>> {
             continue;
         };
         if !is_test_path && before != after {
-            code_changed.add(side::family(language), before.as_deref(), after.as_deref());
+            code_changed.add(language, before.as_deref(), after.as_deref());
         }
         if !is_test_path && language != Language::Rust {
             continue;

@@ -4,7 +4,8 @@
 //! measures each input's peak and refuses to grow past [`HARD_CAP`] at all). A failing input is
 //! saved under `target/tmp/fuzz-crashes/` and named in the failure; `BACKSTOP_FUZZ_SEED`
 //! replays a run. The smoke run of `cargo test` uses a fixed seed, so it is the same run every
-//! time; a timed run (`BACKSTOP_FUZZ_SECONDS`, in CI) takes a new seed each time.
+//! time; a timed run (`BACKSTOP_FUZZ_SECONDS`) takes a new seed each time unless one is given
+//! (CI gives the commit's).
 #![expect(
     clippy::cast_possible_truncation,
     reason = "random numbers and clocks are cut to the width they are used at, on purpose"

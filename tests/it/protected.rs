@@ -636,6 +636,23 @@ fn a_test_swapped_in_place_for_another_with_no_code_changed_is_a_deletion() {
         &[("tests/test_read.py", Some(target))],
     );
     assert_eq!(kinds, vec!["deleted-test"]);
+    // A comment in the code it calls, or an edit to code it does not call, changes nothing.
+    for code in [
+        "def read(t):\n    return t  # tidy\n",
+        "def read(t):\n    return t\n\n\ndef other(x):\n    return x.match(1)\n",
+    ] {
+        let kinds = judged_tree(
+            &[
+                ("tests/test_read.py", base),
+                ("src/read.py", "def read(t):\n    return t\n"),
+            ],
+            &[
+                ("tests/test_read.py", Some(target)),
+                ("src/read.py", Some(code)),
+            ],
+        );
+        assert_eq!(kinds, vec!["deleted-test"], "{code}");
+    }
     // The same swap with the code it tests changed is a rename, judged body against body.
     let kinds = judged_tree(
         &[

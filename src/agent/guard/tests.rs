@@ -471,3 +471,27 @@ fn variants_look_alikes_are_allowed() {
         "python3 -c 'print(\">\", open(\"gates.toml\").read())'",
     ]);
 }
+
+#[test]
+fn the_readers_bounds_deny_rather_than_read_a_word_as_unknown() {
+    // A protected path padded past a bound, or hidden among many brace alternatives, must not
+    // become an unknown write target (which the guard lets through).
+    let padded = format!("F=\"{}../gates.toml\"; echo x > \"$F\"", "./".repeat(3000));
+    let doubled = {
+        let mut s = String::from("P=./");
+        for _ in 0..20 {
+            s.push_str("; P=\"$P$P\"");
+        }
+        s.push_str("; rm \"$P../gates.toml\"");
+        s
+    };
+    let many = format!(
+        "rm {{../gates.toml,{}}}",
+        (0..300)
+            .map(|n| format!("x{n}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let long = format!("rm {{../gates.toml,{}}}", "y".repeat(300_000));
+    assert_denied(&[&padded, &doubled, &many, &long]);
+}

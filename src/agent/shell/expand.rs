@@ -106,21 +106,31 @@ pub(super) fn ansi_c(text: &[char]) -> String {
     out
 }
 
-/// Brace expansion (`a{b,c}d`, `{1..3}`) of unquoted literal braces, in bash's order.
+/// Brace expansion (`a{b,c}d`, `{1..3}`) of unquoted literal braces, in bash's order; one
+/// unknown word past the bounds.
+#[cfg(test)]
 pub(super) fn braces(word: Vec<Ch>) -> Vec<Vec<Ch>> {
+    braces_bounded(word).unwrap_or_else(|| {
+        vec![vec![Ch {
+            c: UNKNOWN,
+            kind: Kind::Unknown {
+                name: false,
+                split: false,
+            },
+        }]]
+    })
+}
+
+/// Brace expansion (`a{b,c}d`, `{1..3}`) of unquoted literal braces, in bash's order; `None`
+/// past [`MAX_BRACE_WORDS`] words or [`MAX_BRACE_CHARS`] characters (every alternative copies
+/// the whole word), which the reader must treat as unreadable, never as unknown.
+pub(super) fn braces_bounded(word: Vec<Ch>) -> Option<Vec<Vec<Ch>>> {
     let mut done = Vec::new();
     let mut todo = vec![word];
     while let Some(word) = todo.pop() {
-        // Words and their length both bounded: every alternative copies the whole word.
         let words = done.len() + todo.len() + 1;
         if words > MAX_BRACE_WORDS || words.saturating_mul(word.len()) > MAX_BRACE_CHARS {
-            return vec![vec![Ch {
-                c: UNKNOWN,
-                kind: Kind::Unknown {
-                    name: false,
-                    split: false,
-                },
-            }]];
+            return None;
         }
         match expand_one(&word) {
             Some(mut parts) => {
@@ -130,7 +140,7 @@ pub(super) fn braces(word: Vec<Ch>) -> Vec<Vec<Ch>> {
             None => done.push(word),
         }
     }
-    done
+    Some(done)
 }
 
 /// One brace group of `word` expanded (the first to close), or `None` when it has none. One

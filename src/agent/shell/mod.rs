@@ -621,8 +621,8 @@ mod tests {
 
     #[test]
     fn variables_that_double_on_every_line_stay_bounded() {
-        // Each line doubles the last value: 2^40 bytes if followed. Values past a size are
-        // unknown, and what values add to words is bounded; the guard still reads the line.
+        // Each line doubles the last value: 2^40 bytes if followed. What values add to words is
+        // bounded: past it the script is unreadable (denied), and the last line is still read.
         let mut script = String::from("V0=backstop");
         for n in 1..=40 {
             script.push_str(&format!("; V{n}=\"$V{p}$V{p}\"", p = n - 1));
@@ -630,9 +630,18 @@ mod tests {
         script.push_str("; $V40 approve; $V0 approve");
         let reading = read(&script);
         let last = reading.commands.last().unwrap();
-        assert_eq!(last.words, vec!["backstop", "approve"]);
+        assert_eq!(
+            last.words.len(),
+            2,
+            "the last line is still read: {:?}",
+            last.words
+        );
         let big = &reading.commands[reading.commands.len() - 2];
         assert!(unknown(&big.words[0]), "{:?}", big.words[0].len());
+        assert!(
+            !reading.unreadable.is_empty(),
+            "past the budget: unreadable"
+        );
         let many = format!("B=backstop; C={}", "\"$B\"".repeat(20_000));
         let reading = read(&many);
         assert!(

@@ -15,9 +15,6 @@ const MAX_COMMANDS: usize = 20_000;
 /// How deep compound commands may nest; deeper is unreadable.
 const MAX_FRAMES: usize = 256;
 
-/// The longest value a variable keeps as known; a longer one is only known when it runs.
-const MAX_VALUE: usize = 4096;
-
 /// The most text variable values may add to one reading's words; beyond it the script is
 /// unreadable (`C="$B$B$B..."` chains grow without bound otherwise).
 const MAX_EXPANSION: usize = 512 << 10;
@@ -552,7 +549,7 @@ impl<'t> Parser<'_, 't> {
         if name == "IFS" {
             self.vars.poisoned = true;
         }
-        let known = plain && !value.contains(UNKNOWN) && value.len() <= MAX_VALUE;
+        let known = plain && !value.contains(UNKNOWN);
         self.vars
             .values
             .insert(name.to_owned(), known.then(|| value.to_owned()));
@@ -624,7 +621,14 @@ impl<'t> Parser<'_, 't> {
             }
         }
         let chars = self.tilde(chars);
-        let alternatives = expand::braces(chars);
+        // Past its bounds a brace expansion is unreadable (denied), never an unknown word: an
+        // unknown write target would pass the guard.
+        let alternatives = expand::braces_bounded(chars).unwrap_or_else(|| {
+            self.out.unreadable(
+                "a brace expansion in it makes more words than backstop reads".to_owned(),
+            );
+            vec![vec![unknown(false, false)]]
+        });
         if split {
             let quoted = word.has_quotes();
             alternatives
